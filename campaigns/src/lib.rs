@@ -1,0 +1,17 @@
+//! The collections domain: who owes what, how to reach them, and which
+//! contacts a campaign plans. Pure data and pure functions: no I/O besides
+//! reading the files handed to the importers.
+
+pub mod account;
+pub mod campaign;
+pub mod channel;
+pub mod contact_point;
+pub mod plan;
+pub mod template_element;
+
+pub use account::{Account, AccountFlag};
+pub use campaign::Campaign;
+pub use channel::ChannelKind;
+pub use contact_point::{AddressKind, Consent, ContactFlag, ContactPoint, ContactRole, Provenance};
+pub use plan::{ContactId, PlannedContact};
+pub use template_element::TemplateElement;

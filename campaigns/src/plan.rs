@@ -1,0 +1,28 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ChannelKind;
+
+/// `campaign/account/step`, or `campaign/account/step+channel` for a
+/// fallback. Stable across re-planning: it is the idempotency key of a send.
+pub type ContactId = String;
+
+/// One contact a campaign intends to make: what, to whom, and from when.
+/// The guard decides at send time whether `due_at` actually works.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedContact {
+    pub id: ContactId,
+    pub campaign: String,
+    pub account: String,
+    pub step: String,
+    pub channel: ChannelKind,
+    pub template: String,
+    pub fallback: Option<ChannelKind>,
+    pub due_at: DateTime<Utc>,
+}
+
+impl PlannedContact {
+    pub fn make_id(campaign: &str, account: &str, step: &str) -> ContactId {
+        format!("{campaign}/{account}/{step}")
+    }
+}

@@ -1,0 +1,4 @@
+//! Joins the crates into the running system: stores, queue, the
+//! per-contact pipeline, simulation, HTTP service and the CLI.
+
+pub mod cli;
