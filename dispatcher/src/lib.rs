@@ -2,3 +2,5 @@
 //! per-contact pipeline, simulation, HTTP service and the CLI.
 
 pub mod cli;
+pub mod pipeline;
+pub mod store;

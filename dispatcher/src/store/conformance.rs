@@ -1,0 +1,2 @@
+//! The behaviour every `Store` must have, as async checks any backend's
+//! tests call (see `tests/store_*.rs`).
