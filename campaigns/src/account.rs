@@ -40,15 +40,17 @@ impl AccountFlag {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "minor" | "menor" => AccountFlag::Minor,
-            "deceased" | "fallecido" => AccountFlag::Deceased,
-            "disputed" | "disputa" => AccountFlag::Disputed,
-            "bankrupt" | "quiebra" | "concurso" => AccountFlag::Bankrupt,
-            "cease_communication" => AccountFlag::CeaseCommunication,
-            "sued" | "demandado" => AccountFlag::Sued,
-            _ => return None,
-        })
+        Some(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "minor" | "menor" => AccountFlag::Minor,
+                "deceased" | "fallecido" => AccountFlag::Deceased,
+                "disputed" | "disputa" => AccountFlag::Disputed,
+                "bankrupt" | "quiebra" | "concurso" => AccountFlag::Bankrupt,
+                "cease_communication" => AccountFlag::CeaseCommunication,
+                "sued" | "demandado" => AccountFlag::Sued,
+                _ => return None,
+            },
+        )
     }
 }
 
@@ -99,9 +101,14 @@ impl Account {
     /// The first address that can carry `channel`, preferring the debtor's
     /// own over other roles.
     pub fn contact_point_for(&self, channel: ChannelKind) -> Option<&ContactPoint> {
-        let mut usable: Vec<&ContactPoint> =
-            self.contact_points.iter().filter(|cp| cp.serves(channel)).collect();
-        usable.sort_by_key(|cp| cp.role != crate::ContactRole::Debtor);
-        usable.into_iter().next()
+        // No allocation: planning calls this for every (account, step).
+        let mut first = None;
+        for cp in self.contact_points.iter().filter(|cp| cp.serves(channel)) {
+            if cp.role == crate::ContactRole::Debtor {
+                return Some(cp);
+            }
+            first.get_or_insert(cp);
+        }
+        first
     }
 }

@@ -39,15 +39,17 @@ impl ContactRole {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "debtor" | "deudor" | "titular" => ContactRole::Debtor,
-            "guarantor" | "aval" | "fiador" => ContactRole::Guarantor,
-            "co_obligor" | "coobligor" | "codeudor" | "coacreditado" => ContactRole::CoObligor,
-            "third_party" | "tercero" => ContactRole::ThirdParty,
-            "reference" | "referencia" => ContactRole::Reference,
-            "employer" | "empleador" => ContactRole::Employer,
-            _ => return None,
-        })
+        Some(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "debtor" | "deudor" | "titular" => ContactRole::Debtor,
+                "guarantor" | "aval" | "fiador" => ContactRole::Guarantor,
+                "co_obligor" | "coobligor" | "codeudor" | "coacreditado" => ContactRole::CoObligor,
+                "third_party" | "tercero" => ContactRole::ThirdParty,
+                "reference" | "referencia" => ContactRole::Reference,
+                "employer" | "empleador" => ContactRole::Employer,
+                _ => return None,
+            },
+        )
     }
 }
 
@@ -71,12 +73,14 @@ impl Provenance {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "creditor_file" | "acreedor" => Provenance::CreditorFile,
-            "debtor_provided" | "deudor" => Provenance::DebtorProvided,
-            "skip_traced" | "localizado" => Provenance::SkipTraced,
-            _ => return None,
-        })
+        Some(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "creditor_file" | "acreedor" => Provenance::CreditorFile,
+                "debtor_provided" | "deudor" => Provenance::DebtorProvided,
+                "skip_traced" | "localizado" => Provenance::SkipTraced,
+                _ => return None,
+            },
+        )
     }
 }
 

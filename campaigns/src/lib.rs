@@ -6,7 +6,12 @@ pub mod account;
 pub mod campaign;
 pub mod channel;
 pub mod contact_point;
+pub mod generator;
+pub mod import;
+pub mod iso;
 pub mod plan;
+pub mod planning;
+pub mod strategy;
 pub mod template_element;
 
 pub use account::{Account, AccountFlag};
