@@ -4,20 +4,33 @@
 //! run would do.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use cobro_campaigns::{Account, ChannelKind, ContactPoint, PlannedContact};
+use cobro_channels::templates::{MessageContext, TemplateSet};
+use cobro_channels::{ChannelError, OutboundMessage, Receipt, mask_address};
+use cobro_compliance::{ComplianceGuard, ContactAttempt, Decision, DebtorProfile, PastContact, PastContactKind, Verdict};
 
-use crate::store::{ContactRecord, Store, StoreError};
+use crate::channel_set::ChannelSet;
+use crate::sender::SenderProfile;
+use crate::store::{
+    AccountStatus, ContactRecord, ContactState, LedgerEntry, LedgerState, ReserveOutcome, Reservation, Store,
+    StoreError, Suppression, Transition,
+};
 
 /// What happened to one contact on one pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProcessOutcome {
-    Sent,
+    Sent { segments: Option<u32> },
     /// Back to the plan until this instant (guard deferral or retry).
     Rescheduled(DateTime<Utc>),
     Blocked,
     Cancelled,
     Failed,
+    /// Handed to the provider but the answer is unknown (a timeout after
+    /// the request went out): never resent automatically.
+    Unknown,
     /// Nothing to do: the contact was already finished or taken.
     Skipped,
 }
@@ -40,20 +53,312 @@ impl PipelineError {
     }
 }
 
+/// How transient provider failures are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// Backoff of the first retry; doubles on each further one.
+    pub base_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 4, base_backoff: Duration::from_secs(60) }
+    }
+}
+
+/// How many times the guard is asked again when another worker contacted
+/// the same debtor between the decision and the reservation.
+const MAX_RESERVE_RACES: usize = 8;
+
 /// Everything a worker needs to take a contact from due to done.
 pub struct Dispatcher<S: Store> {
     pub store: Arc<S>,
+    pub guard: Arc<ComplianceGuard>,
+    pub channels: ChannelSet,
+    pub templates: Arc<TemplateSet>,
+    pub sender: SenderProfile,
+    pub retry: RetryPolicy,
+}
+
+/// The debtor identity caps count against: one person may owe several
+/// accounts, and a frequency cap per debtor spans them all.
+pub fn debtor_key(account: &Account) -> String {
+    match account.tax_id.as_deref().map(str::trim) {
+        Some(tax_id) if !tax_id.is_empty() => format!("tax:{}:{}", account.country, tax_id.to_uppercase()),
+        _ => format!("account:{}", account.id),
+    }
+}
+
+fn verdict_row(contact: &PlannedContact, state: LedgerState, at: DateTime<Utc>, verdict: &Verdict, attempt: u32) -> LedgerEntry {
+    let mut row = LedgerEntry::for_contact(contact, state, at);
+    row.timezones = verdict.timezones.iter().map(|tz| tz.name().to_string()).collect();
+    row.rules = verdict.rules.clone();
+    if let Some(first) = verdict.reasons.first() {
+        row.code = Some(first.code.as_str().to_string());
+        row.detail = Some(
+            verdict
+                .reasons
+                .iter()
+                .map(|r| format!("{}: {}", r.rule, r.detail))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+    }
+    row.attempt = attempt;
+    row
+}
+
+fn note_row(contact: &PlannedContact, state: LedgerState, at: DateTime<Utc>, code: &str, detail: String, attempt: u32) -> LedgerEntry {
+    let mut row = LedgerEntry::for_contact(contact, state, at);
+    row.code = Some(code.to_string());
+    row.detail = Some(detail);
+    row.attempt = attempt;
+    row
 }
 
 impl<S: Store> Dispatcher<S> {
     /// Takes one claimed contact through guard, reservation, render and
     /// send at instant `now`, and records every step in the ledger.
-    pub async fn process(
+    pub async fn process(&self, record: ContactRecord, now: DateTime<Utc>) -> Result<ProcessOutcome, PipelineError> {
+        let contact = &record.contact;
+        let attempt = record.attempt;
+
+        let Some((account, status)) = self.store.account(&contact.account).await? else {
+            let row = note_row(contact, LedgerState::Blocked, now, "unknown_account", format!("account {} is not in the store", contact.account), attempt);
+            return self.finish(contact, ContactState::Blocked, &[row], ProcessOutcome::Blocked).await;
+        };
+        if status != AccountStatus::Active {
+            let row = note_row(contact, LedgerState::Cancelled, now, status.as_str(), format!("account is {}", status.as_str()), attempt);
+            return self.finish(contact, ContactState::Cancelled, &[row], ProcessOutcome::Cancelled).await;
+        }
+        let Some(point) = account.contact_point_for(contact.channel).cloned() else {
+            let row = note_row(contact, LedgerState::Blocked, now, "no_address", format!("the account has no usable {} address", contact.channel), attempt);
+            self.plan_fallback(contact, now).await?;
+            return self.finish(contact, ContactState::Blocked, &[row], ProcessOutcome::Blocked).await;
+        };
+
+        let key = debtor_key(&account);
+        let suppressed = self.store.is_suppressed(contact.channel, &point.address).await?;
+        let attempt_input = ContactAttempt { channel: contact.channel, suppressed };
+        let profile = DebtorProfile::from_account(&account, &point);
+
+        let mut races = 0;
+        loop {
+            let (entries, version) = self.store.history(&key).await?;
+            let history: Vec<PastContact> = entries
+                .iter()
+                .map(|e| PastContact {
+                    at: e.at,
+                    channel: e.channel,
+                    kind: if e.conversation { PastContactKind::Conversation } else { PastContactKind::Attempt },
+                    same_account: e.account == account.id,
+                })
+                .collect();
+            let mut verdict = self.guard.decide(&attempt_input, &profile, &history, now);
+            let mut send_at = now;
+
+            if matches!(verdict.decision, Decision::Allow) {
+                // Take a provider token first; if we had to wait, the
+                // window may have closed meanwhile: ask the guard again.
+                let waited = self.channels.wait_for_token(contact.channel, &self.sender.from_for(contact.channel)).await;
+                if !waited.is_zero() {
+                    send_at = now + chrono::Duration::from_std(waited).unwrap_or_else(|_| chrono::Duration::zero());
+                    verdict = self.guard.decide(&attempt_input, &profile, &history, send_at);
+                }
+            }
+
+            match verdict.decision {
+                Decision::Block => {
+                    let row = verdict_row(contact, LedgerState::Blocked, send_at, &verdict, attempt);
+                    // The fallback is guarded on its own channel (a per-channel
+                    // opt-out or missing consent may not apply there).
+                    self.plan_fallback(contact, send_at).await?;
+                    return self.finish(contact, ContactState::Blocked, &[row], ProcessOutcome::Blocked).await;
+                }
+                Decision::Defer { until } => {
+                    let row = verdict_row(contact, LedgerState::Deferred, send_at, &verdict, attempt);
+                    let moved = self
+                        .store
+                        .transition(&contact.id, Transition::Reschedule { due_at: until, attempt }, &[row])
+                        .await?;
+                    return Ok(if moved { ProcessOutcome::Rescheduled(until) } else { ProcessOutcome::Skipped });
+                }
+                Decision::Allow => {
+                    let reservation = Reservation {
+                        contact_id: contact.id.clone(),
+                        account: account.id.clone(),
+                        debtor_key: key.clone(),
+                        channel: contact.channel,
+                        at: send_at,
+                        history_version: version,
+                    };
+                    match self.store.reserve(&reservation).await? {
+                        ReserveOutcome::Reserved => {
+                            let allowed = verdict_row(contact, LedgerState::Allowed, send_at, &verdict, attempt);
+                            return self.send(&record, &account, &point, &verdict, allowed, send_at).await;
+                        }
+                        ReserveOutcome::HistoryChanged if races < MAX_RESERVE_RACES => {
+                            races += 1;
+                            continue;
+                        }
+                        ReserveOutcome::HistoryChanged => {
+                            // Heavy contention on one debtor: try again shortly.
+                            let until = send_at + chrono::Duration::seconds(5);
+                            let moved = self.store.transition(&contact.id, Transition::Reschedule { due_at: until, attempt }, &[]).await?;
+                            return Ok(if moved { ProcessOutcome::Rescheduled(until) } else { ProcessOutcome::Skipped });
+                        }
+                        ReserveOutcome::NotQueued => return Ok(ProcessOutcome::Skipped),
+                        ReserveOutcome::AccountStopped(status) => {
+                            let row = note_row(contact, LedgerState::Cancelled, send_at, status.as_str(), format!("account is {}", status.as_str()), attempt);
+                            return self.finish(contact, ContactState::Cancelled, &[row], ProcessOutcome::Cancelled).await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Render and hand to the provider; the contact is `sending` and its
+    /// attempt already counts against caps.
+    async fn send(
         &self,
-        record: ContactRecord,
-        now: DateTime<Utc>,
+        record: &ContactRecord,
+        account: &Account,
+        point: &ContactPoint,
+        verdict: &Verdict,
+        allowed: LedgerEntry,
+        at: DateTime<Utc>,
     ) -> Result<ProcessOutcome, PipelineError> {
-        let _ = (record, now);
-        Err(PipelineError::Setup("pipeline not wired yet".into()))
+        let contact = &record.contact;
+        let attempt = record.attempt + 1;
+        let message = match self.render(contact, account, point, at) {
+            Ok(message) => message,
+            Err(detail) => {
+                let row = note_row(contact, LedgerState::Failed, at, "template_error", detail, attempt);
+                return self.finish(contact, ContactState::Failed, &[allowed, row], ProcessOutcome::Failed).await;
+            }
+        };
+        let result = self.channels.send(contact.channel, &message).await;
+        let mut outcome_row = verdict_row(contact, LedgerState::Sent, at, verdict, attempt);
+        outcome_row.code = None;
+        outcome_row.detail = None;
+        match result {
+            Ok(Receipt { provider, provider_id, segments }) => {
+                outcome_row.provider = Some(provider);
+                outcome_row.provider_id = Some(provider_id);
+                let segments = segments.or_else(|| {
+                    (contact.channel == ChannelKind::Sms).then(|| cobro_channels::encoding::sms_segments(&message.text).segments)
+                });
+                tracing::debug!(contact = %contact.id, to = %mask_address(&point.address), "sent");
+                self.finish(contact, ContactState::Sent, &[allowed, outcome_row], ProcessOutcome::Sent { segments }).await
+            }
+            Err(err) => self.send_failed(record, point, allowed, outcome_row, err, at).await,
+        }
+    }
+
+    async fn send_failed(
+        &self,
+        record: &ContactRecord,
+        point: &ContactPoint,
+        allowed: LedgerEntry,
+        mut row: LedgerEntry,
+        err: ChannelError,
+        at: DateTime<Utc>,
+    ) -> Result<ProcessOutcome, PipelineError> {
+        let contact = &record.contact;
+        let attempt = record.attempt + 1;
+        row.provider = Some(self.channels.provider_name(contact.channel));
+        row.detail = Some(err.to_string());
+        row.code = err.provider_code().map(str::to_string);
+        tracing::warn!(contact = %contact.id, to = %mask_address(&point.address), error = %err, "send failed");
+        match &err {
+            ChannelError::Transient { maybe_sent: true, .. } => {
+                row.state = LedgerState::Unknown;
+                self.finish(contact, ContactState::Unknown, &[allowed, row], ProcessOutcome::Unknown).await
+            }
+            ChannelError::Transient { .. } | ChannelError::Throttled { .. } if attempt < self.retry.max_attempts => {
+                let backoff = err
+                    .retry_after()
+                    .unwrap_or_else(|| self.retry.base_backoff.saturating_mul(1 << (attempt - 1).min(10)));
+                let until = at + chrono::Duration::from_std(backoff).unwrap_or_else(|_| chrono::Duration::hours(1));
+                row.state = LedgerState::Retry;
+                let moved = self.store.transition(&contact.id, Transition::Reschedule { due_at: until, attempt }, &[allowed, row]).await?;
+                Ok(if moved { ProcessOutcome::Rescheduled(until) } else { ProcessOutcome::Skipped })
+            }
+            ChannelError::OptedOut { .. } => {
+                row.state = LedgerState::Failed;
+                row.code = Some("opted_out".into());
+                self.store
+                    .suppress(&Suppression {
+                        channel: Some(contact.channel),
+                        address: point.address.clone(),
+                        prefix: false,
+                        source: format!("provider:{}", self.channels.provider_name(contact.channel)),
+                        at,
+                    })
+                    .await?;
+                let outcome = self.finish(contact, ContactState::Failed, &[allowed, row], ProcessOutcome::Failed).await?;
+                self.store
+                    .cancel_account_contacts(&contact.account, Some(contact.channel), "opted_out", "the recipient opted out at the provider", at)
+                    .await?;
+                self.plan_fallback(contact, at).await?;
+                Ok(outcome)
+            }
+            _ => {
+                row.state = LedgerState::Failed;
+                let outcome = self.finish(contact, ContactState::Failed, &[allowed, row], ProcessOutcome::Failed).await?;
+                self.plan_fallback(contact, at).await?;
+                Ok(outcome)
+            }
+        }
+    }
+
+    fn render(&self, contact: &PlannedContact, account: &Account, point: &ContactPoint, at: DateTime<Utc>) -> Result<OutboundMessage, String> {
+        let unsubscribe_url = (contact.channel == ChannelKind::Email)
+            .then(|| self.sender.unsubscribe_url(account, contact.channel, &point.address));
+        let context = MessageContext::from_account(account, &self.sender.identity(unsubscribe_url.clone()), at.date_naive());
+        let rendered = self
+            .templates
+            .render(&contact.template, &account.language, contact.channel, &context)
+            .map_err(|e| e.to_string())?;
+        Ok(OutboundMessage {
+            contact_id: contact.id.clone(),
+            channel: contact.channel,
+            to: point.address.clone(),
+            from: self.sender.from_for(contact.channel),
+            language: account.language.clone(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            unsubscribe_url,
+            status_callback: self.sender.status_callback(contact.channel),
+            voice: None,
+        })
+    }
+
+    /// A blocked or failed step may go out on its fallback channel; the
+    /// fallback is a contact of its own (`step+channel`), planned now and
+    /// guarded like any other. Fallbacks do not chain.
+    async fn plan_fallback(&self, contact: &PlannedContact, at: DateTime<Utc>) -> Result<(), PipelineError> {
+        let Some(channel) = contact.fallback else { return Ok(()) };
+        let fallback = PlannedContact {
+            id: format!("{}+{}", contact.id, channel),
+            campaign: contact.campaign.clone(),
+            account: contact.account.clone(),
+            step: format!("{}+{}", contact.step, channel),
+            channel,
+            template: contact.template.clone(),
+            fallback: None,
+            due_at: at,
+        };
+        self.store.add_contacts(std::slice::from_ref(&fallback)).await?;
+        Ok(())
+    }
+
+    async fn finish(&self, contact: &PlannedContact, state: ContactState, rows: &[LedgerEntry], outcome: ProcessOutcome) -> Result<ProcessOutcome, PipelineError> {
+        let moved = self.store.transition(&contact.id, Transition::Finish(state), rows).await?;
+        Ok(if moved { outcome } else { ProcessOutcome::Skipped })
     }
 }

@@ -5,7 +5,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod common;
+pub mod demo;
+pub mod event;
+pub mod export;
+pub mod import;
+pub mod launch;
 pub mod rules;
+pub mod run;
+pub mod simulate;
+pub mod status;
+pub mod suppress;
 
 /// Exit code for bad input or configuration (DESIGN.md §9).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -33,30 +43,32 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the whole pipeline on the embedded default, no set-up needed.
-    Demo(NotYet),
+    Demo(demo::DemoArgs),
     /// Load a portfolio of accounts (CSV or JSONL); bad rows are listed.
-    Import(NotYet),
+    Import(import::ImportArgs),
     /// Import, validate templates against the rules, plan and enqueue a campaign.
-    Launch(NotYet),
+    Launch(launch::LaunchArgs),
     /// Run queue workers until stopped.
     Work(NotYet),
     /// Launch and work until the campaign has no pending contacts.
-    Run(NotYet),
+    Run(run::RunArgs),
     /// Plan and run a campaign on a virtual clock with the null transport.
-    Simulate(NotYet),
+    Simulate(simulate::SimulateArgs),
     /// Counts of contacts per state.
-    Status(NotYet),
+    Status(status::StatusArgs),
     /// HTTP service: webhooks, operations API, metrics, dashboard.
     Serve(NotYet),
     /// Check, explain and print compliance rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
-    /// Record an event (payment, promise, dispute, opt-out, conversation).
-    Event(NotYet),
+    /// Record an event (payment, promise_to_pay, dispute, opt_out, conversation).
+    Event(event::EventArgs),
     /// Manage suppression lists.
-    Suppress(NotYet),
-    /// Export the ledger (gestiones).
-    Export(NotYet),
+    #[command(subcommand)]
+    Suppress(suppress::SuppressCommand),
+    /// Export the ledger (gestiones) as CSV.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 /// Arguments of a command that is not built yet.
@@ -67,15 +79,28 @@ pub struct NotYet {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Rules(cmd) => rules::run(cmd),
-        other => {
-            let name = format!("{other:?}");
-            let name = name.split('(').next().unwrap_or("command").to_lowercase();
-            eprintln!("cobro {name}: not built yet");
-            Ok(ExitCode::from(1))
-        }
+    if let Command::Rules(cmd) = cli.command {
+        return rules::run(cmd);
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Demo(args) => demo::run(args).await,
+            Command::Import(args) => import::run(args).await,
+            Command::Launch(args) => launch::run(args).await,
+            Command::Run(args) => run::run(args).await,
+            Command::Simulate(args) => simulate::run(args).await,
+            Command::Status(args) => status::run(args).await,
+            Command::Event(args) => event::run(args).await,
+            Command::Suppress(cmd) => suppress::run(cmd).await,
+            Command::Export(cmd) => export::run(cmd).await,
+            Command::Rules(_) => unreachable!("handled above"),
+            Command::Work(_) | Command::Serve(_) => {
+                eprintln!("cobro: this command is not built yet");
+                Ok(ExitCode::from(1))
+            }
+        }
+    })
 }
 
 pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {

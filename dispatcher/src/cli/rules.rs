@@ -1,22 +1,210 @@
-//! `cobro rules check|explain|calendar` (owned by the compliance work).
+//! `cobro rules check|explain|calendar` (DESIGN.md §9): the compliance
+//! guard exposed to compliance officers. All the logic lives in
+//! `cobro-compliance`; this file parses flags and prints.
 
 use std::process::ExitCode;
 
+use anyhow::Context;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use clap::Subcommand;
+use cobro_campaigns::ChannelKind;
+use cobro_compliance::{
+    ComplianceGuard, ContactAttempt, DebtorProfile, PastContact, RulePack, month_calendar,
+    resolve_timezones,
+};
+
+use crate::cli::BadInput;
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// Validate a rules file.
-    Check {
-        file: std::path::PathBuf,
+    /// Validate a rules file; prints `ok: <pack id>` or the error with file,
+    /// line and key (exit 2).
+    Check { file: std::path::PathBuf },
+    /// Decide one contact and print the decision as one JSON object.
+    Explain {
+        /// Built-in pack name or file; repeat or comma-separate to stack.
+        #[arg(long = "rules", required = true, value_delimiter = ',')]
+        rules: Vec<String>,
+        /// The instant of the send (RFC 3339).
+        #[arg(long)]
+        at: String,
+        /// email, sms or voice.
+        #[arg(long)]
+        channel: String,
+        /// Debtor profile as JSON, or @file.
+        #[arg(long)]
+        debtor: String,
+        /// Past contacts as a JSON list, or @file.
+        #[arg(long)]
+        history: Option<String>,
+        /// The address is on a suppression list.
+        #[arg(long)]
+        suppressed: bool,
     },
+    /// Print each day's allowed local windows and the holidays of a month.
+    Calendar {
+        /// Built-in pack name or file; repeat or comma-separate to stack.
+        #[arg(long = "rules", required = true, value_delimiter = ',')]
+        rules: Vec<String>,
+        /// ISO 3166-1 country.
+        #[arg(long)]
+        country: String,
+        /// ISO 3166-2 subdivision (e.g. MX-BCN).
+        #[arg(long)]
+        subdivision: Option<String>,
+        /// Explicit IANA zone.
+        #[arg(long)]
+        timezone: Option<String>,
+        /// email, sms or voice (channel margins differ).
+        #[arg(long, default_value = "voice")]
+        channel: String,
+        /// YYYY-MM.
+        #[arg(long)]
+        month: String,
+    },
+}
+
+fn bad(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(BadInput(msg.into()))
+}
+
+fn load_packs(specs: &[String]) -> anyhow::Result<Vec<RulePack>> {
+    specs
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| RulePack::load_named_or_file(s).map_err(|e| bad(e.to_string())))
+        .collect()
+}
+
+/// Inline JSON, or `@path` to read it from a file.
+fn json_arg<T: serde::de::DeserializeOwned>(flag: &str, value: &str) -> anyhow::Result<T> {
+    let (origin, text) = match value.strip_prefix('@') {
+        Some(path) => (
+            path.to_string(),
+            std::fs::read_to_string(path).map_err(|e| bad(format!("{path}: {e}")))?,
+        ),
+        None => (format!("--{flag}"), value.to_string()),
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        bad(format!(
+            "{origin}:{}: {flag}: {e}",
+            e.line()
+        ))
+    })
+}
+
+fn parse_channel(s: &str) -> anyhow::Result<ChannelKind> {
+    s.parse::<ChannelKind>().map_err(|e| bad(format!("--channel: {e}")))
 }
 
 pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        RulesCommand::Check { .. } => {
-            eprintln!("cobro rules: not built yet");
-            Ok(ExitCode::from(1))
+        RulesCommand::Check { file } => {
+            let pack = RulePack::load(&file).map_err(|e| bad(e.to_string()))?;
+            println!("ok: {}", pack.id());
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::Explain {
+            rules,
+            at,
+            channel,
+            debtor,
+            history,
+            suppressed,
+        } => {
+            let packs = load_packs(&rules)?;
+            let now: DateTime<Utc> = DateTime::parse_from_rfc3339(at.trim())
+                .map_err(|e| bad(format!("--at: `{at}` is not an RFC 3339 instant: {e}")))?
+                .with_timezone(&Utc);
+            let channel = parse_channel(&channel)?;
+            let debtor: DebtorProfile = json_arg("debtor", &debtor)?;
+            let history: Vec<PastContact> = match history {
+                Some(h) => json_arg("history", &h)?,
+                None => Vec::new(),
+            };
+            let guard = ComplianceGuard::with_packs(packs);
+            let verdict = guard.decide(
+                &ContactAttempt {
+                    channel,
+                    suppressed,
+                },
+                &debtor,
+                &history,
+                now,
+            );
+            let json = serde_json::to_string(&verdict.to_explain_json())
+                .context("serialising the decision")?;
+            println!("{json}");
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::Calendar {
+            rules,
+            country,
+            subdivision,
+            timezone,
+            channel,
+            month,
+        } => {
+            let packs = load_packs(&rules)?;
+            let channel = parse_channel(&channel)?;
+            let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
+                .map_err(|_| bad(format!("--month: `{month}` is not YYYY-MM")))?;
+            let zones = resolve_timezones(&country, subdivision.as_deref(), timezone.as_deref())
+                .map_err(|e| bad(e.to_string()))?;
+            let ids: Vec<&str> = packs.iter().map(|p| p.id()).collect();
+            let zone_names: Vec<&str> = zones.zones.iter().map(|z| z.name()).collect();
+            println!(
+                "{} {} — rules {} — channel {} — zones ({}) {}",
+                first.format("%Y-%m"),
+                country.to_ascii_uppercase(),
+                ids.join("+"),
+                channel,
+                zones.source.as_str(),
+                zone_names.join(", ")
+            );
+            let days = month_calendar(&packs, &zones.zones, channel, first.year(), first.month());
+            for day in days {
+                let mut line = format!("{} {}", day.date, day.date.format("%a"));
+                if day.allowed_utc.is_empty() {
+                    line.push_str("  closed");
+                } else {
+                    for zd in &day.zones {
+                        let wins: Vec<String> = zd
+                            .windows
+                            .iter()
+                            .map(|(a, b)| {
+                                let end = if b.date() != a.date() && b.time() == chrono::NaiveTime::MIN {
+                                    "24:00".to_string()
+                                } else if b.date() != a.date() {
+                                    format!("{}(+1d)", b.format("%H:%M"))
+                                } else {
+                                    b.format("%H:%M").to_string()
+                                };
+                                let start = if a.date() != day.date {
+                                    format!("{}({})", a.format("%H:%M"), a.date().format("%m-%d"))
+                                } else {
+                                    a.format("%H:%M").to_string()
+                                };
+                                format!("{start}-{end}")
+                            })
+                            .collect();
+                        line.push_str(&format!("  {} {}", zd.zone.name(), wins.join(",")));
+                    }
+                }
+                if !day.holidays.is_empty() {
+                    let mut names: Vec<String> = Vec::new();
+                    for (pack, name) in &day.holidays {
+                        let s = format!("{name} [{pack}]");
+                        if !names.contains(&s) {
+                            names.push(s);
+                        }
+                    }
+                    line.push_str(&format!("  holiday: {}", names.join("; ")));
+                }
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -9,8 +9,10 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 
+pub mod any;
 pub mod conformance;
 mod records;
+pub mod redis;
 pub mod sqlite;
 
 pub use records::{

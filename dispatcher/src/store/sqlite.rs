@@ -1,1 +1,644 @@
-//! SQLite store (the embedded default).
+//! SQLite store: the embedded default (`sqlite://cobro.db`). One file, no
+//! server. Atomic steps are single transactions taken with
+//! `BEGIN IMMEDIATE`, so concurrent workers in one process (or several
+//! processes on one machine) never interleave a claim or a reservation.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use cobro_campaigns::{Account, ChannelKind, PlannedContact};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::{
+    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter, LedgerState,
+    ReserveOutcome, Reservation, Store, StoreError, StoreResult, Suppression, Transition,
+};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active'
+);
+CREATE TABLE IF NOT EXISTS contacts (
+    id TEXT PRIMARY KEY,
+    campaign TEXT NOT NULL,
+    account TEXT NOT NULL,
+    step TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    template TEXT NOT NULL,
+    fallback TEXT,
+    planned_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    claimed_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS contacts_due ON contacts (state, due_at);
+CREATE INDEX IF NOT EXISTS contacts_account ON contacts (account);
+CREATE INDEX IF NOT EXISTS contacts_campaign ON contacts (campaign, state);
+CREATE TABLE IF NOT EXISTS history (
+    debtor_key TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    conversation INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_debtor ON history (debtor_key, at);
+CREATE TABLE IF NOT EXISTS history_version (
+    debtor_key TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    contact_id TEXT NOT NULL,
+    campaign TEXT NOT NULL,
+    account TEXT NOT NULL,
+    step TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    timezones TEXT NOT NULL,
+    rules TEXT NOT NULL,
+    code TEXT,
+    detail TEXT,
+    provider TEXT,
+    provider_id TEXT,
+    attempt INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_campaign ON ledger (campaign, seq);
+CREATE INDEX IF NOT EXISTS ledger_account ON ledger (account, seq);
+CREATE INDEX IF NOT EXISTS ledger_contact ON ledger (contact_id, seq);
+CREATE INDEX IF NOT EXISTS ledger_provider_id ON ledger (provider_id);
+CREATE TABLE IF NOT EXISTS suppressions (
+    channel TEXT NOT NULL,
+    address TEXT NOT NULL,
+    prefix INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (channel, address)
+);
+"#;
+
+/// The embedded store. Cheap to clone (a pool handle).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn db_err(err: sqlx::Error) -> StoreError {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            StoreError::Connection(err.to_string())
+        }
+        other => StoreError::Query(other.to_string()),
+    }
+}
+
+fn ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn from_ms(value: i64) -> StoreResult<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(value)
+        .single()
+        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {value} out of range")))
+}
+
+fn channel_from(value: &str) -> StoreResult<ChannelKind> {
+    ChannelKind::from_str(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// `''` stands for "all channels" in the suppression table's key.
+fn channel_key(channel: Option<ChannelKind>) -> &'static str {
+    channel.map(ChannelKind::as_str).unwrap_or("")
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at a `sqlite://PATH` URL.
+    pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| StoreError::UnsupportedUrl(url.to_string()))?;
+        let options = if path == ":memory:" {
+            SqliteConnectOptions::from_str("sqlite::memory:").map_err(db_err)?
+        } else {
+            SqliteConnectOptions::new().filename(path).create_if_missing(true)
+        }
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(30));
+        // One connection: SQLite has one writer anyway, and a single
+        // connection makes every transaction strictly serial.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Connection(format!("{path}: {e}")))?;
+        for statement in SCHEMA.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
+                .execute(&pool)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(SqliteStore { pool })
+    }
+
+    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
+    }
+}
+
+fn contact_from_row(row: &SqliteRow) -> StoreResult<ContactRecord> {
+    let get_s = |name: &str| -> StoreResult<String> { row.try_get::<String, _>(name).map_err(db_err) };
+    let fallback: Option<String> = row.try_get("fallback").map_err(db_err)?;
+    let state = get_s("state")?;
+    Ok(ContactRecord {
+        contact: PlannedContact {
+            id: get_s("id")?,
+            campaign: get_s("campaign")?,
+            account: get_s("account")?,
+            step: get_s("step")?,
+            channel: channel_from(&get_s("channel")?)?,
+            template: get_s("template")?,
+            fallback: fallback.as_deref().map(channel_from).transpose()?,
+            due_at: from_ms(row.try_get("planned_at").map_err(db_err)?)?,
+        },
+        state: ContactState::from_str(&state).map_err(StoreError::Corrupt)?,
+        due_at: from_ms(row.try_get("due_at").map_err(db_err)?)?,
+        attempt: u32::try_from(row.try_get::<i64, _>("attempt").map_err(db_err)?).unwrap_or(u32::MAX),
+    })
+}
+
+fn ledger_from_row(row: &SqliteRow) -> StoreResult<LedgerEntry> {
+    let get_s = |name: &str| -> StoreResult<String> { row.try_get::<String, _>(name).map_err(db_err) };
+    let get_o = |name: &str| -> StoreResult<Option<String>> { row.try_get::<Option<String>, _>(name).map_err(db_err) };
+    let split = |value: String| -> Vec<String> {
+        if value.is_empty() { Vec::new() } else { value.split(';').map(str::to_string).collect() }
+    };
+    Ok(LedgerEntry {
+        contact_id: get_s("contact_id")?,
+        campaign: get_s("campaign")?,
+        account: get_s("account")?,
+        step: get_s("step")?,
+        channel: channel_from(&get_s("channel")?)?,
+        state: LedgerState::from_str(&get_s("state")?).map_err(StoreError::Corrupt)?,
+        at: from_ms(row.try_get("at").map_err(db_err)?)?,
+        timezones: split(get_s("timezones")?),
+        rules: split(get_s("rules")?),
+        code: get_o("code")?,
+        detail: get_o("detail")?,
+        provider: get_o("provider")?,
+        provider_id: get_o("provider_id")?,
+        attempt: u32::try_from(row.try_get::<i64, _>("attempt").map_err(db_err)?).unwrap_or(u32::MAX),
+    })
+}
+
+async fn insert_ledger(tx: &mut Transaction<'static, Sqlite>, entries: &[LedgerEntry]) -> StoreResult<()> {
+    for e in entries {
+        sqlx::query(
+            "INSERT INTO ledger (contact_id, campaign, account, step, channel, state, at, timezones, rules, code, detail, provider, provider_id, attempt) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&e.contact_id)
+        .bind(&e.campaign)
+        .bind(&e.account)
+        .bind(&e.step)
+        .bind(e.channel.as_str())
+        .bind(e.state.as_str())
+        .bind(ms(e.at))
+        .bind(e.timezones.join(";"))
+        .bind(e.rules.join(";"))
+        .bind(&e.code)
+        .bind(&e.detail)
+        .bind(&e.provider)
+        .bind(&e.provider_id)
+        .bind(i64::from(e.attempt))
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+const CONTACT_COLUMNS: &str = "id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt";
+
+impl Store for SqliteStore {
+    async fn put_accounts(&self, accounts: &[Account]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for account in accounts {
+            let data = serde_json::to_string(account).map_err(|e| StoreError::Query(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO accounts (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+            )
+            .bind(&account.id)
+            .bind(data)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn account(&self, id: &str) -> StoreResult<Option<(Account, AccountStatus)>> {
+        let row = sqlx::query("SELECT data, status FROM accounts WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let Some(row) = row else { return Ok(None) };
+        let data: String = row.try_get("data").map_err(db_err)?;
+        let status: String = row.try_get("status").map_err(db_err)?;
+        let account: Account = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("account {id}: {e}")))?;
+        let status = AccountStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("account {id}: status '{status}'")))?;
+        Ok(Some((account, status)))
+    }
+
+    async fn account_count(&self) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await.map_err(db_err)?;
+        Ok(n as u64)
+    }
+
+    async fn set_account_status(&self, id: &str, status: AccountStatus) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE accounts SET status = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn add_contacts(&self, contacts: &[PlannedContact]) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let mut added = 0;
+        for c in contacts {
+            let done = sqlx::query(
+                "INSERT OR IGNORE INTO contacts (id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0)",
+            )
+            .bind(&c.id)
+            .bind(&c.campaign)
+            .bind(&c.account)
+            .bind(&c.step)
+            .bind(c.channel.as_str())
+            .bind(&c.template)
+            .bind(c.fallback.map(ChannelKind::as_str))
+            .bind(ms(c.due_at))
+            .bind(ms(c.due_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            added += done.rows_affected();
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(added)
+    }
+
+    async fn contact(&self, id: &str) -> StoreResult<Option<ContactRecord>> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
+        row.as_ref().map(contact_from_row).transpose()
+    }
+
+    async fn claim_due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ContactRecord>> {
+        let sql = format!(
+            "UPDATE contacts SET state = 'queued', claimed_at = ?1 WHERE id IN \
+             (SELECT id FROM contacts WHERE state = 'pending' AND due_at <= ?2 ORDER BY due_at, id LIMIT ?3) \
+             RETURNING {CONTACT_COLUMNS}"
+        );
+        let mut tx = self.begin().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ms(Utc::now()))
+            .bind(ms(now))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        let mut records = rows.iter().map(contact_from_row).collect::<StoreResult<Vec<_>>>()?;
+        records.sort_by(|a, b| (a.due_at, &a.contact.id).cmp(&(b.due_at, &b.contact.id)));
+        Ok(records)
+    }
+
+    async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        let value: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM contacts WHERE state = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        value.map(from_ms).transpose()
+    }
+
+    async fn transition(&self, id: &str, to: Transition, ledger: &[LedgerEntry]) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let done = match &to {
+            Transition::Reschedule { due_at, attempt } => sqlx::query(
+                "UPDATE contacts SET state = 'pending', due_at = ?, attempt = ?, claimed_at = NULL \
+                 WHERE id = ? AND state IN ('queued', 'sending')",
+            )
+            .bind(ms(*due_at))
+            .bind(i64::from(*attempt))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?,
+            Transition::Finish(state) => sqlx::query(
+                "UPDATE contacts SET state = ? WHERE id = ? AND state IN ('pending', 'queued', 'sending')",
+            )
+            .bind(state.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?,
+        };
+        if done.rows_affected() == 0 {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        insert_ledger(&mut tx, ledger).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn reserve(&self, r: &Reservation) -> StoreResult<ReserveOutcome> {
+        let mut tx = self.begin().await?;
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM contacts WHERE id = ?")
+            .bind(&r.contact_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if state.as_deref() != Some("queued") {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(ReserveOutcome::NotQueued);
+        }
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM accounts WHERE id = ?")
+            .bind(&r.account)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let status = status.as_deref().and_then(AccountStatus::parse).unwrap_or(AccountStatus::Active);
+        if status != AccountStatus::Active {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(ReserveOutcome::AccountStopped(status));
+        }
+        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
+            .bind(&r.debtor_key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if version.unwrap_or(0) as u64 != r.history_version {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(ReserveOutcome::HistoryChanged);
+        }
+        sqlx::query("UPDATE contacts SET state = 'sending' WHERE id = ?")
+            .bind(&r.contact_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("INSERT INTO history (debtor_key, at, channel, account, conversation) VALUES (?, ?, ?, ?, 0)")
+            .bind(&r.debtor_key)
+            .bind(ms(r.at))
+            .bind(r.channel.as_str())
+            .bind(&r.account)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        bump_version(&mut tx, &r.debtor_key).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(ReserveOutcome::Reserved)
+    }
+
+    async fn cancel_account_contacts(
+        &self,
+        account: &str,
+        channel: Option<ChannelKind>,
+        code: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>> {
+        let mut tx = self.begin().await?;
+        let sql = format!(
+            "UPDATE contacts SET state = 'cancelled' WHERE account = ?1 AND state IN ('pending', 'queued') \
+             AND (?2 IS NULL OR channel = ?2) RETURNING {CONTACT_COLUMNS}"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account)
+            .bind(channel.map(ChannelKind::as_str))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let records = rows.iter().map(contact_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let entries: Vec<LedgerEntry> = records
+            .iter()
+            .map(|r| {
+                let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Cancelled, at);
+                e.code = Some(code.to_string());
+                e.detail = Some(detail.to_string());
+                e.attempt = r.attempt;
+                e
+            })
+            .collect();
+        insert_ledger(&mut tx, &entries).await?;
+        tx.commit().await.map_err(db_err)?;
+        let mut ids: Vec<String> = records.into_iter().map(|r| r.contact.id).collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    async fn recover_stale(&self, queued_before: DateTime<Utc>, sending_before: DateTime<Utc>) -> StoreResult<(u64, u64)> {
+        let mut tx = self.begin().await?;
+        let requeued = sqlx::query(
+            "UPDATE contacts SET state = 'pending', claimed_at = NULL WHERE state = 'queued' AND claimed_at < ?",
+        )
+        .bind(ms(queued_before))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        let sql = format!(
+            "UPDATE contacts SET state = 'unknown' WHERE state = 'sending' AND claimed_at < ? RETURNING {CONTACT_COLUMNS}"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ms(sending_before))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let records = rows.iter().map(contact_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let now = Utc::now();
+        let entries: Vec<LedgerEntry> = records
+            .iter()
+            .map(|r| {
+                let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Unknown, now);
+                e.code = Some("interrupted".into());
+                e.detail = Some("the worker stopped between handing the message over and recording the answer; not resent".into());
+                e.attempt = r.attempt;
+                e
+            })
+            .collect();
+        insert_ledger(&mut tx, &entries).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok((requeued, records.len() as u64))
+    }
+
+    async fn counts(&self, campaign: Option<&str>) -> StoreResult<BTreeMap<ContactState, u64>> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM contacts WHERE (?1 IS NULL OR campaign = ?1) GROUP BY state")
+            .bind(campaign)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut counts = BTreeMap::new();
+        for row in rows {
+            let state: String = row.try_get("state").map_err(db_err)?;
+            let n: i64 = row.try_get("n").map_err(db_err)?;
+            counts.insert(ContactState::from_str(&state).map_err(StoreError::Corrupt)?, n as u64);
+        }
+        Ok(counts)
+    }
+
+    async fn campaigns(&self) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar("SELECT DISTINCT campaign FROM contacts ORDER BY campaign")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn history(&self, debtor_key: &str) -> StoreResult<(Vec<HistoryEntry>, u64)> {
+        let rows = sqlx::query("SELECT at, channel, account, conversation FROM history WHERE debtor_key = ? ORDER BY at")
+            .bind(debtor_key)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
+            .bind(debtor_key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let entries = rows
+            .iter()
+            .map(|row| {
+                Ok(HistoryEntry {
+                    at: from_ms(row.try_get("at").map_err(db_err)?)?,
+                    channel: channel_from(&row.try_get::<String, _>("channel").map_err(db_err)?)?,
+                    account: row.try_get("account").map_err(db_err)?,
+                    conversation: row.try_get::<i64, _>("conversation").map_err(db_err)? != 0,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((entries, version.unwrap_or(0) as u64))
+    }
+
+    async fn record_conversation(&self, debtor_key: &str, account: &str, channel: ChannelKind, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO history (debtor_key, at, channel, account, conversation) VALUES (?, ?, ?, ?, 1)")
+            .bind(debtor_key)
+            .bind(ms(at))
+            .bind(channel.as_str())
+            .bind(account)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        bump_version(&mut tx, debtor_key).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn append_ledger(&self, entries: &[LedgerEntry]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_ledger(&mut tx, entries).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn ledger(&self, filter: &LedgerFilter) -> StoreResult<Vec<LedgerEntry>> {
+        let rows = sqlx::query(
+            "SELECT * FROM ledger WHERE (?1 IS NULL OR campaign = ?1) AND (?2 IS NULL OR account = ?2) \
+             AND (?3 IS NULL OR contact_id = ?3) AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR provider_id = ?5) ORDER BY seq",
+        )
+        .bind(&filter.campaign)
+        .bind(&filter.account)
+        .bind(&filter.contact_id)
+        .bind(filter.since.map(ms))
+        .bind(&filter.provider_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(ledger_from_row).collect()
+    }
+
+    async fn suppress(&self, entry: &Suppression) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO suppressions (channel, address, prefix, source, at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT(channel, address) DO UPDATE SET prefix = excluded.prefix, source = excluded.source, at = excluded.at",
+        )
+        .bind(channel_key(entry.channel))
+        .bind(&entry.address)
+        .bind(i64::from(entry.prefix))
+        .bind(&entry.source)
+        .bind(ms(entry.at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn unsuppress(&self, channel: Option<ChannelKind>, address: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM suppressions WHERE channel = ? AND address = ?")
+            .bind(channel_key(channel))
+            .bind(address)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn suppressions(&self) -> StoreResult<Vec<Suppression>> {
+        let rows = sqlx::query("SELECT channel, address, prefix, source, at FROM suppressions ORDER BY address, channel")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                let channel: String = row.try_get("channel").map_err(db_err)?;
+                Ok(Suppression {
+                    channel: if channel.is_empty() { None } else { Some(channel_from(&channel)?) },
+                    address: row.try_get("address").map_err(db_err)?,
+                    prefix: row.try_get::<i64, _>("prefix").map_err(db_err)? != 0,
+                    source: row.try_get("source").map_err(db_err)?,
+                    at: from_ms(row.try_get("at").map_err(db_err)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn is_suppressed(&self, channel: ChannelKind, address: &str) -> StoreResult<bool> {
+        // Exact entries, prefixes (number ranges) and '@domain' suffixes.
+        let hit: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM suppressions WHERE channel IN ('', ?1) AND ( \
+               (prefix = 0 AND address = ?2) \
+               OR (prefix = 1 AND substr(address, 1, 1) <> '@' AND substr(?2, 1, length(address)) = address) \
+               OR (prefix = 1 AND substr(address, 1, 1) = '@' AND length(?2) >= length(address) AND substr(?2, -length(address)) = address) \
+             ) LIMIT 1",
+        )
+        .bind(channel.as_str())
+        .bind(address)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(hit.is_some())
+    }
+}
+
+async fn bump_version(tx: &mut Transaction<'static, Sqlite>, debtor_key: &str) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO history_version (debtor_key, version) VALUES (?, 1) \
+         ON CONFLICT(debtor_key) DO UPDATE SET version = version + 1",
+    )
+    .bind(debtor_key)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}

@@ -1,0 +1,128 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use cobro_campaigns::Campaign;
+use cobro_campaigns::strategy::Strategy;
+use cobro_compliance::{ComplianceGuard, RulePack};
+use serde::Deserialize;
+
+use crate::ConfigError;
+use crate::settings::find_line;
+
+/// `campaign.toml`: one monthly campaign. Paths are relative to the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignFile {
+    pub id: String,
+    pub start_date: NaiveDate,
+    pub portfolio: PathBuf,
+    pub strategy: PathBuf,
+    pub templates: PathBuf,
+    pub rules: RulesMap,
+    pub sender: SenderSection,
+}
+
+/// Which rule packs apply to whom. Each entry is a built-in pack name or a
+/// path to a pack file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesMap {
+    /// ISO country → packs.
+    #[serde(default)]
+    pub countries: BTreeMap<String, Vec<String>>,
+    /// Packs for debtors whose country is not listed. Empty means such
+    /// debtors are blocked (fail closed).
+    #[serde(default)]
+    pub default: Vec<String>,
+    /// Packs applied to every debtor on top of the country's.
+    #[serde(default)]
+    pub house: Vec<String>,
+}
+
+/// Who the debtor sees as the sender.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SenderSection {
+    pub collector: String,
+    pub collector_phone: String,
+    pub email_from: String,
+    pub sms_from: String,
+    pub voice_from: String,
+    pub payment_base_url: String,
+}
+
+/// A campaign file with everything it references loaded and validated.
+#[derive(Debug, Clone)]
+pub struct LoadedCampaign {
+    pub path: PathBuf,
+    pub campaign: Campaign,
+    pub file: CampaignFile,
+    pub strategy: Strategy,
+    pub packs_by_country: BTreeMap<String, Vec<RulePack>>,
+    pub default_packs: Vec<RulePack>,
+    pub house_packs: Vec<RulePack>,
+    pub portfolio_path: PathBuf,
+    pub templates_dir: PathBuf,
+}
+
+impl LoadedCampaign {
+    /// Reads the campaign file, its strategy and its rule packs. An invalid
+    /// rules file stops the launch here.
+    pub fn load(path: &Path) -> Result<LoadedCampaign, ConfigError> {
+        let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let file: CampaignFile = toml::from_str(&src).map_err(|e| ConfigError::from_toml(path, &src, e))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: find_line(&src, key.rsplit('.').next().unwrap_or(key)),
+            key: key.to_string(),
+            message,
+        };
+        if file.id.is_empty() || !file.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            return Err(invalid("id", "must be letters, digits, '-', '_' or '.'".into()));
+        }
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let strategy_path = resolve(&file.strategy);
+        let strategy = Strategy::load(&strategy_path)
+            .map_err(|e| ConfigError::Referenced { path: path.to_path_buf(), message: format!("strategy: {e}") })?;
+        let load_packs = |key: &str, names: &[String]| -> Result<Vec<RulePack>, ConfigError> {
+            names
+                .iter()
+                .map(|name| {
+                    let spec = if RulePack::builtin(name).is_some() { name.clone() } else { resolve(Path::new(name)).display().to_string() };
+                    RulePack::load_named_or_file(&spec)
+                        .map_err(|e| ConfigError::Referenced { path: path.to_path_buf(), message: format!("{key}: {e}") })
+                })
+                .collect()
+        };
+        let mut packs_by_country = BTreeMap::new();
+        for (country, names) in &file.rules.countries {
+            if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
+                return Err(invalid(&format!("rules.countries.{country}"), "expected an ISO 3166-1 alpha-2 code like MX".into()));
+            }
+            packs_by_country.insert(country.clone(), load_packs(&format!("rules.countries.{country}"), names)?);
+        }
+        let default_packs = load_packs("rules.default", &file.rules.default)?;
+        let house_packs = load_packs("rules.house", &file.rules.house)?;
+        let templates_dir = resolve(&file.templates);
+        if !templates_dir.is_dir() {
+            return Err(invalid("templates", format!("{} is not a folder", templates_dir.display())));
+        }
+        Ok(LoadedCampaign {
+            path: path.to_path_buf(),
+            campaign: Campaign { id: file.id.clone(), start_date: file.start_date },
+            portfolio_path: resolve(&file.portfolio),
+            templates_dir,
+            strategy,
+            packs_by_country,
+            default_packs,
+            house_packs,
+            file,
+        })
+    }
+
+    pub fn guard(&self) -> ComplianceGuard {
+        ComplianceGuard::new(self.packs_by_country.clone(), self.default_packs.clone(), self.house_packs.clone())
+    }
+}

@@ -1,0 +1,62 @@
+//! The transports a dispatcher uses, one per channel kind, with the
+//! provider rate limits in front of them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cobro_campaigns::ChannelKind;
+use cobro_channels::rate_limit::ProviderLimiter;
+use cobro_channels::{Channel, ChannelError, OutboundMessage, Receipt};
+
+/// One transport per channel kind. A kind without a transport fails its
+/// sends permanently (and so falls back), rather than silently dropping.
+#[derive(Clone, Default)]
+pub struct ChannelSet {
+    transports: BTreeMap<ChannelKind, Arc<dyn Channel>>,
+    limiter: Option<Arc<ProviderLimiter>>,
+}
+
+impl ChannelSet {
+    pub fn new() -> Self {
+        ChannelSet::default()
+    }
+
+    /// The same transport for every channel (outbox, null).
+    pub fn uniform(transport: Arc<dyn Channel>) -> Self {
+        let mut set = ChannelSet::new();
+        for kind in ChannelKind::ALL {
+            set.transports.insert(kind, transport.clone());
+        }
+        set
+    }
+
+    pub fn with(mut self, kind: ChannelKind, transport: Arc<dyn Channel>) -> Self {
+        self.transports.insert(kind, transport);
+        self
+    }
+
+    pub fn with_limiter(mut self, limiter: Arc<ProviderLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    pub fn provider_name(&self, kind: ChannelKind) -> String {
+        self.transports.get(&kind).map(|t| t.name().to_string()).unwrap_or_else(|| "none".into())
+    }
+
+    /// Waits for the provider's rate limit; returns how long it waited.
+    pub async fn wait_for_token(&self, kind: ChannelKind, sender: &str) -> Duration {
+        match (&self.limiter, self.transports.get(&kind)) {
+            (Some(limiter), Some(transport)) => limiter.until_ready(transport.name(), sender).await,
+            _ => Duration::ZERO,
+        }
+    }
+
+    pub async fn send(&self, kind: ChannelKind, message: &OutboundMessage) -> Result<Receipt, ChannelError> {
+        match self.transports.get(&kind) {
+            Some(transport) => transport.send(message).await,
+            None => Err(ChannelError::permanent("none", None, format!("no transport configured for {kind}"))),
+        }
+    }
+}

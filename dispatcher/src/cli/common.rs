@@ -1,0 +1,98 @@
+//! Pieces several commands share: the store flag, opening a store,
+//! building a dispatcher for a campaign.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use cobro_channels::Channel;
+use cobro_channels::null::NullChannel;
+use cobro_channels::outbox::OutboxChannel;
+use cobro_channels::templates::TemplateSet;
+use cobro_config::LoadedCampaign;
+
+use super::BadInput;
+use crate::channel_set::ChannelSet;
+use crate::pipeline::{Dispatcher, RetryPolicy};
+use crate::sender::SenderProfile;
+use crate::store::any::AnyStore;
+
+/// `--store URL`, defaulting to `COBRO_STORE`, else `sqlite://cobro.db`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArg {
+    /// sqlite://PATH or redis://HOST:PORT/DB
+    #[arg(long, env = "COBRO_STORE", default_value = "sqlite://cobro.db")]
+    pub store: String,
+}
+
+impl StoreArg {
+    pub async fn open(&self) -> anyhow::Result<AnyStore> {
+        AnyStore::connect(&self.store).await.with_context(|| format!("opening store {}", self.store))
+    }
+}
+
+/// Loads a campaign file; every problem in it is bad input (exit 2).
+pub fn load_campaign(path: &Path) -> anyhow::Result<LoadedCampaign> {
+    LoadedCampaign::load(path).map_err(|e| anyhow::Error::new(BadInput(e.to_string())))
+}
+
+pub fn load_templates(dir: &Path) -> anyhow::Result<TemplateSet> {
+    TemplateSet::load(dir).map_err(|e| anyhow::Error::new(BadInput(format!("{}: {e}", dir.display()))))
+}
+
+/// The secret that signs unsubscribe links: from the environment; a
+/// random one for this process otherwise (links then die with it).
+pub fn link_secret() -> Vec<u8> {
+    match std::env::var("COBRO_LINK_SECRET") {
+        Ok(secret) if !secret.is_empty() => secret.into_bytes(),
+        _ => (0..32).map(|_| rand::random::<u8>()).collect(),
+    }
+}
+
+pub fn sender_profile(loaded: &LoadedCampaign, public_url: &str) -> SenderProfile {
+    let s = &loaded.file.sender;
+    SenderProfile {
+        collector: s.collector.clone(),
+        collector_phone: s.collector_phone.clone(),
+        email_from: s.email_from.clone(),
+        sms_from: s.sms_from.clone(),
+        voice_from: s.voice_from.clone(),
+        payment_base_url: s.payment_base_url.clone(),
+        public_url: public_url.to_string(),
+        link_secret: link_secret(),
+    }
+}
+
+/// Which transport a run uses.
+#[derive(Debug, Clone)]
+pub enum TransportChoice {
+    Outbox(PathBuf),
+    Null,
+}
+
+pub fn channel_set(choice: &TransportChoice) -> anyhow::Result<ChannelSet> {
+    let transport: Arc<dyn Channel> = match choice {
+        TransportChoice::Outbox(dir) => Arc::new(
+            OutboxChannel::new(dir).with_context(|| format!("creating outbox {}", dir.display()))?,
+        ),
+        TransportChoice::Null => Arc::new(NullChannel::new()),
+    };
+    Ok(ChannelSet::uniform(transport))
+}
+
+pub fn dispatcher(
+    store: Arc<AnyStore>,
+    loaded: &LoadedCampaign,
+    templates: TemplateSet,
+    channels: ChannelSet,
+    public_url: &str,
+) -> Dispatcher<AnyStore> {
+    Dispatcher {
+        store,
+        guard: Arc::new(loaded.guard()),
+        channels,
+        templates: Arc::new(templates),
+        sender: sender_profile(loaded, public_url),
+        retry: RetryPolicy::default(),
+    }
+}

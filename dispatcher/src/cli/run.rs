@@ -1,0 +1,47 @@
+//! `cobro run CAMPAIGN.toml [--clock simulated]`: launch, then work until
+//! the campaign has no open contacts.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::common::{StoreArg, TransportChoice, load_campaign};
+use super::launch::launch_with_progress;
+use super::simulate::simulate_loaded;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Clock {
+    /// Real time through the queue.
+    Wall,
+    /// Virtual time, jumping to each next due contact.
+    Simulated,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    pub campaign: PathBuf,
+    #[arg(long, value_enum, default_value_t = Clock::Wall)]
+    pub clock: Clock,
+    /// Folder the outbox transport writes to.
+    #[arg(long, default_value = "outbox")]
+    pub outbox: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let store = Arc::new(args.store.open().await?);
+    launch_with_progress(store.as_ref(), &args.campaign).await?;
+    let loaded = load_campaign(&args.campaign)?;
+    match args.clock {
+        Clock::Simulated => {
+            let report = simulate_loaded(store, &loaded, TransportChoice::Outbox(args.outbox.clone())).await?;
+            print!("{}", report.to_text());
+            Ok(ExitCode::SUCCESS)
+        }
+        Clock::Wall => {
+            eprintln!("cobro run: the wall-clock queue driver is not built yet; use --clock simulated");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! `cobro simulate CAMPAIGN.toml`: plan and run on a virtual clock with the
+//! `null` transport in a scratch store, then print the report. Nothing is
+//! sent and the real store is not touched.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+
+use super::common::{TransportChoice, channel_set, dispatcher, load_campaign, load_templates};
+use super::launch::launch_with_progress;
+use crate::report::CampaignReport;
+use crate::simulation::run_virtual_clock;
+use crate::store::any::AnyStore;
+use crate::store::{LedgerFilter, Store};
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    pub campaign: PathBuf,
+    /// Also write the report as HTML here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+}
+
+pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    let scratch = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", scratch.path().join("simulation.db").display());
+    let store = Arc::new(AnyStore::connect(&url).await?);
+    launch_with_progress(store.as_ref(), &args.campaign).await?;
+    let loaded = load_campaign(&args.campaign)?;
+    let report = simulate_loaded(store, &loaded, TransportChoice::Null).await?;
+    print!("{}", report.to_text());
+    if let Some(path) = args.html {
+        std::fs::write(&path, report.to_html())?;
+        println!("report written to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs an already launched campaign on the virtual clock and builds its
+/// report from the ledger.
+pub async fn simulate_loaded(
+    store: Arc<AnyStore>,
+    loaded: &cobro_config::LoadedCampaign,
+    transport: TransportChoice,
+) -> anyhow::Result<CampaignReport> {
+    let templates = load_templates(&loaded.templates_dir)?;
+    let channels = channel_set(&transport)?;
+    let dispatcher = dispatcher(store.clone(), loaded, templates, channels, "https://cobro.example");
+    let start = Utc
+        .from_utc_datetime(&loaded.campaign.start_date.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let stats = run_virtual_clock(&dispatcher, start).await?;
+    let counts = store.counts(Some(&loaded.campaign.id)).await?;
+    let ledger = store
+        .ledger(&LedgerFilter { campaign: Some(loaded.campaign.id.clone()), ..Default::default() })
+        .await?;
+    Ok(CampaignReport::build(&loaded.campaign.id, &counts, &ledger, stats.sms_segments))
+}

@@ -1,0 +1,151 @@
+//! Launching a campaign: import the portfolio, refuse templates that miss
+//! what the rules require, plan every contact and add it to the store.
+//! Idempotent: contact ids are stable, so a re-launch adds nothing twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cobro_campaigns::import::{ImportReport, import_path};
+use cobro_campaigns::planning::plan_account;
+use cobro_campaigns::{Account, TemplateElement};
+use cobro_channels::templates::TemplateSet;
+use cobro_compliance::{ComplianceGuard, resolve_timezones};
+use cobro_config::LoadedCampaign;
+
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("{0}")]
+    Portfolio(String),
+    #[error("templates do not satisfy the rules:\n{}", .0.join("\n"))]
+    Templates(Vec<String>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl LaunchError {
+    /// The operator must fix a file (exit 2), not retry.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, LaunchError::Store(_))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LaunchReport {
+    pub import: ImportSummary,
+    pub accounts: u64,
+    pub planned: u64,
+    pub added: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportSummary {
+    pub rows_read: usize,
+    pub bad_rows: Vec<String>,
+}
+
+impl From<&ImportReport> for ImportSummary {
+    fn from(report: &ImportReport) -> Self {
+        ImportSummary { rows_read: report.rows_read, bad_rows: report.errors.iter().map(|e| e.to_string()).collect() }
+    }
+}
+
+/// How many accounts go to the store per transaction.
+const BATCH: usize = 2_000;
+
+/// Every template a step may send (its channel and its fallback) must exist
+/// for each language in the portfolio and carry what the packs of the
+/// debtors' countries require.
+pub fn check_templates(loaded: &LoadedCampaign, guard: &ComplianceGuard, templates: &TemplateSet, accounts: &[Account]) -> Vec<String> {
+    let mut groups: BTreeSet<(String, String)> = BTreeSet::new();
+    for account in accounts {
+        groups.insert((account.country.clone(), account.language.clone()));
+    }
+    let mut problems = BTreeSet::new();
+    for (country, language) in &groups {
+        let packs = guard.packs_for(country);
+        for step in &loaded.strategy.steps {
+            for channel in std::iter::once(step.channel).chain(step.fallback) {
+                let required: Vec<TemplateElement> = packs
+                    .iter()
+                    .flat_map(|p| p.required_elements(channel))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                if !templates.has(&step.template, language, channel) {
+                    problems.insert(format!("  step {}: no {channel} template '{}' for {language}", step.id, step.template));
+                    continue;
+                }
+                match templates.missing_elements(&step.template, language, channel, &required) {
+                    Ok(missing) if missing.is_empty() => {}
+                    Ok(missing) => {
+                        let names: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
+                        let packs: Vec<&str> = packs.iter().map(|p| p.id()).collect();
+                        problems.insert(format!(
+                            "  step {}: {channel} template '{}' ({language}) lacks {} required by {} ({country})",
+                            step.id,
+                            step.template,
+                            names.join(", "),
+                            packs.join("+")
+                        ));
+                    }
+                    Err(e) => {
+                        problems.insert(format!("  step {}: {channel} template '{}' ({language}): {e}", step.id, step.template));
+                    }
+                }
+            }
+        }
+    }
+    problems.into_iter().collect()
+}
+
+/// The zones planning uses for an account; empty when unknown (planning
+/// then uses UTC and the guard blocks the contact, failing closed).
+pub fn zones_of(account: &Account) -> Vec<chrono_tz::Tz> {
+    resolve_timezones(&account.country, account.subdivision.as_deref(), account.timezone.as_deref())
+        .map(|z| z.zones)
+        .unwrap_or_default()
+}
+
+/// Imports, checks, plans and stores a campaign. `progress` is told the
+/// number of accounts planned so far.
+pub async fn launch<S: Store>(
+    store: &S,
+    loaded: &LoadedCampaign,
+    templates: &TemplateSet,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<LaunchReport, LaunchError> {
+    let import = import_path(&loaded.portfolio_path)
+        .map_err(|e| LaunchError::Portfolio(format!("{}: {e}", loaded.portfolio_path.display())))?;
+    let guard = loaded.guard();
+    let problems = check_templates(loaded, &guard, templates, &import.accounts);
+    if !problems.is_empty() {
+        return Err(LaunchError::Templates(problems));
+    }
+    let mut report = LaunchReport { import: ImportSummary::from(&import), ..Default::default() };
+    let total = import.accounts.len() as u64;
+    for chunk in import.accounts.chunks(BATCH) {
+        store.put_accounts(chunk).await?;
+        let mut contacts = Vec::with_capacity(chunk.len() * loaded.strategy.steps.len());
+        for account in chunk {
+            contacts.extend(plan_account(&loaded.campaign, &loaded.strategy, account, &zones_of(account)));
+        }
+        report.planned += contacts.len() as u64;
+        report.added += store.add_contacts(&contacts).await?;
+        report.accounts += chunk.len() as u64;
+        progress(report.accounts, total);
+    }
+    Ok(report)
+}
+
+/// Countries in the portfolio with no rule pack at all (their debtors will
+/// be blocked); the launch reports them so nobody is surprised.
+pub fn countries_without_rules(loaded: &LoadedCampaign, accounts: &[Account]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for account in accounts {
+        if !loaded.packs_by_country.contains_key(&account.country) && loaded.default_packs.is_empty() {
+            *out.entry(account.country.clone()).or_insert(0) += 1;
+        }
+    }
+    out
+}
