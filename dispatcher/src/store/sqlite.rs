@@ -314,7 +314,7 @@ impl Store for SqliteStore {
         );
         let mut tx = self.begin().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(ms(Utc::now()))
+            .bind(ms(now))
             .bind(ms(now))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(&mut *tx)
@@ -347,8 +347,20 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?,
+            Transition::Finish(state) if !state.is_terminal() => {
+                return Err(StoreError::Query(format!("cannot finish contact {id} into non-terminal state {state}")));
+            }
+            // Delivery receipts arrive after the send was recorded.
+            Transition::Finish(state @ (ContactState::Delivered | ContactState::Undelivered)) => sqlx::query(
+                "UPDATE contacts SET state = ? WHERE id = ? AND state IN ('sent', 'sending', 'unknown')",
+            )
+            .bind(state.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?,
             Transition::Finish(state) => sqlx::query(
-                "UPDATE contacts SET state = ? WHERE id = ? AND state IN ('pending', 'queued', 'sending')",
+                "UPDATE contacts SET state = ? WHERE id = ? AND state IN ('queued', 'sending')",
             )
             .bind(state.as_str())
             .bind(id)
@@ -395,7 +407,8 @@ impl Store for SqliteStore {
             tx.rollback().await.map_err(db_err)?;
             return Ok(ReserveOutcome::HistoryChanged);
         }
-        sqlx::query("UPDATE contacts SET state = 'sending' WHERE id = ?")
+        sqlx::query("UPDATE contacts SET state = 'sending', claimed_at = ? WHERE id = ?")
+            .bind(ms(r.at))
             .bind(&r.contact_id)
             .execute(&mut *tx)
             .await
@@ -461,19 +474,24 @@ impl Store for SqliteStore {
         .map_err(db_err)?
         .rows_affected();
         let sql = format!(
-            "UPDATE contacts SET state = 'unknown' WHERE state = 'sending' AND claimed_at < ? RETURNING {CONTACT_COLUMNS}"
+            "UPDATE contacts SET state = 'unknown' WHERE state = 'sending' AND claimed_at < ? RETURNING {CONTACT_COLUMNS}, claimed_at"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(ms(sending_before))
             .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
-        let records = rows.iter().map(contact_from_row).collect::<StoreResult<Vec<_>>>()?;
-        let now = Utc::now();
-        let entries: Vec<LedgerEntry> = records
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let record = contact_from_row(row)?;
+            let reserved_at = from_ms(row.try_get("claimed_at").map_err(db_err)?)?;
+            entries.push((record, reserved_at));
+        }
+        let records: Vec<ContactRecord> = entries.iter().map(|(r, _)| r.clone()).collect();
+        let entries: Vec<LedgerEntry> = entries
             .iter()
-            .map(|r| {
-                let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Unknown, now);
+            .map(|(r, reserved_at)| {
+                let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Unknown, *reserved_at);
                 e.code = Some("interrupted".into());
                 e.detail = Some("the worker stopped between handing the message over and recording the answer; not resent".into());
                 e.attempt = r.attempt;
@@ -555,7 +573,7 @@ impl Store for SqliteStore {
     async fn ledger(&self, filter: &LedgerFilter) -> StoreResult<Vec<LedgerEntry>> {
         let rows = sqlx::query(
             "SELECT * FROM ledger WHERE (?1 IS NULL OR campaign = ?1) AND (?2 IS NULL OR account = ?2) \
-             AND (?3 IS NULL OR contact_id = ?3) AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR provider_id = ?5) ORDER BY seq",
+             AND (?3 IS NULL OR contact_id = ?3) AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR provider_id = ?5) ORDER BY at, seq",
         )
         .bind(&filter.campaign)
         .bind(&filter.account)
