@@ -2,6 +2,7 @@
 //! guard exposed to compliance officers. All the logic lives in
 //! `cobro-compliance`; this file parses flags and prints.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -64,6 +65,15 @@ pub enum RulesCommand {
     },
 }
 
+/// Writes to stdout; a closed pipe (`| head`) ends the command quietly.
+fn emit(out: &mut impl Write, line: &str) -> anyhow::Result<bool> {
+    match writeln!(out, "{line}") {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(anyhow::Error::new(e).context("writing to stdout")),
+    }
+}
+
 fn bad(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(BadInput(msg.into()))
 }
@@ -86,23 +96,19 @@ fn json_arg<T: serde::de::DeserializeOwned>(flag: &str, value: &str) -> anyhow::
         ),
         None => (format!("--{flag}"), value.to_string()),
     };
-    serde_json::from_str(&text).map_err(|e| {
-        bad(format!(
-            "{origin}:{}: {flag}: {e}",
-            e.line()
-        ))
-    })
+    serde_json::from_str(&text).map_err(|e| bad(format!("{origin}:{}: {flag}: {e}", e.line())))
 }
 
 fn parse_channel(s: &str) -> anyhow::Result<ChannelKind> {
-    s.parse::<ChannelKind>().map_err(|e| bad(format!("--channel: {e}")))
+    s.parse::<ChannelKind>()
+        .map_err(|e| bad(format!("--channel: {e}")))
 }
 
 pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         RulesCommand::Check { file } => {
             let pack = RulePack::load(&file).map_err(|e| bad(e.to_string()))?;
-            println!("ok: {}", pack.id());
+            emit(&mut std::io::stdout().lock(), &format!("ok: {}", pack.id()))?;
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Explain {
@@ -135,7 +141,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             );
             let json = serde_json::to_string(&verdict.to_explain_json())
                 .context("serialising the decision")?;
-            println!("{json}");
+            emit(&mut std::io::stdout().lock(), &json)?;
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Calendar {
@@ -154,7 +160,8 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                 .map_err(|e| bad(e.to_string()))?;
             let ids: Vec<&str> = packs.iter().map(|p| p.id()).collect();
             let zone_names: Vec<&str> = zones.zones.iter().map(|z| z.name()).collect();
-            println!(
+            let mut out = std::io::stdout().lock();
+            let header = format!(
                 "{} {} — rules {} — channel {} — zones ({}) {}",
                 first.format("%Y-%m"),
                 country.to_ascii_uppercase(),
@@ -163,6 +170,9 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                 zones.source.as_str(),
                 zone_names.join(", ")
             );
+            if !emit(&mut out, &header)? {
+                return Ok(ExitCode::SUCCESS);
+            }
             let days = month_calendar(&packs, &zones.zones, channel, first.year(), first.month());
             for day in days {
                 let mut line = format!("{} {}", day.date, day.date.format("%a"));
@@ -174,13 +184,14 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                             .windows
                             .iter()
                             .map(|(a, b)| {
-                                let end = if b.date() != a.date() && b.time() == chrono::NaiveTime::MIN {
-                                    "24:00".to_string()
-                                } else if b.date() != a.date() {
-                                    format!("{}(+1d)", b.format("%H:%M"))
-                                } else {
-                                    b.format("%H:%M").to_string()
-                                };
+                                let end =
+                                    if b.date() != a.date() && b.time() == chrono::NaiveTime::MIN {
+                                        "24:00".to_string()
+                                    } else if b.date() != a.date() {
+                                        format!("{}(+1d)", b.format("%H:%M"))
+                                    } else {
+                                        b.format("%H:%M").to_string()
+                                    };
                                 let start = if a.date() != day.date {
                                     format!("{}({})", a.format("%H:%M"), a.date().format("%m-%d"))
                                 } else {
@@ -202,7 +213,9 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                     }
                     line.push_str(&format!("  holiday: {}", names.join("; ")));
                 }
-                println!("{line}");
+                if !emit(&mut out, &line)? {
+                    break;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
