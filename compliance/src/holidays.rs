@@ -194,8 +194,14 @@ fn chile(y: i32, out: &mut Vec<(NaiveDate, &'static str)>) {
     out.push((ymd(y, 7, 16), "Día de la Virgen del Carmen"));
     out.push((ymd(y, 8, 15), "Asunción de la Virgen"));
     let sep18 = ymd(y, 9, 18);
-    if sep18.weekday() == Weekday::Tue && y >= 2017 {
-        out.push((ymd(y, 9, 17), "Fiestas Patrias (feriado adicional)"));
+    // Ley 20.983: September 17 when it is a Monday. Since 2021 it has also
+    // been a holiday when it is a Friday (bridging to a Saturday the 18th),
+    // as the `holidays` package lists for 2021, 2027, 2032….
+    let sep17 = ymd(y, 9, 17);
+    if (sep17.weekday() == Weekday::Mon && y >= 2017)
+        || (sep17.weekday() == Weekday::Fri && y >= 2021)
+    {
+        out.push((sep17, "Fiestas Patrias (feriado adicional)"));
     }
     out.push((sep18, "Independencia Nacional"));
     out.push((ymd(y, 9, 19), "Día de las Glorias del Ejército"));
