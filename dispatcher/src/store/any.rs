@@ -101,4 +101,16 @@ impl Store for AnyStore {
     async fn is_suppressed(&self, channel: ChannelKind, address: &str) -> StoreResult<bool> {
         delegate!(self, s => s.is_suppressed(channel, address))
     }
+    async fn accounts_by_address(&self, address: &str) -> StoreResult<Vec<String>> {
+        delegate!(self, s => s.accounts_by_address(address))
+    }
+    async fn set_campaign_paused(&self, campaign: &str, paused: bool) -> StoreResult<bool> {
+        delegate!(self, s => s.set_campaign_paused(campaign, paused))
+    }
+    async fn paused_campaigns(&self) -> StoreResult<Vec<String>> {
+        delegate!(self, s => s.paused_campaigns())
+    }
+    async fn cancel_campaign_contacts(&self, campaign: &str, code: &str, detail: &str, at: DateTime<Utc>) -> StoreResult<Vec<String>> {
+        delegate!(self, s => s.cancel_campaign_contacts(campaign, code, detail, at))
+    }
 }

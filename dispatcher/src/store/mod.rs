@@ -108,4 +108,20 @@ pub trait Store: Send + Sync + 'static {
     /// True when the address is on a list for this channel or for all
     /// channels, exactly or by prefix.
     fn is_suppressed(&self, channel: ChannelKind, address: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // --- webhooks and operations (HTTP service) -------------------------
+    /// Ids of accounts that listed `address` among their contact points
+    /// when they were stored: an inbound STOP names only the number. May
+    /// include accounts whose address has since changed, so callers check
+    /// the account itself before acting.
+    fn accounts_by_address(&self, address: &str) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// Pauses (or resumes) a campaign: while paused, `claim_due` hands out
+    /// none of its contacts and `next_due` ignores them; they keep their
+    /// due times and state. Returns whether the setting changed.
+    fn set_campaign_paused(&self, campaign: &str, paused: bool) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn paused_campaigns(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// Cancels every not-yet-sent (pending or queued) contact of a
+    /// campaign, appending a `cancelled` ledger row to each. Returns the
+    /// ids cancelled.
+    fn cancel_campaign_contacts(&self, campaign: &str, code: &str, detail: &str, at: DateTime<Utc>) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
 }

@@ -81,6 +81,14 @@ CREATE TABLE IF NOT EXISTS suppressions (
     at INTEGER NOT NULL,
     PRIMARY KEY (channel, address)
 );
+CREATE TABLE IF NOT EXISTS account_addresses (
+    address TEXT NOT NULL,
+    account TEXT NOT NULL,
+    PRIMARY KEY (address, account)
+);
+CREATE TABLE IF NOT EXISTS paused_campaigns (
+    campaign TEXT PRIMARY KEY
+);
 "#;
 
 /// The embedded store. Cheap to clone (a pool handle).
@@ -241,6 +249,14 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+            for point in &account.contact_points {
+                sqlx::query("INSERT OR IGNORE INTO account_addresses (address, account) VALUES (?, ?)")
+                    .bind(&point.address)
+                    .bind(&account.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
         }
         tx.commit().await.map_err(db_err)
     }
@@ -309,7 +325,8 @@ impl Store for SqliteStore {
     async fn claim_due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ContactRecord>> {
         let sql = format!(
             "UPDATE contacts SET state = 'queued', claimed_at = ?1 WHERE id IN \
-             (SELECT id FROM contacts WHERE state = 'pending' AND due_at <= ?2 ORDER BY due_at, id LIMIT ?3) \
+             (SELECT id FROM contacts WHERE state = 'pending' AND due_at <= ?2 \
+             AND campaign NOT IN (SELECT campaign FROM paused_campaigns) ORDER BY due_at, id LIMIT ?3) \
              RETURNING {CONTACT_COLUMNS}"
         );
         let mut tx = self.begin().await?;
@@ -327,7 +344,9 @@ impl Store for SqliteStore {
     }
 
     async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        let value: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM contacts WHERE state = 'pending'")
+        let value: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(due_at) FROM contacts WHERE state = 'pending' AND campaign NOT IN (SELECT campaign FROM paused_campaigns)",
+        )
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?;
@@ -646,6 +665,55 @@ impl Store for SqliteStore {
         .await
         .map_err(db_err)?;
         Ok(hit.is_some())
+    }
+
+    async fn accounts_by_address(&self, address: &str) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar("SELECT account FROM account_addresses WHERE address = ? ORDER BY account")
+            .bind(address)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn set_campaign_paused(&self, campaign: &str, paused: bool) -> StoreResult<bool> {
+        let sql = if paused {
+            "INSERT OR IGNORE INTO paused_campaigns (campaign) VALUES (?)"
+        } else {
+            "DELETE FROM paused_campaigns WHERE campaign = ?"
+        };
+        let done = sqlx::query(sql).bind(campaign).execute(&self.pool).await.map_err(db_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn paused_campaigns(&self) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar("SELECT campaign FROM paused_campaigns ORDER BY campaign")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn cancel_campaign_contacts(&self, campaign: &str, code: &str, detail: &str, at: DateTime<Utc>) -> StoreResult<Vec<String>> {
+        let mut tx = self.begin().await?;
+        let sql = format!(
+            "UPDATE contacts SET state = 'cancelled' WHERE campaign = ? AND state IN ('pending', 'queued') RETURNING {CONTACT_COLUMNS}"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(campaign).fetch_all(&mut *tx).await.map_err(db_err)?;
+        let records = rows.iter().map(contact_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let entries: Vec<LedgerEntry> = records
+            .iter()
+            .map(|r| {
+                let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Cancelled, at);
+                e.code = Some(code.to_string());
+                e.detail = Some(detail.to_string());
+                e.attempt = r.attempt;
+                e
+            })
+            .collect();
+        insert_ledger(&mut tx, &entries).await?;
+        tx.commit().await.map_err(db_err)?;
+        let mut ids: Vec<String> = records.into_iter().map(|r| r.contact.id).collect();
+        ids.sort();
+        Ok(ids)
     }
 }
 
