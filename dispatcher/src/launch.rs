@@ -116,7 +116,7 @@ pub async fn launch<S: Store>(
     mut progress: impl FnMut(u64, u64),
 ) -> Result<LaunchReport, LaunchError> {
     let import = import_path(&loaded.portfolio_path)
-        .map_err(|e| LaunchError::Portfolio(format!("{}: {e}", loaded.portfolio_path.display())))?;
+        .map_err(|e| LaunchError::Portfolio(e.to_string()))?;
     let guard = loaded.guard();
     let problems = check_templates(loaded, &guard, templates, &import.accounts);
     if !problems.is_empty() {

@@ -9,7 +9,7 @@ use cobro_channels::Channel;
 use cobro_channels::null::NullChannel;
 use cobro_channels::outbox::OutboxChannel;
 use cobro_channels::templates::TemplateSet;
-use cobro_config::LoadedCampaign;
+use cobro_config::{LoadedCampaign, Settings};
 
 use super::BadInput;
 use crate::channel_set::ChannelSet;
@@ -17,17 +17,36 @@ use crate::pipeline::{Dispatcher, RetryPolicy};
 use crate::sender::SenderProfile;
 use crate::store::any::AnyStore;
 
-/// `--store URL`, defaulting to `COBRO_STORE`, else `sqlite://cobro.db`.
+/// `--store URL` (else `COBRO_STORE`, else the settings file's `store`,
+/// else `sqlite://cobro.db`) and `--config cobro.toml` (else `COBRO_CONFIG`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct StoreArg {
     /// sqlite://PATH or redis://HOST:PORT/DB
-    #[arg(long, env = "COBRO_STORE", default_value = "sqlite://cobro.db")]
-    pub store: String,
+    #[arg(long, env = "COBRO_STORE")]
+    pub store: Option<String>,
+    /// Settings file (cobro.toml).
+    #[arg(long, env = "COBRO_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 impl StoreArg {
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        match &self.config {
+            Some(path) => Settings::load(path).map_err(|e| anyhow::Error::new(BadInput(e.to_string()))),
+            None => Ok(Settings::default()),
+        }
+    }
+
+    pub fn url(&self) -> anyhow::Result<String> {
+        Ok(match &self.store {
+            Some(url) => url.clone(),
+            None => self.settings()?.store,
+        })
+    }
+
     pub async fn open(&self) -> anyhow::Result<AnyStore> {
-        AnyStore::connect(&self.store).await.with_context(|| format!("opening store {}", self.store))
+        let url = self.url()?;
+        AnyStore::connect(&url).await.with_context(|| format!("opening store {url}"))
     }
 }
 
@@ -64,10 +83,12 @@ pub fn sender_profile(loaded: &LoadedCampaign, public_url: &str) -> SenderProfil
 }
 
 /// Which transport a run uses.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum TransportChoice {
     Outbox(PathBuf),
     Null,
+    /// Built from the settings file.
+    Set(ChannelSet),
 }
 
 pub fn channel_set(choice: &TransportChoice) -> anyhow::Result<ChannelSet> {
@@ -76,6 +97,7 @@ pub fn channel_set(choice: &TransportChoice) -> anyhow::Result<ChannelSet> {
             OutboxChannel::new(dir).with_context(|| format!("creating outbox {}", dir.display()))?,
         ),
         TransportChoice::Null => Arc::new(NullChannel::new()),
+        TransportChoice::Set(set) => return Ok(set.clone()),
     };
     Ok(ChannelSet::uniform(transport))
 }

@@ -30,7 +30,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         for chunk in report.accounts.chunks(2_000) {
             store.put_accounts(chunk).await?;
         }
-        println!("loaded {} accounts into {}", report.accounts.len(), args.store.store);
+        println!("loaded {} accounts into {}", report.accounts.len(), args.store.url()?);
     }
     Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_BAD_INPUT) })
 }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use super::BadInput;
 use super::common::{StoreArg, TransportChoice, load_campaign};
+use crate::transports::channel_set_from_settings;
 use super::launch::launch_with_progress;
 use super::simulate::simulate_loaded;
 
@@ -35,7 +37,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let loaded = load_campaign(&args.campaign)?;
     match args.clock {
         Clock::Simulated => {
-            let report = simulate_loaded(store, &loaded, TransportChoice::Outbox(args.outbox.clone())).await?;
+            let settings = args.store.settings()?;
+            let default: Arc<dyn cobro_channels::Channel> = Arc::new(cobro_channels::outbox::OutboxChannel::new(&args.outbox)?);
+            let channels = channel_set_from_settings(&settings, default).map_err(|e| BadInput(e.to_string()))?;
+            let report = simulate_loaded(store, &loaded, TransportChoice::Set(channels)).await?;
             print!("{}", report.to_text());
             Ok(ExitCode::SUCCESS)
         }

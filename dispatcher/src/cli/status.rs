@@ -52,7 +52,7 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({"campaigns": out}))?);
     } else if campaigns.is_empty() {
-        println!("no campaigns in {}", args.store.store);
+        println!("no campaigns in {}", args.store.url()?);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,88 @@
+//! Builds the channel set a run uses from `cobro.toml`'s `[channels.*]`
+//! sections: one provider per channel kind, its own config type validating
+//! the keys (`deny_unknown_fields`), and its rate limit.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use cobro_campaigns::ChannelKind;
+use cobro_channels::Channel;
+use cobro_channels::email::{SmtpChannel, SmtpConfig};
+use cobro_channels::null::NullChannel;
+use cobro_channels::outbox::OutboxChannel;
+use cobro_channels::rate_limit::{ProviderLimiter, RateLimit};
+use cobro_channels::sms::infobip::{InfobipConfig, InfobipSms};
+use cobro_channels::sms::twilio::{TwilioConfig, TwilioSms};
+use cobro_channels::sms::vonage::{VonageConfig, VonageSms};
+use cobro_channels::sms::webhook::{WebhookChannel, WebhookConfig};
+use cobro_channels::voice::infobip::{InfobipVoice, InfobipVoiceConfig};
+use cobro_channels::voice::twilio::{TwilioVoice, TwilioVoiceConfig};
+use cobro_config::{ChannelSection, Settings};
+use serde::de::DeserializeOwned;
+
+use crate::channel_set::ChannelSet;
+
+/// A `[channels.*]` section that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: key `channels.{kind}`: {message}")]
+pub struct TransportError {
+    pub file: String,
+    pub kind: String,
+    pub message: String,
+}
+
+/// The channel set `settings` describe; kinds without a section use
+/// `default` (the outbox or null transport of the command).
+pub fn channel_set_from_settings(settings: &Settings, default: Arc<dyn Channel>) -> Result<ChannelSet, TransportError> {
+    let file = settings.path.as_ref().map_or_else(|| "cobro.toml".to_string(), |p| p.display().to_string());
+    let mut set = ChannelSet::new();
+    let mut limiter = ProviderLimiter::new();
+    let mut any_limit = false;
+    for kind in ChannelKind::ALL {
+        let Some(section) = settings.channels.get(kind.as_str()) else {
+            set = set.with(kind, default.clone());
+            continue;
+        };
+        let error = |message: String| TransportError { file: file.clone(), kind: kind.to_string(), message };
+        let transport = build(kind, section).map_err(error)?;
+        if let Some(rate) = &section.rate_limit {
+            let rate = RateLimit::from_str(rate).map_err(|e| TransportError {
+                file: file.clone(),
+                kind: format!("{kind}.rate_limit"),
+                message: e.to_string(),
+            })?;
+            limiter.set(transport.name(), Some(rate), None);
+            any_limit = true;
+        }
+        set = set.with(kind, transport);
+    }
+    if any_limit {
+        set = set.with_limiter(Arc::new(limiter));
+    }
+    Ok(set)
+}
+
+fn options<T: DeserializeOwned>(section: &ChannelSection) -> Result<T, String> {
+    toml::Value::Table(section.options.clone()).try_into().map_err(|e: toml::de::Error| e.message().to_string())
+}
+
+fn build(kind: ChannelKind, section: &ChannelSection) -> Result<Arc<dyn Channel>, String> {
+    let err = |e: cobro_channels::ConfigError| e.to_string();
+    Ok(match (section.provider.as_str(), kind) {
+        ("null", _) => Arc::new(NullChannel::new()),
+        ("outbox", _) => {
+            let dir = section.options.get("dir").and_then(|v| v.as_str()).unwrap_or("outbox");
+            Arc::new(OutboxChannel::new(dir).map_err(err)?)
+        }
+        ("smtp", ChannelKind::Email) => Arc::new(SmtpChannel::new(options::<SmtpConfig>(section)?).map_err(err)?),
+        ("twilio", ChannelKind::Sms) => Arc::new(TwilioSms::new(options::<TwilioConfig>(section)?).map_err(err)?),
+        ("twilio", ChannelKind::Voice) => Arc::new(TwilioVoice::new(options::<TwilioVoiceConfig>(section)?).map_err(err)?),
+        ("vonage", ChannelKind::Sms) => Arc::new(VonageSms::new(options::<VonageConfig>(section)?).map_err(err)?),
+        ("infobip", ChannelKind::Sms) => Arc::new(InfobipSms::new(options::<InfobipConfig>(section)?).map_err(err)?),
+        ("infobip", ChannelKind::Voice) => Arc::new(InfobipVoice::new(options::<InfobipVoiceConfig>(section)?).map_err(err)?),
+        ("webhook", ChannelKind::Sms | ChannelKind::Voice) => {
+            Arc::new(WebhookChannel::new(options::<WebhookConfig>(section)?).map_err(err)?)
+        }
+        (provider, kind) => return Err(format!("provider `{provider}` cannot carry {kind}")),
+    })
+}
