@@ -131,9 +131,42 @@ fn environment() -> Environment<'static> {
         }
     });
     env.set_keep_trailing_newline(false);
+    env.set_formatter(html_formatter);
     env.add_filter("money", filters::money_filter);
     env.add_filter("date", filters::date_filter);
     env
+}
+
+/// minijinja's HTML escaping also turns `/` into `&#x2f;`, which is valid
+/// but makes every link in an email's source unreadable (and trips some
+/// link scanners). Escaping `& < > " '` is what HTML needs in text and in
+/// quoted attributes, so that is all this does; everything else (other
+/// modes, undefined values under strict mode) goes to the default.
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    use std::fmt::Write;
+    if !matches!(state.auto_escape(), AutoEscape::Html)
+        || value.is_safe()
+        || value.is_undefined()
+        || value.is_none()
+    {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = value.to_string();
+    for c in text.chars() {
+        match c {
+            '&' => out.write_str("&amp;")?,
+            '<' => out.write_str("&lt;")?,
+            '>' => out.write_str("&gt;")?,
+            '"' => out.write_str("&quot;")?,
+            '\'' => out.write_str("&#x27;")?,
+            c => out.write_char(c)?,
+        }
+    }
+    Ok(())
 }
 
 fn syntax(name: &str, e: &minijinja::Error) -> TemplateError {
