@@ -125,7 +125,7 @@ fn mexico(y: i32, out: &mut Vec<(NaiveDate, &'static str)>) {
     // 2018, Oct 1 from 2024 (constitutional reform of 2014).
     if y >= 2024 && (y - 2024) % 6 == 0 {
         out.push((ymd(y, 10, 1), "Transmisión del Poder Ejecutivo Federal"));
-    } else if y < 2024 && y >= 1970 && (y - 1970) % 6 == 0 {
+    } else if (1970..2024).contains(&y) && (y - 1970) % 6 == 0 {
         out.push((ymd(y, 12, 1), "Transmisión del Poder Ejecutivo Federal"));
     }
     out.push((ymd(y, 12, 25), "Navidad"));

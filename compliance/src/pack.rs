@@ -76,22 +76,47 @@ struct RawHolidays {
     #[serde(default)]
     calendar: Option<Spanned<String>>,
     #[serde(default)]
-    add: Vec<RawHolidayAdd>,
+    add: Vec<Spanned<RawHolidayAdd>>,
     #[serde(default)]
     remove: Vec<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// `"2026-12-12"` or `{ date = "2026-12-12", name = "…" }`. Deserialized
+/// by hand: serde's untagged enums buffer their input and lose the spans
+/// that error messages need.
+#[derive(Debug)]
 enum RawHolidayAdd {
-    Date(Spanned<String>),
+    Date(String),
     Named(RawNamedHoliday),
+}
+
+impl<'de> Deserialize<'de> for RawHolidayAdd {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawHolidayAdd;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(r#"a date "YYYY-MM-DD" or { date = "YYYY-MM-DD", name = "…" }"#)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawHolidayAdd, E> {
+                Ok(RawHolidayAdd::Date(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawHolidayAdd, A::Error> {
+                RawNamedHoliday::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawHolidayAdd::Named)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawNamedHoliday {
-    date: Spanned<String>,
+    date: String,
     name: String,
 }
 
@@ -629,13 +654,17 @@ fn parse_interval(ctx: &Ctx, key: &str, v: &Spanned<String>) -> Result<(u32, u32
 }
 
 fn parse_date(ctx: &Ctx, key: &str, v: &Spanned<String>) -> Result<NaiveDate, RulesError> {
-    NaiveDate::parse_from_str(v.get_ref().trim(), "%Y-%m-%d").map_err(|_| {
-        ctx.err(
-            Some(v.span()),
-            key,
-            format!("`{}` is not a date (YYYY-MM-DD)", v.get_ref()),
-        )
-    })
+    parse_date_at(ctx, key, v.get_ref(), v.span())
+}
+
+fn parse_date_at(
+    ctx: &Ctx,
+    key: &str,
+    v: &str,
+    span: Range<usize>,
+) -> Result<NaiveDate, RulesError> {
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+        .map_err(|_| ctx.err(Some(span), key, format!("`{v}` is not a date (YYYY-MM-DD)")))
 }
 
 fn positive(ctx: &Ctx, key: &str, v: &Spanned<i64>, min: i64, max: i64) -> Result<u32, RulesError> {
@@ -776,11 +805,15 @@ fn compile(raw: RawPack, src: &str, origin: &str) -> Result<Inner, RulesError> {
         }
         for (i, a) in h.add.iter().enumerate() {
             let key = format!("holidays.add[{i}]");
-            let (d, name) = match a {
-                RawHolidayAdd::Date(d) => {
-                    (parse_date(&ctx, &key, d)?, "Feriado (pack)".to_string())
+            let span = a.span();
+            let (d, name) = match a.get_ref() {
+                RawHolidayAdd::Date(d) => (
+                    parse_date_at(&ctx, &key, d, span)?,
+                    "Feriado (pack)".to_string(),
+                ),
+                RawHolidayAdd::Named(n) => {
+                    (parse_date_at(&ctx, &key, &n.date, span)?, n.name.clone())
                 }
-                RawHolidayAdd::Named(n) => (parse_date(&ctx, &key, &n.date)?, n.name.clone()),
             };
             holiday_add.insert(d, name);
         }
