@@ -1,0 +1,151 @@
+//! The HTTP service behind `cobro serve` (DESIGN.md §7): provider webhooks
+//! that close the loop (delivery status, inbound STOP/BAJA), one-click
+//! unsubscribe, the operations API, metrics, health and a dashboard.
+//!
+//! Every handler talks to the store through the same `Store` trait the
+//! workers use, so a webhook and a worker never disagree about a contact:
+//! the store's transitions are the arbiter (a replayed callback finds the
+//! contact already delivered and changes nothing).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::sender::SenderProfile;
+use crate::store::StoreError;
+use crate::store::any::AnyStore;
+
+pub mod api;
+pub mod auth;
+pub mod dashboard;
+pub mod inbound;
+pub mod metrics;
+pub mod openapi;
+pub mod unsubscribe;
+pub mod webhooks;
+
+/// Secrets and URLs the service needs. Secrets come from the environment
+/// only (`from_env`); tests build it directly.
+#[derive(Clone)]
+pub struct HttpConfig {
+    /// The URL providers call us at (`https://cobro.example`). Twilio signs
+    /// the URL it requested, so signature checks rebuild it from this, not
+    /// from the Host header an attacker controls.
+    pub public_url: String,
+    /// `COBRO_API_TOKEN`; `None` disables the API (fail closed).
+    pub api_token: Option<String>,
+    /// `TWILIO_AUTH_TOKEN`; `None` rejects every Twilio callback.
+    pub twilio_auth_token: Option<String>,
+    /// `COBRO_WEBHOOK_SECRET` for Vonage and Infobip; `None` rejects them.
+    pub webhook_secret: Option<String>,
+    /// Verifies unsubscribe tokens: must hold the same `link_secret`
+    /// (`COBRO_LINK_SECRET`) as the workers that signed the links.
+    pub sender: SenderProfile,
+}
+
+fn env_secret(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl HttpConfig {
+    /// Reads `COBRO_API_TOKEN`, `TWILIO_AUTH_TOKEN`, `COBRO_WEBHOOK_SECRET`
+    /// and `COBRO_LINK_SECRET`. Without a link secret unsubscribe tokens
+    /// cannot be verified, so every token is refused (a random key).
+    pub fn from_env(public_url: &str) -> Self {
+        let link_secret = env_secret("COBRO_LINK_SECRET")
+            .map(String::into_bytes)
+            .unwrap_or_else(|| (0..32).map(|_| rand::random::<u8>()).collect());
+        HttpConfig {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            api_token: env_secret("COBRO_API_TOKEN"),
+            twilio_auth_token: env_secret("TWILIO_AUTH_TOKEN"),
+            webhook_secret: env_secret("COBRO_WEBHOOK_SECRET"),
+            sender: link_profile(public_url, link_secret),
+        }
+    }
+}
+
+/// A sender profile that only carries what token checks and links need.
+pub fn link_profile(public_url: &str, link_secret: Vec<u8>) -> SenderProfile {
+    SenderProfile {
+        collector: String::new(),
+        collector_phone: String::new(),
+        email_from: String::new(),
+        sms_from: String::new(),
+        voice_from: String::new(),
+        payment_base_url: String::new(),
+        public_url: public_url.trim_end_matches('/').to_string(),
+        link_secret,
+    }
+}
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<AnyStore>,
+    pub config: Arc<HttpConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<AnyStore>, config: HttpConfig) -> Self {
+        AppState { store, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()) }
+    }
+}
+
+/// The whole service.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(dashboard::page))
+        .route("/healthz", get(metrics::healthz))
+        .route("/metrics", get(metrics::prometheus))
+        .route("/webhooks/{provider}/status", post(webhooks::status))
+        .route("/webhooks/{provider}/inbound", post(webhooks::inbound))
+        .route("/u/{token}", get(unsubscribe::confirm_page).post(unsubscribe::one_click))
+        // The description is public: it holds no data.
+        .route("/api/openapi.json", get(openapi::document))
+        .nest("/api", api::router(state.clone()))
+        .with_state(state)
+}
+
+/// An error answered as `{"error": "..."}` with a status code.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            HttpError::NotFound(_) => StatusCode::NOT_FOUND,
+            HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            // The provider retries on 5xx, which is what we want when the
+            // store is briefly away.
+            HttpError::Store(e) => {
+                tracing::error!(error = %e, "store error in HTTP handler");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        };
+        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
