@@ -13,6 +13,7 @@ pub mod import;
 pub mod launch;
 pub mod rules;
 pub mod run;
+pub mod serve;
 pub mod simulate;
 pub mod status;
 pub mod suppress;
@@ -57,7 +58,7 @@ pub enum Command {
     /// Counts of contacts per state.
     Status(status::StatusArgs),
     /// HTTP service: webhooks, operations API, metrics, dashboard.
-    Serve(NotYet),
+    Serve(serve::ServeArgs),
     /// Check, explain and print compliance rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -95,7 +96,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Suppress(cmd) => suppress::run(cmd).await,
             Command::Export(cmd) => export::run(cmd).await,
             Command::Rules(_) => unreachable!("handled above"),
-            Command::Work(_) | Command::Serve(_) => {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Work(_) => {
                 eprintln!("cobro: this command is not built yet");
                 Ok(ExitCode::from(1))
             }

@@ -1,0 +1,111 @@
+//! `cobro serve [--bind ADDR] [--store URL] [--workers N --campaign FILE…]`:
+//! the HTTP service (webhooks, unsubscribe, API, metrics, dashboard), and
+//! optionally queue workers in the same process. Stops on SIGTERM/Ctrl-C:
+//! the server stops accepting, finishes open requests; the workers finish
+//! or release their in-flight contacts.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::BadInput;
+use super::common::StoreArg;
+use super::work::{WorkArgs, work};
+use crate::http::{AppState, HttpConfig, router};
+use crate::queue::shutdown_signal;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default: cobro.toml `http.bind`, 127.0.0.1:8080).
+    #[arg(long, env = "COBRO_BIND")]
+    pub bind: Option<String>,
+    /// The URL providers and debtors reach this service at; Twilio
+    /// signatures are checked against it (default: cobro.toml `http.public_url`).
+    #[arg(long, env = "COBRO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Also run queue workers in this process, processing N contacts at once
+    /// (needs --campaign).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Campaign files the in-process workers send (repeatable).
+    #[arg(long = "campaign")]
+    pub campaigns: Vec<PathBuf>,
+    /// Where the apalis queue lives (as `cobro work --queue`).
+    #[arg(long)]
+    pub queue: Option<String>,
+    /// Folder for channels without a provider in cobro.toml (workers only).
+    #[arg(long, default_value = "outbox")]
+    pub outbox: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let settings = args.store.settings()?;
+    let bind = args.bind.clone().unwrap_or_else(|| settings.http.bind.clone());
+    let public_url = args.public_url.clone().unwrap_or_else(|| settings.http.public_url.clone());
+    if args.workers == Some(0) {
+        return Err(anyhow::Error::new(BadInput("--workers must be at least 1".into())));
+    }
+    if args.workers.is_some() && args.campaigns.is_empty() {
+        return Err(anyhow::Error::new(BadInput(
+            "--workers needs at least one --campaign FILE (the workers send with its rules, templates and sender)".into(),
+        )));
+    }
+    let store = Arc::new(args.store.open().await?);
+    let config = HttpConfig::from_env(&public_url);
+    if config.api_token.is_none() {
+        eprintln!("cobro serve: COBRO_API_TOKEN is not set; the /api endpoints refuse every request");
+    }
+    if config.twilio_auth_token.is_none() {
+        eprintln!("cobro serve: TWILIO_AUTH_TOKEN is not set; Twilio callbacks are refused (403)");
+    }
+    if config.webhook_secret.is_none() {
+        eprintln!("cobro serve: COBRO_WEBHOOK_SECRET is not set; Vonage and Infobip callbacks are refused (403)");
+    }
+    if std::env::var("COBRO_LINK_SECRET").map_or(true, |s| s.is_empty()) {
+        eprintln!("cobro serve: COBRO_LINK_SECRET is not set; no unsubscribe link can be verified");
+    }
+    let app = router(AppState::new(store.clone(), config));
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .map_err(|e| anyhow::Error::new(BadInput(format!("cannot listen on {bind}: {e}"))))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    println!("cobro serve: listening on http://{local} (public URL {public_url})");
+
+    let mut server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await });
+    let Some(concurrency) = args.workers else {
+        server.await.context("HTTP server task")?.context("HTTP server")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let work_args = WorkArgs {
+        campaigns: args.campaigns.clone(),
+        concurrency: Some(concurrency),
+        queue: args.queue.clone(),
+        outbox: args.outbox.clone(),
+        store: args.store.clone(),
+    };
+    let mut workers = tokio::spawn(async move { work(store, &work_args, false).await });
+    tokio::select! {
+        done = &mut workers => {
+            // Workers end on the shutdown signal, or on an error that the
+            // server must not hide by running on without them.
+            match done.context("worker task")? {
+                Ok(report) => eprintln!("{}", serde_json::to_string(&report)?),
+                Err(e) => {
+                    server.abort();
+                    return Err(e.context("in-process workers stopped"));
+                }
+            }
+            server.await.context("HTTP server task")?.context("HTTP server")?;
+        }
+        done = &mut server => {
+            done.context("HTTP server task")?.context("HTTP server")?;
+            let report = workers.await.context("worker task")??;
+            eprintln!("{}", serde_json::to_string(&report)?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
