@@ -49,6 +49,21 @@ pub struct WorkerSection {
     pub batch_size: usize,
     #[serde(default = "default_poll_ms")]
     pub poll_interval_ms: u64,
+    /// A contact claimed but not started for this long goes back to the
+    /// plan (its worker died).
+    #[serde(default = "default_queued_lease")]
+    pub queued_lease_secs: u64,
+    /// A contact handed to a provider without a recorded answer for this
+    /// long becomes `unknown` (never resent automatically).
+    #[serde(default = "default_sending_lease")]
+    pub sending_lease_secs: u64,
+}
+
+fn default_queued_lease() -> u64 {
+    600
+}
+fn default_sending_lease() -> u64 {
+    3600
 }
 
 fn default_concurrency() -> usize {
@@ -63,7 +78,13 @@ fn default_poll_ms() -> u64 {
 
 impl Default for WorkerSection {
     fn default() -> Self {
-        WorkerSection { concurrency: default_concurrency(), batch_size: default_batch(), poll_interval_ms: default_poll_ms() }
+        WorkerSection {
+            concurrency: default_concurrency(),
+            batch_size: default_batch(),
+            poll_interval_ms: default_poll_ms(),
+            queued_lease_secs: default_queued_lease(),
+            sending_lease_secs: default_sending_lease(),
+        }
     }
 }
 

@@ -4,10 +4,14 @@
 pub mod channel_set;
 pub mod cli;
 pub mod events;
+pub mod http;
 pub mod launch;
 pub mod pipeline;
+pub mod queue;
 pub mod report;
+pub mod router;
 pub mod sender;
 pub mod simulation;
 pub mod store;
+pub mod transports;
 pub mod testing;

@@ -88,3 +88,110 @@ pub fn parse_gestiones(csv_text: &str) -> Vec<Gestion> {
         })
         .collect()
 }
+
+/// A campaign written into `dir` that runs on the wall clock *now*: its
+/// start date is yesterday and every step is due at 00:00 local, under a
+/// rules pack open around the clock (the window logic itself is proven on
+/// the virtual clock). Returns the campaign file's path.
+pub fn write_wall_clock_campaign(dir: &Path, debtors: usize, seed: u64) -> PathBuf {
+    use std::fmt::Write as _;
+    let examples = repo_root().join("config/examples");
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
+    let options = cobro_campaigns::generator::GeneratorOptions { reference_date: yesterday, bad_rows: 0 };
+    let portfolio = std::fs::File::create(dir.join("portfolio.csv")).expect("create portfolio");
+    cobro_campaigns::generator::write_portfolio_csv(std::io::BufWriter::new(portfolio), debtors, seed, &options)
+        .expect("write portfolio");
+    let mut windows = String::from("[windows]\n");
+    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        let _ = writeln!(windows, "{day} = [\"00:00-24:00\"]");
+    }
+    std::fs::write(
+        dir.join("anytime.toml"),
+        format!(
+            "id = \"anytime\"\nname = \"Test pack open around the clock\"\n\n{windows}\n[targets]\nallowed_roles = [\"debtor\", \"guarantor\", \"co_obligor\"]\nblocked_flags = [\"minor\", \"deceased\", \"cease_communication\"]\n"
+        ),
+    )
+    .expect("write pack");
+    std::fs::write(
+        dir.join("strategy.toml"),
+        "id = \"now\"\nstop_on = [\"paid\", \"opt_out\"]\n\n\
+         [[steps]]\nid = \"e\"\nday = 0\nchannel = \"email\"\ntemplate = \"recordatorio\"\nsend_at = \"00:00\"\n\n\
+         [[steps]]\nid = \"s\"\nday = 0\nchannel = \"sms\"\ntemplate = \"aviso_sms\"\nsend_at = \"00:00\"\nfallback = \"email\"\n\n\
+         [[steps]]\nid = \"v\"\nday = 0\nchannel = \"voice\"\ntemplate = \"mensaje_voz\"\nsend_at = \"00:00\"\nfallback = \"sms\"\n",
+    )
+    .expect("write strategy");
+    let campaign = dir.join("campaign.toml");
+    std::fs::write(
+        &campaign,
+        format!(
+            "id = \"now\"\nstart_date = \"{yesterday}\"\nportfolio = \"portfolio.csv\"\nstrategy = \"strategy.toml\"\ntemplates = {:?}\n\n\
+             [rules]\ndefault = [\"anytime.toml\"]\n\n\
+             [sender]\ncollector = \"Cobranzas Andinas\"\ncollector_phone = \"+52 55 5000 1234\"\nemail_from = \"avisos@cobranzas.example\"\n\
+             sms_from = \"COBRANZA\"\nvoice_from = \"+525550001234\"\npayment_base_url = \"https://pagos.example/p/\"\n",
+            examples.join("templates").display().to_string()
+        ),
+    )
+    .expect("write campaign");
+    campaign
+}
+
+/// `cobro status --json` → (total, open) of one campaign.
+pub fn status_of(cwd: &Path, store: &str, campaign: &str) -> (u64, u64) {
+    let out = cobro(cwd, &["status", campaign, "--json", "--store", store]);
+    assert!(out.status.success(), "status failed: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status json");
+    let c = &v["campaigns"][campaign];
+    (c["total"].as_u64().unwrap_or(0), c["open"].as_u64().unwrap_or(u64::MAX))
+}
+
+/// Every contact's last ledger row is terminal and no contact was sent
+/// twice; returns the ids sent.
+pub fn assert_ledger_consistent(rows: &[Gestion]) -> std::collections::BTreeSet<String> {
+    const TERMINAL: [&str; 7] = ["sent", "delivered", "undelivered", "blocked", "cancelled", "failed", "unknown"];
+    let mut last = std::collections::BTreeMap::new();
+    let mut sent = std::collections::BTreeSet::new();
+    for row in rows {
+        last.insert(row.contact_id.clone(), row.state.clone());
+        if row.state == "sent" {
+            assert!(sent.insert(row.contact_id.clone()), "{} was sent twice", row.contact_id);
+        }
+    }
+    for (contact, state) in &last {
+        assert!(TERMINAL.contains(&state.as_str()), "{contact} ends in non-terminal state {state}");
+    }
+    sent
+}
+
+/// The contact ids in an outbox folder, checking none appears twice.
+pub fn outbox_contacts(dir: &Path) -> std::collections::BTreeSet<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return ids };
+    for entry in entries {
+        let name = entry.expect("outbox entry").file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue; // a message being written (temp file, then hard link)
+        }
+        let stem = percent_decode(name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s));
+        assert!(ids.insert(stem.clone()), "outbox holds {stem} twice");
+    }
+    ids
+}
+
+/// Outbox file names percent-encode the contact id (`/` → `%2F`).
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -17,6 +17,7 @@ pub mod serve;
 pub mod simulate;
 pub mod status;
 pub mod suppress;
+pub mod work;
 
 /// Exit code for bad input or configuration (DESIGN.md §9).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -50,7 +51,7 @@ pub enum Command {
     /// Import, validate templates against the rules, plan and enqueue a campaign.
     Launch(launch::LaunchArgs),
     /// Run queue workers until stopped.
-    Work(NotYet),
+    Work(work::WorkArgs),
     /// Launch and work until the campaign has no pending contacts.
     Run(run::RunArgs),
     /// Plan and run a campaign on a virtual clock with the null transport.
@@ -96,11 +97,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Suppress(cmd) => suppress::run(cmd).await,
             Command::Export(cmd) => export::run(cmd).await,
             Command::Rules(_) => unreachable!("handled above"),
+            Command::Work(args) => work::run(args).await,
             Command::Serve(args) => serve::run(args).await,
-            Command::Work(_) => {
-                eprintln!("cobro: this command is not built yet");
-                Ok(ExitCode::from(1))
-            }
         }
     })
 }

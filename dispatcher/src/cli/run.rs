@@ -9,6 +9,7 @@ use super::BadInput;
 use super::common::{StoreArg, TransportChoice, load_campaign};
 use crate::transports::channel_set_from_settings;
 use super::launch::launch_with_progress;
+use super::work::{WorkArgs, work};
 use super::simulate::simulate_loaded;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,6 +25,12 @@ pub struct RunArgs {
     pub campaign: PathBuf,
     #[arg(long, value_enum, default_value_t = Clock::Wall)]
     pub clock: Clock,
+    /// Contacts processed at once (wall clock).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Where the apalis queue lives (wall clock).
+    #[arg(long)]
+    pub queue: Option<String>,
     /// Folder the outbox transport writes to.
     #[arg(long, default_value = "outbox")]
     pub outbox: PathBuf,
@@ -45,8 +52,16 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Clock::Wall => {
-            eprintln!("cobro run: the wall-clock queue driver is not built yet; use --clock simulated");
-            Ok(ExitCode::from(1))
+            let work_args = WorkArgs {
+                campaigns: vec![args.campaign.clone()],
+                concurrency: args.concurrency,
+                queue: args.queue.clone(),
+                outbox: args.outbox.clone(),
+                store: args.store.clone(),
+            };
+            let report = work(store, &work_args, true).await?;
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

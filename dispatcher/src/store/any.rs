@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 
+use super::redis::RedisStore;
 use super::sqlite::SqliteStore;
 use super::{
     AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter, ReserveOutcome,
@@ -14,12 +15,15 @@ use super::{
 
 pub enum AnyStore {
     Sqlite(SqliteStore),
+    Redis(RedisStore),
 }
 
 impl AnyStore {
     pub async fn connect(url: &str) -> StoreResult<AnyStore> {
         if url.starts_with("sqlite:") {
             Ok(AnyStore::Sqlite(SqliteStore::connect(url).await?))
+        } else if url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://") {
+            Ok(AnyStore::Redis(RedisStore::connect(url).await?))
         } else {
             Err(StoreError::UnsupportedUrl(url.to_string()))
         }
@@ -30,6 +34,7 @@ macro_rules! delegate {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {
             AnyStore::Sqlite($store) => $call.await,
+            AnyStore::Redis($store) => $call.await,
         }
     };
 }

@@ -1,0 +1,79 @@
+//! `cobro work --campaign FILE…`: queue workers on the wall clock until
+//! SIGTERM/Ctrl-C. Several processes (on several machines) can share one
+//! Redis store; claims, caps and the send reservation hold across them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cobro_channels::Channel;
+use cobro_channels::outbox::OutboxChannel;
+
+use super::BadInput;
+use super::common::{StoreArg, dispatcher, load_campaign, load_templates};
+use crate::queue::{QueueBackend, WorkerOptions, run_workers, shutdown_signal};
+use crate::router::CampaignRouter;
+use crate::store::any::AnyStore;
+use crate::transports::channel_set_from_settings;
+
+#[derive(Debug, clap::Args)]
+pub struct WorkArgs {
+    /// Campaign files whose contacts this worker sends (repeatable).
+    #[arg(long = "campaign", required = true)]
+    pub campaigns: Vec<PathBuf>,
+    /// Contacts processed at once in this process (default: cobro.toml's worker.concurrency).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Where the apalis queue lives (default: the Redis store itself, or
+    /// `<store file>.queue.db` next to a SQLite store).
+    #[arg(long)]
+    pub queue: Option<String>,
+    /// Folder for channels without a provider in cobro.toml.
+    #[arg(long, default_value = "outbox")]
+    pub outbox: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+pub fn default_queue_url(store_url: &str) -> String {
+    match store_url.strip_prefix("sqlite://") {
+        Some(path) => format!("sqlite://{path}.queue.db"),
+        None => store_url.to_string(),
+    }
+}
+
+pub async fn run(args: WorkArgs) -> anyhow::Result<ExitCode> {
+    let store = Arc::new(args.store.open().await?);
+    let report = work(store, &args, false).await?;
+    eprintln!("{}", serde_json::to_string(&report)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs workers for the given campaigns; shared by `work` and `run`.
+pub async fn work(store: Arc<AnyStore>, args: &WorkArgs, stop_when_idle: bool) -> anyhow::Result<crate::queue::WorkerReport> {
+    let settings = args.store.settings()?;
+    let default: Arc<dyn Channel> = Arc::new(OutboxChannel::new(&args.outbox)?);
+    let channels = channel_set_from_settings(&settings, default).map_err(|e| BadInput(e.to_string()))?;
+    let mut router = CampaignRouter::new();
+    for path in &args.campaigns {
+        let loaded = load_campaign(path)?;
+        let templates = load_templates(&loaded.templates_dir)?;
+        let d = dispatcher(store.clone(), &loaded, templates, channels.clone(), &settings.http.public_url);
+        router.add(&loaded.campaign.id, Arc::new(d));
+    }
+    let queue_url = args.queue.clone().unwrap_or_else(|| default_queue_url(&args.store.url().unwrap_or_default()));
+    let queue = QueueBackend::from_url(&queue_url).map_err(|e| BadInput(e.to_string()))?;
+    let opts = WorkerOptions {
+        concurrency: args.concurrency.unwrap_or(settings.worker.concurrency),
+        batch_size: settings.worker.batch_size,
+        poll_interval: Duration::from_millis(settings.worker.poll_interval_ms),
+        stop_when_idle,
+        queued_lease: Duration::from_secs(settings.worker.queued_lease_secs),
+        sending_lease: Duration::from_secs(settings.worker.sending_lease_secs),
+        maintenance_interval: Duration::from_secs(settings.worker.queued_lease_secs.clamp(1, 15)),
+        ..WorkerOptions::default()
+    };
+    Ok(run_workers(store, Arc::new(router), &queue, opts, shutdown_signal()).await?)
+}
+

@@ -1,0 +1,157 @@
+//! What an apalis job does: run each contact of its batch through the
+//! processor, retry transient store failures briefly in place, record
+//! permanent failures so that every contact still ends in one terminal
+//! state, and tell apalis whether to retry the job (transient) or not
+//! (abort).
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::{AbortError, BoxDynError, Data};
+use chrono::Utc;
+use futures::FutureExt;
+use serde::{Deserialize, Serialize};
+
+use super::{ContactBatch, ContactProcessor, Stats};
+use crate::pipeline::PipelineError;
+use crate::store::{ContactRecord, ContactState, LedgerEntry, LedgerState, Store, Transition};
+
+/// Everything a job needs, shared by all jobs of a process.
+pub(crate) struct JobContext<S, P> {
+    pub store: Arc<S>,
+    pub processor: Arc<P>,
+    pub stats: Arc<Stats>,
+}
+
+/// Pauses between in-place retries of a contact whose store call failed
+/// transiently (a Redis failover, a locked SQLite file). Short: after them
+/// the job goes back to apalis, which retries it later.
+const TRANSIENT_BACKOFF: [Duration; 3] = [Duration::from_millis(50), Duration::from_millis(250), Duration::from_secs(1)];
+
+/// What apalis records as the job's result.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct BatchResult {
+    pub contacts: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{count} contact(s) of the batch hit a transient failure, last: {last}")]
+pub(crate) struct TransientBatchError {
+    count: usize,
+    last: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{count} contact(s) of the batch failed permanently, last: {last}")]
+pub(crate) struct PermanentBatchError {
+    count: usize,
+    last: String,
+}
+
+enum One {
+    Done,
+    Transient(PipelineError),
+    Permanent(PipelineError),
+}
+
+/// The apalis handler.
+pub(crate) async fn handle_batch<S: Store, P: ContactProcessor>(
+    batch: ContactBatch,
+    ctx: Data<Arc<JobContext<S, P>>>,
+) -> Result<BatchResult, BoxDynError> {
+    let ctx = ctx.0;
+    Stats::add(&ctx.stats.jobs, 1);
+    let contacts = batch.contacts.len();
+    let results = futures::future::join_all(batch.contacts.into_iter().map(|r| process_one(&ctx, r))).await;
+    let (mut transient, mut permanent) = (Vec::new(), Vec::new());
+    for result in results {
+        match result {
+            One::Done => {}
+            One::Transient(e) => transient.push(e),
+            One::Permanent(e) => permanent.push(e),
+        }
+    }
+    Stats::add(&ctx.stats.transient_errors, transient.len() as u64);
+    Stats::add(&ctx.stats.permanent_errors, permanent.len() as u64);
+    if let Some(last) = transient.last() {
+        // A plain error: apalis runs the job again later. Contacts of the
+        // batch that already finished are skipped then (not queued any
+        // more), so only the failed ones do work again.
+        tracing::warn!("job retried: {} transient failure(s), last: {last}", transient.len());
+        return Err(Box::new(TransientBatchError { count: transient.len(), last: last.to_string() }));
+    }
+    if let Some(last) = permanent.last() {
+        // Already recorded per contact; retrying cannot help.
+        tracing::error!("job aborted: {} permanent failure(s), last: {last}", permanent.len());
+        return Err(Box::new(AbortError::new(PermanentBatchError {
+            count: permanent.len(),
+            last: last.to_string(),
+        })));
+    }
+    Ok(BatchResult { contacts })
+}
+
+async fn process_one<S: Store, P: ContactProcessor>(ctx: &JobContext<S, P>, record: ContactRecord) -> One {
+    let mut backoff = TRANSIENT_BACKOFF.iter();
+    loop {
+        // A panic in the pipeline fails this contact, not the process.
+        let result = AssertUnwindSafe(ctx.processor.process(record.clone(), Utc::now()))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(PipelineError::Setup(format!("pipeline panicked: {}", panic_text(&panic)))));
+        match result {
+            Ok(outcome) => {
+                ctx.stats.outcome(&outcome);
+                return One::Done;
+            }
+            Err(e) if e.is_transient() => match backoff.next() {
+                Some(pause) => tokio::time::sleep(*pause).await,
+                None => return One::Transient(e),
+            },
+            Err(e) => {
+                record_permanent_failure(ctx.store.as_ref(), &record, &e).await;
+                return One::Permanent(e);
+            }
+        }
+    }
+}
+
+/// A contact the pipeline cannot handle (bad template, corrupt row) still
+/// needs a terminal state and a ledger row saying why: `failed` if nothing
+/// went out, `unknown` if it was already reserved (the message may have
+/// left). Best effort: if the store fails too, `recover_stale` handles the
+/// contact later.
+async fn record_permanent_failure<S: Store>(store: &S, record: &ContactRecord, error: &PipelineError) {
+    let id = &record.contact.id;
+    let current = match store.contact(id).await {
+        Ok(Some(current)) => current,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!("cannot record the failure of {id}: {e}");
+            return;
+        }
+    };
+    let (to, state) = match current.state {
+        ContactState::Queued => (ContactState::Failed, LedgerState::Failed),
+        ContactState::Sending => (ContactState::Unknown, LedgerState::Unknown),
+        _ => return,
+    };
+    let mut row = LedgerEntry::for_contact(&record.contact, state, Utc::now());
+    row.code = Some("internal_error".into());
+    row.detail = Some(error.to_string());
+    row.attempt = current.attempt;
+    if let Err(e) = store.transition(id, Transition::Finish(to), &[row]).await {
+        tracing::warn!("cannot record the failure of {id}: {e}");
+    }
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-text panic".into()
+    }
+}
