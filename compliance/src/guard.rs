@@ -243,6 +243,39 @@ impl Verdict {
     }
 }
 
+impl Verdict {
+    /// [`Verdict::to_explain_json`] as compact text with the keys in the
+    /// order DESIGN.md §9 shows them (`decision`, `until`, `timezones`,
+    /// `reasons`; each reason `rule`, `code`, `detail`), which
+    /// `serde_json::Value` (a sorted map) cannot keep.
+    pub fn to_explain_string(&self) -> String {
+        let q = |s: &str| serde_json::Value::from(s).to_string();
+        let mut out = format!("{{\"decision\":{}", q(self.decision.as_str()));
+        if let Decision::Defer { until } = self.decision {
+            out.push_str(&format!(
+                ",\"until\":{}",
+                q(&until.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            ));
+        }
+        let zones: Vec<String> = self.timezones.iter().map(|z| q(z.name())).collect();
+        out.push_str(&format!(",\"timezones\":[{}]", zones.join(",")));
+        let reasons: Vec<String> = self
+            .reasons
+            .iter()
+            .map(|r| {
+                format!(
+                    "{{\"rule\":{},\"code\":{},\"detail\":{}}}",
+                    q(&r.rule),
+                    q(r.code.as_str()),
+                    q(&r.detail)
+                )
+            })
+            .collect();
+        out.push_str(&format!(",\"reasons\":[{}]}}", reasons.join(",")));
+        out
+    }
+}
+
 /// Decides contacts under a campaign's packs: country packs (or the
 /// default for unmapped countries) stacked with house packs; the most
 /// restrictive wins.

@@ -1392,3 +1392,19 @@ sun = ["02:30-04:00"]
         }
     );
 }
+
+#[test]
+fn explain_string_keeps_contract_order_and_matches_json() {
+    let guard = ComplianceGuard::with_packs(vec![pack("mx-profeco")]);
+    let cdmx = debtor("MX", Some("MX-CMX"));
+    for at in ["2026-12-14T04:30:00Z", "2026-12-14T18:00:00Z"] {
+        let v = guard.decide(&attempt(Voice), &cdmx, &[], t(at));
+        let text = v.to_explain_string();
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(parsed, v.to_explain_json());
+        assert!(text.starts_with("{\"decision\":"), "{text}");
+    }
+    let v = guard.decide(&attempt(Voice), &cdmx, &[], t("2026-12-14T04:30:00Z"));
+    let text = v.to_explain_string();
+    assert!(text.starts_with("{\"decision\":\"defer\",\"until\":\"2026-12-14T13:00:00Z\",\"timezones\":[\"America/Mexico_City\"],\"reasons\":[{\"rule\":\"mx-profeco\",\"code\":\"closed_day\",\"detail\":"), "{text}");
+}

@@ -171,3 +171,110 @@ proptest! {
         }
     }
 }
+
+/// A pack whose windows sit on DST transitions (gaps, repeated hours, and
+/// midnight transitions such as Chile's).
+const ODD: &str = r#"
+id = "odd"
+[windows]
+mon = ["00:00-01:30", "02:30-03:30", "23:00-24:00"]
+tue = ["01:15-02:45"]
+wed = ["08:00-09:00"]
+thu = ["00:00-00:30", "12:00-12:01"]
+fri = ["23:59-24:00"]
+sat = ["00:30-02:10", "23:00-24:00"]
+sun = ["00:00-01:30", "01:45-03:15", "23:30-24:00"]
+[margins]
+voice = 10
+"#;
+
+const DST_ZONES: &[&str] = &[
+    "America/New_York",
+    "America/Santiago",
+    "Europe/Madrid",
+    "America/Ciudad_Juarez",
+    "Pacific/Easter",
+    "America/Havana",
+    "Australia/Lord_Howe",
+    "America/Asuncion",
+];
+
+/// Instants within two days of the DST transitions of 2024–2032 in the
+/// zones above (computed as the days where the offset changes).
+fn near_transition(zone: usize, year: i32, nth: usize, offset_secs: i64) -> DateTime<Utc> {
+    let tz: Tz = DST_ZONES[zone].parse().expect("zone");
+    let mut transitions = Vec::new();
+    let mut prev = None;
+    let start = DateTime::<Utc>::from_timestamp(
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+            .expect("date")
+            .and_hms_opt(0, 0, 0)
+            .expect("t")
+            .and_utc()
+            .timestamp(),
+        0,
+    )
+    .expect("start");
+    for h in 0..(366 * 24) {
+        let u = start + Duration::hours(h);
+        let off = chrono::Offset::fix(&chrono::TimeZone::offset_from_utc_datetime(
+            &tz,
+            &u.naive_utc(),
+        ))
+        .local_minus_utc();
+        if prev.is_some_and(|p| p != off) {
+            transitions.push(u);
+        }
+        prev = Some(off);
+    }
+    let base = transitions
+        .get(nth % transitions.len().max(1))
+        .copied()
+        .unwrap_or(start);
+    base + Duration::seconds(offset_secs)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn dst_transitions_are_exact(
+        zone in 0..DST_ZONES.len(),
+        year in 2024i32..=2032,
+        nth in 0usize..2,
+        offset in -2 * 86_400i64..2 * 86_400,
+        ci in 0..3usize,
+        builtin in any::<bool>(),
+    ) {
+        let now = near_transition(zone, year, nth, offset);
+        let pack = if builtin {
+            RulePack::builtin("cl-ley21320").expect("builtin")
+        } else {
+            RulePack::from_toml_str(ODD, "odd.toml").expect("odd pack")
+        };
+        let packs = vec![pack];
+        let mut d = debtor(0);
+        d.timezone = Some(DST_ZONES[zone].to_string());
+        let zones = zones(&d);
+        let ch = channel(ci);
+        let guard = ComplianceGuard::with_packs(packs.clone());
+        let attempt = ContactAttempt { channel: ch, suppressed: false };
+        match guard.decision(&attempt, &d, &[], now) {
+            Decision::Allow => prop_assert!(oracle(&packs, &zones, ch, now)),
+            Decision::Defer { until } => {
+                prop_assert!(until > now);
+                prop_assert!(oracle(&packs, &zones, ch, until), "until {} not allowed", until);
+                // Walk every second of [now, until) when short, else sample.
+                let span = (until - now).num_seconds();
+                let step = (span / 20_000).max(1);
+                let mut s = now;
+                while s < until {
+                    prop_assert!(!oracle(&packs, &zones, ch, s), "{} allowed before until {}", s, until);
+                    s += Duration::seconds(step);
+                }
+                prop_assert!(!oracle(&packs, &zones, ch, until - Duration::seconds(1)));
+            }
+            Decision::Block => prop_assert!(false, "unexpected block"),
+        }
+    }
+}

@@ -5,7 +5,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use clap::Subcommand;
 use cobro_campaigns::ChannelKind;
@@ -139,8 +138,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                 &history,
                 now,
             );
-            let json = serde_json::to_string(&verdict.to_explain_json())
-                .context("serialising the decision")?;
+            let json = verdict.to_explain_string();
             emit(&mut std::io::stdout().lock(), &json)?;
             Ok(ExitCode::SUCCESS)
         }
