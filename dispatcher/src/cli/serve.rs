@@ -44,10 +44,18 @@ pub struct ServeArgs {
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let settings = args.store.settings()?;
-    let bind = args.bind.clone().unwrap_or_else(|| settings.http.bind.clone());
-    let public_url = args.public_url.clone().unwrap_or_else(|| settings.http.public_url.clone());
+    let bind = args
+        .bind
+        .clone()
+        .unwrap_or_else(|| settings.http.bind.clone());
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| settings.http.public_url.clone());
     if args.workers == Some(0) {
-        return Err(anyhow::Error::new(BadInput("--workers must be at least 1".into())));
+        return Err(anyhow::Error::new(BadInput(
+            "--workers must be at least 1".into(),
+        )));
     }
     if args.workers.is_some() && args.campaigns.is_empty() {
         return Err(anyhow::Error::new(BadInput(
@@ -57,13 +65,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = Arc::new(args.store.open().await?);
     let config = HttpConfig::from_env(&public_url);
     if config.api_token.is_none() {
-        eprintln!("cobro serve: COBRO_API_TOKEN is not set; the /api endpoints refuse every request");
+        eprintln!(
+            "cobro serve: COBRO_API_TOKEN is not set; the /api endpoints refuse every request"
+        );
     }
     if config.twilio_auth_token.is_none() {
         eprintln!("cobro serve: TWILIO_AUTH_TOKEN is not set; Twilio callbacks are refused (403)");
     }
     if config.webhook_secret.is_none() {
-        eprintln!("cobro serve: COBRO_WEBHOOK_SECRET is not set; Vonage and Infobip callbacks are refused (403)");
+        eprintln!(
+            "cobro serve: COBRO_WEBHOOK_SECRET is not set; Vonage and Infobip callbacks are refused (403)"
+        );
     }
     if std::env::var("COBRO_LINK_SECRET").map_or(true, |s| s.is_empty()) {
         eprintln!("cobro serve: COBRO_LINK_SECRET is not set; no unsubscribe link can be verified");
@@ -75,9 +87,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let local = listener.local_addr().context("reading the bound address")?;
     println!("cobro serve: listening on http://{local} (public URL {public_url})");
 
-    let mut server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await });
+    let mut server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    });
     let Some(concurrency) = args.workers else {
-        server.await.context("HTTP server task")?.context("HTTP server")?;
+        server
+            .await
+            .context("HTTP server task")?
+            .context("HTTP server")?;
         return Ok(ExitCode::SUCCESS);
     };
     let work_args = WorkArgs {

@@ -15,15 +15,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use chrono::Utc;
 use cobro_campaigns::ChannelKind;
-use cobro_config::LoadedCampaign;
 use cobro_channels::templates::TemplateSet;
+use cobro_config::LoadedCampaign;
 use serde::Deserialize;
 
 use super::{AppState, HttpError, auth};
 use crate::events::{AccountEvent, apply_event};
 use crate::launch::launch;
-use crate::store::{ContactState, LedgerFilter, Store, Suppression};
 use crate::store::any::AnyStore;
+use crate::store::{ContactState, LedgerFilter, Store, Suppression};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
@@ -32,14 +32,21 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/campaigns/{id}/{action}", post(campaign_action))
         .route("/accounts/{id}/history", get(account_history))
         .route("/accounts/{id}/events", post(account_event))
-        .route("/suppressions", get(list_suppressions).post(add_suppression).delete(remove_suppression))
+        .route(
+            "/suppressions",
+            get(list_suppressions)
+                .post(add_suppression)
+                .delete(remove_suppression),
+        )
         .route_layer(middleware::from_fn_with_state(state, auth::require_bearer))
 }
 
 /// A JSON body or a 400 that says what is wrong with it.
 fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, HttpError> {
     payload.map(|Json(v)| v).map_err(|e| match e {
-        JsonRejection::MissingJsonContentType(_) => HttpError::BadRequest("send the body as JSON (Content-Type: application/json)".into()),
+        JsonRejection::MissingJsonContentType(_) => {
+            HttpError::BadRequest("send the body as JSON (Content-Type: application/json)".into())
+        }
         other => HttpError::BadRequest(format!("invalid JSON body: {}", other.body_text())),
     })
 }
@@ -47,12 +54,18 @@ fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, HttpError> {
 fn parse_channel(value: Option<&str>) -> Result<Option<ChannelKind>, HttpError> {
     match value.map(str::trim) {
         None | Some("") | Some("all") | Some("*") => Ok(None),
-        Some(c) => ChannelKind::from_str(c).map(Some).map_err(|e| HttpError::Unprocessable(e.to_string())),
+        Some(c) => ChannelKind::from_str(c)
+            .map(Some)
+            .map_err(|e| HttpError::Unprocessable(e.to_string())),
     }
 }
 
 /// Counts of one campaign, in the shape of `cobro status --json`.
-pub async fn progress_json(store: &AnyStore, campaign: &str, paused: bool) -> Result<serde_json::Value, HttpError> {
+pub async fn progress_json(
+    store: &AnyStore,
+    campaign: &str,
+    paused: bool,
+) -> Result<serde_json::Value, HttpError> {
     let counts = store.counts(Some(campaign)).await?;
     let mut states = serde_json::Map::new();
     let mut total = 0;
@@ -61,11 +74,17 @@ pub async fn progress_json(store: &AnyStore, campaign: &str, paused: bool) -> Re
         total += n;
         states.insert(s.as_str().into(), n.into());
     }
-    let open: u64 = [ContactState::Pending, ContactState::Queued, ContactState::Sending]
-        .iter()
-        .map(|s| counts.get(s).copied().unwrap_or(0))
-        .sum();
-    Ok(serde_json::json!({"campaign": campaign, "total": total, "open": open, "paused": paused, "states": states}))
+    let open: u64 = [
+        ContactState::Pending,
+        ContactState::Queued,
+        ContactState::Sending,
+    ]
+    .iter()
+    .map(|s| counts.get(s).copied().unwrap_or(0))
+    .sum();
+    Ok(
+        serde_json::json!({"campaign": campaign, "total": total, "open": open, "paused": paused, "states": states}),
+    )
 }
 
 async fn known_campaign(store: &AnyStore, id: &str) -> Result<(), HttpError> {
@@ -76,7 +95,9 @@ async fn known_campaign(store: &AnyStore, id: &str) -> Result<(), HttpError> {
     }
 }
 
-async fn list_campaigns(State(state): State<AppState>) -> Result<Json<serde_json::Value>, HttpError> {
+async fn list_campaigns(
+    State(state): State<AppState>,
+) -> Result<Json<serde_json::Value>, HttpError> {
     let paused = state.store.paused_campaigns().await?;
     let mut out = Vec::new();
     for c in state.store.campaigns().await? {
@@ -94,15 +115,22 @@ struct LaunchBody {
 
 /// `POST /api/campaigns`: import, check, plan, store (idempotent, like
 /// `cobro launch`).
-async fn launch_campaign(State(state): State<AppState>, payload: Result<Json<LaunchBody>, JsonRejection>) -> Result<Response, HttpError> {
+async fn launch_campaign(
+    State(state): State<AppState>,
+    payload: Result<Json<LaunchBody>, JsonRejection>,
+) -> Result<Response, HttpError> {
     let req = body(payload)?;
-    let loaded = LoadedCampaign::load(&req.campaign_file).map_err(|e| HttpError::Unprocessable(e.to_string()))?;
-    let templates = TemplateSet::load(&loaded.templates_dir)
-        .map_err(|e| HttpError::Unprocessable(format!("{}: {e}", loaded.templates_dir.display())))?;
-    let report = launch(state.store.as_ref(), &loaded, &templates, |_, _| {}).await.map_err(|e| match e {
-        crate::launch::LaunchError::Store(e) => HttpError::Store(e),
-        other => HttpError::Unprocessable(other.to_string()),
+    let loaded = LoadedCampaign::load(&req.campaign_file)
+        .map_err(|e| HttpError::Unprocessable(e.to_string()))?;
+    let templates = TemplateSet::load(&loaded.templates_dir).map_err(|e| {
+        HttpError::Unprocessable(format!("{}: {e}", loaded.templates_dir.display()))
     })?;
+    let report = launch(state.store.as_ref(), &loaded, &templates, |_, _| {})
+        .await
+        .map_err(|e| match e {
+            crate::launch::LaunchError::Store(e) => HttpError::Store(e),
+            other => HttpError::Unprocessable(other.to_string()),
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({
@@ -117,7 +145,10 @@ async fn launch_campaign(State(state): State<AppState>, payload: Result<Json<Lau
         .into_response())
 }
 
-async fn campaign_progress(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, HttpError> {
+async fn campaign_progress(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, HttpError> {
     known_campaign(&state.store, &id).await?;
     let paused = state.store.paused_campaigns().await?.contains(&id);
     Ok(Json(progress_json(&state.store, &id, paused).await?))
@@ -128,7 +159,10 @@ async fn campaign_progress(State(state): State<AppState>, Path(id): Path<String>
 /// claimed again, each re-checked by the guard at that moment. Cancel
 /// pauses for good (so a fallback planned by an in-flight send is never
 /// claimed) and cancels every open contact with a ledger row.
-async fn campaign_action(State(state): State<AppState>, Path((id, action)): Path<(String, String)>) -> Result<Json<serde_json::Value>, HttpError> {
+async fn campaign_action(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, HttpError> {
     known_campaign(&state.store, &id).await?;
     let store = &state.store;
     let mut result = serde_json::json!({"campaign": id, "action": action});
@@ -142,11 +176,20 @@ async fn campaign_action(State(state): State<AppState>, Path((id, action)): Path
         "cancel" => {
             store.set_campaign_paused(&id, true).await?;
             let ids = store
-                .cancel_campaign_contacts(&id, "campaign_cancelled", "the campaign was cancelled by an operator", Utc::now())
+                .cancel_campaign_contacts(
+                    &id,
+                    "campaign_cancelled",
+                    "the campaign was cancelled by an operator",
+                    Utc::now(),
+                )
                 .await?;
             result["cancelled"] = ids.len().into();
         }
-        other => return Err(HttpError::NotFound(format!("unknown action '{other}' (pause, resume, cancel)"))),
+        other => {
+            return Err(HttpError::NotFound(format!(
+                "unknown action '{other}' (pause, resume, cancel)"
+            )));
+        }
     }
     tracing::info!(campaign = %id, action = %action, "campaign action");
     let paused = store.paused_campaigns().await?.contains(&id);
@@ -155,12 +198,23 @@ async fn campaign_action(State(state): State<AppState>, Path((id, action)): Path
 }
 
 /// `GET /api/accounts/{id}/history`: the account's gestiones.
-async fn account_history(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, HttpError> {
+async fn account_history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, HttpError> {
     let Some((_, status)) = state.store.account(&id).await? else {
         return Err(HttpError::NotFound(format!("no account '{id}'")));
     };
-    let rows = state.store.ledger(&LedgerFilter { account: Some(id.clone()), ..Default::default() }).await?;
-    Ok(Json(serde_json::json!({"account": id, "status": status, "rows": rows})))
+    let rows = state
+        .store
+        .ledger(&LedgerFilter {
+            account: Some(id.clone()),
+            ..Default::default()
+        })
+        .await?;
+    Ok(Json(
+        serde_json::json!({"account": id, "status": status, "rows": rows}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -183,7 +237,9 @@ async fn account_event(
     let event = AccountEvent::parse(&req.kind, channel).map_err(HttpError::Unprocessable)?;
     match apply_event(state.store.as_ref(), &id, event, Utc::now()).await? {
         None => Err(HttpError::NotFound(format!("no account '{id}'"))),
-        Some(cancelled) => Ok(Json(serde_json::json!({"account": id, "kind": req.kind, "cancelled": cancelled}))),
+        Some(cancelled) => Ok(Json(
+            serde_json::json!({"account": id, "kind": req.kind, "cancelled": cancelled}),
+        )),
     }
 }
 
@@ -195,21 +251,33 @@ fn normalise_address(raw: &str, prefix: bool) -> Result<String, HttpError> {
     if a.contains('@') {
         let a = a.to_lowercase();
         if a.chars().any(char::is_whitespace) || (!prefix && a.starts_with('@')) {
-            return Err(HttpError::Unprocessable(format!("'{raw}' is not an email address")));
+            return Err(HttpError::Unprocessable(format!(
+                "'{raw}' is not an email address"
+            )));
         }
         return Ok(a);
     }
     let a = a.replace([' ', '-'], "");
     let digits = a.strip_prefix('+').unwrap_or(&a);
     let min = if prefix { 1 } else { 6 };
-    if !a.starts_with('+') || digits.len() < min || digits.len() > 15 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(HttpError::Unprocessable(format!("'{raw}' is neither an email address nor an E.164 number (+525512345678)")));
+    if !a.starts_with('+')
+        || digits.len() < min
+        || digits.len() > 15
+        || !digits.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(HttpError::Unprocessable(format!(
+            "'{raw}' is neither an email address nor an E.164 number (+525512345678)"
+        )));
     }
     Ok(a)
 }
 
-async fn list_suppressions(State(state): State<AppState>) -> Result<Json<serde_json::Value>, HttpError> {
-    Ok(Json(serde_json::json!({ "suppressions": state.store.suppressions().await? })))
+async fn list_suppressions(
+    State(state): State<AppState>,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    Ok(Json(
+        serde_json::json!({ "suppressions": state.store.suppressions().await? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -225,17 +293,27 @@ struct SuppressionBody {
     source: Option<String>,
 }
 
-async fn add_suppression(State(state): State<AppState>, payload: Result<Json<SuppressionBody>, JsonRejection>) -> Result<Response, HttpError> {
+async fn add_suppression(
+    State(state): State<AppState>,
+    payload: Result<Json<SuppressionBody>, JsonRejection>,
+) -> Result<Response, HttpError> {
     let req = body(payload)?;
     let entry = Suppression {
         channel: parse_channel(req.channel.as_deref())?,
         address: normalise_address(&req.address, req.prefix)?,
         prefix: req.prefix,
-        source: req.source.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "officer".into()),
+        source: req
+            .source
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "officer".into()),
         at: Utc::now(),
     };
     state.store.suppress(&entry).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "suppression": entry }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "suppression": entry })),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -246,8 +324,13 @@ struct RemoveQuery {
 
 /// `DELETE /api/suppressions?address=…&channel=…` (channel absent: the
 /// all-channels entry).
-async fn remove_suppression(State(state): State<AppState>, Query(q): Query<RemoveQuery>) -> Result<Json<serde_json::Value>, HttpError> {
-    let address = q.address.ok_or_else(|| HttpError::BadRequest("the address query parameter is required".into()))?;
+async fn remove_suppression(
+    State(state): State<AppState>,
+    Query(q): Query<RemoveQuery>,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    let address = q
+        .address
+        .ok_or_else(|| HttpError::BadRequest("the address query parameter is required".into()))?;
     let channel = parse_channel(q.channel.as_deref())?;
     let address = normalise_address(&address, true)?;
     if !state.store.unsuppress(channel, &address).await? {

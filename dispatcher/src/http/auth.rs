@@ -23,7 +23,11 @@ pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
 
 /// Guards `/api/…`: `Authorization: Bearer $COBRO_API_TOKEN`. Without a
 /// configured token the API is closed (503), never open.
-pub async fn require_bearer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn require_bearer(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(expected) = state.config.api_token.as_deref() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -35,10 +39,15 @@ pub async fn require_bearer(State(state): State<AppState>, request: Request, nex
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim);
     match given {
-        Some(token) if secrets_equal(token.as_bytes(), expected.as_bytes()) => next.run(request).await,
+        Some(token) if secrets_equal(token.as_bytes(), expected.as_bytes()) => {
+            next.run(request).await
+        }
         _ => (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
@@ -58,16 +67,29 @@ pub fn twilio_signature(auth_token: &str, url: &str, params: &[(String, String)]
         data.push_str(k);
         data.push_str(v);
     }
-    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes keys of any size");
+    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(auth_token.as_bytes())
+        .expect("HMAC takes keys of any size");
     mac.update(data.as_bytes());
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
 /// Checks `X-Twilio-Signature` against the URL Twilio called (our public
 /// URL plus path and query) and the form parameters.
-pub fn verify_twilio(auth_token: Option<&str>, headers: &HeaderMap, url: &str, params: &[(String, String)]) -> bool {
-    let Some(token) = auth_token else { return false };
-    let Some(given) = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()) else { return false };
+pub fn verify_twilio(
+    auth_token: Option<&str>,
+    headers: &HeaderMap,
+    url: &str,
+    params: &[(String, String)],
+) -> bool {
+    let Some(token) = auth_token else {
+        return false;
+    };
+    let Some(given) = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
     let expected = twilio_signature(token, url, params);
     secrets_equal(given.trim().as_bytes(), expected.as_bytes())
 }
@@ -75,9 +97,16 @@ pub fn verify_twilio(auth_token: Option<&str>, headers: &HeaderMap, url: &str, p
 /// Vonage and Infobip: the shared secret travels in the
 /// `X-Cobro-Webhook-Secret` header or the `secret` query parameter (set in
 /// the callback URL configured at the provider).
-pub fn verify_shared_secret(secret: Option<&str>, headers: &HeaderMap, query: Option<&str>) -> bool {
+pub fn verify_shared_secret(
+    secret: Option<&str>,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> bool {
     let Some(secret) = secret else { return false };
-    let from_header = headers.get("x-cobro-webhook-secret").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let from_header = headers
+        .get("x-cobro-webhook-secret")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let from_query = query.and_then(|q| {
         serde_urlencoded::from_str::<Vec<(String, String)>>(q)
             .ok()?
@@ -108,7 +137,11 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         assert_eq!(
-            twilio_signature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &params),
+            twilio_signature(
+                "12345",
+                "https://mycompany.com/myapp.php?foo=1&bar=2",
+                &params
+            ),
             "RSOYDt4T1cUTdK1PDd93/VVr8B8="
         );
     }

@@ -20,7 +20,15 @@ use crate::store::{ContactState, LedgerFilter, Store};
 
 /// A campaign id made safe for an element id.
 pub fn slug(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;color:#222}h2{margin-top:1.5em}\
@@ -30,12 +38,20 @@ th{background:#f4f4f4}.l{text-align:left}.bar{display:inline-block;height:12px;v
 .progress span{display:block;height:14px;background:#59a14f}.paused{color:#b00;font-weight:bold}.legend span{margin-right:1em}";
 
 fn reason_table(title: &str, id: &str, map: &BTreeMap<String, u64>) -> String {
-    let mut t = format!("<h3>{}</h3><table id=\"{id}\"><tr><th class=\"l\">reason</th><th>count</th></tr>", html_escape(title));
+    let mut t = format!(
+        "<h3>{}</h3><table id=\"{id}\"><tr><th class=\"l\">reason</th><th>count</th></tr>",
+        html_escape(title)
+    );
     if map.is_empty() {
         t.push_str("<tr><td class=\"l\" colspan=\"2\">none</td></tr>");
     }
     for (code, n) in map {
-        let _ = write!(t, "<tr><td class=\"l\">{}</td><td id=\"{id}-{}\">{n}</td></tr>", html_escape(code), slug(code));
+        let _ = write!(
+            t,
+            "<tr><td class=\"l\">{}</td><td id=\"{id}-{}\">{n}</td></tr>",
+            html_escape(code),
+            slug(code)
+        );
     }
     t.push_str("</table>");
     t
@@ -53,14 +69,23 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
     for campaign in &campaigns {
         let s = slug(campaign);
         let counts = store.counts(Some(campaign)).await?;
-        let ledger = store.ledger(&LedgerFilter { campaign: Some(campaign.clone()), ..Default::default() }).await?;
+        let ledger = store
+            .ledger(&LedgerFilter {
+                campaign: Some(campaign.clone()),
+                ..Default::default()
+            })
+            .await?;
         let report = CampaignReport::build(campaign, &counts, &ledger, 0);
         let total: u64 = counts.values().sum();
-        let open: u64 = [ContactState::Pending, ContactState::Queued, ContactState::Sending]
-            .iter()
-            .map(|st| counts.get(st).copied().unwrap_or(0))
-            .sum();
-        let done_pct = if total == 0 { 0 } else { (total - open) * 100 / total };
+        let open: u64 = [
+            ContactState::Pending,
+            ContactState::Queued,
+            ContactState::Sending,
+        ]
+        .iter()
+        .map(|st| counts.get(st).copied().unwrap_or(0))
+        .sum();
+        let done_pct = ((total - open) * 100).checked_div(total).unwrap_or(0);
         let _ = write!(
             html,
             "<section class=\"campaign\" data-campaign=\"{c}\" id=\"c-{s}\"><h2>Campaign {c}{p}</h2>\
@@ -69,7 +94,11 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
              <span class=\"progress\" title=\"{done_pct}% finished\"><span style=\"width:{done_pct}%\"></span></span> \
              <span id=\"c-{s}-done-pct\">{done_pct}</span>% finished</p>",
             c = html_escape(campaign),
-            p = if paused.contains(campaign) { " <span class=\"paused\" id=\"c-".to_string() + &s + "-paused\">paused</span>" } else { String::new() },
+            p = if paused.contains(campaign) {
+                " <span class=\"paused\" id=\"c-".to_string() + &s + "-paused\">paused</span>"
+            } else {
+                String::new()
+            },
             sent = report.total_sent(),
         );
         html.push_str("<table><tr>");
@@ -78,12 +107,23 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
         }
         html.push_str("</tr><tr>");
         for st in ContactState::ALL {
-            let _ = write!(html, "<td id=\"c-{s}-{}\">{}</td>", st.as_str(), counts.get(&st).copied().unwrap_or(0));
+            let _ = write!(
+                html,
+                "<td id=\"c-{s}-{}\">{}</td>",
+                st.as_str(),
+                counts.get(&st).copied().unwrap_or(0)
+            );
         }
         html.push_str("</tr></table>");
 
         // Sends per day and channel, as bars.
-        let max_day = report.sent_per_day.values().map(|m| m.values().sum::<u64>()).max().unwrap_or(1).max(1);
+        let max_day = report
+            .sent_per_day
+            .values()
+            .map(|m| m.values().sum::<u64>())
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let _ = write!(
             html,
             "<h3>Sent per day and channel</h3><p class=\"legend\"><span><span class=\"bar email\" style=\"width:12px\"></span> email</span>\
@@ -99,19 +139,34 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
             html.push_str("<td class=\"l\">");
             for k in ["email", "sms", "voice"] {
                 let width = get(k) * 400 / max_day;
-                let _ = write!(html, "<span class=\"bar {k}\" style=\"width:{width}px\"></span>");
+                let _ = write!(
+                    html,
+                    "<span class=\"bar {k}\" style=\"width:{width}px\"></span>"
+                );
             }
             html.push_str("</td></tr>");
         }
         html.push_str("</table>");
-        html.push_str(&reason_table("Deferred by reason", &format!("c-{s}-deferred"), &report.deferred_by_reason));
-        html.push_str(&reason_table("Blocked by reason", &format!("c-{s}-blocked"), &report.blocked_by_reason));
-        html.push_str(&reason_table("Cancelled by reason", &format!("c-{s}-cancelled"), &report.cancelled_by_reason));
+        html.push_str(&reason_table(
+            "Deferred by reason",
+            &format!("c-{s}-deferred"),
+            &report.deferred_by_reason,
+        ));
+        html.push_str(&reason_table(
+            "Blocked by reason",
+            &format!("c-{s}-blocked"),
+            &report.blocked_by_reason,
+        ));
+        html.push_str(&reason_table(
+            "Cancelled by reason",
+            &format!("c-{s}-cancelled"),
+            &report.cancelled_by_reason,
+        ));
         html.push_str("</section>");
     }
 
     let mut suppressions = store.suppressions().await?;
-    suppressions.sort_by(|a, b| b.at.cmp(&a.at));
+    suppressions.sort_by_key(|s| std::cmp::Reverse(s.at));
     let _ = write!(
         html,
         "<h2>Recent opt-outs</h2><p>Suppression entries: <b id=\"suppression-count\">{}</b></p>\

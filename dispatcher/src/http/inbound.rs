@@ -10,8 +10,8 @@ use cobro_channels::mask_address;
 
 use super::HttpError;
 use crate::events::{AccountEvent, apply_event};
-use crate::store::{LedgerEntry, LedgerFilter, LedgerState, Store, Suppression};
 use crate::store::any::AnyStore;
+use crate::store::{LedgerEntry, LedgerFilter, LedgerState, Store, Suppression};
 
 /// The meaning of an inbound text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,16 @@ pub enum InboundIntent {
     Message,
 }
 
-const OPT_OUT: &[&str] = &["stop", "baja", "alto", "cancelar", "nomolestar", "unsubscribe", "darmedebaja", "desuscribir"];
+const OPT_OUT: &[&str] = &[
+    "stop",
+    "baja",
+    "alto",
+    "cancelar",
+    "nomolestar",
+    "unsubscribe",
+    "darmedebaja",
+    "desuscribir",
+];
 /// Twilio's English extras, only as the whole message: as a first word
 /// ("End of the month I pay") they are too common.
 const OPT_OUT_WHOLE: &[&str] = &["cancel", "end", "quit", "stopstop"];
@@ -52,7 +61,11 @@ fn fold(word: &str) -> String {
 /// Classifies a reply. The whole text, or its first one, two or three
 /// words joined, must be a keyword ("NO MOLESTAR", "dar de baja").
 pub fn parse_keyword(text: &str) -> InboundIntent {
-    let words: Vec<String> = text.split_whitespace().map(fold).filter(|w| !w.is_empty()).collect();
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(fold)
+        .filter(|w| !w.is_empty())
+        .collect();
     let mut candidates: Vec<String> = Vec::new();
     for n in 1..=3.min(words.len()) {
         candidates.push(words[..n].concat());
@@ -62,7 +75,9 @@ pub fn parse_keyword(text: &str) -> InboundIntent {
     if is(OPT_OUT_ALL) {
         InboundIntent::OptOut { all_channels: true }
     } else if is(OPT_OUT) || OPT_OUT_WHOLE.contains(&whole.as_str()) {
-        InboundIntent::OptOut { all_channels: false }
+        InboundIntent::OptOut {
+            all_channels: false,
+        }
     } else if is(OPT_IN) {
         InboundIntent::OptIn
     } else {
@@ -73,7 +88,11 @@ pub fn parse_keyword(text: &str) -> InboundIntent {
 /// E.164 with a leading `+` (Vonage and Infobip send `525512345678`).
 pub fn normalise_number(raw: &str) -> String {
     let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
-    if raw.contains('@') { raw.trim().to_lowercase() } else { format!("+{digits}") }
+    if raw.contains('@') {
+        raw.trim().to_lowercase()
+    } else {
+        format!("+{digits}")
+    }
 }
 
 /// One inbound message, whatever the provider.
@@ -97,20 +116,39 @@ pub struct InboundOutcome {
 /// Applies an inbound message: suppression and cancellation for an
 /// opt-out, lifting our own suppression for an opt-in, a ledger row for a
 /// human otherwise. Replays of the same provider message id do nothing.
-pub async fn handle(store: &AnyStore, msg: &InboundMessage, now: DateTime<Utc>) -> Result<InboundOutcome, HttpError> {
+pub async fn handle(
+    store: &AnyStore,
+    msg: &InboundMessage,
+    now: DateTime<Utc>,
+) -> Result<InboundOutcome, HttpError> {
     let channel = ChannelKind::Sms;
     let address = normalise_number(&msg.from);
     let intent = parse_keyword(&msg.text);
     let intent_name = match intent {
         InboundIntent::OptOut { all_channels: true } => "opt_out_all",
-        InboundIntent::OptOut { all_channels: false } => "opt_out",
+        InboundIntent::OptOut {
+            all_channels: false,
+        } => "opt_out",
         InboundIntent::OptIn => "opt_in",
         InboundIntent::Message => "message",
     };
     if let Some(id) = &msg.message_id {
-        let seen = store.ledger(&LedgerFilter { provider_id: Some(id.clone()), ..Default::default() }).await?;
-        if seen.iter().any(|r| r.state == LedgerState::Inbound && r.provider_id.as_deref() == Some(id)) {
-            return Ok(InboundOutcome { intent: intent_name, accounts: Vec::new(), cancelled: 0, duplicate: true });
+        let seen = store
+            .ledger(&LedgerFilter {
+                provider_id: Some(id.clone()),
+                ..Default::default()
+            })
+            .await?;
+        if seen
+            .iter()
+            .any(|r| r.state == LedgerState::Inbound && r.provider_id.as_deref() == Some(id))
+        {
+            return Ok(InboundOutcome {
+                intent: intent_name,
+                accounts: Vec::new(),
+                cancelled: 0,
+                duplicate: true,
+            });
         }
     }
     // The index may name accounts whose numbers changed since: check.
@@ -129,14 +167,22 @@ pub async fn handle(store: &AnyStore, msg: &InboundMessage, now: DateTime<Utc>) 
         InboundIntent::OptOut { all_channels } => {
             let scope = if all_channels { None } else { Some(channel) };
             for account in &accounts {
-                if let Some(ids) = apply_event(store, account, AccountEvent::OptOut(scope), now).await? {
+                if let Some(ids) =
+                    apply_event(store, account, AccountEvent::OptOut(scope), now).await?
+                {
                     cancelled += ids.len();
                 }
             }
             // Written last so the entry names the inbound reply as its
             // source (an opt-in may lift only what a reply put there).
             store
-                .suppress(&Suppression { channel: scope, address: address.clone(), prefix: false, source: format!("inbound:{}", msg.provider), at: now })
+                .suppress(&Suppression {
+                    channel: scope,
+                    address: address.clone(),
+                    prefix: false,
+                    source: format!("inbound:{}", msg.provider),
+                    at: now,
+                })
                 .await?;
         }
         InboundIntent::OptIn => {
@@ -146,34 +192,50 @@ pub async fn handle(store: &AnyStore, msg: &InboundMessage, now: DateTime<Utc>) 
             // or an officer's entry stays.
             let all = store.suppressions().await?;
             if all.iter().any(|s| {
-                s.channel.is_none() && s.address == address && (s.source.starts_with("inbound:") || s.source == "opt_out")
+                s.channel.is_none()
+                    && s.address == address
+                    && (s.source.starts_with("inbound:") || s.source == "opt_out")
             }) {
                 store.unsuppress(None, &address).await?;
             }
         }
         InboundIntent::Message => {}
     }
-    let rows: Vec<LedgerEntry> = if accounts.is_empty() { vec![String::new()] } else { accounts.clone() }
-        .into_iter()
-        .map(|account| LedgerEntry {
-            contact_id: format!("inbound/{}", msg.message_id.clone().unwrap_or_else(|| now.timestamp_millis().to_string())),
-            campaign: String::new(),
-            account,
-            step: "inbound".into(),
-            channel,
-            state: LedgerState::Inbound,
-            at: now,
-            timezones: Vec::new(),
-            rules: Vec::new(),
-            code: Some(intent_name.to_string()),
-            detail: Some(msg.text.chars().take(1000).collect()),
-            provider: Some(msg.provider.to_string()),
-            provider_id: msg.message_id.clone(),
-            attempt: 0,
-        })
-        .collect();
+    let rows: Vec<LedgerEntry> = if accounts.is_empty() {
+        vec![String::new()]
+    } else {
+        accounts.clone()
+    }
+    .into_iter()
+    .map(|account| LedgerEntry {
+        contact_id: format!(
+            "inbound/{}",
+            msg.message_id
+                .clone()
+                .unwrap_or_else(|| now.timestamp_millis().to_string())
+        ),
+        campaign: String::new(),
+        account,
+        step: "inbound".into(),
+        channel,
+        state: LedgerState::Inbound,
+        at: now,
+        timezones: Vec::new(),
+        rules: Vec::new(),
+        code: Some(intent_name.to_string()),
+        detail: Some(msg.text.chars().take(1000).collect()),
+        provider: Some(msg.provider.to_string()),
+        provider_id: msg.message_id.clone(),
+        attempt: 0,
+    })
+    .collect();
     store.append_ledger(&rows).await?;
-    Ok(InboundOutcome { intent: intent_name, accounts, cancelled, duplicate: false })
+    Ok(InboundOutcome {
+        intent: intent_name,
+        accounts,
+        cancelled,
+        duplicate: false,
+    })
 }
 
 #[cfg(test)]
@@ -182,16 +244,49 @@ mod tests {
 
     #[test]
     fn keywords_in_any_case_accent_and_spacing() {
-        for text in ["STOP", " stop ", "Stop.", "BAJA", "baja por favor", "Alto", "CANCELAR", "NO MOLESTAR", "no  molestar!", "No Molestár", "unsubscribe", "UnSubScribe", "báJa", "END", "Quit"] {
-            assert_eq!(parse_keyword(text), InboundIntent::OptOut { all_channels: false }, "{text}");
+        for text in [
+            "STOP",
+            " stop ",
+            "Stop.",
+            "BAJA",
+            "baja por favor",
+            "Alto",
+            "CANCELAR",
+            "NO MOLESTAR",
+            "no  molestar!",
+            "No Molestár",
+            "unsubscribe",
+            "UnSubScribe",
+            "báJa",
+            "END",
+            "Quit",
+        ] {
+            assert_eq!(
+                parse_keyword(text),
+                InboundIntent::OptOut {
+                    all_channels: false
+                },
+                "{text}"
+            );
         }
         for text in ["STOPALL", "stopall", " StopAll "] {
-            assert_eq!(parse_keyword(text), InboundIntent::OptOut { all_channels: true }, "{text}");
+            assert_eq!(
+                parse_keyword(text),
+                InboundIntent::OptOut { all_channels: true },
+                "{text}"
+            );
         }
         for text in ["START", "alta", "Unstop", " ÁLTA "] {
             assert_eq!(parse_keyword(text), InboundIntent::OptIn, "{text}");
         }
-        for text in ["", "hola, ya pagué", "¿cuánto debo?", "no puedo pagar", "stopping by later? no", "end of month I pay"] {
+        for text in [
+            "",
+            "hola, ya pagué",
+            "¿cuánto debo?",
+            "no puedo pagar",
+            "stopping by later? no",
+            "end of month I pay",
+        ] {
             assert_eq!(parse_keyword(text), InboundIntent::Message, "{text}");
         }
     }

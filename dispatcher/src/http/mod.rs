@@ -93,7 +93,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<AnyStore>, config: HttpConfig) -> Self {
-        AppState { store, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::default()) }
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(metrics::Metrics::default()),
+        }
     }
 }
 
@@ -105,7 +109,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::prometheus))
         .route("/webhooks/{provider}/status", post(webhooks::status))
         .route("/webhooks/{provider}/inbound", post(webhooks::inbound))
-        .route("/u/{token}", get(unsubscribe::confirm_page).post(unsubscribe::one_click))
+        .route(
+            "/u/{token}",
+            get(unsubscribe::confirm_page).post(unsubscribe::one_click),
+        )
         // The description is public: it holds no data.
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api", api::router(state.clone()))
@@ -141,11 +148,19 @@ impl IntoResponse for HttpError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
         };
-        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+        (
+            status,
+            Json(serde_json::json!({ "error": self.to_string() })),
+        )
+            .into_response()
     }
 }
 
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }

@@ -63,9 +63,18 @@ fn page(lang: Lang, title: &str, body: &str) -> String {
 /// token carries only a digest of the address (links end up in logs), so
 /// the address is the account's contact point with that digest; `None`
 /// when the account or the address is gone.
-async fn resolve(state: &AppState, claim: &UnsubscribeClaim) -> Result<Option<(Lang, String)>, HttpError> {
-    let Some((account, _)) = state.store.account(&claim.account).await? else { return Ok(None) };
-    let lang = if account.language.to_ascii_lowercase().starts_with("es") { Lang::Es } else { Lang::En };
+async fn resolve(
+    state: &AppState,
+    claim: &UnsubscribeClaim,
+) -> Result<Option<(Lang, String)>, HttpError> {
+    let Some((account, _)) = state.store.account(&claim.account).await? else {
+        return Ok(None);
+    };
+    let lang = if account.language.to_ascii_lowercase().starts_with("es") {
+        Lang::Es
+    } else {
+        Lang::En
+    };
     Ok(account
         .contact_points
         .iter()
@@ -74,16 +83,29 @@ async fn resolve(state: &AppState, claim: &UnsubscribeClaim) -> Result<Option<(L
 }
 
 fn invalid(lang: Lang) -> Response {
-    (StatusCode::NOT_FOUND, Html(page(lang, texts(lang).title, &format!("<p>{}</p>", texts(lang).invalid)))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Html(page(
+            lang,
+            texts(lang).title,
+            &format!("<p>{}</p>", texts(lang).invalid),
+        )),
+    )
+        .into_response()
 }
 
 /// `GET /u/{token}`: the confirmation page (changes nothing).
-pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, HttpError> {
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, HttpError> {
     let Some(claim) = state.config.sender.verify_unsubscribe_token(&token) else {
         state.metrics.webhook("unsubscribe", "get", "bad_token");
         return Ok(invalid(Lang::Es));
     };
-    let Some((lang, address)) = resolve(&state, &claim).await? else { return Ok(invalid(Lang::Es)) };
+    let Some((lang, address)) = resolve(&state, &claim).await? else {
+        return Ok(invalid(Lang::Es));
+    };
     let t = texts(lang);
     let body = format!(
         "<p>{} <b id=\"address\">{}</b>?</p><form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\
@@ -99,33 +121,60 @@ pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<Strin
 /// also what the confirmation page's button sends. Suppresses the address
 /// for the claim's channel and cancels the account's pending contacts of
 /// that channel. Idempotent.
-pub async fn one_click(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Result<Response, HttpError> {
+pub async fn one_click(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Result<Response, HttpError> {
     let Some(claim) = state.config.sender.verify_unsubscribe_token(&token) else {
         state.metrics.webhook("unsubscribe", "post", "bad_token");
         return Ok(invalid(Lang::Es));
     };
     if !body.is_empty() {
         let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-        if !form.iter().any(|(k, v)| k == "List-Unsubscribe" && v == "One-Click") {
-            return Err(HttpError::BadRequest("expected the form body List-Unsubscribe=One-Click (RFC 8058)".into()));
+        if !form
+            .iter()
+            .any(|(k, v)| k == "List-Unsubscribe" && v == "One-Click")
+        {
+            return Err(HttpError::BadRequest(
+                "expected the form body List-Unsubscribe=One-Click (RFC 8058)".into(),
+            ));
         }
     }
     let Some((lang, address)) = resolve(&state, &claim).await? else {
-        state.metrics.webhook("unsubscribe", "post", "unknown_address");
+        state
+            .metrics
+            .webhook("unsubscribe", "post", "unknown_address");
         return Ok(invalid(Lang::Es));
     };
     let now = Utc::now();
     state
         .store
-        .suppress(&Suppression { channel: Some(claim.channel), address: address.clone(), prefix: false, source: "unsubscribe".into(), at: now })
+        .suppress(&Suppression {
+            channel: Some(claim.channel),
+            address: address.clone(),
+            prefix: false,
+            source: "unsubscribe".into(),
+            at: now,
+        })
         .await?;
     let cancelled = state
         .store
-        .cancel_account_contacts(&claim.account, Some(claim.channel), "opt_out", "the debtor unsubscribed (one-click link)", now)
+        .cancel_account_contacts(
+            &claim.account,
+            Some(claim.channel),
+            "opt_out",
+            "the debtor unsubscribed (one-click link)",
+            now,
+        )
         .await?;
     tracing::info!(to = %mask_address(&address), cancelled = cancelled.len(), "unsubscribed");
     state.metrics.webhook("unsubscribe", "post", "unsubscribed");
     let t = texts(lang);
-    let body = format!("<p id=\"done\">{} <b>{}</b>.</p>", html_escape(t.done), html_escape(&mask_address(&address)));
+    let body = format!(
+        "<p id=\"done\">{} <b>{}</b>.</p>",
+        html_escape(t.done),
+        html_escape(&mask_address(&address))
+    );
     Ok(Html(page(lang, t.title, &body)).into_response())
 }

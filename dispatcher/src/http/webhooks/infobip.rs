@@ -70,7 +70,8 @@ pub fn status_updates(body: &[u8]) -> Result<Vec<StatusUpdate>, HttpError> {
             StatusUpdate {
                 provider_id: r.message_id,
                 outcome,
-                code: (outcome == Some(ContactState::Undelivered)).then(|| r.status.group_name.to_ascii_lowercase()),
+                code: (outcome == Some(ContactState::Undelivered))
+                    .then(|| r.status.group_name.to_ascii_lowercase()),
                 detail: r.status.name.map(|n| match &error {
                     Some(e) => format!("{n}; {}", e.name.clone().unwrap_or_default()),
                     None => n,

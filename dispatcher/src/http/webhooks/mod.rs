@@ -9,17 +9,17 @@
 //! sent (another system on the same provider account, a test message) will
 //! never become known, so a 404 would only cause a retry storm.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::{DateTime, Utc};
 
 use super::{AppState, HttpError, auth, inbound};
 use crate::events::{AccountEvent, apply_event};
-use crate::store::{ContactState, LedgerFilter, LedgerState, Store, Transition};
 use crate::store::any::AnyStore;
+use crate::store::{ContactState, LedgerFilter, LedgerState, Store, Transition};
 use cobro_campaigns::ChannelKind;
 
 pub mod infobip;
@@ -66,41 +66,68 @@ impl DeliveryOutcome {
 /// Finds the contact the provider id belongs to (its `sent` ledger row)
 /// and moves it to delivered/undelivered with a ledger row. The store only
 /// allows that from sent/sending/unknown, so a replay changes nothing.
-pub async fn record_delivery(store: &AnyStore, update: &StatusUpdate, now: DateTime<Utc>) -> Result<DeliveryOutcome, HttpError> {
-    let rows = store.ledger(&LedgerFilter { provider_id: Some(update.provider_id.clone()), ..Default::default() }).await?;
-    let Some(sent) = rows
-        .iter()
-        .rev()
-        .find(|r| r.provider_id.as_deref() == Some(update.provider_id.as_str()) && matches!(r.state, LedgerState::Sent | LedgerState::Unknown))
-    else {
+pub async fn record_delivery(
+    store: &AnyStore,
+    update: &StatusUpdate,
+    now: DateTime<Utc>,
+) -> Result<DeliveryOutcome, HttpError> {
+    let rows = store
+        .ledger(&LedgerFilter {
+            provider_id: Some(update.provider_id.clone()),
+            ..Default::default()
+        })
+        .await?;
+    let Some(sent) = rows.iter().rev().find(|r| {
+        r.provider_id.as_deref() == Some(update.provider_id.as_str())
+            && matches!(r.state, LedgerState::Sent | LedgerState::Unknown)
+    }) else {
         return Ok(DeliveryOutcome::UnknownId);
     };
-    let Some(state) = update.outcome else { return Ok(DeliveryOutcome::Ignored) };
+    let Some(state) = update.outcome else {
+        return Ok(DeliveryOutcome::Ignored);
+    };
     let mut row = sent.clone();
-    row.state = if state == ContactState::Delivered { LedgerState::Delivered } else { LedgerState::Undelivered };
+    row.state = if state == ContactState::Delivered {
+        LedgerState::Delivered
+    } else {
+        LedgerState::Undelivered
+    };
     row.at = now;
     row.code = update.code.clone();
     row.detail = update.detail.clone();
-    if !store.transition(&sent.contact_id, Transition::Finish(state), &[row]).await? {
+    if !store
+        .transition(&sent.contact_id, Transition::Finish(state), &[row])
+        .await?
+    {
         return Ok(DeliveryOutcome::Unchanged);
     }
     if update.human_answer {
-        apply_event(store, &sent.account, AccountEvent::Conversation(ChannelKind::Voice), now).await?;
+        apply_event(
+            store,
+            &sent.account,
+            AccountEvent::Conversation(ChannelKind::Voice),
+            now,
+        )
+        .await?;
     }
     Ok(DeliveryOutcome::Recorded)
 }
 
 /// Form or JSON body as flat string pairs (Vonage sends either; the
 /// query string too, for GET-style callbacks).
-pub(crate) fn flat_params(headers: &HeaderMap, query: Option<&str>, body: &[u8]) -> Result<Vec<(String, String)>, HttpError> {
+pub(crate) fn flat_params(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, HttpError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json"));
     let mut out: Vec<(String, String)> = Vec::new();
     if is_json {
-        let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|e| HttpError::BadRequest(format!("body is not valid JSON: {e}")))?;
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| HttpError::BadRequest(format!("body is not valid JSON: {e}")))?;
         let serde_json::Value::Object(map) = value else {
             return Err(HttpError::BadRequest("body must be a JSON object".into()));
         };
@@ -113,7 +140,8 @@ pub(crate) fn flat_params(headers: &HeaderMap, query: Option<&str>, body: &[u8])
             out.push((k, v));
         }
     } else if !body.is_empty() {
-        out = serde_urlencoded::from_bytes(body).map_err(|e| HttpError::BadRequest(format!("body is not a valid form: {e}")))?;
+        out = serde_urlencoded::from_bytes(body)
+            .map_err(|e| HttpError::BadRequest(format!("body is not a valid form: {e}")))?;
     }
     if let Some(q) = query {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).unwrap_or_default();
@@ -123,13 +151,25 @@ pub(crate) fn flat_params(headers: &HeaderMap, query: Option<&str>, body: &[u8])
 }
 
 pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.trim().is_empty())
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.trim().is_empty())
 }
 
 fn forbidden(state: &AppState, provider: &str, kind: &str) -> Response {
     state.metrics.webhook(provider, kind, "bad_signature");
-    tracing::warn!(provider, kind, "webhook with a bad or missing signature refused");
-    (StatusCode::FORBIDDEN, Json(serde_json::json!({"error": "bad or missing signature"}))).into_response()
+    tracing::warn!(
+        provider,
+        kind,
+        "webhook with a bad or missing signature refused"
+    );
+    (
+        StatusCode::FORBIDDEN,
+        Json(serde_json::json!({"error": "bad or missing signature"})),
+    )
+        .into_response()
 }
 
 /// The URL Twilio requested, rebuilt from our configured public URL.
@@ -139,15 +179,32 @@ fn public_url_of(state: &AppState, uri: &Uri) -> String {
 }
 
 /// Checks the request's signature or shared secret, then parses it.
-fn authenticated_params(state: &AppState, provider: &str, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Option<Vec<(String, String)>>, HttpError> {
+fn authenticated_params(
+    state: &AppState,
+    provider: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<Vec<(String, String)>>, HttpError> {
     match provider {
         "twilio" => {
-            let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+            let params: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(body).unwrap_or_default();
             let url = public_url_of(state, uri);
-            Ok(auth::verify_twilio(state.config.twilio_auth_token.as_deref(), headers, &url, &params).then_some(params))
+            Ok(auth::verify_twilio(
+                state.config.twilio_auth_token.as_deref(),
+                headers,
+                &url,
+                &params,
+            )
+            .then_some(params))
         }
         "vonage" => {
-            if !auth::verify_shared_secret(state.config.webhook_secret.as_deref(), headers, uri.query()) {
+            if !auth::verify_shared_secret(
+                state.config.webhook_secret.as_deref(),
+                headers,
+                uri.query(),
+            ) {
                 return Ok(None);
             }
             flat_params(headers, uri.query(), body).map(Some)
@@ -157,21 +214,40 @@ fn authenticated_params(state: &AppState, provider: &str, uri: &Uri, headers: &H
 }
 
 /// `POST /webhooks/{provider}/status`.
-pub async fn status(State(state): State<AppState>, Path(provider): Path<String>, uri: Uri, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+pub async fn status(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
     let updates = match provider.as_str() {
         "twilio" | "vonage" => {
-            let Some(params) = authenticated_params(&state, &provider, &uri, &headers, &body)? else {
+            let Some(params) = authenticated_params(&state, &provider, &uri, &headers, &body)?
+            else {
                 return Ok(forbidden(&state, &provider, "status"));
             };
-            if provider == "twilio" { vec![twilio::status_update(&params)?] } else { vec![vonage::status_update(&params)?] }
+            if provider == "twilio" {
+                vec![twilio::status_update(&params)?]
+            } else {
+                vec![vonage::status_update(&params)?]
+            }
         }
         "infobip" => {
-            if !auth::verify_shared_secret(state.config.webhook_secret.as_deref(), &headers, uri.query()) {
+            if !auth::verify_shared_secret(
+                state.config.webhook_secret.as_deref(),
+                &headers,
+                uri.query(),
+            ) {
                 return Ok(forbidden(&state, &provider, "status"));
             }
             infobip::status_updates(&body)?
         }
-        other => return Err(HttpError::NotFound(format!("unknown provider '{other}' (twilio, vonage, infobip)"))),
+        other => {
+            return Err(HttpError::NotFound(format!(
+                "unknown provider '{other}' (twilio, vonage, infobip)"
+            )));
+        }
     };
     let now = Utc::now();
     let mut results = Vec::with_capacity(updates.len());
@@ -180,31 +256,62 @@ pub async fn status(State(state): State<AppState>, Path(provider): Path<String>,
         state.metrics.webhook(&provider, "status", outcome.as_str());
         results.push(serde_json::json!({"message_id": update.provider_id, "outcome": outcome}));
     }
-    Ok((StatusCode::OK, Json(serde_json::json!({ "results": results }))).into_response())
+    Ok((
+        StatusCode::OK,
+        Json(serde_json::json!({ "results": results })),
+    )
+        .into_response())
 }
 
 /// `POST /webhooks/{provider}/inbound`.
-pub async fn inbound(State(state): State<AppState>, Path(provider): Path<String>, uri: Uri, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+pub async fn inbound(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpError> {
     let messages = match provider.as_str() {
         "twilio" | "vonage" => {
-            let Some(params) = authenticated_params(&state, &provider, &uri, &headers, &body)? else {
+            let Some(params) = authenticated_params(&state, &provider, &uri, &headers, &body)?
+            else {
                 return Ok(forbidden(&state, &provider, "inbound"));
             };
-            if provider == "twilio" { vec![twilio::inbound_message(&params)?] } else { vec![vonage::inbound_message(&params)?] }
+            if provider == "twilio" {
+                vec![twilio::inbound_message(&params)?]
+            } else {
+                vec![vonage::inbound_message(&params)?]
+            }
         }
         "infobip" => {
-            if !auth::verify_shared_secret(state.config.webhook_secret.as_deref(), &headers, uri.query()) {
+            if !auth::verify_shared_secret(
+                state.config.webhook_secret.as_deref(),
+                &headers,
+                uri.query(),
+            ) {
                 return Ok(forbidden(&state, &provider, "inbound"));
             }
             infobip::inbound_messages(&body)?
         }
-        other => return Err(HttpError::NotFound(format!("unknown provider '{other}' (twilio, vonage, infobip)"))),
+        other => {
+            return Err(HttpError::NotFound(format!(
+                "unknown provider '{other}' (twilio, vonage, infobip)"
+            )));
+        }
     };
     let now = Utc::now();
     let mut results = Vec::with_capacity(messages.len());
     for message in &messages {
         let outcome = inbound::handle(&state.store, message, now).await?;
-        state.metrics.webhook(&provider, "inbound", if outcome.duplicate { "duplicate" } else { outcome.intent });
+        state.metrics.webhook(
+            &provider,
+            "inbound",
+            if outcome.duplicate {
+                "duplicate"
+            } else {
+                outcome.intent
+            },
+        );
         results.push(outcome);
     }
     if provider == "twilio" {
@@ -217,5 +324,9 @@ pub async fn inbound(State(state): State<AppState>, Path(provider): Path<String>
         )
             .into_response());
     }
-    Ok((StatusCode::OK, Json(serde_json::json!({ "results": results }))).into_response())
+    Ok((
+        StatusCode::OK,
+        Json(serde_json::json!({ "results": results })),
+    )
+        .into_response())
 }

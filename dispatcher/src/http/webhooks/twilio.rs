@@ -11,7 +11,8 @@ use crate::store::ContactState;
 /// delivered; busy, no-answer, failed, canceled is undelivered.
 pub fn status_update(params: &[(String, String)]) -> Result<StatusUpdate, HttpError> {
     if let Some(sid) = param(params, "CallSid").filter(|_| param(params, "MessageSid").is_none()) {
-        let status = param(params, "CallStatus").ok_or_else(|| HttpError::BadRequest("CallStatus is missing".into()))?;
+        let status = param(params, "CallStatus")
+            .ok_or_else(|| HttpError::BadRequest("CallStatus is missing".into()))?;
         let answered_by = param(params, "AnsweredBy").unwrap_or("");
         let outcome = match status {
             "in-progress" | "answered" | "completed" => Some(ContactState::Delivered),
@@ -21,7 +22,9 @@ pub fn status_update(params: &[(String, String)]) -> Result<StatusUpdate, HttpEr
         let human = answered_by == "human";
         let code = match (outcome, answered_by) {
             (Some(ContactState::Delivered), "human") => Some("answered_by_human".to_string()),
-            (Some(ContactState::Delivered), a) if a.starts_with("machine") || a == "fax" => Some("answered_by_machine".to_string()),
+            (Some(ContactState::Delivered), a) if a.starts_with("machine") || a == "fax" => {
+                Some("answered_by_machine".to_string())
+            }
             (Some(ContactState::Undelivered), _) => Some(status.replace('-', "_")),
             _ => None,
         };
@@ -29,7 +32,8 @@ pub fn status_update(params: &[(String, String)]) -> Result<StatusUpdate, HttpEr
             provider_id: sid.to_string(),
             outcome,
             code,
-            detail: (!answered_by.is_empty()).then(|| format!("call {status}, answered by {answered_by}")),
+            detail: (!answered_by.is_empty())
+                .then(|| format!("call {status}, answered by {answered_by}")),
             human_answer: human && outcome == Some(ContactState::Delivered),
         });
     }
@@ -48,17 +52,21 @@ pub fn status_update(params: &[(String, String)]) -> Result<StatusUpdate, HttpEr
     Ok(StatusUpdate {
         provider_id: sid.to_string(),
         outcome,
-        code: (outcome == Some(ContactState::Undelivered)).then(|| error.map_or_else(|| status.to_string(), |e| format!("twilio_{e}"))),
+        code: (outcome == Some(ContactState::Undelivered))
+            .then(|| error.map_or_else(|| status.to_string(), |e| format!("twilio_{e}"))),
         detail: error.map(|e| format!("Twilio {status}, error {e}")),
         human_answer: false,
     })
 }
 
 pub fn inbound_message(params: &[(String, String)]) -> Result<InboundMessage, HttpError> {
-    let from = param(params, "From").ok_or_else(|| HttpError::BadRequest("From is missing".into()))?;
+    let from =
+        param(params, "From").ok_or_else(|| HttpError::BadRequest("From is missing".into()))?;
     Ok(InboundMessage {
         provider: "twilio",
-        message_id: param(params, "MessageSid").or_else(|| param(params, "SmsSid")).map(str::to_string),
+        message_id: param(params, "MessageSid")
+            .or_else(|| param(params, "SmsSid"))
+            .map(str::to_string),
         from: from.to_string(),
         text: param(params, "Body").unwrap_or("").to_string(),
     })

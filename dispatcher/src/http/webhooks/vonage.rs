@@ -8,8 +8,10 @@ use crate::http::inbound::InboundMessage;
 use crate::store::ContactState;
 
 pub fn status_update(params: &[(String, String)]) -> Result<StatusUpdate, HttpError> {
-    let id = param(params, "messageId").ok_or_else(|| HttpError::BadRequest("messageId is missing".into()))?;
-    let status = param(params, "status").ok_or_else(|| HttpError::BadRequest("status is missing".into()))?;
+    let id = param(params, "messageId")
+        .ok_or_else(|| HttpError::BadRequest("messageId is missing".into()))?;
+    let status =
+        param(params, "status").ok_or_else(|| HttpError::BadRequest("status is missing".into()))?;
     let outcome = match status {
         "delivered" => Some(ContactState::Delivered),
         "expired" | "failed" | "rejected" => Some(ContactState::Undelivered),
@@ -19,14 +21,16 @@ pub fn status_update(params: &[(String, String)]) -> Result<StatusUpdate, HttpEr
     Ok(StatusUpdate {
         provider_id: id.to_string(),
         outcome,
-        code: (outcome == Some(ContactState::Undelivered)).then(|| err.map_or_else(|| status.to_string(), |e| format!("vonage_{e}"))),
+        code: (outcome == Some(ContactState::Undelivered))
+            .then(|| err.map_or_else(|| status.to_string(), |e| format!("vonage_{e}"))),
         detail: err.map(|e| format!("Vonage {status}, err-code {e}")),
         human_answer: false,
     })
 }
 
 pub fn inbound_message(params: &[(String, String)]) -> Result<InboundMessage, HttpError> {
-    let from = param(params, "msisdn").ok_or_else(|| HttpError::BadRequest("msisdn is missing".into()))?;
+    let from =
+        param(params, "msisdn").ok_or_else(|| HttpError::BadRequest("msisdn is missing".into()))?;
     Ok(InboundMessage {
         provider: "vonage",
         message_id: param(params, "messageId").map(str::to_string),
