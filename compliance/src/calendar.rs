@@ -12,6 +12,7 @@ use crate::window::{self, add_days, start_of_day};
 /// One zone's view of an allowed interval, in its local wall-clock time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneDay {
+    /// The zone whose clock the windows are shown on.
     pub zone: Tz,
     /// Allowed local intervals `[start, end)` as local date-times.
     pub windows: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)>,
@@ -20,6 +21,7 @@ pub struct ZoneDay {
 /// One day of the calendar (a local date of the first zone).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarDay {
+    /// The local date (in the first zone).
     pub date: NaiveDate,
     /// `(pack id, holiday name)` for every pack that observes a holiday.
     pub holidays: Vec<(String, String)>,

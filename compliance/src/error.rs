@@ -21,7 +21,9 @@ pub enum ComplianceError {
     /// another country.
     #[error("unknown subdivision `{subdivision}` for country `{country}`")]
     UnknownSubdivision {
+        /// The debtor's country as given.
         country: String,
+        /// The subdivision as given.
         subdivision: String,
     },
 }
@@ -49,31 +51,46 @@ pub enum RulesError {
     /// The file could not be read.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file that could not be read.
         path: PathBuf,
         #[source]
+        /// The underlying I/O error.
         source: std::io::Error,
     },
     /// The text is not valid TOML, or does not fit the schema (unknown key,
     /// wrong type, missing key).
     #[error("{}", Located { origin, line: *line, key: key.as_deref(), message })]
     Syntax {
+        /// File name (or built-in name) of the pack.
         origin: String,
+        /// 1-based line, when the parser gave a position.
         line: Option<usize>,
+        /// Dotted key path, when it could be determined.
         key: Option<String>,
+        /// What is wrong.
         message: String,
     },
     /// The TOML fits the schema but a value is wrong (a time that is not a
     /// time, overlapping windows, a cap of zero…).
     #[error("{}", Located { origin, line: *line, key: key.as_deref(), message })]
     Invalid {
+        /// File name (or built-in name) of the pack.
         origin: String,
+        /// 1-based line of the offending value.
         line: Option<usize>,
+        /// Dotted key path (`windows.mon`, `caps[1].max`).
         key: Option<String>,
+        /// What is wrong.
         message: String,
     },
     /// Neither a built-in pack name nor an existing file.
     #[error("`{spec}` is neither a built-in rules pack ({known}) nor a readable file")]
-    NotFound { spec: String, known: String },
+    NotFound {
+        /// What was asked for.
+        spec: String,
+        /// The built-in names, for the message.
+        known: String,
+    },
 }
 
 struct Located<'a> {

@@ -18,6 +18,7 @@ use crate::window::{self, add_days, start_of_day};
 /// The contact about to be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContactAttempt {
+    /// The channel the contact would use.
     pub channel: ChannelKind,
     /// The dispatcher checked its suppression lists (STOP, unsubscribe,
     /// regulator lists) and found the address; the guard blocks.
@@ -37,20 +38,28 @@ fn default_provenance() -> Provenance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DebtorProfile {
+    /// ISO 3166-1 alpha-2; selects the packs and the zones.
     pub country: String,
     #[serde(default)]
+    /// ISO 3166-2 (`MX-BCN`); pins the zone in multi-zone countries.
     pub subdivision: Option<String>,
     #[serde(default)]
+    /// Explicit IANA zone; wins over subdivision and country.
     pub timezone: Option<String>,
     #[serde(default)]
+    /// Account flags (minor, sued…) that packs may block on.
     pub flags: BTreeSet<AccountFlag>,
     #[serde(default = "default_role")]
+    /// Who the contact point belongs to.
     pub role: ContactRole,
     #[serde(default = "default_provenance")]
+    /// Where the contact point came from.
     pub provenance: Provenance,
     #[serde(default)]
+    /// Consent recorded per channel.
     pub consent: Consent,
     #[serde(default)]
+    /// Flags of the contact point (employer email…).
     pub contact_flags: BTreeSet<ContactFlag>,
 }
 
@@ -91,7 +100,9 @@ impl DebtorProfile {
 #[serde(rename_all = "snake_case")]
 pub enum PastContactKind {
     #[default]
+    /// A contact attempt (counts against caps).
     Attempt,
+    /// A conversation with the debtor (starts cooldowns).
     Conversation,
 }
 
@@ -105,20 +116,26 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PastContact {
+    /// When the contact happened.
     pub at: DateTime<Utc>,
+    /// The channel it used.
     pub channel: ChannelKind,
     #[serde(default)]
+    /// Attempt (default) or conversation.
     pub kind: PastContactKind,
     #[serde(default = "yes")]
+    /// Whether it was about the same account (default true).
     pub same_account: bool,
 }
 
 /// The outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
+    /// Send now.
     Allow,
     /// Not now; `until` is the earliest instant every rule allows.
     Defer {
+        /// Earliest instant (UTC) at or after `now` that every rule allows.
         until: DateTime<Utc>,
     },
     /// Never (for this contact as it stands).
@@ -140,15 +157,25 @@ impl Decision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonCode {
+    /// Outside the day's windows (or within the channel's end margin).
     OutsideHours,
+    /// The weekday has no window.
     ClosedDay,
+    /// A holiday the pack closes.
     Holiday,
+    /// A frequency cap is reached.
     FrequencyCap,
+    /// A cooldown after a conversation is running.
     Cooldown,
+    /// The address is on a suppression list.
     Suppressed,
+    /// Consent is missing or refused for the channel.
     NoConsent,
+    /// The contact point's role, provenance or flags are not allowed.
     TargetNotAllowed,
+    /// The account carries a blocking flag.
     Flagged,
+    /// The debtor's zone (or country) cannot be resolved.
     UnknownTimezone,
 }
 
@@ -193,15 +220,20 @@ impl fmt::Display for ReasonCode {
 pub struct Reason {
     /// Pack id (or `suppression`, `consent`, `timezone`, `guard`).
     pub rule: String,
+    /// Machine code.
     pub code: ReasonCode,
+    /// Human explanation (local time, zone, window or cap).
     pub detail: String,
 }
 
 /// A decision with everything needed to explain and audit it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
+    /// Allow, defer or block.
     pub decision: Decision,
+    /// The zones the decision was evaluated in.
     pub timezones: Vec<Tz>,
+    /// Where the zones came from (`None` when they could not be resolved).
     pub tz_source: Option<TzSource>,
     /// Ids of the packs applied.
     pub rules: Vec<String>,

@@ -7,6 +7,8 @@
 //! calls [`ComplianceGuard::decide`] before each contact; `cobro rules`
 //! exposes the same machinery to compliance officers.
 
+#![warn(missing_docs)]
+
 pub mod calendar;
 pub mod error;
 pub mod guard;

@@ -238,20 +238,28 @@ pub enum CapPeriod {
 /// about the same account (debt).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CapScope {
+    /// Every contact of the debtor counts.
     Debtor,
+    /// Only contacts about the same account count.
     Account,
 }
 
 /// A frequency cap as compiled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cap {
+    /// Id from the file (or `cap-N`), quoted in reasons.
     pub id: String,
+    /// Whose contacts count.
     pub scope: CapScope,
+    /// Over which period they count.
     pub period: CapPeriod,
     /// Bit set of channels (bit = `channel_index`).
     pub(crate) channels: u8,
+    /// Count only contacts on the attempt's own channel.
     pub per_channel: bool,
+    /// Maximum contacts per period (reaching it defers the next).
     pub max: Option<u32>,
+    /// Minimum local calendar days between contacts.
     pub min_gap_days: Option<u32>,
 }
 
@@ -259,9 +267,12 @@ pub struct Cap {
 /// after a conversation, the conversation day being day 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cooldown {
+    /// Id from the file (or `cooldown-N`), quoted in reasons.
     pub id: String,
+    /// Whose conversations start it.
     pub scope: CapScope,
     pub(crate) channels: u8,
+    /// Length in local calendar days, the conversation day being day 1.
     pub days: u32,
 }
 

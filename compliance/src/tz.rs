@@ -37,7 +37,9 @@ impl TzSource {
 /// The zones a debtor's local time must be evaluated in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedZones {
+    /// Every zone the debtor may be in; all must allow.
     pub zones: Vec<Tz>,
+    /// Which field the zones came from.
     pub source: TzSource,
 }
 
