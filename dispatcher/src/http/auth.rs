@@ -142,7 +142,7 @@ mod tests {
                 "https://mycompany.com/myapp.php?foo=1&bar=2",
                 &params
             ),
-            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
         );
     }
 
