@@ -143,6 +143,14 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The deferral instant, when deferred.
+    pub fn until(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Decision::Defer { until } => Some(*until),
+            _ => None,
+        }
+    }
+
     /// `allow`, `defer` or `block`.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -208,6 +216,32 @@ impl ReasonCode {
         )
     }
 }
+
+impl std::str::FromStr for ReasonCode {
+    type Err = String;
+    /// Parses the snake_case code (as stored in the ledger).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ALL_CODES
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| format!("unknown reason code `{s}`"))
+    }
+}
+
+/// Every reason code, in DESIGN.md §9 order.
+pub const ALL_CODES: [ReasonCode; 10] = [
+    ReasonCode::OutsideHours,
+    ReasonCode::ClosedDay,
+    ReasonCode::Holiday,
+    ReasonCode::FrequencyCap,
+    ReasonCode::Cooldown,
+    ReasonCode::Suppressed,
+    ReasonCode::NoConsent,
+    ReasonCode::TargetNotAllowed,
+    ReasonCode::Flagged,
+    ReasonCode::UnknownTimezone,
+];
 
 impl fmt::Display for ReasonCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -34,6 +34,12 @@ impl TzSource {
     }
 }
 
+impl std::fmt::Display for TzSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The zones a debtor's local time must be evaluated in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedZones {

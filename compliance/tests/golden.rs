@@ -1408,3 +1408,40 @@ fn explain_string_keeps_contract_order_and_matches_json() {
     let text = v.to_explain_string();
     assert!(text.starts_with("{\"decision\":\"defer\",\"until\":\"2026-12-14T13:00:00Z\",\"timezones\":[\"America/Mexico_City\"],\"reasons\":[{\"rule\":\"mx-profeco\",\"code\":\"closed_day\",\"detail\":"), "{text}");
 }
+
+#[test]
+fn reason_codes_round_trip() {
+    for c in cobro_compliance::guard::ALL_CODES {
+        assert_eq!(c.as_str().parse::<ReasonCode>(), Ok(c));
+    }
+    assert!("nope".parse::<ReasonCode>().is_err());
+}
+
+#[test]
+fn calendar_intersects_all_mexican_zones() {
+    let zones = cobro_compliance::resolve_timezones("MX", None, None)
+        .expect("zones")
+        .zones;
+    let days = cobro_compliance::month_calendar(&[pack("mx-profeco")], &zones, Voice, 2026, 12);
+    assert_eq!(days.len(), 31);
+    // Tuesday Dec 1: 07:00 Tijuana (PST) = 09:00 Mexico City; 22:00 Cancún = 21:00 Mexico City.
+    let d1 = &days[0];
+    assert_eq!(
+        d1.allowed_utc,
+        vec![(t("2026-12-01T15:00:00Z"), t("2026-12-02T03:00:00Z"))]
+    );
+    let cdmx = d1
+        .zones
+        .iter()
+        .find(|z| z.zone.name() == "America/Mexico_City")
+        .expect("cdmx");
+    assert_eq!(cdmx.windows[0].0.format("%H:%M").to_string(), "09:00");
+    assert_eq!(cdmx.windows[0].1.format("%H:%M").to_string(), "21:00");
+    // Saturday closed; Christmas (Friday) closed with its name.
+    assert!(days[4].allowed_utc.is_empty());
+    assert!(days[24].allowed_utc.is_empty());
+    assert_eq!(
+        days[24].holidays,
+        vec![("mx-profeco".to_string(), "Navidad".to_string())]
+    );
+}
