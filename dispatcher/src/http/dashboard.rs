@@ -173,6 +173,9 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
          <table id=\"opt-outs\"><tr><th class=\"l\">when (UTC)</th><th class=\"l\">address</th><th class=\"l\">channel</th><th class=\"l\">source</th></tr>",
         suppressions.len()
     );
+    if suppressions.is_empty() {
+        html.push_str("<tr><td class=\"l\" colspan=\"4\">none</td></tr>");
+    }
     for entry in suppressions.iter().take(25) {
         let _ = write!(
             html,
