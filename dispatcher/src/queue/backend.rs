@@ -30,7 +30,10 @@ impl QueueBackend {
     pub fn from_url(url: &str) -> Result<QueueBackend, QueueError> {
         if url.starts_with("sqlite:") {
             Ok(QueueBackend::Sqlite(url.to_string()))
-        } else if url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://") {
+        } else if url.starts_with("redis://")
+            || url.starts_with("rediss://")
+            || url.starts_with("redis+unix://")
+        {
             Ok(QueueBackend::Redis(url.to_string()))
         } else {
             Err(QueueError::UnsupportedUrl(url.to_string()))
@@ -41,8 +44,15 @@ impl QueueBackend {
 /// A connected backend. Cheap to clone (connections are shared).
 #[derive(Clone)]
 pub(crate) enum Queue {
-    Redis { storage: RedisStorage<ContactBatch>, conn: ConnectionManager },
-    Sqlite { storage: SqliteStorage<ContactBatch>, pool: SqlitePool, queue: String },
+    Redis {
+        storage: RedisStorage<ContactBatch>,
+        conn: ConnectionManager,
+    },
+    Sqlite {
+        storage: SqliteStorage<ContactBatch>,
+        pool: SqlitePool,
+        queue: String,
+    },
 }
 
 fn backend_err(e: impl std::fmt::Display) -> QueueError {
@@ -50,7 +60,10 @@ fn backend_err(e: impl std::fmt::Display) -> QueueError {
 }
 
 impl Queue {
-    pub(crate) async fn connect(backend: &QueueBackend, opts: &WorkerOptions) -> Result<Queue, QueueError> {
+    pub(crate) async fn connect(
+        backend: &QueueBackend,
+        opts: &WorkerOptions,
+    ) -> Result<Queue, QueueError> {
         // Jobs fetched per poll: enough to keep `concurrency` contacts busy,
         // few enough that a stopping worker hands back little.
         let fetch = jobs_in_flight(opts).clamp(1, 100);
@@ -59,7 +72,8 @@ impl Queue {
                 // Not `apalis_redis::connect`: its 500 ms response timeout
                 // turns one slow fetch on a busy server into a dead worker
                 // (apalis stops a worker whose fetch fails).
-                let client = redis::Client::open(url.as_str()).map_err(|e| QueueError::Connect(format!("{url}: {e}")))?;
+                let client = redis::Client::open(url.as_str())
+                    .map_err(|e| QueueError::Connect(format!("{url}: {e}")))?;
                 let config = redis::aio::ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(Duration::from_secs(5)))
                     .set_response_timeout(Some(Duration::from_secs(30)));
@@ -83,14 +97,20 @@ impl Queue {
                 let pool = SqlitePool::connect_with(options)
                     .await
                     .map_err(|e| QueueError::Connect(format!("{url}: {e}")))?;
-                SqliteStorage::setup(&pool).await.map_err(|e| QueueError::Connect(format!("{url}: {e}")))?;
+                SqliteStorage::setup(&pool)
+                    .await
+                    .map_err(|e| QueueError::Connect(format!("{url}: {e}")))?;
                 let config = apalis_sqlite::Config::default()
                     .queue(&opts.queue_name)
                     .batch_size(fetch)
                     .heartbeat_interval(opts.heartbeat_interval)
                     .missed_heartbeats(opts.missed_heartbeats);
                 let storage = SqliteStorage::new(&pool).with_config(config);
-                Ok(Queue::Sqlite { storage, pool, queue: opts.queue_name.clone() })
+                Ok(Queue::Sqlite {
+                    storage,
+                    pool,
+                    queue: opts.queue_name.clone(),
+                })
             }
         }
     }
@@ -125,8 +145,12 @@ impl Queue {
     /// Pushes jobs in one round trip.
     pub(crate) async fn push(&self, jobs: Vec<ContactBatch>) -> Result<(), QueueError> {
         match self {
-            Queue::Redis { storage, .. } => storage.clone().push_bulk(jobs).await.map_err(backend_err),
-            Queue::Sqlite { storage, .. } => storage.clone().push_bulk(jobs).await.map_err(backend_err),
+            Queue::Redis { storage, .. } => {
+                storage.clone().push_bulk(jobs).await.map_err(backend_err)
+            }
+            Queue::Sqlite { storage, .. } => {
+                storage.clone().push_bulk(jobs).await.map_err(backend_err)
+            }
         }
     }
 
@@ -160,11 +184,13 @@ impl Queue {
                 // Not apalis-sqlite's own vacuum: it ends with `VACUUM`,
                 // which rewrites the whole file (the store's too, when
                 // they share one).
-                let done = sqlx::query("DELETE FROM Jobs WHERE job_type = ?1 AND status IN ('Done', 'Killed')")
-                    .bind(queue)
-                    .execute(pool)
-                    .await
-                    .map_err(backend_err)?;
+                let done = sqlx::query(
+                    "DELETE FROM Jobs WHERE job_type = ?1 AND status IN ('Done', 'Killed')",
+                )
+                .bind(queue)
+                .execute(pool)
+                .await
+                .map_err(backend_err)?;
                 Ok(done.rows_affected() as usize)
             }
         }
@@ -189,26 +215,25 @@ impl Queue {
         let in_flight = jobs_in_flight(opts);
         // Both arms build the same worker; the backends are different types.
         macro_rules! run {
-            ($storage:expr) => {
-{
+            ($storage:expr) => {{
                 // Panics are caught per contact in the handler (as
                 // permanent failures), not by apalis' catch_panic layer,
                 // whose fn-pointer type makes this future fail the `Send`
                 // check of `tokio::spawn` (a higher-ranked lifetime
                 // limitation of rustc). Boxing pins the `Send` proof here.
-                let fut: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), WorkerError>> + Send>> =
-                    Box::pin(
-                        WorkerBuilder::new(name)
-                            .backend($storage.clone().poll_with_interval(opts.poll_interval))
-                            .data(ctx)
-                            .concurrency(in_flight)
-                            .parallelize(|job| tokio::spawn(job))
-                            .build(handle_batch::<S, P>)
-                            .run_until(signal),
-                    );
+                let fut: std::pin::Pin<
+                    Box<dyn std::future::Future<Output = Result<(), WorkerError>> + Send>,
+                > = Box::pin(
+                    WorkerBuilder::new(name)
+                        .backend($storage.clone().poll_with_interval(opts.poll_interval))
+                        .data(ctx)
+                        .concurrency(in_flight)
+                        .parallelize(|job| tokio::spawn(job))
+                        .build(handle_batch::<S, P>)
+                        .run_until(signal),
+                );
                 fut.await.map_err(|e| QueueError::Worker(e.to_string()))
-            }
-            };
+            }};
         }
         match self {
             Queue::Redis { storage, .. } => run!(storage),

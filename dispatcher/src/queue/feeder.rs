@@ -81,13 +81,17 @@ pub(crate) async fn feed<S: Store>(
         let contacts = claimed.len() as u64;
         let jobs: Vec<ContactBatch> = claimed
             .chunks(opts.batch_size)
-            .map(|chunk| ContactBatch { contacts: chunk.to_vec() })
+            .map(|chunk| ContactBatch {
+                contacts: chunk.to_vec(),
+            })
             .collect();
         let job_count = jobs.len() as u64;
         if let Err(e) = push_with_retry(&queue, jobs).await {
             // The contacts stay `queued` in the store; maintenance puts
             // them back in the plan when their lease expires.
-            tracing::warn!("feeder: {contacts} claimed contacts not queued ({e}); they return after the lease");
+            tracing::warn!(
+                "feeder: {contacts} claimed contacts not queued ({e}); they return after the lease"
+            );
             if pause(&mut stop, error_pause).await {
                 return Ok(());
             }
@@ -125,9 +129,10 @@ pub(crate) async fn maintain<S: Store>(
     stop_tx: watch::Sender<bool>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<(), QueueError> {
-    let queued_lease = chrono::Duration::from_std(opts.queued_lease).map_err(|e| QueueError::Options(e.to_string()))?;
-    let sending_lease =
-        chrono::Duration::from_std(opts.sending_lease).map_err(|e| QueueError::Options(e.to_string()))?;
+    let queued_lease = chrono::Duration::from_std(opts.queued_lease)
+        .map_err(|e| QueueError::Options(e.to_string()))?;
+    let sending_lease = chrono::Duration::from_std(opts.sending_lease)
+        .map_err(|e| QueueError::Options(e.to_string()))?;
     // Idle checks are cheap on Redis (a hash read) but scan on SQLite.
     let idle_every = (opts.poll_interval * 4).max(Duration::from_millis(200));
     let mut last_upkeep = tokio::time::Instant::now();
@@ -139,12 +144,17 @@ pub(crate) async fn maintain<S: Store>(
             first = false;
             last_upkeep = tokio::time::Instant::now();
             let now = Utc::now();
-            match store.recover_stale(now - queued_lease, now - sending_lease).await {
+            match store
+                .recover_stale(now - queued_lease, now - sending_lease)
+                .await
+            {
                 Ok((requeued, unknown)) => {
                     Stats::add(&stats.recovered_queued, requeued);
                     Stats::add(&stats.recovered_unknown, unknown);
                     if requeued + unknown > 0 {
-                        tracing::warn!("recovered {requeued} stale queued and {unknown} stale sending contacts");
+                        tracing::warn!(
+                            "recovered {requeued} stale queued and {unknown} stale sending contacts"
+                        );
                     }
                 }
                 Err(e) => tracing::warn!("recover_stale failed: {e}"),
@@ -158,10 +168,14 @@ pub(crate) async fn maintain<S: Store>(
         if opts.stop_when_idle {
             match store.counts(None).await {
                 Ok(counts) => {
-                    let open: u64 = [ContactState::Pending, ContactState::Queued, ContactState::Sending]
-                        .iter()
-                        .map(|s| counts.get(s).copied().unwrap_or(0))
-                        .sum();
+                    let open: u64 = [
+                        ContactState::Pending,
+                        ContactState::Queued,
+                        ContactState::Sending,
+                    ]
+                    .iter()
+                    .map(|s| counts.get(s).copied().unwrap_or(0))
+                    .sum();
                     if open == 0 {
                         tracing::info!("no pending, queued or sending contacts left: stopping");
                         let _ = stop_tx.send(true);
@@ -171,7 +185,11 @@ pub(crate) async fn maintain<S: Store>(
                 Err(e) => tracing::warn!("idle check failed: {e}"),
             }
         }
-        let wait = if opts.stop_when_idle { idle_every } else { opts.maintenance_interval };
+        let wait = if opts.stop_when_idle {
+            idle_every
+        } else {
+            opts.maintenance_interval
+        };
         if pause(&mut stop, wait).await {
             return Ok(());
         }

@@ -27,7 +27,11 @@ pub(crate) struct JobContext<S, P> {
 /// Pauses between in-place retries of a contact whose store call failed
 /// transiently (a Redis failover, a locked SQLite file). Short: after them
 /// the job goes back to apalis, which retries it later.
-const TRANSIENT_BACKOFF: [Duration; 3] = [Duration::from_millis(50), Duration::from_millis(250), Duration::from_secs(1)];
+const TRANSIENT_BACKOFF: [Duration; 3] = [
+    Duration::from_millis(50),
+    Duration::from_millis(250),
+    Duration::from_secs(1),
+];
 
 /// What apalis records as the job's result.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -63,7 +67,8 @@ pub(crate) async fn handle_batch<S: Store, P: ContactProcessor>(
     let ctx = ctx.0;
     Stats::add(&ctx.stats.jobs, 1);
     let contacts = batch.contacts.len();
-    let results = futures::future::join_all(batch.contacts.into_iter().map(|r| process_one(&ctx, r))).await;
+    let results =
+        futures::future::join_all(batch.contacts.into_iter().map(|r| process_one(&ctx, r))).await;
     let (mut transient, mut permanent) = (Vec::new(), Vec::new());
     for result in results {
         match result {
@@ -78,12 +83,21 @@ pub(crate) async fn handle_batch<S: Store, P: ContactProcessor>(
         // A plain error: apalis runs the job again later. Contacts of the
         // batch that already finished are skipped then (not queued any
         // more), so only the failed ones do work again.
-        tracing::warn!("job retried: {} transient failure(s), last: {last}", transient.len());
-        return Err(Box::new(TransientBatchError { count: transient.len(), last: last.to_string() }));
+        tracing::warn!(
+            "job retried: {} transient failure(s), last: {last}",
+            transient.len()
+        );
+        return Err(Box::new(TransientBatchError {
+            count: transient.len(),
+            last: last.to_string(),
+        }));
     }
     if let Some(last) = permanent.last() {
         // Already recorded per contact; retrying cannot help.
-        tracing::error!("job aborted: {} permanent failure(s), last: {last}", permanent.len());
+        tracing::error!(
+            "job aborted: {} permanent failure(s), last: {last}",
+            permanent.len()
+        );
         return Err(Box::new(AbortError::new(PermanentBatchError {
             count: permanent.len(),
             last: last.to_string(),
@@ -92,14 +106,22 @@ pub(crate) async fn handle_batch<S: Store, P: ContactProcessor>(
     Ok(BatchResult { contacts })
 }
 
-async fn process_one<S: Store, P: ContactProcessor>(ctx: &JobContext<S, P>, record: ContactRecord) -> One {
+async fn process_one<S: Store, P: ContactProcessor>(
+    ctx: &JobContext<S, P>,
+    record: ContactRecord,
+) -> One {
     let mut backoff = TRANSIENT_BACKOFF.iter();
     loop {
         // A panic in the pipeline fails this contact, not the process.
         let result = AssertUnwindSafe(ctx.processor.process(record.clone(), Utc::now()))
             .catch_unwind()
             .await
-            .unwrap_or_else(|panic| Err(PipelineError::Setup(format!("pipeline panicked: {}", panic_text(&panic)))));
+            .unwrap_or_else(|panic| {
+                Err(PipelineError::Setup(format!(
+                    "pipeline panicked: {}",
+                    panic_text(&panic)
+                )))
+            });
         match result {
             Ok(outcome) => {
                 ctx.stats.outcome(&outcome);
@@ -122,7 +144,11 @@ async fn process_one<S: Store, P: ContactProcessor>(ctx: &JobContext<S, P>, reco
 /// went out, `unknown` if it was already reserved (the message may have
 /// left). Best effort: if the store fails too, `recover_stale` handles the
 /// contact later.
-async fn record_permanent_failure<S: Store>(store: &S, record: &ContactRecord, error: &PipelineError) {
+async fn record_permanent_failure<S: Store>(
+    store: &S,
+    record: &ContactRecord,
+    error: &PipelineError,
+) {
     let id = &record.contact.id;
     let current = match store.contact(id).await {
         Ok(Some(current)) => current,

@@ -154,7 +154,13 @@ pub struct WorkerReport {
 impl WorkerReport {
     /// Contacts that reached an outcome in this process.
     pub fn processed(&self) -> u64 {
-        self.sent + self.rescheduled + self.blocked + self.cancelled + self.failed + self.unknown + self.skipped
+        self.sent
+            + self.rescheduled
+            + self.blocked
+            + self.cancelled
+            + self.failed
+            + self.unknown
+            + self.skipped
     }
 }
 
@@ -245,7 +251,11 @@ pub fn unique_worker_name() -> String {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "host".into());
-    format!("cobro-{host}-{}-{:08x}", std::process::id(), rand::random::<u32>())
+    format!(
+        "cobro-{host}-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 /// Resolves on SIGTERM or Ctrl-C (SIGINT): what `cobro work` passes as the
@@ -305,7 +315,13 @@ pub async fn run_workers<S: Store, P: ContactProcessor>(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 
     let feeder = opts.feed.then(|| {
-        tokio::spawn(feeder::feed(store.clone(), queue.clone(), opts.clone(), stats.clone(), stop_rx.clone()))
+        tokio::spawn(feeder::feed(
+            store.clone(),
+            queue.clone(),
+            opts.clone(),
+            stats.clone(),
+            stop_rx.clone(),
+        ))
     });
     let maintenance = tokio::spawn(feeder::maintain(
         store.clone(),
@@ -329,7 +345,11 @@ pub async fn run_workers<S: Store, P: ContactProcessor>(
         })
     };
 
-    let ctx = Arc::new(job::JobContext { store: store.clone(), processor, stats: stats.clone() });
+    let ctx = Arc::new(job::JobContext {
+        store: store.clone(),
+        processor,
+        stats: stats.clone(),
+    });
     let worker_result = queue.run_worker(&name, &opts, ctx, stop_rx.clone()).await;
 
     // Whatever ended the worker ends the other loops too.
@@ -360,9 +380,14 @@ fn validate(opts: &WorkerOptions) -> Result<(), QueueError> {
         return bad("batch_size must be at least 1");
     }
     if opts.max_backlog_jobs == 0 || opts.max_backlog_jobs > 4_000 {
-        return bad("max_backlog_jobs must be between 1 and 4000 (apalis-redis dies near 8000 due jobs)");
+        return bad(
+            "max_backlog_jobs must be between 1 and 4000 (apalis-redis dies near 8000 due jobs)",
+        );
     }
-    if opts.poll_interval.is_zero() || opts.maintenance_interval.is_zero() || opts.heartbeat_interval.is_zero() {
+    if opts.poll_interval.is_zero()
+        || opts.maintenance_interval.is_zero()
+        || opts.heartbeat_interval.is_zero()
+    {
         return bad("intervals must be positive");
     }
     if opts.queued_lease <= opts.heartbeat_interval * opts.missed_heartbeats as u32 {

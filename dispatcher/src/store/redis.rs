@@ -27,6 +27,9 @@
 //! | `P:pid` | hash | provider message id → account (a delivery webhook finds its rows) |
 //! | `P:supp` | hash | `<channel or *>|<address>` → suppression JSON |
 //! | `P:supp_prefix` | set | fields of `P:supp` that are prefix entries |
+//! | `P:addr:<address>` | set | ids of accounts that listed the address (inbound replies find their accounts) |
+//! | `P:paused` | set | paused campaigns |
+//! | `P:pz:<campaign>` | zset | pending contacts of a paused campaign that a claim passed over, by due time (back into `P:due` on resume) |
 //!
 //! Scripts build key names from the prefix passed as `ARGV[1]`, so the
 //! store needs a single Redis node (not a cluster).
@@ -121,12 +124,16 @@ return added
 const LUA_CLAIM: &str = r#"
 local now = ARGV[2]
 local ids = redis.call('ZRANGEBYSCORE', P .. 'due', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+local any_paused = redis.call('SCARD', P .. 'paused') > 0
 local out = {}
 for _, id in ipairs(ids) do
   local key = P .. 'c:' .. id
   redis.call('ZREM', P .. 'due', id)
   local c = redis.call('HMGET', key, 'j', 'due', 'attempt', 'campaign', 'state')
-  if c[5] == 'pending' then
+  if c[5] == 'pending' and any_paused and redis.call('SISMEMBER', P .. 'paused', c[4]) == 1 then
+    -- parked (still pending) until the campaign resumes
+    redis.call('ZADD', P .. 'pz:' .. c[4], c[2], id)
+  elseif c[5] == 'pending' then
     redis.call('HSET', key, 'state', 'queued', 'claimed', now)
     redis.call('ZADD', P .. 'queued', now, id)
     move(c[4], 'pending', 'queued')
@@ -292,6 +299,55 @@ redis.call('HSET', P .. 'acct_status', ARGV[2], ARGV[3])
 return 1
 "#;
 
+/// ARGV: prefix, campaign. Resumes a paused campaign: its parked contacts
+/// go back to `P:due`. 1 when it was paused.
+const LUA_RESUME: &str = r#"
+local campaign = ARGV[2]
+local removed = redis.call('SREM', P .. 'paused', campaign)
+local parked = P .. 'pz:' .. campaign
+if redis.call('EXISTS', parked) == 1 then
+  redis.call('ZUNIONSTORE', P .. 'due', 2, P .. 'due', parked, 'AGGREGATE', 'MIN')
+  redis.call('DEL', parked)
+end
+return removed
+"#;
+
+/// ARGV: prefix, campaign, code, detail, at (RFC 3339). Cancels the
+/// campaign's pending and queued contacts; returns their ids. Walks every
+/// open contact (there is no campaign index of open contacts): an
+/// operator's rare action, not a hot path.
+const LUA_CANCEL_CAMPAIGN: &str = r#"
+local campaign, code, detail, at = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local out = {}
+local function sweep(ids)
+  for _, id in ipairs(ids) do
+    local key = P .. 'c:' .. id
+    local c = redis.call('HMGET', key, 'campaign', 'account', 'step', 'channel', 'attempt', 'state')
+    local state = c[6]
+    if c[1] == campaign and (state == 'pending' or state == 'queued') then
+      leave(id, state)
+      redis.call('HSET', key, 'state', 'cancelled')
+      move(c[1], state, 'cancelled')
+      ledger(row(id, c, 'cancelled', at, code, detail), c[1], c[2], '')
+      out[#out + 1] = id
+    end
+  end
+end
+sweep(redis.call('ZRANGE', P .. 'pz:' .. campaign, 0, -1))
+redis.call('DEL', P .. 'pz:' .. campaign)
+sweep(redis.call('ZRANGE', P .. 'due', 0, -1))
+sweep(redis.call('ZRANGE', P .. 'queued', 0, -1))
+table.sort(out)
+return out
+"#;
+
+/// The scripts, shared by every store of the process (they are the same
+/// text; keeping them out of `RedisStore` keeps the store small).
+fn scripts() -> &'static Scripts {
+    static SCRIPTS: std::sync::OnceLock<Scripts> = std::sync::OnceLock::new();
+    SCRIPTS.get_or_init(Scripts::new)
+}
+
 /// The scripts, each with the shared helpers in front.
 struct Scripts {
     add: Script,
@@ -303,6 +359,8 @@ struct Scripts {
     suppressed: Script,
     ledger: Script,
     set_status: Script,
+    resume: Script,
+    cancel_campaign: Script,
 }
 
 impl Scripts {
@@ -318,6 +376,8 @@ impl Scripts {
             suppressed: s(LUA_SUPPRESSED),
             ledger: s(LUA_LEDGER),
             set_status: s(LUA_SET_STATUS),
+            resume: s(LUA_RESUME),
+            cancel_campaign: s(LUA_CANCEL_CAMPAIGN),
         }
     }
 }
@@ -328,7 +388,6 @@ impl Scripts {
 pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
-    scripts: Scripts,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -359,16 +418,20 @@ impl RedisStore {
         // Bounded connection attempts: a store that cannot be reached at
         // start-up is a configuration error the operator must see at once;
         // after that the manager keeps reconnecting in the background.
+        // The default 500 ms response timeout is too short for a launch's
+        // pipeline of thousands of contacts or a ledger export on a busy
+        // server; a dead server is still noticed at once (the socket
+        // closes).
         let config = ConnectionManagerConfig::new()
             .set_number_of_retries(2)
-            .set_connection_timeout(Some(std::time::Duration::from_secs(5)));
+            .set_connection_timeout(Some(std::time::Duration::from_secs(5)))
+            .set_response_timeout(Some(std::time::Duration::from_secs(30)));
         let conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| StoreError::Connection(format!("{url}: {e}")))?;
         Ok(RedisStore {
             conn,
             prefix: prefix.to_string(),
-            scripts: Scripts::new(),
         })
     }
 
@@ -473,6 +536,10 @@ impl Store for RedisStore {
             // A re-import must not revive a paid or opted-out account.
             pipe.hset_nx(&status_key, &account.id, AccountStatus::Active.as_str())
                 .ignore();
+            for point in &account.contact_points {
+                pipe.sadd(self.key(&format!("addr:{}", point.address)), &account.id)
+                    .ignore();
+            }
         }
         pipe.query_async::<()>(&mut self.conn())
             .await
@@ -505,7 +572,7 @@ impl Store for RedisStore {
     }
 
     async fn set_account_status(&self, id: &str, status: AccountStatus) -> StoreResult<bool> {
-        let mut inv = self.scripts.set_status.prepare_invoke();
+        let mut inv = scripts().set_status.prepare_invoke();
         inv.arg(&self.prefix).arg(id).arg(status.as_str());
         Ok(self.invoke::<i64>(&inv).await? == 1)
     }
@@ -522,9 +589,7 @@ impl Store for RedisStore {
         let mut pipe = Pipeline::new();
         for chunk in contacts.chunks(ADD_CHUNK) {
             let mut cmd = redis::cmd("EVALSHA");
-            cmd.arg(self.scripts.add.get_hash())
-                .arg(0)
-                .arg(&self.prefix);
+            cmd.arg(scripts().add.get_hash()).arg(0).arg(&self.prefix);
             for c in chunk {
                 let json = serde_json::to_string(c).map_err(|e| json_err("contact", e))?;
                 cmd.arg(&c.id)
@@ -540,11 +605,7 @@ impl Store for RedisStore {
         let added: Vec<u64> = match pipe.query_async(&mut conn).await {
             Ok(v) => v,
             Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
-                self.scripts
-                    .add
-                    .load_async(&mut conn)
-                    .await
-                    .map_err(map_err)?;
+                scripts().add.load_async(&mut conn).await.map_err(map_err)?;
                 pipe.query_async(&mut conn).await.map_err(map_err)?
             }
             Err(e) => return Err(map_err(e)),
@@ -580,7 +641,7 @@ impl Store for RedisStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut inv = self.scripts.claim.prepare_invoke();
+        let mut inv = scripts().claim.prepare_invoke();
         inv.arg(&self.prefix).arg(ms(now)).arg(limit);
         let flat: Vec<String> = self.invoke(&inv).await?;
         flat.chunks_exact(3)
@@ -610,7 +671,7 @@ impl Store for RedisStore {
         to: Transition,
         ledger: &[LedgerEntry],
     ) -> StoreResult<bool> {
-        let mut inv = self.scripts.transition.prepare_invoke();
+        let mut inv = scripts().transition.prepare_invoke();
         inv.arg(&self.prefix).arg(id);
         match to {
             Transition::Reschedule { due_at, attempt } => {
@@ -637,7 +698,7 @@ impl Store for RedisStore {
             conversation: false,
         };
         let entry = serde_json::to_string(&entry).map_err(|e| json_err("history row", e))?;
-        let mut inv = self.scripts.reserve.prepare_invoke();
+        let mut inv = scripts().reserve.prepare_invoke();
         inv.arg(&self.prefix)
             .arg(&r.contact_id)
             .arg(&r.account)
@@ -671,7 +732,7 @@ impl Store for RedisStore {
         detail: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<String>> {
-        let mut inv = self.scripts.cancel.prepare_invoke();
+        let mut inv = scripts().cancel.prepare_invoke();
         inv.arg(&self.prefix)
             .arg(account)
             .arg(channel.map_or("", |c| c.as_str()))
@@ -686,7 +747,7 @@ impl Store for RedisStore {
         queued_before: DateTime<Utc>,
         sending_before: DateTime<Utc>,
     ) -> StoreResult<(u64, u64)> {
-        let mut inv = self.scripts.recover.prepare_invoke();
+        let mut inv = scripts().recover.prepare_invoke();
         inv.arg(&self.prefix)
             .arg(ms(queued_before))
             .arg(ms(sending_before))
@@ -787,7 +848,7 @@ impl Store for RedisStore {
     }
 
     async fn ledger(&self, filter: &LedgerFilter) -> StoreResult<Vec<LedgerEntry>> {
-        let mut inv = self.scripts.ledger.prepare_invoke();
+        let mut inv = scripts().ledger.prepare_invoke();
         inv.arg(&self.prefix)
             .arg(filter.campaign.as_deref().unwrap_or(""))
             .arg(filter.account.as_deref().unwrap_or(""))
@@ -862,8 +923,59 @@ impl Store for RedisStore {
     }
 
     async fn is_suppressed(&self, channel: ChannelKind, address: &str) -> StoreResult<bool> {
-        let mut inv = self.scripts.suppressed.prepare_invoke();
+        let mut inv = scripts().suppressed.prepare_invoke();
         inv.arg(&self.prefix).arg(channel.as_str()).arg(address);
         Ok(self.invoke::<i64>(&inv).await? == 1)
+    }
+
+    async fn accounts_by_address(&self, address: &str) -> StoreResult<Vec<String>> {
+        let mut ids: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.key(&format!("addr:{address}")))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_err)?;
+        ids.sort();
+        Ok(ids)
+    }
+
+    async fn set_campaign_paused(&self, campaign: &str, paused: bool) -> StoreResult<bool> {
+        if paused {
+            let added: i64 = redis::cmd("SADD")
+                .arg(self.key("paused"))
+                .arg(campaign)
+                .query_async(&mut self.conn())
+                .await
+                .map_err(map_err)?;
+            return Ok(added == 1);
+        }
+        let mut inv = scripts().resume.prepare_invoke();
+        inv.arg(&self.prefix).arg(campaign);
+        Ok(self.invoke::<i64>(&inv).await? == 1)
+    }
+
+    async fn paused_campaigns(&self) -> StoreResult<Vec<String>> {
+        let mut out: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.key("paused"))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_err)?;
+        out.sort();
+        Ok(out)
+    }
+
+    async fn cancel_campaign_contacts(
+        &self,
+        campaign: &str,
+        code: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>> {
+        let mut inv = scripts().cancel_campaign.prepare_invoke();
+        inv.arg(&self.prefix)
+            .arg(campaign)
+            .arg(code)
+            .arg(detail)
+            .arg(rfc3339(at));
+        self.invoke(&inv).await
     }
 }

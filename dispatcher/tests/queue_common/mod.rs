@@ -1,0 +1,183 @@
+//! Shared by the queue tests: a processor that records every call and
+//! finishes contacts in the store the way the pipeline would.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cobro_campaigns::{ChannelKind, PlannedContact};
+use cobro_dispatcher::pipeline::{PipelineError, ProcessOutcome};
+use cobro_dispatcher::queue::{ContactProcessor, WorkerOptions};
+use cobro_dispatcher::store::{ContactRecord, ContactState, Store, StoreError, Transition};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Behaviour {
+    /// Finish the contact as sent.
+    Finish,
+    /// Sleep, then finish (a slow provider).
+    Slow(Duration),
+    /// Contact index `i` (from its account name) fails permanently when
+    /// `i % permanent_every == 0`, else transiently the first
+    /// `transient_times` calls when `i % transient_every == 0`.
+    Errors {
+        permanent_every: Option<usize>,
+        transient_every: Option<usize>,
+        transient_times: u32,
+    },
+}
+
+pub struct Recorder<S> {
+    store: Arc<S>,
+    behaviour: Behaviour,
+    calls: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+impl<S: Store> Recorder<S> {
+    pub fn new(store: Arc<S>, behaviour: Behaviour) -> Self {
+        Recorder {
+            store,
+            behaviour,
+            calls: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Another process' recorder writing into the same call log.
+    pub fn sharing<T>(store: Arc<S>, other: &Recorder<T>) -> Self {
+        Recorder {
+            store,
+            behaviour: other.behaviour,
+            calls: other.calls.clone(),
+        }
+    }
+
+    pub fn calls(&self, id: &str) -> u32 {
+        self.calls
+            .lock()
+            .expect("lock")
+            .get(id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Calls so far, over all contacts.
+    pub fn total_calls(&self) -> u64 {
+        self.calls
+            .lock()
+            .expect("lock")
+            .values()
+            .map(|n| u64::from(*n))
+            .sum()
+    }
+
+    pub fn assert_each_once(&self, ids: &[String]) {
+        let calls = self.calls.lock().expect("lock");
+        let twice: Vec<_> = calls.iter().filter(|(_, n)| **n > 1).take(5).collect();
+        assert!(twice.is_empty(), "processed more than once: {twice:?}");
+        let missing: Vec<_> = ids
+            .iter()
+            .filter(|id| !calls.contains_key(*id))
+            .take(5)
+            .collect();
+        assert!(missing.is_empty(), "never processed: {missing:?}");
+        assert_eq!(
+            calls.len(),
+            ids.len(),
+            "processed contacts that were not planned"
+        );
+    }
+}
+
+impl<S: Store> ContactProcessor for Recorder<S> {
+    async fn process(
+        &self,
+        record: ContactRecord,
+        _now: DateTime<Utc>,
+    ) -> Result<ProcessOutcome, PipelineError> {
+        {
+            let id = record.contact.id.clone();
+            let n = {
+                let mut calls = self.calls.lock().expect("lock");
+                let n = calls.entry(id.clone()).or_insert(0);
+                *n += 1;
+                *n
+            };
+            match self.behaviour {
+                Behaviour::Finish => {}
+                Behaviour::Slow(d) => tokio::time::sleep(d).await,
+                Behaviour::Errors {
+                    permanent_every,
+                    transient_every,
+                    transient_times,
+                } => {
+                    let i: usize = record
+                        .contact
+                        .account
+                        .trim_start_matches('a')
+                        .parse()
+                        .expect("index");
+                    if permanent_every.is_some_and(|every| i.is_multiple_of(every)) {
+                        return Err(PipelineError::Setup("template missing".into()));
+                    }
+                    if transient_every.is_some_and(|every| i.is_multiple_of(every))
+                        && n <= transient_times
+                    {
+                        return Err(PipelineError::Store(StoreError::Connection(
+                            "simulated outage".into(),
+                        )));
+                    }
+                }
+            }
+            // The pipeline takes a queued contact to a terminal state.
+            if self
+                .store
+                .transition(&id, Transition::Finish(ContactState::Sent), &[])
+                .await?
+            {
+                Ok(ProcessOutcome::Sent { segments: None })
+            } else {
+                Ok(ProcessOutcome::Skipped)
+            }
+        }
+    }
+}
+
+/// Plans `n` contacts of `campaign`, all due now; returns their ids.
+pub async fn add_due_now<S: Store>(store: &S, campaign: &str, n: usize) -> Vec<String> {
+    let now = Utc::now();
+    let plan: Vec<PlannedContact> = (0..n)
+        .map(|i| PlannedContact {
+            id: PlannedContact::make_id(campaign, &format!("a{i}"), "s1"),
+            campaign: campaign.into(),
+            account: format!("a{i}"),
+            step: "s1".into(),
+            channel: ChannelKind::Sms,
+            template: "t".into(),
+            fallback: None,
+            due_at: now,
+        })
+        .collect();
+    for chunk in plan.chunks(10_000) {
+        store.add_contacts(chunk).await.expect("add contacts");
+    }
+    plan.into_iter().map(|c| c.id).collect()
+}
+
+/// Worker options for tests: quick polls, stop when everything is done.
+pub fn opts(concurrency: usize, batch_size: usize) -> WorkerOptions {
+    WorkerOptions {
+        concurrency,
+        batch_size,
+        stop_when_idle: true,
+        maintenance_interval: Duration::from_secs(2),
+        ..WorkerOptions::default()
+    }
+}
+
+/// A shutdown that never comes (the run ends by `stop_when_idle`).
+pub fn never() -> impl Future<Output = ()> + Send + 'static {
+    std::future::pending()
+}
