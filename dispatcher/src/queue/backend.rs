@@ -93,7 +93,10 @@ impl Queue {
             QueueBackend::Sqlite(url) => {
                 let options = SqliteConnectOptions::from_str(url)
                     .map_err(|e| QueueError::Connect(format!("{url}: {e}")))?
-                    .create_if_missing(true);
+                    .create_if_missing(true)
+                    // The store may write the same file; wait for its lock
+                    // rather than failing a fetch (which stops the worker).
+                    .busy_timeout(Duration::from_secs(30));
                 let pool = SqlitePool::connect_with(options)
                     .await
                     .map_err(|e| QueueError::Connect(format!("{url}: {e}")))?;
