@@ -682,7 +682,7 @@ fn group_thousands(n: u32) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -845,7 +845,10 @@ fn good_row(rng: &mut StdRng, i: usize, opts: &GeneratorOptions) -> GeneratedRow
     } else if f < 50 {
         flags.push("disputed");
     }
-    let payment_link = format!("https://pagos.cobro.example/p/{}", id.to_ascii_lowercase());
+    let payment_link = format!(
+        "https://pagos.cobranzas-andinas.example/p/{}",
+        id.to_ascii_lowercase()
+    );
 
     GeneratedRow {
         fields: [

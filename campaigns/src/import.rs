@@ -388,37 +388,37 @@ fn resolve_column(raw: &str) -> Col {
         _ => {}
     }
     for base in ["phone", "telefono", "celular", "movil"] {
-        if let Some(rest) = key.strip_prefix(base) {
-            if let Some((slot, suffix)) = split_slot(rest) {
-                let attr = match suffix {
-                    "" => Some(PhoneAttr::Number),
-                    "_role" | "_rol" => Some(PhoneAttr::Role),
-                    "_provenance" | "_origen" | "_procedencia" => Some(PhoneAttr::Provenance),
-                    "_flags" | "_marcas" => Some(PhoneAttr::Flags),
-                    "_consent_sms" | "_consentimiento_sms" => Some(PhoneAttr::ConsentSms),
-                    "_consent_voice" | "_consentimiento_voz" => Some(PhoneAttr::ConsentVoice),
-                    _ => None,
-                };
-                if let Some(attr) = attr {
-                    return Col::Phone(slot, attr);
-                }
+        if let Some(rest) = key.strip_prefix(base)
+            && let Some((slot, suffix)) = split_slot(rest)
+        {
+            let attr = match suffix {
+                "" => Some(PhoneAttr::Number),
+                "_role" | "_rol" => Some(PhoneAttr::Role),
+                "_provenance" | "_origen" | "_procedencia" => Some(PhoneAttr::Provenance),
+                "_flags" | "_marcas" => Some(PhoneAttr::Flags),
+                "_consent_sms" | "_consentimiento_sms" => Some(PhoneAttr::ConsentSms),
+                "_consent_voice" | "_consentimiento_voz" => Some(PhoneAttr::ConsentVoice),
+                _ => None,
+            };
+            if let Some(attr) = attr {
+                return Col::Phone(slot, attr);
             }
         }
     }
     for base in ["email", "correo", "e_mail"] {
-        if let Some(rest) = key.strip_prefix(base) {
-            if let Some((slot, suffix)) = split_slot(rest) {
-                let attr = match suffix {
-                    "" => Some(EmailAttr::Address),
-                    "_role" | "_rol" => Some(EmailAttr::Role),
-                    "_provenance" | "_origen" | "_procedencia" => Some(EmailAttr::Provenance),
-                    "_flags" | "_marcas" => Some(EmailAttr::Flags),
-                    "_consent" | "_consentimiento" => Some(EmailAttr::Consent),
-                    _ => None,
-                };
-                if let Some(attr) = attr {
-                    return Col::Email(slot, attr);
-                }
+        if let Some(rest) = key.strip_prefix(base)
+            && let Some((slot, suffix)) = split_slot(rest)
+        {
+            let attr = match suffix {
+                "" => Some(EmailAttr::Address),
+                "_role" | "_rol" => Some(EmailAttr::Role),
+                "_provenance" | "_origen" | "_procedencia" => Some(EmailAttr::Provenance),
+                "_flags" | "_marcas" => Some(EmailAttr::Flags),
+                "_consent" | "_consentimiento" => Some(EmailAttr::Consent),
+                _ => None,
+            };
+            if let Some(attr) = attr {
+                return Col::Email(slot, attr);
             }
         }
     }
@@ -564,10 +564,10 @@ fn build_account(
     };
 
     let id = required(Core::Id, &mut errs);
-    if let Some(id) = &id {
-        if let Err(reason) = check_id(id) {
-            errs.push(RowError::new(line, names.core(Core::Id), reason));
-        }
+    if let Some(id) = &id
+        && let Err(reason) = check_id(id)
+    {
+        errs.push(RowError::new(line, names.core(Core::Id), reason));
     }
     let creditor = required(Core::Creditor, &mut errs);
     let debtor_name = required(Core::DebtorName, &mut errs);
@@ -999,12 +999,12 @@ pub fn parse_subdivision(raw: &str, country: &str) -> Result<String, String> {
     if prefix != country {
         return Err(format!("subdivision '{code}' is not in country {country}"));
     }
-    if let Some(list) = iso::subdivisions_of(country) {
-        if !list.contains(&suffix) {
-            return Err(format!(
-                "unknown subdivision '{code}' for country {country}"
-            ));
-        }
+    if let Some(list) = iso::subdivisions_of(country)
+        && !list.contains(&suffix)
+    {
+        return Err(format!(
+            "unknown subdivision '{code}' for country {country}"
+        ));
     }
     Ok(code)
 }
@@ -1054,7 +1054,7 @@ pub fn normalize_phone(raw: &str, country: Option<&str>) -> Result<String, Strin
     }
     let number =
         phonenumber::parse(region, s).map_err(|_| format!("'{s}' is not a phone number"))?;
-    if !phonenumber::is_valid(&number) {
+    if !crate::phone::is_valid(&number) {
         let c = country.unwrap_or("its country");
         return Err(format!("'{s}' is not a valid phone number for {c}"));
     }
@@ -1223,13 +1223,13 @@ impl CsvSchema {
             let text = text.trim().trim_start_matches('\u{feff}').to_string();
             let col = resolve_column(&text);
             let key = format!("{col:?}");
-            if col != Col::Ignored {
-                if let Some(prev) = first_of.insert(key, text.clone()) {
-                    return Err(ImportError::BadHeader {
-                        origin: origin.to_string(),
-                        reason: format!("columns '{prev}' and '{text}' mean the same field"),
-                    });
-                }
+            if col != Col::Ignored
+                && let Some(prev) = first_of.insert(key, text.clone())
+            {
+                return Err(ImportError::BadHeader {
+                    origin: origin.to_string(),
+                    reason: format!("columns '{prev}' and '{text}' mean the same field"),
+                });
             }
             match &col {
                 Col::Core(c) => names.core[*c as usize] = text.clone(),
@@ -1272,13 +1272,10 @@ impl CsvSchema {
         })
     }
 
-    /// Validates one record. Returns the row's id (if readable) for the
-    /// duplicate check, and the account or the row's errors.
-    fn row(
-        &self,
-        rec: &csv::ByteRecord,
-        line: usize,
-    ) -> (Option<String>, Result<Account, Vec<RowError>>) {
+    /// Validates one record. Returns its line, the row's id (if readable)
+    /// for the duplicate check, and the account or the row's errors.
+    fn row(&self, rec: &csv::ByteRecord) -> RowResult {
+        let line = rec.position().map_or(0, |p| p.line() as usize);
         let id = self
             .id_col
             .and_then(|i| rec.get(i))
@@ -1298,7 +1295,7 @@ impl CsvSchema {
                 "columns",
                 format!("expected {n} fields as in the header, found {}", rec.len()),
             );
-            return (id, Err(vec![err]));
+            return (line, id, Err(vec![err]));
         }
         let mut view = RowView::default();
         let mut errs = Vec::new();
@@ -1329,9 +1326,9 @@ impl CsvSchema {
             }
         }
         if !errs.is_empty() {
-            return (id, Err(errs));
+            return (line, id, Err(errs));
         }
-        (id, build_account(&view, &self.names, line))
+        (line, id, build_account(&view, &self.names, line))
     }
 }
 
@@ -1388,16 +1385,123 @@ fn import_csv<R: Read>(
         });
     }
     let schema = CsvSchema::from_header(&header, origin)?;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS);
     let mut summary = ImportSummary::default();
     let mut seen = SeenIds::default();
-    let mut rec = csv::ByteRecord::new();
-    while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        summary.rows_read += 1;
-        let (id, result) = schema.row(&rec, line);
-        accept(&mut summary, &mut seen, id, result, line, &mut on_account);
+    if workers < 2 {
+        let mut rec = csv::ByteRecord::new();
+        while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
+            summary.rows_read += 1;
+            let (line, id, result) = schema.row(&rec);
+            accept(&mut summary, &mut seen, id, result, line, &mut on_account);
+        }
+        return Ok(summary);
     }
+    import_csv_parallel(&mut rdr, &schema, workers, &csv_err, |line, id, result| {
+        summary.rows_read += 1;
+        accept(&mut summary, &mut seen, id, result, line, &mut on_account);
+    })?;
     Ok(summary)
+}
+
+/// Rows per unit of work handed to a validation thread.
+const CHUNK: usize = 512;
+/// More threads than this gains nothing: reading and the caller's callback
+/// stay on the calling thread.
+const MAX_WORKERS: usize = 8;
+
+type RowResult = (usize, Option<String>, Result<Account, Vec<RowError>>);
+
+/// Validates rows on `workers` threads while this thread reads the file
+/// and hands results to `emit` in file order. Phone validation (the
+/// `phonenumber` crate's regexes) dominates import time, and rows are
+/// independent, so this scales with cores; the duplicate-id check and the
+/// caller's callback stay sequential, which keeps the output identical to
+/// a one-thread import. At most `2 × workers` chunks are in flight, so
+/// memory stays bounded however large the file.
+fn import_csv_parallel<R: Read>(
+    rdr: &mut csv::Reader<R>,
+    schema: &CsvSchema,
+    workers: usize,
+    csv_err: &dyn Fn(csv::Error) -> ImportError,
+    mut emit: impl FnMut(usize, Option<String>, Result<Account, Vec<RowError>>),
+) -> Result<(), ImportError> {
+    use std::sync::{Mutex, mpsc};
+    type Job = (usize, Vec<csv::ByteRecord>, usize);
+    type Done = (usize, Vec<RowResult>, Vec<csv::ByteRecord>);
+    let (job_tx, job_rx) = mpsc::channel::<Job>();
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let job_rx = &job_rx;
+            scope.spawn(move || {
+                loop {
+                    // A poisoned lock means another worker panicked; the
+                    // scope re-raises that panic, so just stop.
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, recs, len)) = job else { return };
+                    let out: Vec<RowResult> = recs[..len].iter().map(|r| schema.row(r)).collect();
+                    if done_tx.send((seq, out, recs)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+
+        let mut spare: Vec<Vec<csv::ByteRecord>> = Vec::new();
+        let mut pending: BTreeMap<usize, Vec<RowResult>> = BTreeMap::new();
+        let mut next_out = 0usize;
+        let mut next_seq = 0usize;
+        let mut in_flight = 0usize;
+        let mut receive = |pending: &mut BTreeMap<usize, Vec<RowResult>>,
+                           spare: &mut Vec<Vec<csv::ByteRecord>>,
+                           next_out: &mut usize| {
+            if let Ok((seq, out, recs)) = done_rx.recv() {
+                pending.insert(seq, out);
+                spare.push(recs);
+            }
+            while let Some(out) = pending.remove(next_out) {
+                for (line, id, result) in out {
+                    emit(line, id, result);
+                }
+                *next_out += 1;
+            }
+        };
+        let mut eof = false;
+        while !eof {
+            let mut recs = spare.pop().unwrap_or_default();
+            recs.resize_with(CHUNK, csv::ByteRecord::new);
+            let mut len = 0;
+            while len < CHUNK {
+                if !rdr.read_byte_record(&mut recs[len]).map_err(csv_err)? {
+                    eof = true;
+                    break;
+                }
+                len += 1;
+            }
+            if len > 0 {
+                if job_tx.send((next_seq, recs, len)).is_err() {
+                    break;
+                }
+                next_seq += 1;
+                in_flight += 1;
+            }
+            while in_flight >= 2 * workers || (eof && in_flight > 0) {
+                receive(&mut pending, &mut spare, &mut next_out);
+                in_flight -= 1;
+            }
+        }
+        drop(job_tx);
+        Ok(())
+    })
 }
 
 fn accept(

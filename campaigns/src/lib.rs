@@ -9,6 +9,7 @@ pub mod contact_point;
 pub mod generator;
 pub mod import;
 pub mod iso;
+mod phone;
 pub mod plan;
 pub mod planning;
 pub mod strategy;

@@ -293,15 +293,16 @@ fn key_path_at(src: &str, offset: usize) -> String {
         if offset < pos || pos == src.len() {
             // The line holding the offset: `key = …` adds the key.
             let is_header = t.starts_with('[');
-            if !is_header && offset >= start {
-                if let Some((k, _)) = t.split_once('=') {
-                    let k = k.trim().trim_matches('"');
-                    return if table.is_empty() {
-                        k.to_string()
-                    } else {
-                        format!("{table}.{k}")
-                    };
-                }
+            if !is_header
+                && offset >= start
+                && let Some((k, _)) = t.split_once('=')
+            {
+                let k = k.trim().trim_matches('"');
+                return if table.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{table}.{k}")
+                };
             }
             return table;
         }
@@ -557,14 +558,14 @@ fn parse_when(
         .as_ref()
         .map(|v| non_negative(cx, v, k("dpd_max")))
         .transpose()?;
-    if let (Some(a), Some(b)) = (dpd_min, dpd_max) {
-        if a > b {
-            return cx.err(
-                span,
-                k("dpd_min"),
-                format!("dpd_min ({a}) is greater than dpd_max ({b})"),
-            );
-        }
+    if let (Some(a), Some(b)) = (dpd_min, dpd_max)
+        && a > b
+    {
+        return cx.err(
+            span,
+            k("dpd_min"),
+            format!("dpd_min ({a}) is greater than dpd_max ({b})"),
+        );
     }
     let money =
         |v: &Option<Spanned<toml::Value>>, f: &str| -> Result<Option<Decimal>, StrategyError> {
@@ -577,14 +578,14 @@ fn parse_when(
         };
     let amount_min = money(&w.amount_min, "amount_min")?;
     let amount_max = money(&w.amount_max, "amount_max")?;
-    if let (Some(a), Some(b)) = (amount_min, amount_max) {
-        if a > b {
-            return cx.err(
-                span,
-                k("amount_min"),
-                format!("amount_min ({a}) is greater than amount_max ({b})"),
-            );
-        }
+    if let (Some(a), Some(b)) = (amount_min, amount_max)
+        && a > b
+    {
+        return cx.err(
+            span,
+            k("amount_min"),
+            format!("amount_min ({a}) is greater than amount_max ({b})"),
+        );
     }
     Ok(StepFilter {
         segments,
