@@ -1183,11 +1183,11 @@ fn parse_list<T: Ord>(raw: &str, parse: impl Fn(&str) -> Option<T>) -> Result<BT
 struct SeenIds(HashMap<String, usize>);
 
 impl SeenIds {
-    fn check(&mut self, id: &str, line: usize) -> Option<RowError> {
+    fn check(&mut self, id: &str, line: usize, field: &str) -> Option<RowError> {
         match self.0.get(id) {
             Some(first) => Some(RowError::new(
                 line,
-                "id",
+                field,
                 format!("duplicated id '{id}' (first seen on line {first})"),
             )),
             None => {
@@ -1385,6 +1385,7 @@ fn import_csv<R: Read>(
         });
     }
     let schema = CsvSchema::from_header(&header, origin)?;
+    let id_field = schema.names.core(Core::Id);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(MAX_WORKERS);
@@ -1395,13 +1396,29 @@ fn import_csv<R: Read>(
         while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
             summary.rows_read += 1;
             let (line, id, result) = schema.row(&rec);
-            accept(&mut summary, &mut seen, id, result, line, &mut on_account);
+            accept(
+                &mut summary,
+                &mut seen,
+                id_field,
+                id,
+                result,
+                line,
+                &mut on_account,
+            );
         }
         return Ok(summary);
     }
     import_csv_parallel(&mut rdr, &schema, workers, &csv_err, |line, id, result| {
         summary.rows_read += 1;
-        accept(&mut summary, &mut seen, id, result, line, &mut on_account);
+        accept(
+            &mut summary,
+            &mut seen,
+            id_field,
+            id,
+            result,
+            line,
+            &mut on_account,
+        );
     })?;
     Ok(summary)
 }
@@ -1504,15 +1521,17 @@ fn import_csv_parallel<R: Read>(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn accept(
     summary: &mut ImportSummary,
     seen: &mut SeenIds,
+    id_field: &str,
     id: Option<String>,
     result: Result<Account, Vec<RowError>>,
     line: usize,
     on_account: &mut impl FnMut(Account),
 ) {
-    let dup = id.as_deref().and_then(|id| seen.check(id, line));
+    let dup = id.as_deref().and_then(|id| seen.check(id, line, id_field));
     match (result, dup) {
         (Ok(account), None) => {
             summary.accepted += 1;
@@ -1553,6 +1572,7 @@ fn import_jsonl<R: Read>(
 ) -> Result<ImportSummary, ImportError> {
     let mut buf = BufReader::with_capacity(1 << 16, reader);
     let names = FieldNames::default();
+    let id_field = "id";
     let mut summary = ImportSummary::default();
     let mut seen = SeenIds::default();
     let mut raw = Vec::new();
@@ -1667,7 +1687,15 @@ fn import_jsonl<R: Read>(
         } else {
             Err(row_errs)
         };
-        accept(&mut summary, &mut seen, id, result, line, &mut on_account);
+        accept(
+            &mut summary,
+            &mut seen,
+            id_field,
+            id,
+            result,
+            line,
+            &mut on_account,
+        );
     }
     Ok(summary)
 }
