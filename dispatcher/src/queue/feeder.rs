@@ -16,7 +16,7 @@ use crate::store::{ContactState, Store};
 const MAX_CLAIM: usize = 2_000;
 
 /// Sleeps `d` or until stop; returns true when stopping.
-async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
+pub(crate) async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
     if *stop.borrow() {
         return true;
     }

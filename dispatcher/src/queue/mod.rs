@@ -148,6 +148,8 @@ pub struct WorkerReport {
     /// `recover_stale` results summed over this process' runs.
     pub recovered_queued: u64,
     pub recovered_unknown: u64,
+    /// Times the apalis worker failed and was started again.
+    pub worker_restarts: u64,
     pub elapsed_ms: u64,
 }
 
@@ -181,6 +183,10 @@ pub enum QueueError {
     Options(String),
 }
 
+/// Pause before starting a new apalis worker after one failed, so that a
+/// Redis that is down is not hammered.
+const WORKER_RESTART_PAUSE: Duration = Duration::from_secs(1);
+
 /// Counters shared by the loops of one process.
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
@@ -198,6 +204,7 @@ pub(crate) struct Stats {
     permanent_errors: AtomicU64,
     recovered_queued: AtomicU64,
     recovered_unknown: AtomicU64,
+    worker_restarts: AtomicU64,
 }
 
 impl Stats {
@@ -236,6 +243,7 @@ impl Stats {
             permanent_errors: get(&self.permanent_errors),
             recovered_queued: get(&self.recovered_queued),
             recovered_unknown: get(&self.recovered_unknown),
+            worker_restarts: get(&self.worker_restarts),
             elapsed_ms: elapsed.as_millis() as u64,
         }
     }
@@ -350,7 +358,34 @@ pub async fn run_workers<S: Store, P: ContactProcessor>(
         processor,
         stats: stats.clone(),
     });
-    let worker_result = queue.run_worker(&name, &opts, ctx, stop_rx.clone()).await;
+    // The apalis worker stops for good when a fetch or an ack fails (a
+    // Redis restart, a locked SQLite file). This process must not: start a
+    // fresh worker (a new name; the old one's unacknowledged jobs are
+    // re-enqueued by apalis once its heartbeat is missed, and its claimed
+    // contacts by the store's lease).
+    let mut worker_name = name.clone();
+    let mut restarts = 0u64;
+    let worker_result = loop {
+        let result = queue
+            .run_worker(&worker_name, &opts, ctx.clone(), stop_rx.clone())
+            .await;
+        if *stop_rx.borrow() {
+            break result;
+        }
+        match &result {
+            Ok(()) => {
+                tracing::warn!("apalis worker {worker_name} ended on its own; starting another")
+            }
+            Err(e) => tracing::warn!("apalis worker {worker_name} failed ({e}); starting another"),
+        }
+        restarts += 1;
+        Stats::add(&stats.worker_restarts, 1);
+        let mut stop = stop_rx.clone();
+        if feeder::pause(&mut stop, WORKER_RESTART_PAUSE).await {
+            break Ok(());
+        }
+        worker_name = format!("{name}-r{restarts}");
+    };
 
     // Whatever ended the worker ends the other loops too.
     let _ = stop_tx.send(true);
@@ -379,9 +414,9 @@ fn validate(opts: &WorkerOptions) -> Result<(), QueueError> {
     if opts.batch_size == 0 {
         return bad("batch_size must be at least 1");
     }
-    if opts.max_backlog_jobs == 0 || opts.max_backlog_jobs > 4_000 {
+    if opts.max_backlog_jobs == 0 || opts.max_backlog_jobs > 2_000 {
         return bad(
-            "max_backlog_jobs must be between 1 and 4000 (apalis-redis dies near 8000 due jobs)",
+            "max_backlog_jobs must be between 1 and 2000 (apalis-redis dies near 8000 due jobs, and each feeding process may overshoot by up to this much)",
         );
     }
     if opts.poll_interval.is_zero()

@@ -12,14 +12,24 @@ use chrono::{DateTime, Utc};
 use cobro_campaigns::{ChannelKind, PlannedContact};
 use cobro_dispatcher::pipeline::{PipelineError, ProcessOutcome};
 use cobro_dispatcher::queue::{ContactProcessor, WorkerOptions};
-use cobro_dispatcher::store::{ContactRecord, ContactState, Store, StoreError, Transition};
+use cobro_dispatcher::store::{
+    ContactRecord, ContactState, LedgerEntry, LedgerState, Reservation, ReserveOutcome, Store,
+    StoreError, Transition,
+};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Behaviour {
     /// Finish the contact as sent.
     Finish,
+    /// Touch nothing (a queue benchmark): report sent, leave the store as
+    /// is.
+    NoOp,
     /// Sleep, then finish (a slow provider).
     Slow(Duration),
+    /// What the pipeline does around a send: reserve (the idempotency key),
+    /// "send" for this long, then record `sent` with its ledger row. A
+    /// process killed in between leaves the contact `sending`.
+    Reserve(Duration),
     /// Contact index `i` (from its account name) fails permanently when
     /// `i % permanent_every == 0`, else transiently the first
     /// `transient_times` calls when `i % transient_every == 0`.
@@ -106,8 +116,36 @@ impl<S: Store> ContactProcessor for Recorder<S> {
                 *n
             };
             match self.behaviour {
+                Behaviour::NoOp => return Ok(ProcessOutcome::Sent { segments: None }),
                 Behaviour::Finish => {}
                 Behaviour::Slow(d) => tokio::time::sleep(d).await,
+                Behaviour::Reserve(d) => {
+                    let debtor = record.contact.account.clone();
+                    let (_, version) = self.store.history(&debtor).await?;
+                    let reservation = Reservation {
+                        contact_id: id.clone(),
+                        account: record.contact.account.clone(),
+                        debtor_key: debtor,
+                        channel: record.contact.channel,
+                        at: Utc::now(),
+                        history_version: version,
+                    };
+                    if self.store.reserve(&reservation).await? != ReserveOutcome::Reserved {
+                        return Ok(ProcessOutcome::Skipped);
+                    }
+                    tokio::time::sleep(d).await;
+                    let row =
+                        LedgerEntry::for_contact(&record.contact, LedgerState::Sent, Utc::now());
+                    let sent = self
+                        .store
+                        .transition(&id, Transition::Finish(ContactState::Sent), &[row])
+                        .await?;
+                    return Ok(if sent {
+                        ProcessOutcome::Sent { segments: None }
+                    } else {
+                        ProcessOutcome::Skipped
+                    });
+                }
                 Behaviour::Errors {
                     permanent_every,
                     transient_every,
