@@ -70,8 +70,12 @@ impl LoadedCampaign {
     /// Reads the campaign file, its strategy and its rule packs. An invalid
     /// rules file stops the launch here.
     pub fn load(path: &Path) -> Result<LoadedCampaign, ConfigError> {
-        let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        let file: CampaignFile = toml::from_str(&src).map_err(|e| ConfigError::from_toml(path, &src, e))?;
+        let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let file: CampaignFile =
+            toml::from_str(&src).map_err(|e| ConfigError::from_toml(path, &src, e))?;
         let base = path.parent().unwrap_or(Path::new("."));
         let invalid = |key: &str, message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
@@ -79,39 +83,73 @@ impl LoadedCampaign {
             key: key.to_string(),
             message,
         };
-        if file.id.is_empty() || !file.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            return Err(invalid("id", "must be letters, digits, '-', '_' or '.'".into()));
+        if file.id.is_empty()
+            || !file
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(invalid(
+                "id",
+                "must be letters, digits, '-', '_' or '.'".into(),
+            ));
         }
-        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
         let strategy_path = resolve(&file.strategy);
-        let strategy = Strategy::load(&strategy_path)
-            .map_err(|e| ConfigError::Referenced { path: path.to_path_buf(), message: format!("strategy: {e}") })?;
+        let strategy = Strategy::load(&strategy_path).map_err(|e| ConfigError::Referenced {
+            path: path.to_path_buf(),
+            message: format!("strategy: {e}"),
+        })?;
         let load_packs = |key: &str, names: &[String]| -> Result<Vec<RulePack>, ConfigError> {
             names
                 .iter()
                 .map(|name| {
-                    let spec = if RulePack::builtin(name).is_some() { name.clone() } else { resolve(Path::new(name)).display().to_string() };
-                    RulePack::load_named_or_file(&spec)
-                        .map_err(|e| ConfigError::Referenced { path: path.to_path_buf(), message: format!("{key}: {e}") })
+                    let spec = if RulePack::builtin(name).is_some() {
+                        name.clone()
+                    } else {
+                        resolve(Path::new(name)).display().to_string()
+                    };
+                    RulePack::load_named_or_file(&spec).map_err(|e| ConfigError::Referenced {
+                        path: path.to_path_buf(),
+                        message: format!("{key}: {e}"),
+                    })
                 })
                 .collect()
         };
         let mut packs_by_country = BTreeMap::new();
         for (country, names) in &file.rules.countries {
             if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
-                return Err(invalid(&format!("rules.countries.{country}"), "expected an ISO 3166-1 alpha-2 code like MX".into()));
+                return Err(invalid(
+                    &format!("rules.countries.{country}"),
+                    "expected an ISO 3166-1 alpha-2 code like MX".into(),
+                ));
             }
-            packs_by_country.insert(country.clone(), load_packs(&format!("rules.countries.{country}"), names)?);
+            packs_by_country.insert(
+                country.clone(),
+                load_packs(&format!("rules.countries.{country}"), names)?,
+            );
         }
         let default_packs = load_packs("rules.default", &file.rules.default)?;
         let house_packs = load_packs("rules.house", &file.rules.house)?;
         let templates_dir = resolve(&file.templates);
         if !templates_dir.is_dir() {
-            return Err(invalid("templates", format!("{} is not a folder", templates_dir.display())));
+            return Err(invalid(
+                "templates",
+                format!("{} is not a folder", templates_dir.display()),
+            ));
         }
         Ok(LoadedCampaign {
             path: path.to_path_buf(),
-            campaign: Campaign { id: file.id.clone(), start_date: file.start_date },
+            campaign: Campaign {
+                id: file.id.clone(),
+                start_date: file.start_date,
+            },
             portfolio_path: resolve(&file.portfolio),
             templates_dir,
             strategy,
@@ -123,6 +161,10 @@ impl LoadedCampaign {
     }
 
     pub fn guard(&self) -> ComplianceGuard {
-        ComplianceGuard::new(self.packs_by_country.clone(), self.default_packs.clone(), self.house_packs.clone())
+        ComplianceGuard::new(
+            self.packs_by_country.clone(),
+            self.default_packs.clone(),
+            self.house_packs.clone(),
+        )
     }
 }

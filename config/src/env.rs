@@ -15,8 +15,10 @@ pub fn expand_env(value: &str, path: &Path) -> Result<String, ConfigError> {
             return Ok(out);
         };
         let var = &after[..end];
-        let resolved = std::env::var(var)
-            .map_err(|_| ConfigError::MissingEnv { path: path.to_path_buf(), var: var.to_string() })?;
+        let resolved = std::env::var(var).map_err(|_| ConfigError::MissingEnv {
+            path: path.to_path_buf(),
+            var: var.to_string(),
+        })?;
         out.push_str(&resolved);
         rest = &after[end + 1..];
     }
@@ -33,9 +35,15 @@ mod tests {
         // SAFETY: tests in this module are the only users of this variable.
         unsafe { std::env::set_var("COBRO_TEST_EXPAND", "s3cr3t") };
         let p = Path::new("cobro.toml");
-        assert_eq!(expand_env("Bearer ${COBRO_TEST_EXPAND}!", p).unwrap(), "Bearer s3cr3t!");
+        assert_eq!(
+            expand_env("Bearer ${COBRO_TEST_EXPAND}!", p).unwrap(),
+            "Bearer s3cr3t!"
+        );
         assert_eq!(expand_env("plain", p).unwrap(), "plain");
         let err = expand_env("${COBRO_TEST_SURELY_UNSET_VAR}", p).unwrap_err();
-        assert!(err.to_string().contains("COBRO_TEST_SURELY_UNSET_VAR"), "{err}");
+        assert!(
+            err.to_string().contains("COBRO_TEST_SURELY_UNSET_VAR"),
+            "{err}"
+        );
     }
 }

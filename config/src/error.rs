@@ -6,9 +6,17 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: key `{key}`: {message}")]
-    Invalid { path: PathBuf, line: usize, key: String, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
     #[error("{path}: {message}")]
     Referenced { path: PathBuf, message: String },
     #[error("environment variable `{var}` (used in {path}) is not set")]
@@ -26,13 +34,22 @@ impl ConfigError {
     pub(crate) fn from_toml(path: &std::path::Path, src: &str, err: toml::de::Error) -> Self {
         let line = err.span().map(|span| line_of(src, span.start)).unwrap_or(0);
         let key = key_at(src, err.span().map(|s| s.start)).unwrap_or_default();
-        ConfigError::Invalid { path: path.to_path_buf(), line, key, message: err.message().to_string() }
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            key,
+            message: err.message().to_string(),
+        }
     }
 }
 
 /// 1-based line number of a byte offset.
 pub(crate) fn line_of(src: &str, offset: usize) -> usize {
-    src[..offset.min(src.len())].bytes().filter(|&b| b == b'\n').count() + 1
+    src[..offset.min(src.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The `key = …` on the line of `offset`, or the nearest `[table]` above.
@@ -43,5 +60,6 @@ fn key_at(src: &str, offset: Option<usize>) -> Option<String> {
     if let Some((key, _)) = line.split_once('=') {
         return Some(key.trim().to_string());
     }
-    line.strip_prefix('[').map(|l| l.trim_end_matches(']').to_string())
+    line.strip_prefix('[')
+        .map(|l| l.trim_end_matches(']').to_string())
 }

@@ -107,7 +107,10 @@ fn default_public_url() -> String {
 
 impl Default for HttpSection {
     fn default() -> Self {
-        HttpSection { bind: default_bind(), public_url: default_public_url() }
+        HttpSection {
+            bind: default_bind(),
+            public_url: default_public_url(),
+        }
     }
 }
 
@@ -129,12 +132,16 @@ pub struct ChannelSection {
 impl Settings {
     /// Reads `cobro.toml`, expanding `${VAR}` in every string value.
     pub fn load(path: &Path) -> Result<Settings, ConfigError> {
-        let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Settings::from_toml_str(&src, path)
     }
 
     pub fn from_toml_str(src: &str, path: &Path) -> Result<Settings, ConfigError> {
-        let mut settings: Settings = toml::from_str(src).map_err(|e| ConfigError::from_toml(path, src, e))?;
+        let mut settings: Settings =
+            toml::from_str(src).map_err(|e| ConfigError::from_toml(path, src, e))?;
         settings.path = Some(path.to_path_buf());
         for (kind, section) in settings.channels.iter_mut() {
             if !matches!(kind.as_str(), "email" | "sms" | "voice") {
@@ -176,7 +183,9 @@ fn expand_table(table: &mut toml::Table, path: &Path) -> Result<(), ConfigError>
 }
 
 pub(crate) fn find_line(src: &str, needle: &str) -> usize {
-    src.lines().position(|l| l.trim_start().starts_with(needle)).map_or(0, |i| i + 1)
+    src.lines()
+        .position(|l| l.trim_start().starts_with(needle))
+        .map_or(0, |i| i + 1)
 }
 
 #[cfg(test)]
@@ -188,7 +197,11 @@ mod tests {
         let s = Settings::from_toml_str("", Path::new("cobro.toml")).unwrap();
         assert_eq!(s.store, "sqlite://cobro.db");
         assert_eq!(s.worker.concurrency, 32);
-        let err = Settings::from_toml_str("store = \"x\"\n[worker]\nconcurrenc = 3\n", Path::new("cobro.toml")).unwrap_err();
+        let err = Settings::from_toml_str(
+            "store = \"x\"\n[worker]\nconcurrenc = 3\n",
+            Path::new("cobro.toml"),
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("cobro.toml:3:"), "{text}");
         assert!(text.contains("concurrenc"), "{text}");
@@ -196,9 +209,15 @@ mod tests {
 
     #[test]
     fn rejects_unknown_channel_and_zero_concurrency() {
-        let err = Settings::from_toml_str("[channels.fax]\nprovider = \"null\"\n", Path::new("c.toml")).unwrap_err();
-        assert!(err.to_string().contains("c.toml:1: key `channels.fax`"), "{err}");
-        let err = Settings::from_toml_str("[worker]\nconcurrency = 0\n", Path::new("c.toml")).unwrap_err();
+        let err =
+            Settings::from_toml_str("[channels.fax]\nprovider = \"null\"\n", Path::new("c.toml"))
+                .unwrap_err();
+        assert!(
+            err.to_string().contains("c.toml:1: key `channels.fax`"),
+            "{err}"
+        );
+        let err = Settings::from_toml_str("[worker]\nconcurrency = 0\n", Path::new("c.toml"))
+            .unwrap_err();
         assert!(err.to_string().contains("at least 1"), "{err}");
     }
 

@@ -42,7 +42,10 @@ impl ChannelSet {
     }
 
     pub fn provider_name(&self, kind: ChannelKind) -> String {
-        self.transports.get(&kind).map(|t| t.name().to_string()).unwrap_or_else(|| "none".into())
+        self.transports
+            .get(&kind)
+            .map(|t| t.name().to_string())
+            .unwrap_or_else(|| "none".into())
     }
 
     /// Waits for the provider's rate limit; returns how long it waited.
@@ -53,10 +56,18 @@ impl ChannelSet {
         }
     }
 
-    pub async fn send(&self, kind: ChannelKind, message: &OutboundMessage) -> Result<Receipt, ChannelError> {
+    pub async fn send(
+        &self,
+        kind: ChannelKind,
+        message: &OutboundMessage,
+    ) -> Result<Receipt, ChannelError> {
         match self.transports.get(&kind) {
             Some(transport) => transport.send(message).await,
-            None => Err(ChannelError::permanent("none", None, format!("no transport configured for {kind}"))),
+            None => Err(ChannelError::permanent(
+                "none",
+                None,
+                format!("no transport configured for {kind}"),
+            )),
         }
     }
 }

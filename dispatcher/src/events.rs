@@ -20,45 +20,89 @@ pub enum AccountEvent {
 
 impl AccountEvent {
     pub fn parse(kind: &str, channel: Option<ChannelKind>) -> Result<Self, String> {
-        Ok(match kind.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "payment" | "paid" | "pago" => AccountEvent::Payment,
-            "promise_to_pay" | "promise" | "promesa" => AccountEvent::PromiseToPay,
-            "dispute" | "disputa" => AccountEvent::Dispute,
-            "opt_out" | "optout" | "baja" => AccountEvent::OptOut(channel),
-            "conversation" => AccountEvent::Conversation(channel.unwrap_or(ChannelKind::Voice)),
-            other => return Err(format!("unknown event '{other}' (payment, promise_to_pay, dispute, opt_out, conversation)")),
-        })
+        Ok(
+            match kind.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "payment" | "paid" | "pago" => AccountEvent::Payment,
+                "promise_to_pay" | "promise" | "promesa" => AccountEvent::PromiseToPay,
+                "dispute" | "disputa" => AccountEvent::Dispute,
+                "opt_out" | "optout" | "baja" => AccountEvent::OptOut(channel),
+                "conversation" => AccountEvent::Conversation(channel.unwrap_or(ChannelKind::Voice)),
+                other => {
+                    return Err(format!(
+                        "unknown event '{other}' (payment, promise_to_pay, dispute, opt_out, conversation)"
+                    ));
+                }
+            },
+        )
     }
 }
 
 /// Applies the event; returns the contact ids it cancelled, or `None` when
 /// the account does not exist.
-pub async fn apply_event<S: Store>(store: &S, account_id: &str, event: AccountEvent, at: DateTime<Utc>) -> Result<Option<Vec<String>>, StoreError> {
-    let Some((account, _)) = store.account(account_id).await? else { return Ok(None) };
-    let stop = |status: AccountStatus, code: &'static str, detail: &'static str| (status, code, detail);
+pub async fn apply_event<S: Store>(
+    store: &S,
+    account_id: &str,
+    event: AccountEvent,
+    at: DateTime<Utc>,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let Some((account, _)) = store.account(account_id).await? else {
+        return Ok(None);
+    };
+    let stop =
+        |status: AccountStatus, code: &'static str, detail: &'static str| (status, code, detail);
     let (status, code, detail) = match event {
         AccountEvent::Payment => stop(AccountStatus::Paid, "paid", "the debtor paid"),
-        AccountEvent::PromiseToPay => stop(AccountStatus::PromiseToPay, "promise_to_pay", "the debtor promised to pay"),
-        AccountEvent::Dispute => stop(AccountStatus::Disputed, "dispute", "the debtor disputes the debt"),
+        AccountEvent::PromiseToPay => stop(
+            AccountStatus::PromiseToPay,
+            "promise_to_pay",
+            "the debtor promised to pay",
+        ),
+        AccountEvent::Dispute => stop(
+            AccountStatus::Disputed,
+            "dispute",
+            "the debtor disputes the debt",
+        ),
         AccountEvent::OptOut(channel) => {
             for point in &account.contact_points {
                 if channel.is_none_or(|c| point.serves(c)) {
                     store
-                        .suppress(&Suppression { channel, address: point.address.clone(), prefix: false, source: "opt_out".into(), at })
+                        .suppress(&Suppression {
+                            channel,
+                            address: point.address.clone(),
+                            prefix: false,
+                            source: "opt_out".into(),
+                            at,
+                        })
                         .await?;
                 }
             }
             if channel.is_none() {
-                store.set_account_status(account_id, AccountStatus::OptedOut).await?;
+                store
+                    .set_account_status(account_id, AccountStatus::OptedOut)
+                    .await?;
             }
-            let ids = store.cancel_account_contacts(account_id, channel, "opt_out", "the debtor asked not to be contacted", at).await?;
+            let ids = store
+                .cancel_account_contacts(
+                    account_id,
+                    channel,
+                    "opt_out",
+                    "the debtor asked not to be contacted",
+                    at,
+                )
+                .await?;
             return Ok(Some(ids));
         }
         AccountEvent::Conversation(channel) => {
-            store.record_conversation(&debtor_key(&account), account_id, channel, at).await?;
+            store
+                .record_conversation(&debtor_key(&account), account_id, channel, at)
+                .await?;
             return Ok(Some(Vec::new()));
         }
     };
     store.set_account_status(account_id, status).await?;
-    Ok(Some(store.cancel_account_contacts(account_id, None, code, detail, at).await?))
+    Ok(Some(
+        store
+            .cancel_account_contacts(account_id, None, code, detail, at)
+            .await?,
+    ))
 }

@@ -46,7 +46,10 @@ pub struct ImportSummary {
 
 impl From<&ImportReport> for ImportSummary {
     fn from(report: &ImportReport) -> Self {
-        ImportSummary { rows_read: report.rows_read, bad_rows: report.errors.iter().map(|e| e.to_string()).collect() }
+        ImportSummary {
+            rows_read: report.rows_read,
+            bad_rows: report.errors.iter().map(|e| e.to_string()).collect(),
+        }
     }
 }
 
@@ -56,7 +59,12 @@ const BATCH: usize = 2_000;
 /// Every template a step may send (its channel and its fallback) must exist
 /// for each language in the portfolio and carry what the packs of the
 /// debtors' countries require.
-pub fn check_templates(loaded: &LoadedCampaign, guard: &ComplianceGuard, templates: &TemplateSet, accounts: &[Account]) -> Vec<String> {
+pub fn check_templates(
+    loaded: &LoadedCampaign,
+    guard: &ComplianceGuard,
+    templates: &TemplateSet,
+    accounts: &[Account],
+) -> Vec<String> {
     let mut groups: BTreeSet<(String, String)> = BTreeSet::new();
     for account in accounts {
         groups.insert((account.country.clone(), account.language.clone()));
@@ -73,7 +81,10 @@ pub fn check_templates(loaded: &LoadedCampaign, guard: &ComplianceGuard, templat
                     .into_iter()
                     .collect();
                 if !templates.has(&step.template, language, channel) {
-                    problems.insert(format!("  step {}: no {channel} template '{}' for {language}", step.id, step.template));
+                    problems.insert(format!(
+                        "  step {}: no {channel} template '{}' for {language}",
+                        step.id, step.template
+                    ));
                     continue;
                 }
                 match templates.missing_elements(&step.template, language, channel, &required) {
@@ -90,7 +101,10 @@ pub fn check_templates(loaded: &LoadedCampaign, guard: &ComplianceGuard, templat
                         ));
                     }
                     Err(e) => {
-                        problems.insert(format!("  step {}: {channel} template '{}' ({language}): {e}", step.id, step.template));
+                        problems.insert(format!(
+                            "  step {}: {channel} template '{}' ({language}): {e}",
+                            step.id, step.template
+                        ));
                     }
                 }
             }
@@ -102,9 +116,13 @@ pub fn check_templates(loaded: &LoadedCampaign, guard: &ComplianceGuard, templat
 /// The zones planning uses for an account; empty when unknown (planning
 /// then uses UTC and the guard blocks the contact, failing closed).
 pub fn zones_of(account: &Account) -> Vec<chrono_tz::Tz> {
-    resolve_timezones(&account.country, account.subdivision.as_deref(), account.timezone.as_deref())
-        .map(|z| z.zones)
-        .unwrap_or_default()
+    resolve_timezones(
+        &account.country,
+        account.subdivision.as_deref(),
+        account.timezone.as_deref(),
+    )
+    .map(|z| z.zones)
+    .unwrap_or_default()
 }
 
 /// Imports, checks, plans and stores a campaign. `progress` is told the
@@ -115,20 +133,28 @@ pub async fn launch<S: Store>(
     templates: &TemplateSet,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<LaunchReport, LaunchError> {
-    let import = import_path(&loaded.portfolio_path)
-        .map_err(|e| LaunchError::Portfolio(e.to_string()))?;
+    let import =
+        import_path(&loaded.portfolio_path).map_err(|e| LaunchError::Portfolio(e.to_string()))?;
     let guard = loaded.guard();
     let problems = check_templates(loaded, &guard, templates, &import.accounts);
     if !problems.is_empty() {
         return Err(LaunchError::Templates(problems));
     }
-    let mut report = LaunchReport { import: ImportSummary::from(&import), ..Default::default() };
+    let mut report = LaunchReport {
+        import: ImportSummary::from(&import),
+        ..Default::default()
+    };
     let total = import.accounts.len() as u64;
     for chunk in import.accounts.chunks(BATCH) {
         store.put_accounts(chunk).await?;
         let mut contacts = Vec::with_capacity(chunk.len() * loaded.strategy.steps.len());
         for account in chunk {
-            contacts.extend(plan_account(&loaded.campaign, &loaded.strategy, account, &zones_of(account)));
+            contacts.extend(plan_account(
+                &loaded.campaign,
+                &loaded.strategy,
+                account,
+                &zones_of(account),
+            ));
         }
         report.planned += contacts.len() as u64;
         report.added += store.add_contacts(&contacts).await?;
@@ -140,10 +166,15 @@ pub async fn launch<S: Store>(
 
 /// Countries in the portfolio with no rule pack at all (their debtors will
 /// be blocked); the launch reports them so nobody is surprised.
-pub fn countries_without_rules(loaded: &LoadedCampaign, accounts: &[Account]) -> BTreeMap<String, usize> {
+pub fn countries_without_rules(
+    loaded: &LoadedCampaign,
+    accounts: &[Account],
+) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for account in accounts {
-        if !loaded.packs_by_country.contains_key(&account.country) && loaded.default_packs.is_empty() {
+        if !loaded.packs_by_country.contains_key(&account.country)
+            && loaded.default_packs.is_empty()
+        {
             *out.entry(account.country.clone()).or_insert(0) += 1;
         }
     }

@@ -10,19 +10,23 @@ use chrono::{DateTime, Utc};
 use cobro_campaigns::{Account, ChannelKind, ContactPoint, PlannedContact};
 use cobro_channels::templates::{MessageContext, TemplateSet};
 use cobro_channels::{ChannelError, OutboundMessage, Receipt, mask_address};
-use cobro_compliance::{ComplianceGuard, ContactAttempt, Decision, DebtorProfile, PastContact, PastContactKind, Verdict};
+use cobro_compliance::{
+    ComplianceGuard, ContactAttempt, DebtorProfile, Decision, PastContact, PastContactKind, Verdict,
+};
 
 use crate::channel_set::ChannelSet;
 use crate::sender::SenderProfile;
 use crate::store::{
-    AccountStatus, ContactRecord, ContactState, LedgerEntry, LedgerState, ReserveOutcome, Reservation, Store,
-    StoreError, Suppression, Transition,
+    AccountStatus, ContactRecord, ContactState, LedgerEntry, LedgerState, Reservation,
+    ReserveOutcome, Store, StoreError, Suppression, Transition,
 };
 
 /// What happened to one contact on one pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProcessOutcome {
-    Sent { segments: Option<u32> },
+    Sent {
+        segments: Option<u32>,
+    },
     /// Back to the plan until this instant (guard deferral or retry).
     Rescheduled(DateTime<Utc>),
     Blocked,
@@ -64,7 +68,10 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 4, base_backoff: Duration::from_secs(60) }
+        RetryPolicy {
+            max_attempts: 4,
+            base_backoff: Duration::from_secs(60),
+        }
     }
 }
 
@@ -86,14 +93,26 @@ pub struct Dispatcher<S: Store> {
 /// accounts, and a frequency cap per debtor spans them all.
 pub fn debtor_key(account: &Account) -> String {
     match account.tax_id.as_deref().map(str::trim) {
-        Some(tax_id) if !tax_id.is_empty() => format!("tax:{}:{}", account.country, tax_id.to_uppercase()),
+        Some(tax_id) if !tax_id.is_empty() => {
+            format!("tax:{}:{}", account.country, tax_id.to_uppercase())
+        }
         _ => format!("account:{}", account.id),
     }
 }
 
-fn verdict_row(contact: &PlannedContact, state: LedgerState, at: DateTime<Utc>, verdict: &Verdict, attempt: u32) -> LedgerEntry {
+fn verdict_row(
+    contact: &PlannedContact,
+    state: LedgerState,
+    at: DateTime<Utc>,
+    verdict: &Verdict,
+    attempt: u32,
+) -> LedgerEntry {
     let mut row = LedgerEntry::for_contact(contact, state, at);
-    row.timezones = verdict.timezones.iter().map(|tz| tz.name().to_string()).collect();
+    row.timezones = verdict
+        .timezones
+        .iter()
+        .map(|tz| tz.name().to_string())
+        .collect();
     row.rules = verdict.rules.clone();
     if let Some(first) = verdict.reasons.first() {
         row.code = Some(first.code.as_str().to_string());
@@ -110,7 +129,14 @@ fn verdict_row(contact: &PlannedContact, state: LedgerState, at: DateTime<Utc>, 
     row
 }
 
-fn note_row(contact: &PlannedContact, state: LedgerState, at: DateTime<Utc>, code: &str, detail: String, attempt: u32) -> LedgerEntry {
+fn note_row(
+    contact: &PlannedContact,
+    state: LedgerState,
+    at: DateTime<Utc>,
+    code: &str,
+    detail: String,
+    attempt: u32,
+) -> LedgerEntry {
     let mut row = LedgerEntry::for_contact(contact, state, at);
     row.code = Some(code.to_string());
     row.detail = Some(detail);
@@ -121,27 +147,79 @@ fn note_row(contact: &PlannedContact, state: LedgerState, at: DateTime<Utc>, cod
 impl<S: Store> Dispatcher<S> {
     /// Takes one claimed contact through guard, reservation, render and
     /// send at instant `now`, and records every step in the ledger.
-    pub async fn process(&self, record: ContactRecord, now: DateTime<Utc>) -> Result<ProcessOutcome, PipelineError> {
+    pub async fn process(
+        &self,
+        record: ContactRecord,
+        now: DateTime<Utc>,
+    ) -> Result<ProcessOutcome, PipelineError> {
         let contact = &record.contact;
         let attempt = record.attempt;
 
         let Some((account, status)) = self.store.account(&contact.account).await? else {
-            let row = note_row(contact, LedgerState::Blocked, now, "unknown_account", format!("account {} is not in the store", contact.account), attempt);
-            return self.finish(contact, ContactState::Blocked, &[row], ProcessOutcome::Blocked).await;
+            let row = note_row(
+                contact,
+                LedgerState::Blocked,
+                now,
+                "unknown_account",
+                format!("account {} is not in the store", contact.account),
+                attempt,
+            );
+            return self
+                .finish(
+                    contact,
+                    ContactState::Blocked,
+                    &[row],
+                    ProcessOutcome::Blocked,
+                )
+                .await;
         };
         if status != AccountStatus::Active {
-            let row = note_row(contact, LedgerState::Cancelled, now, status.as_str(), format!("account is {}", status.as_str()), attempt);
-            return self.finish(contact, ContactState::Cancelled, &[row], ProcessOutcome::Cancelled).await;
+            let row = note_row(
+                contact,
+                LedgerState::Cancelled,
+                now,
+                status.as_str(),
+                format!("account is {}", status.as_str()),
+                attempt,
+            );
+            return self
+                .finish(
+                    contact,
+                    ContactState::Cancelled,
+                    &[row],
+                    ProcessOutcome::Cancelled,
+                )
+                .await;
         }
         let Some(point) = account.contact_point_for(contact.channel).cloned() else {
-            let row = note_row(contact, LedgerState::Blocked, now, "no_address", format!("the account has no usable {} address", contact.channel), attempt);
+            let row = note_row(
+                contact,
+                LedgerState::Blocked,
+                now,
+                "no_address",
+                format!("the account has no usable {} address", contact.channel),
+                attempt,
+            );
             self.plan_fallback(contact, now).await?;
-            return self.finish(contact, ContactState::Blocked, &[row], ProcessOutcome::Blocked).await;
+            return self
+                .finish(
+                    contact,
+                    ContactState::Blocked,
+                    &[row],
+                    ProcessOutcome::Blocked,
+                )
+                .await;
         };
 
         let key = debtor_key(&account);
-        let suppressed = self.store.is_suppressed(contact.channel, &point.address).await?;
-        let attempt_input = ContactAttempt { channel: contact.channel, suppressed };
+        let suppressed = self
+            .store
+            .is_suppressed(contact.channel, &point.address)
+            .await?;
+        let attempt_input = ContactAttempt {
+            channel: contact.channel,
+            suppressed,
+        };
         let profile = DebtorProfile::from_account(&account, &point);
 
         let mut races = 0;
@@ -152,7 +230,11 @@ impl<S: Store> Dispatcher<S> {
                 .map(|e| PastContact {
                     at: e.at,
                     channel: e.channel,
-                    kind: if e.conversation { PastContactKind::Conversation } else { PastContactKind::Attempt },
+                    kind: if e.conversation {
+                        PastContactKind::Conversation
+                    } else {
+                        PastContactKind::Attempt
+                    },
                     same_account: e.account == account.id,
                 })
                 .collect();
@@ -162,28 +244,55 @@ impl<S: Store> Dispatcher<S> {
             if matches!(verdict.decision, Decision::Allow) {
                 // Take a provider token first; if we had to wait, the
                 // window may have closed meanwhile: ask the guard again.
-                let waited = self.channels.wait_for_token(contact.channel, &self.sender.from_for(contact.channel)).await;
+                let waited = self
+                    .channels
+                    .wait_for_token(contact.channel, &self.sender.from_for(contact.channel))
+                    .await;
                 if !waited.is_zero() {
-                    send_at = now + chrono::Duration::from_std(waited).unwrap_or_else(|_| chrono::Duration::zero());
-                    verdict = self.guard.decide(&attempt_input, &profile, &history, send_at);
+                    send_at = now
+                        + chrono::Duration::from_std(waited)
+                            .unwrap_or_else(|_| chrono::Duration::zero());
+                    verdict = self
+                        .guard
+                        .decide(&attempt_input, &profile, &history, send_at);
                 }
             }
 
             match verdict.decision {
                 Decision::Block => {
-                    let row = verdict_row(contact, LedgerState::Blocked, send_at, &verdict, attempt);
+                    let row =
+                        verdict_row(contact, LedgerState::Blocked, send_at, &verdict, attempt);
                     // The fallback is guarded on its own channel (a per-channel
                     // opt-out or missing consent may not apply there).
                     self.plan_fallback(contact, send_at).await?;
-                    return self.finish(contact, ContactState::Blocked, &[row], ProcessOutcome::Blocked).await;
+                    return self
+                        .finish(
+                            contact,
+                            ContactState::Blocked,
+                            &[row],
+                            ProcessOutcome::Blocked,
+                        )
+                        .await;
                 }
                 Decision::Defer { until } => {
-                    let row = verdict_row(contact, LedgerState::Deferred, send_at, &verdict, attempt);
+                    let row =
+                        verdict_row(contact, LedgerState::Deferred, send_at, &verdict, attempt);
                     let moved = self
                         .store
-                        .transition(&contact.id, Transition::Reschedule { due_at: until, attempt }, &[row])
+                        .transition(
+                            &contact.id,
+                            Transition::Reschedule {
+                                due_at: until,
+                                attempt,
+                            },
+                            &[row],
+                        )
                         .await?;
-                    return Ok(if moved { ProcessOutcome::Rescheduled(until) } else { ProcessOutcome::Skipped });
+                    return Ok(if moved {
+                        ProcessOutcome::Rescheduled(until)
+                    } else {
+                        ProcessOutcome::Skipped
+                    });
                 }
                 Decision::Allow => {
                     let reservation = Reservation {
@@ -196,8 +305,16 @@ impl<S: Store> Dispatcher<S> {
                     };
                     match self.store.reserve(&reservation).await? {
                         ReserveOutcome::Reserved => {
-                            let allowed = verdict_row(contact, LedgerState::Allowed, send_at, &verdict, attempt);
-                            return self.send(&record, &account, &point, &verdict, allowed, send_at).await;
+                            let allowed = verdict_row(
+                                contact,
+                                LedgerState::Allowed,
+                                send_at,
+                                &verdict,
+                                attempt,
+                            );
+                            return self
+                                .send(&record, &account, &point, &verdict, allowed, send_at)
+                                .await;
                         }
                         ReserveOutcome::HistoryChanged if races < MAX_RESERVE_RACES => {
                             races += 1;
@@ -206,13 +323,41 @@ impl<S: Store> Dispatcher<S> {
                         ReserveOutcome::HistoryChanged => {
                             // Heavy contention on one debtor: try again shortly.
                             let until = send_at + chrono::Duration::seconds(5);
-                            let moved = self.store.transition(&contact.id, Transition::Reschedule { due_at: until, attempt }, &[]).await?;
-                            return Ok(if moved { ProcessOutcome::Rescheduled(until) } else { ProcessOutcome::Skipped });
+                            let moved = self
+                                .store
+                                .transition(
+                                    &contact.id,
+                                    Transition::Reschedule {
+                                        due_at: until,
+                                        attempt,
+                                    },
+                                    &[],
+                                )
+                                .await?;
+                            return Ok(if moved {
+                                ProcessOutcome::Rescheduled(until)
+                            } else {
+                                ProcessOutcome::Skipped
+                            });
                         }
                         ReserveOutcome::NotQueued => return Ok(ProcessOutcome::Skipped),
                         ReserveOutcome::AccountStopped(status) => {
-                            let row = note_row(contact, LedgerState::Cancelled, send_at, status.as_str(), format!("account is {}", status.as_str()), attempt);
-                            return self.finish(contact, ContactState::Cancelled, &[row], ProcessOutcome::Cancelled).await;
+                            let row = note_row(
+                                contact,
+                                LedgerState::Cancelled,
+                                send_at,
+                                status.as_str(),
+                                format!("account is {}", status.as_str()),
+                                attempt,
+                            );
+                            return self
+                                .finish(
+                                    contact,
+                                    ContactState::Cancelled,
+                                    &[row],
+                                    ProcessOutcome::Cancelled,
+                                )
+                                .await;
                         }
                     }
                 }
@@ -236,8 +381,22 @@ impl<S: Store> Dispatcher<S> {
         let message = match self.render(contact, account, point, at) {
             Ok(message) => message,
             Err(detail) => {
-                let row = note_row(contact, LedgerState::Failed, at, "template_error", detail, attempt);
-                return self.finish(contact, ContactState::Failed, &[allowed, row], ProcessOutcome::Failed).await;
+                let row = note_row(
+                    contact,
+                    LedgerState::Failed,
+                    at,
+                    "template_error",
+                    detail,
+                    attempt,
+                );
+                return self
+                    .finish(
+                        contact,
+                        ContactState::Failed,
+                        &[allowed, row],
+                        ProcessOutcome::Failed,
+                    )
+                    .await;
             }
         };
         let result = self.channels.send(contact.channel, &message).await;
@@ -245,16 +404,30 @@ impl<S: Store> Dispatcher<S> {
         outcome_row.code = None;
         outcome_row.detail = None;
         match result {
-            Ok(Receipt { provider, provider_id, segments }) => {
+            Ok(Receipt {
+                provider,
+                provider_id,
+                segments,
+            }) => {
                 outcome_row.provider = Some(provider);
                 outcome_row.provider_id = Some(provider_id);
                 let segments = segments.or_else(|| {
-                    (contact.channel == ChannelKind::Sms).then(|| cobro_channels::encoding::sms_segments(&message.text).segments)
+                    (contact.channel == ChannelKind::Sms)
+                        .then(|| cobro_channels::encoding::sms_segments(&message.text).segments)
                 });
                 tracing::debug!(contact = %contact.id, to = %mask_address(&point.address), "sent");
-                self.finish(contact, ContactState::Sent, &[allowed, outcome_row], ProcessOutcome::Sent { segments }).await
+                self.finish(
+                    contact,
+                    ContactState::Sent,
+                    &[allowed, outcome_row],
+                    ProcessOutcome::Sent { segments },
+                )
+                .await
             }
-            Err(err) => self.send_failed(record, point, allowed, outcome_row, err, at).await,
+            Err(err) => {
+                self.send_failed(record, point, allowed, outcome_row, err, at)
+                    .await
+            }
         }
     }
 
@@ -274,18 +447,46 @@ impl<S: Store> Dispatcher<S> {
         row.code = err.provider_code().map(str::to_string);
         tracing::warn!(contact = %contact.id, to = %mask_address(&point.address), error = %err, "send failed");
         match &err {
-            ChannelError::Transient { maybe_sent: true, .. } => {
+            ChannelError::Transient {
+                maybe_sent: true, ..
+            } => {
                 row.state = LedgerState::Unknown;
-                self.finish(contact, ContactState::Unknown, &[allowed, row], ProcessOutcome::Unknown).await
+                self.finish(
+                    contact,
+                    ContactState::Unknown,
+                    &[allowed, row],
+                    ProcessOutcome::Unknown,
+                )
+                .await
             }
-            ChannelError::Transient { .. } | ChannelError::Throttled { .. } if attempt < self.retry.max_attempts => {
-                let backoff = err
-                    .retry_after()
-                    .unwrap_or_else(|| self.retry.base_backoff.saturating_mul(1 << (attempt - 1).min(10)));
-                let until = at + chrono::Duration::from_std(backoff).unwrap_or_else(|_| chrono::Duration::hours(1));
+            ChannelError::Transient { .. } | ChannelError::Throttled { .. }
+                if attempt < self.retry.max_attempts =>
+            {
+                let backoff = err.retry_after().unwrap_or_else(|| {
+                    self.retry
+                        .base_backoff
+                        .saturating_mul(1 << (attempt - 1).min(10))
+                });
+                let until = at
+                    + chrono::Duration::from_std(backoff)
+                        .unwrap_or_else(|_| chrono::Duration::hours(1));
                 row.state = LedgerState::Retry;
-                let moved = self.store.transition(&contact.id, Transition::Reschedule { due_at: until, attempt }, &[allowed, row]).await?;
-                Ok(if moved { ProcessOutcome::Rescheduled(until) } else { ProcessOutcome::Skipped })
+                let moved = self
+                    .store
+                    .transition(
+                        &contact.id,
+                        Transition::Reschedule {
+                            due_at: until,
+                            attempt,
+                        },
+                        &[allowed, row],
+                    )
+                    .await?;
+                Ok(if moved {
+                    ProcessOutcome::Rescheduled(until)
+                } else {
+                    ProcessOutcome::Skipped
+                })
             }
             ChannelError::OptedOut { .. } => {
                 row.state = LedgerState::Failed;
@@ -295,33 +496,73 @@ impl<S: Store> Dispatcher<S> {
                         channel: Some(contact.channel),
                         address: point.address.clone(),
                         prefix: false,
-                        source: format!("provider:{}", self.channels.provider_name(contact.channel)),
+                        source: format!(
+                            "provider:{}",
+                            self.channels.provider_name(contact.channel)
+                        ),
                         at,
                     })
                     .await?;
-                let outcome = self.finish(contact, ContactState::Failed, &[allowed, row], ProcessOutcome::Failed).await?;
+                let outcome = self
+                    .finish(
+                        contact,
+                        ContactState::Failed,
+                        &[allowed, row],
+                        ProcessOutcome::Failed,
+                    )
+                    .await?;
                 self.store
-                    .cancel_account_contacts(&contact.account, Some(contact.channel), "opted_out", "the recipient opted out at the provider", at)
+                    .cancel_account_contacts(
+                        &contact.account,
+                        Some(contact.channel),
+                        "opted_out",
+                        "the recipient opted out at the provider",
+                        at,
+                    )
                     .await?;
                 self.plan_fallback(contact, at).await?;
                 Ok(outcome)
             }
             _ => {
                 row.state = LedgerState::Failed;
-                let outcome = self.finish(contact, ContactState::Failed, &[allowed, row], ProcessOutcome::Failed).await?;
+                let outcome = self
+                    .finish(
+                        contact,
+                        ContactState::Failed,
+                        &[allowed, row],
+                        ProcessOutcome::Failed,
+                    )
+                    .await?;
                 self.plan_fallback(contact, at).await?;
                 Ok(outcome)
             }
         }
     }
 
-    fn render(&self, contact: &PlannedContact, account: &Account, point: &ContactPoint, at: DateTime<Utc>) -> Result<OutboundMessage, String> {
-        let unsubscribe_url = (contact.channel == ChannelKind::Email)
-            .then(|| self.sender.unsubscribe_url(account, contact.channel, &point.address));
-        let context = MessageContext::from_account(account, &self.sender.identity(unsubscribe_url.clone()), at.date_naive());
+    fn render(
+        &self,
+        contact: &PlannedContact,
+        account: &Account,
+        point: &ContactPoint,
+        at: DateTime<Utc>,
+    ) -> Result<OutboundMessage, String> {
+        let unsubscribe_url = (contact.channel == ChannelKind::Email).then(|| {
+            self.sender
+                .unsubscribe_url(account, contact.channel, &point.address)
+        });
+        let context = MessageContext::from_account(
+            account,
+            &self.sender.identity(unsubscribe_url.clone()),
+            at.date_naive(),
+        );
         let rendered = self
             .templates
-            .render(&contact.template, &account.language, contact.channel, &context)
+            .render(
+                &contact.template,
+                &account.language,
+                contact.channel,
+                &context,
+            )
             .map_err(|e| e.to_string())?;
         Ok(OutboundMessage {
             contact_id: contact.id.clone(),
@@ -341,8 +582,14 @@ impl<S: Store> Dispatcher<S> {
     /// A blocked or failed step may go out on its fallback channel; the
     /// fallback is a contact of its own (`step+channel`), planned now and
     /// guarded like any other. Fallbacks do not chain.
-    async fn plan_fallback(&self, contact: &PlannedContact, at: DateTime<Utc>) -> Result<(), PipelineError> {
-        let Some(channel) = contact.fallback else { return Ok(()) };
+    async fn plan_fallback(
+        &self,
+        contact: &PlannedContact,
+        at: DateTime<Utc>,
+    ) -> Result<(), PipelineError> {
+        let Some(channel) = contact.fallback else {
+            return Ok(());
+        };
         let fallback = PlannedContact {
             id: format!("{}+{}", contact.id, channel),
             campaign: contact.campaign.clone(),
@@ -353,12 +600,27 @@ impl<S: Store> Dispatcher<S> {
             fallback: None,
             due_at: at,
         };
-        self.store.add_contacts(std::slice::from_ref(&fallback)).await?;
+        self.store
+            .add_contacts(std::slice::from_ref(&fallback))
+            .await?;
         Ok(())
     }
 
-    async fn finish(&self, contact: &PlannedContact, state: ContactState, rows: &[LedgerEntry], outcome: ProcessOutcome) -> Result<ProcessOutcome, PipelineError> {
-        let moved = self.store.transition(&contact.id, Transition::Finish(state), rows).await?;
-        Ok(if moved { outcome } else { ProcessOutcome::Skipped })
+    async fn finish(
+        &self,
+        contact: &PlannedContact,
+        state: ContactState,
+        rows: &[LedgerEntry],
+        outcome: ProcessOutcome,
+    ) -> Result<ProcessOutcome, PipelineError> {
+        let moved = self
+            .store
+            .transition(&contact.id, Transition::Finish(state), rows)
+            .await?;
+        Ok(if moved {
+            outcome
+        } else {
+            ProcessOutcome::Skipped
+        })
     }
 }

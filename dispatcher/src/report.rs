@@ -39,8 +39,17 @@ fn local_day(row: &LedgerEntry) -> NaiveDate {
 }
 
 impl CampaignReport {
-    pub fn build(campaign: &str, counts: &BTreeMap<ContactState, u64>, ledger: &[LedgerEntry], sms_segments: u64) -> Self {
-        let mut report = CampaignReport { campaign: campaign.to_string(), sms_segments, ..Default::default() };
+    pub fn build(
+        campaign: &str,
+        counts: &BTreeMap<ContactState, u64>,
+        ledger: &[LedgerEntry],
+        sms_segments: u64,
+    ) -> Self {
+        let mut report = CampaignReport {
+            campaign: campaign.to_string(),
+            sms_segments,
+            ..Default::default()
+        };
         for (state, n) in counts {
             report.states.insert(state.as_str().to_string(), *n);
         }
@@ -48,7 +57,10 @@ impl CampaignReport {
             let code = row.code.clone().unwrap_or_else(|| "unspecified".into());
             match row.state {
                 LedgerState::Allowed | LedgerState::Deferred | LedgerState::Blocked => {
-                    *report.decisions.entry(row.state.as_str().to_string()).or_default() += 1;
+                    *report
+                        .decisions
+                        .entry(row.state.as_str().to_string())
+                        .or_default() += 1;
                 }
                 _ => {}
             }
@@ -103,7 +115,11 @@ impl CampaignReport {
             }
         }
         let _ = writeln!(out, "\nSent per day (debtor-local date) and channel:");
-        let _ = writeln!(out, "  {:<12} {:>8} {:>8} {:>8}", "day", "email", "sms", "voice");
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>8} {:>8} {:>8}",
+            "day", "email", "sms", "voice"
+        );
         for (day, per_channel) in &self.sent_per_day {
             let get = |k: ChannelKind| per_channel.get(k.as_str()).copied().unwrap_or(0);
             let _ = writeln!(
@@ -123,7 +139,11 @@ impl CampaignReport {
     /// A self-contained page (no external assets) with bar charts drawn in
     /// plain HTML/CSS.
     pub fn to_html(&self) -> String {
-        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
         let max_day = self
             .sent_per_day
             .values()
@@ -141,9 +161,18 @@ impl CampaignReport {
              </head><body><h1>Campaign {c}</h1>",
             c = esc(&self.campaign)
         );
-        let _ = write!(html, "<p>Messages sent: <b id=\"total-sent\">{}</b>; SMS segments: <b>{}</b></p>", self.total_sent(), self.sms_segments);
+        let _ = write!(
+            html,
+            "<p>Messages sent: <b id=\"total-sent\">{}</b>; SMS segments: <b>{}</b></p>",
+            self.total_sent(),
+            self.sms_segments
+        );
         let table = |title: &str, id: &str, map: &BTreeMap<String, u64>| {
-            let mut t = format!("<h2>{}</h2><table id=\"{}\"><tr><th class=\"l\">key</th><th>count</th></tr>", esc(title), id);
+            let mut t = format!(
+                "<h2>{}</h2><table id=\"{}\"><tr><th class=\"l\">key</th><th>count</th></tr>",
+                esc(title),
+                id
+            );
             for (k, n) in map {
                 let _ = write!(t, "<tr><td class=\"l\">{}</td><td>{}</td></tr>", esc(k), n);
             }
@@ -152,17 +181,38 @@ impl CampaignReport {
         };
         html.push_str(&table("Contacts by state", "states", &self.states));
         html.push_str(&table("Guard decisions", "decisions", &self.decisions));
-        html.push_str(&table("Deferred by reason", "deferred", &self.deferred_by_reason));
-        html.push_str(&table("Blocked by reason", "blocked", &self.blocked_by_reason));
-        html.push_str(&table("Cancelled by reason", "cancelled", &self.cancelled_by_reason));
+        html.push_str(&table(
+            "Deferred by reason",
+            "deferred",
+            &self.deferred_by_reason,
+        ));
+        html.push_str(&table(
+            "Blocked by reason",
+            "blocked",
+            &self.blocked_by_reason,
+        ));
+        html.push_str(&table(
+            "Cancelled by reason",
+            "cancelled",
+            &self.cancelled_by_reason,
+        ));
         html.push_str(&table("Failed by reason", "failed", &self.failed_by_reason));
         html.push_str("<h2>Sent per day and channel</h2><table id=\"per-day\"><tr><th class=\"l\">day</th><th>email</th><th>sms</th><th>voice</th><th class=\"l\"></th></tr>");
         for (day, per_channel) in &self.sent_per_day {
             let get = |k: &str| per_channel.get(k).copied().unwrap_or(0);
-            let _ = write!(html, "<tr><td class=\"l\">{day}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">", get("email"), get("sms"), get("voice"));
+            let _ = write!(
+                html,
+                "<tr><td class=\"l\">{day}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">",
+                get("email"),
+                get("sms"),
+                get("voice")
+            );
             for k in ["email", "sms", "voice"] {
                 let width = get(k) * 400 / max_day;
-                let _ = write!(html, "<span class=\"bar {k}\" style=\"width:{width}px\"></span>");
+                let _ = write!(
+                    html,
+                    "<span class=\"bar {k}\" style=\"width:{width}px\"></span>"
+                );
             }
             html.push_str("</td></tr>");
         }

@@ -18,7 +18,9 @@ pub struct CampaignRouter<S: Store> {
 
 impl<S: Store> CampaignRouter<S> {
     pub fn new() -> Self {
-        CampaignRouter { dispatchers: HashMap::new() }
+        CampaignRouter {
+            dispatchers: HashMap::new(),
+        }
     }
 
     pub fn add(&mut self, campaign: &str, dispatcher: Arc<Dispatcher<S>>) {
@@ -37,7 +39,11 @@ impl<S: Store> Default for CampaignRouter<S> {
 }
 
 impl<S: Store> ContactProcessor for CampaignRouter<S> {
-    fn process(&self, record: ContactRecord, now: DateTime<Utc>) -> impl Future<Output = Result<ProcessOutcome, PipelineError>> + Send {
+    fn process(
+        &self,
+        record: ContactRecord,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<ProcessOutcome, PipelineError>> + Send {
         let dispatcher = self.dispatchers.get(&record.contact.campaign).cloned();
         async move {
             match dispatcher {

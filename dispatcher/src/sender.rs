@@ -42,7 +42,11 @@ pub struct UnsubscribeClaim {
 
 impl UnsubscribeClaim {
     pub fn new(account: &str, channel: ChannelKind, address: &str) -> Self {
-        UnsubscribeClaim { account: account.to_string(), channel, address_digest: address_digest(address) }
+        UnsubscribeClaim {
+            account: account.to_string(),
+            channel,
+            address_digest: address_digest(address),
+        }
     }
 
     /// Whether `address` is the one this claim was made for.
@@ -68,7 +72,10 @@ impl SenderProfile {
     }
 
     /// What templates see of the sender.
-    pub fn identity(&self, unsubscribe_url: Option<String>) -> cobro_channels::templates::SenderIdentity {
+    pub fn identity(
+        &self,
+        unsubscribe_url: Option<String>,
+    ) -> cobro_channels::templates::SenderIdentity {
         cobro_channels::templates::SenderIdentity {
             collector: self.collector.clone(),
             collector_phone: self.collector_phone.clone(),
@@ -79,16 +86,26 @@ impl SenderProfile {
     }
 
     pub fn status_callback(&self, channel: ChannelKind) -> Option<String> {
-        (channel != ChannelKind::Email).then(|| format!("{}/webhooks/twilio/status", self.public_url.trim_end_matches('/')))
+        (channel != ChannelKind::Email).then(|| {
+            format!(
+                "{}/webhooks/twilio/status",
+                self.public_url.trim_end_matches('/')
+            )
+        })
     }
 
     /// A signed, unguessable token naming the address to unsubscribe.
     pub fn unsubscribe_token(&self, claim: &UnsubscribeClaim) -> String {
         let payload = serde_json::to_vec(claim).unwrap_or_default();
-        let mut mac = HmacSha256::new_from_slice(&self.link_secret).expect("HMAC takes keys of any size");
+        let mut mac =
+            HmacSha256::new_from_slice(&self.link_secret).expect("HMAC takes keys of any size");
         mac.update(&payload);
         let signature = mac.finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(signature))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(signature)
+        )
     }
 
     /// The claim inside a token, if and only if its signature is ours.
@@ -102,7 +119,12 @@ impl SenderProfile {
         serde_json::from_slice(&payload).ok()
     }
 
-    pub fn unsubscribe_url(&self, account: &Account, channel: ChannelKind, address: &str) -> String {
+    pub fn unsubscribe_url(
+        &self,
+        account: &Account,
+        channel: ChannelKind,
+        address: &str,
+    ) -> String {
         let token = self.unsubscribe_token(&UnsubscribeClaim::new(&account.id, channel, address));
         format!("{}/u/{}", self.public_url.trim_end_matches('/'), token)
     }
@@ -130,14 +152,20 @@ mod tests {
         let p = profile();
         let claim = UnsubscribeClaim::new("A1", ChannelKind::Email, "ana@example.com");
         let token = p.unsubscribe_token(&claim);
-        assert!(!token.contains("ana"), "the token must not reveal the address");
+        assert!(
+            !token.contains("ana"),
+            "the token must not reveal the address"
+        );
         let verified = p.verify_unsubscribe_token(&token).expect("valid token");
         assert!(verified.matches("Ana@Example.com") && !verified.matches("bob@example.com"));
         assert_eq!(verified, claim);
         let mut forged = token.clone();
         forged.replace_range(0..1, if token.starts_with('e') { "f" } else { "e" });
         assert_eq!(p.verify_unsubscribe_token(&forged), None);
-        let other = SenderProfile { link_secret: b"other".to_vec(), ..p.clone() };
+        let other = SenderProfile {
+            link_secret: b"other".to_vec(),
+            ..p.clone()
+        };
         assert_eq!(other.verify_unsubscribe_token(&token), None);
         assert_eq!(p.verify_unsubscribe_token("garbage"), None);
     }

@@ -28,7 +28,10 @@ const CLAIM_CHUNK: usize = 500;
 
 /// Runs until no contact is pending. Contacts are processed at their own
 /// due instant (never earlier than `start`).
-pub async fn run_virtual_clock<S: Store>(dispatcher: &Dispatcher<S>, start: DateTime<Utc>) -> Result<SimulationStats, PipelineError> {
+pub async fn run_virtual_clock<S: Store>(
+    dispatcher: &Dispatcher<S>,
+    start: DateTime<Utc>,
+) -> Result<SimulationStats, PipelineError> {
     let mut stats = SimulationStats::default();
     let mut clock = start;
     while let Some(next) = dispatcher.store.next_due().await? {

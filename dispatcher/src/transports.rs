@@ -33,8 +33,14 @@ pub struct TransportError {
 
 /// The channel set `settings` describe; kinds without a section use
 /// `default` (the outbox or null transport of the command).
-pub fn channel_set_from_settings(settings: &Settings, default: Arc<dyn Channel>) -> Result<ChannelSet, TransportError> {
-    let file = settings.path.as_ref().map_or_else(|| "cobro.toml".to_string(), |p| p.display().to_string());
+pub fn channel_set_from_settings(
+    settings: &Settings,
+    default: Arc<dyn Channel>,
+) -> Result<ChannelSet, TransportError> {
+    let file = settings
+        .path
+        .as_ref()
+        .map_or_else(|| "cobro.toml".to_string(), |p| p.display().to_string());
     let mut set = ChannelSet::new();
     let mut limiter = ProviderLimiter::new();
     let mut any_limit = false;
@@ -43,7 +49,11 @@ pub fn channel_set_from_settings(settings: &Settings, default: Arc<dyn Channel>)
             set = set.with(kind, default.clone());
             continue;
         };
-        let error = |message: String| TransportError { file: file.clone(), kind: kind.to_string(), message };
+        let error = |message: String| TransportError {
+            file: file.clone(),
+            kind: kind.to_string(),
+            message,
+        };
         let transport = build(kind, section).map_err(error)?;
         if let Some(rate) = &section.rate_limit {
             let rate = RateLimit::from_str(rate).map_err(|e| TransportError {
@@ -63,7 +73,9 @@ pub fn channel_set_from_settings(settings: &Settings, default: Arc<dyn Channel>)
 }
 
 fn options<T: DeserializeOwned>(section: &ChannelSection) -> Result<T, String> {
-    toml::Value::Table(section.options.clone()).try_into().map_err(|e: toml::de::Error| e.message().to_string())
+    toml::Value::Table(section.options.clone())
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())
 }
 
 fn build(kind: ChannelKind, section: &ChannelSection) -> Result<Arc<dyn Channel>, String> {
@@ -71,15 +83,31 @@ fn build(kind: ChannelKind, section: &ChannelSection) -> Result<Arc<dyn Channel>
     Ok(match (section.provider.as_str(), kind) {
         ("null", _) => Arc::new(NullChannel::new()),
         ("outbox", _) => {
-            let dir = section.options.get("dir").and_then(|v| v.as_str()).unwrap_or("outbox");
+            let dir = section
+                .options
+                .get("dir")
+                .and_then(|v| v.as_str())
+                .unwrap_or("outbox");
             Arc::new(OutboxChannel::new(dir).map_err(err)?)
         }
-        ("smtp", ChannelKind::Email) => Arc::new(SmtpChannel::new(options::<SmtpConfig>(section)?).map_err(err)?),
-        ("twilio", ChannelKind::Sms) => Arc::new(TwilioSms::new(options::<TwilioConfig>(section)?).map_err(err)?),
-        ("twilio", ChannelKind::Voice) => Arc::new(TwilioVoice::new(options::<TwilioVoiceConfig>(section)?).map_err(err)?),
-        ("vonage", ChannelKind::Sms) => Arc::new(VonageSms::new(options::<VonageConfig>(section)?).map_err(err)?),
-        ("infobip", ChannelKind::Sms) => Arc::new(InfobipSms::new(options::<InfobipConfig>(section)?).map_err(err)?),
-        ("infobip", ChannelKind::Voice) => Arc::new(InfobipVoice::new(options::<InfobipVoiceConfig>(section)?).map_err(err)?),
+        ("smtp", ChannelKind::Email) => {
+            Arc::new(SmtpChannel::new(options::<SmtpConfig>(section)?).map_err(err)?)
+        }
+        ("twilio", ChannelKind::Sms) => {
+            Arc::new(TwilioSms::new(options::<TwilioConfig>(section)?).map_err(err)?)
+        }
+        ("twilio", ChannelKind::Voice) => {
+            Arc::new(TwilioVoice::new(options::<TwilioVoiceConfig>(section)?).map_err(err)?)
+        }
+        ("vonage", ChannelKind::Sms) => {
+            Arc::new(VonageSms::new(options::<VonageConfig>(section)?).map_err(err)?)
+        }
+        ("infobip", ChannelKind::Sms) => {
+            Arc::new(InfobipSms::new(options::<InfobipConfig>(section)?).map_err(err)?)
+        }
+        ("infobip", ChannelKind::Voice) => {
+            Arc::new(InfobipVoice::new(options::<InfobipVoiceConfig>(section)?).map_err(err)?)
+        }
         ("webhook", ChannelKind::Sms | ChannelKind::Voice) => {
             Arc::new(WebhookChannel::new(options::<WebhookConfig>(section)?).map_err(err)?)
         }

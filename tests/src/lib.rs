@@ -23,7 +23,10 @@ pub fn cobro_bin() -> PathBuf {
 
 /// The repository root (for `config/examples`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// Runs `cobro ARGS` in `cwd`, with no inherited `COBRO_STORE`.
@@ -64,10 +67,25 @@ pub fn parse_gestiones(csv_text: &str) -> Vec<Gestion> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let headers = reader.headers().expect("header row").clone();
     for column in [
-        "contact_id", "campaign", "account", "step", "channel", "state", "at", "timezones", "rules", "code", "detail",
-        "provider", "provider_id", "attempt",
+        "contact_id",
+        "campaign",
+        "account",
+        "step",
+        "channel",
+        "state",
+        "at",
+        "timezones",
+        "rules",
+        "code",
+        "detail",
+        "provider",
+        "provider_id",
+        "attempt",
     ] {
-        assert!(headers.iter().any(|h| h == column), "export lacks column {column}: {headers:?}");
+        assert!(
+            headers.iter().any(|h| h == column),
+            "export lacks column {column}: {headers:?}"
+        );
     }
     let idx = |name: &str| headers.iter().position(|h| h == name).expect("column");
     reader
@@ -97,10 +115,18 @@ pub fn write_wall_clock_campaign(dir: &Path, debtors: usize, seed: u64) -> PathB
     use std::fmt::Write as _;
     let examples = repo_root().join("config/examples");
     let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
-    let options = cobro_campaigns::generator::GeneratorOptions { reference_date: yesterday, bad_rows: 0 };
+    let options = cobro_campaigns::generator::GeneratorOptions {
+        reference_date: yesterday,
+        bad_rows: 0,
+    };
     let portfolio = std::fs::File::create(dir.join("portfolio.csv")).expect("create portfolio");
-    cobro_campaigns::generator::write_portfolio_csv(std::io::BufWriter::new(portfolio), debtors, seed, &options)
-        .expect("write portfolio");
+    cobro_campaigns::generator::write_portfolio_csv(
+        std::io::BufWriter::new(portfolio),
+        debtors,
+        seed,
+        &options,
+    )
+    .expect("write portfolio");
     let mut windows = String::from("[windows]\n");
     for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
         let _ = writeln!(windows, "{day} = [\"00:00-24:00\"]");
@@ -141,23 +167,41 @@ pub fn status_of(cwd: &Path, store: &str, campaign: &str) -> (u64, u64) {
     assert!(out.status.success(), "status failed: {}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status json");
     let c = &v["campaigns"][campaign];
-    (c["total"].as_u64().unwrap_or(0), c["open"].as_u64().unwrap_or(u64::MAX))
+    (
+        c["total"].as_u64().unwrap_or(0),
+        c["open"].as_u64().unwrap_or(u64::MAX),
+    )
 }
 
 /// Every contact's last ledger row is terminal and no contact was sent
 /// twice; returns the ids sent.
 pub fn assert_ledger_consistent(rows: &[Gestion]) -> std::collections::BTreeSet<String> {
-    const TERMINAL: [&str; 7] = ["sent", "delivered", "undelivered", "blocked", "cancelled", "failed", "unknown"];
+    const TERMINAL: [&str; 7] = [
+        "sent",
+        "delivered",
+        "undelivered",
+        "blocked",
+        "cancelled",
+        "failed",
+        "unknown",
+    ];
     let mut last = std::collections::BTreeMap::new();
     let mut sent = std::collections::BTreeSet::new();
     for row in rows {
         last.insert(row.contact_id.clone(), row.state.clone());
         if row.state == "sent" {
-            assert!(sent.insert(row.contact_id.clone()), "{} was sent twice", row.contact_id);
+            assert!(
+                sent.insert(row.contact_id.clone()),
+                "{} was sent twice",
+                row.contact_id
+            );
         }
     }
     for (contact, state) in &last {
-        assert!(TERMINAL.contains(&state.as_str()), "{contact} ends in non-terminal state {state}");
+        assert!(
+            TERMINAL.contains(&state.as_str()),
+            "{contact} ends in non-terminal state {state}"
+        );
     }
     sent
 }
@@ -165,9 +209,15 @@ pub fn assert_ledger_consistent(rows: &[Gestion]) -> std::collections::BTreeSet<
 /// The contact ids in an outbox folder, checking none appears twice.
 pub fn outbox_contacts(dir: &Path) -> std::collections::BTreeSet<String> {
     let mut ids = std::collections::BTreeSet::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return ids };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return ids;
+    };
     for entry in entries {
-        let name = entry.expect("outbox entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("outbox entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if name.starts_with('.') {
             continue; // a message being written (temp file, then hard link)
         }
@@ -180,15 +230,16 @@ pub fn outbox_contacts(dir: &Path) -> std::collections::BTreeSet<String> {
 /// Outbox file names percent-encode the contact id (`/` → `%2F`).
 pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if let (b'%', Some(&hi), Some(&lo)) = (bytes[i], bytes.get(i + 1), bytes.get(i + 2))
+            && let (Some(hi), Some(lo)) = (hex(hi), hex(lo))
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

@@ -5,18 +5,40 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use cobro_campaigns::import::import_path;
-use cobro_compliance::{ComplianceGuard, ContactAttempt, Decision, DebtorProfile, RulePack};
+use cobro_compliance::{ComplianceGuard, ContactAttempt, DebtorProfile, Decision, RulePack};
 use cobro_tests::{cobro, parse_gestiones, stderr, stdout};
 
-const TERMINAL: [&str; 7] = ["sent", "delivered", "undelivered", "blocked", "cancelled", "failed", "unknown"];
+const TERMINAL: [&str; 7] = [
+    "sent",
+    "delivered",
+    "undelivered",
+    "blocked",
+    "cancelled",
+    "failed",
+    "unknown",
+];
 const WINDOW_CODES: [&str; 3] = ["outside_hours", "closed_day", "holiday"];
 
 #[test]
 fn demo_runs_every_contact_to_one_terminal_state_inside_legal_windows() {
     let work = tempfile::tempdir().expect("temp dir");
     let dir = work.path().join("demo");
-    let out = cobro(work.path(), &["demo", "--debtors", "400", "--dir", dir.to_str().expect("utf-8 path")]);
-    assert!(out.status.success(), "demo failed: {}\n{}", stdout(&out), stderr(&out));
+    let out = cobro(
+        work.path(),
+        &[
+            "demo",
+            "--debtors",
+            "400",
+            "--dir",
+            dir.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "demo failed: {}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let text = stdout(&out);
     assert!(text.contains("Messages sent:"), "summary missing: {text}");
     assert!(dir.join("report.html").is_file());
@@ -38,25 +60,48 @@ fn demo_runs_every_contact_to_one_terminal_state_inside_legal_windows() {
         }
     }
     for (contact, state) in &last {
-        assert!(TERMINAL.contains(state), "{contact} ends in non-terminal state {state}");
+        assert!(
+            TERMINAL.contains(state),
+            "{contact} ends in non-terminal state {state}"
+        );
     }
-    assert!(sent_count.values().all(|&n| n == 1), "a contact was sent twice");
-    assert!(sent_count.len() > 100, "too few sends to be a meaningful demo: {}", sent_count.len());
+    assert!(
+        sent_count.values().all(|&n| n == 1),
+        "a contact was sent twice"
+    );
+    assert!(
+        sent_count.len() > 100,
+        "too few sends to be a meaningful demo: {}",
+        sent_count.len()
+    );
 
     // The outbox holds each sent contact exactly once.
-    let files: Vec<_> = std::fs::read_dir(dir.join("outbox")).expect("outbox").collect();
-    assert_eq!(files.len(), sent_count.len(), "outbox files vs sent contacts");
+    let files: Vec<_> = std::fs::read_dir(dir.join("outbox"))
+        .expect("outbox")
+        .collect();
+    assert_eq!(
+        files.len(),
+        sent_count.len(),
+        "outbox files vs sent contacts"
+    );
 
     // `cobro status --json` agrees with the ledger.
     let status = cobro(work.path(), &["status", "--json", "--store", &store]);
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status json");
-    let campaign = status["campaigns"].as_object().expect("campaigns").values().next().expect("one campaign");
+    let campaign = status["campaigns"]
+        .as_object()
+        .expect("campaigns")
+        .values()
+        .next()
+        .expect("one campaign");
     assert_eq!(campaign["open"], 0, "{campaign}");
     assert_eq!(campaign["total"].as_u64(), Some(last.len() as u64));
 
     // No send outside its window: re-ask the packs about each send instant
     // (history aside, caps are the store's job), per debtor.
-    let accounts = import_path(&dir.join("portfolio.csv")).expect("portfolio").accounts;
+    let accounts = import_path(&dir.join("portfolio.csv"))
+        .expect("portfolio")
+        .accounts;
     let by_id: BTreeMap<&str, _> = accounts.iter().map(|a| (a.id.as_str(), a)).collect();
     let pack_of = |country: &str| match country {
         "MX" => "mx-profeco",
@@ -71,16 +116,27 @@ fn demo_runs_every_contact_to_one_terminal_state_inside_legal_windows() {
     for row in rows.iter().filter(|r| r.state == "sent") {
         let account = by_id[row.account.as_str()];
         let channel = row.channel.parse().expect("channel");
-        let point = account.contact_point_for(channel).expect("sent to an address");
-        let guard = ComplianceGuard::with_packs(vec![RulePack::builtin(pack_of(&account.country)).expect("pack")]);
+        let point = account
+            .contact_point_for(channel)
+            .expect("sent to an address");
+        let guard = ComplianceGuard::with_packs(vec![
+            RulePack::builtin(pack_of(&account.country)).expect("pack"),
+        ]);
         let at: DateTime<Utc> = row.at.parse().expect("rfc3339");
         let verdict = guard.decide(
-            &ContactAttempt { channel, suppressed: false },
+            &ContactAttempt {
+                channel,
+                suppressed: false,
+            },
             &DebtorProfile::from_account(account, point),
             &[],
             at,
         );
-        let window_problem: Vec<_> = verdict.reasons.iter().filter(|r| WINDOW_CODES.contains(&r.code.as_str())).collect();
+        let window_problem: Vec<_> = verdict
+            .reasons
+            .iter()
+            .filter(|r| WINDOW_CODES.contains(&r.code.as_str()))
+            .collect();
         assert!(
             !matches!(verdict.decision, Decision::Block) && window_problem.is_empty(),
             "{} sent at {} outside its window: {:?}",
@@ -88,13 +144,19 @@ fn demo_runs_every_contact_to_one_terminal_state_inside_legal_windows() {
             row.at,
             verdict.reasons
         );
-        assert!(!row.timezones.is_empty() && !row.rules.is_empty(), "sent row lacks zones/rules: {row:?}");
+        assert!(
+            !row.timezones.is_empty() && !row.rules.is_empty(),
+            "sent row lacks zones/rules: {row:?}"
+        );
         countries.insert(account.country.clone());
         checked += 1;
     }
     assert_eq!(checked, sent_count.len());
     for country in ["MX", "CO", "CL", "PE", "US"] {
-        assert!(countries.contains(country), "no sends for {country}: all five packs must be represented");
+        assert!(
+            countries.contains(country),
+            "no sends for {country}: all five packs must be represented"
+        );
     }
 }
 
@@ -110,13 +172,34 @@ fn relaunch_adds_nothing_and_import_check_reports_bad_rows() {
     assert!(first.status.success(), "{}", stderr(&first));
     let second = cobro(work.path(), &["launch", campaign, "--store", &store]);
     assert!(second.status.success(), "{}", stderr(&second));
-    assert!(stdout(&second).contains(", 0 new"), "re-launch added contacts: {}", stdout(&second));
+    assert!(
+        stdout(&second).contains(", 0 new"),
+        "re-launch added contacts: {}",
+        stdout(&second)
+    );
 
-    let good = cobro(work.path(), &["import", examples.join("portfolio.csv").to_str().expect("utf-8"), "--check"]);
+    let good = cobro(
+        work.path(),
+        &[
+            "import",
+            examples.join("portfolio.csv").to_str().expect("utf-8"),
+            "--check",
+        ],
+    );
     assert!(good.status.success(), "{}{}", stdout(&good), stderr(&good));
 
-    let bad = cobro(work.path(), &["import", examples.join("portfolio_bad.csv").to_str().expect("utf-8"), "--check"]);
+    let bad = cobro(
+        work.path(),
+        &[
+            "import",
+            examples.join("portfolio_bad.csv").to_str().expect("utf-8"),
+            "--check",
+        ],
+    );
     assert_eq!(bad.status.code(), Some(2), "{}", stdout(&bad));
     let report = stdout(&bad);
-    assert!(report.contains("line "), "bad rows are reported by line: {report}");
+    assert!(
+        report.contains("line "),
+        "bad rows are reported by line: {report}"
+    );
 }

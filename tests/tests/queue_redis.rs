@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use cobro_dispatcher::testing::RedisServer;
 use cobro_tests::{
-    assert_ledger_consistent, cobro, cobro_bin, outbox_contacts, parse_gestiones, status_of, stderr, stdout,
-    write_wall_clock_campaign,
+    assert_ledger_consistent, cobro, cobro_bin, outbox_contacts, parse_gestiones, status_of,
+    stderr, stdout, write_wall_clock_campaign,
 };
 
 /// Short leases so a killed worker's contacts come back within the test.
@@ -19,8 +19,19 @@ const SETTINGS: &str = "[worker]\nconcurrency = 16\nbatch_size = 8\npoll_interva
 fn spawn_worker(dir: &Path, store: &str, campaign: &Path, log: &str) -> Child {
     let log = std::fs::File::create(dir.join(log)).expect("log file");
     Command::new(cobro_bin())
-        .args(["work", "--campaign", campaign.to_str().expect("utf-8"), "--store", store])
-        .args(["--config", dir.join("cobro.toml").to_str().expect("utf-8"), "--outbox", dir.join("outbox").to_str().expect("utf-8")])
+        .args([
+            "work",
+            "--campaign",
+            campaign.to_str().expect("utf-8"),
+            "--store",
+            store,
+        ])
+        .args([
+            "--config",
+            dir.join("cobro.toml").to_str().expect("utf-8"),
+            "--outbox",
+            dir.join("outbox").to_str().expect("utf-8"),
+        ])
         .current_dir(dir)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
@@ -36,7 +47,10 @@ fn wait_until_done(dir: &Path, store: &str, timeout: Duration) -> u64 {
         if total > 0 && open == 0 {
             return total;
         }
-        assert!(start.elapsed() < timeout, "campaign still has {open} of {total} contacts open after {timeout:?}");
+        assert!(
+            start.elapsed() < timeout,
+            "campaign still has {open} of {total} contacts open after {timeout:?}"
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
 }
@@ -47,28 +61,47 @@ fn terminate(child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "worker exited with {status} after SIGTERM");
+            assert!(
+                status.success(),
+                "worker exited with {status} after SIGTERM"
+            );
             return;
         }
-        assert!(Instant::now() < deadline, "worker did not stop within 20 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "worker did not stop within 20 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 fn audit(dir: &Path, store: &str) -> usize {
-    let export = cobro(dir, &["export", "gestiones", "--campaign", "now", "--store", store]);
+    let export = cobro(
+        dir,
+        &["export", "gestiones", "--campaign", "now", "--store", store],
+    );
     assert!(export.status.success(), "{}", stderr(&export));
     let rows = parse_gestiones(&stdout(&export));
     let sent = assert_ledger_consistent(&rows);
     let outbox = outbox_contacts(&dir.join("outbox"));
-    let unknown: Vec<&str> = rows.iter().filter(|r| r.state == "unknown").map(|r| r.contact_id.as_str()).collect();
+    let unknown: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.state == "unknown")
+        .map(|r| r.contact_id.as_str())
+        .collect();
     // An `unknown` contact may or may not have reached the outbox (it died
     // mid-send); every sent one did, exactly once, and nothing else did.
     for id in &sent {
-        assert!(outbox.contains(id), "{id} recorded sent but not in the outbox");
+        assert!(
+            outbox.contains(id),
+            "{id} recorded sent but not in the outbox"
+        );
     }
     for id in &outbox {
-        assert!(sent.contains(id) || unknown.contains(&id.as_str()), "{id} in the outbox but not recorded sent");
+        assert!(
+            sent.contains(id) || unknown.contains(&id.as_str()),
+            "{id} in the outbox but not recorded sent"
+        );
     }
     sent.len()
 }
@@ -82,22 +115,53 @@ fn two_workers_share_one_redis_and_send_each_contact_once() {
     std::fs::write(dir.join("cobro.toml"), SETTINGS).expect("settings");
     let campaign = write_wall_clock_campaign(dir, 300, 7);
 
-    let launch = cobro(dir, &["launch", campaign.to_str().expect("utf-8"), "--store", &store]);
-    assert!(launch.status.success(), "{}{}", stdout(&launch), stderr(&launch));
+    let launch = cobro(
+        dir,
+        &[
+            "launch",
+            campaign.to_str().expect("utf-8"),
+            "--store",
+            &store,
+        ],
+    );
+    assert!(
+        launch.status.success(),
+        "{}{}",
+        stdout(&launch),
+        stderr(&launch)
+    );
     let mut a = spawn_worker(dir, &store, &campaign, "a.log");
     let mut b = spawn_worker(dir, &store, &campaign, "b.log");
     let total = wait_until_done(dir, &store, Duration::from_secs(120));
     terminate(&mut a);
     terminate(&mut b);
-    assert!(total >= 900, "300 accounts × 3 steps, plus fallbacks: {total}");
+    assert!(
+        total >= 900,
+        "300 accounts × 3 steps, plus fallbacks: {total}"
+    );
     let sent = audit(dir, &store);
     assert!(sent > 300, "most contacts go out: {sent}");
     let logs = std::fs::read_to_string(dir.join("a.log")).unwrap_or_default()
         + &std::fs::read_to_string(dir.join("b.log")).unwrap_or_default();
-    assert!(!logs.contains("@gmail.com") && !logs.contains("+52"), "logs leak an address");
+    assert!(
+        !logs.contains("@gmail.com") && !logs.contains("+52"),
+        "logs leak an address"
+    );
 
-    let again = cobro(dir, &["launch", campaign.to_str().expect("utf-8"), "--store", &store]);
-    assert!(stdout(&again).contains(", 0 new"), "re-launch added contacts: {}", stdout(&again));
+    let again = cobro(
+        dir,
+        &[
+            "launch",
+            campaign.to_str().expect("utf-8"),
+            "--store",
+            &store,
+        ],
+    );
+    assert!(
+        stdout(&again).contains(", 0 new"),
+        "re-launch added contacts: {}",
+        stdout(&again)
+    );
 }
 
 #[test]
@@ -108,19 +172,33 @@ fn a_worker_killed_mid_campaign_loses_nothing_and_sends_nothing_twice() {
     let dir = work.path();
     std::fs::write(dir.join("cobro.toml"), SETTINGS).expect("settings");
     let campaign = write_wall_clock_campaign(dir, 1500, 11);
-    let launch = cobro(dir, &["launch", campaign.to_str().expect("utf-8"), "--store", &store]);
+    let launch = cobro(
+        dir,
+        &[
+            "launch",
+            campaign.to_str().expect("utf-8"),
+            "--store",
+            &store,
+        ],
+    );
     assert!(launch.status.success(), "{}", stderr(&launch));
 
     let mut victim = spawn_worker(dir, &store, &campaign, "victim.log");
     let start = Instant::now();
     while outbox_contacts(&dir.join("outbox")).len() < 200 {
-        assert!(start.elapsed() < Duration::from_secs(60), "the first worker sent too little");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the first worker sent too little"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     victim.kill().expect("SIGKILL");
     let _ = victim.wait();
     let (total, open_after_kill) = status_of(dir, &store, "now");
-    assert!(open_after_kill > 0, "the kill came too late to prove anything ({total} total)");
+    assert!(
+        open_after_kill > 0,
+        "the kill came too late to prove anything ({total} total)"
+    );
 
     let mut survivor = spawn_worker(dir, &store, &campaign, "survivor.log");
     wait_until_done(dir, &store, Duration::from_secs(150));

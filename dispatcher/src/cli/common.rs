@@ -32,7 +32,9 @@ pub struct StoreArg {
 impl StoreArg {
     pub fn settings(&self) -> anyhow::Result<Settings> {
         match &self.config {
-            Some(path) => Settings::load(path).map_err(|e| anyhow::Error::new(BadInput(e.to_string()))),
+            Some(path) => {
+                Settings::load(path).map_err(|e| anyhow::Error::new(BadInput(e.to_string())))
+            }
             None => Ok(Settings::default()),
         }
     }
@@ -46,7 +48,9 @@ impl StoreArg {
 
     pub async fn open(&self) -> anyhow::Result<AnyStore> {
         let url = self.url()?;
-        AnyStore::connect(&url).await.with_context(|| format!("opening store {url}"))
+        AnyStore::connect(&url)
+            .await
+            .with_context(|| format!("opening store {url}"))
     }
 }
 
@@ -56,7 +60,8 @@ pub fn load_campaign(path: &Path) -> anyhow::Result<LoadedCampaign> {
 }
 
 pub fn load_templates(dir: &Path) -> anyhow::Result<TemplateSet> {
-    TemplateSet::load(dir).map_err(|e| anyhow::Error::new(BadInput(format!("{}: {e}", dir.display()))))
+    TemplateSet::load(dir)
+        .map_err(|e| anyhow::Error::new(BadInput(format!("{}: {e}", dir.display()))))
 }
 
 /// The secret that signs unsubscribe links: from the environment; a
@@ -94,7 +99,8 @@ pub enum TransportChoice {
 pub fn channel_set(choice: &TransportChoice) -> anyhow::Result<ChannelSet> {
     let transport: Arc<dyn Channel> = match choice {
         TransportChoice::Outbox(dir) => Arc::new(
-            OutboxChannel::new(dir).with_context(|| format!("creating outbox {}", dir.display()))?,
+            OutboxChannel::new(dir)
+                .with_context(|| format!("creating outbox {}", dir.display()))?,
         ),
         TransportChoice::Null => Arc::new(NullChannel::new()),
         TransportChoice::Set(set) => return Ok(set.clone()),

@@ -43,8 +43,11 @@ pub fn examples_dir() -> PathBuf {
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let examples = examples_dir().canonicalize().context("finding config/examples (set COBRO_EXAMPLES)")?;
-    std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
+    let examples = examples_dir()
+        .canonicalize()
+        .context("finding config/examples (set COBRO_EXAMPLES)")?;
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("creating {}", args.dir.display()))?;
     let dir = args.dir.canonicalize()?;
     for stale in ["cobro.db", "cobro.db-wal", "cobro.db-shm", "report.html"] {
         let _ = std::fs::remove_file(dir.join(stale));
@@ -54,21 +57,42 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let portfolio = dir.join("portfolio.csv");
     let file = std::fs::File::create(&portfolio)?;
     let options = GeneratorOptions::default();
-    write_portfolio_csv(std::io::BufWriter::new(file), args.debtors, args.seed, &options)?;
+    write_portfolio_csv(
+        std::io::BufWriter::new(file),
+        args.debtors,
+        args.seed,
+        &options,
+    )?;
 
     let template = std::fs::read_to_string(examples.join("campaign.toml"))?;
     let campaign_path = dir.join("campaign.toml");
     let campaign_text = template
-        .replace("portfolio = \"portfolio.csv\"", &format!("portfolio = {:?}", portfolio.display().to_string()))
-        .replace("strategy = \"strategy.toml\"", &format!("strategy = {:?}", examples.join("strategy.toml").display().to_string()))
-        .replace("templates = \"templates\"", &format!("templates = {:?}", examples.join("templates").display().to_string()));
+        .replace(
+            "portfolio = \"portfolio.csv\"",
+            &format!("portfolio = {:?}", portfolio.display().to_string()),
+        )
+        .replace(
+            "strategy = \"strategy.toml\"",
+            &format!(
+                "strategy = {:?}",
+                examples.join("strategy.toml").display().to_string()
+            ),
+        )
+        .replace(
+            "templates = \"templates\"",
+            &format!(
+                "templates = {:?}",
+                examples.join("templates").display().to_string()
+            ),
+        );
     std::fs::write(&campaign_path, campaign_text)?;
 
     let url = format!("sqlite://{}", dir.join("cobro.db").display());
     let store = Arc::new(AnyStore::connect(&url).await?);
     let launched = launch_with_progress(store.as_ref(), &campaign_path).await?;
     let loaded = load_campaign(&campaign_path)?;
-    let report = simulate_loaded(store, &loaded, TransportChoice::Outbox(dir.join("outbox"))).await?;
+    let report =
+        simulate_loaded(store, &loaded, TransportChoice::Outbox(dir.join("outbox"))).await?;
     print!("{}", report.to_text());
     std::fs::write(dir.join("report.html"), report.to_html())?;
     println!(

@@ -34,9 +34,16 @@ pub async fn run(args: EventArgs) -> anyhow::Result<ExitCode> {
     let store = args.store.open().await?;
     let outcome = apply_event(&store, &args.account, event, chrono::Utc::now()).await?;
     match outcome {
-        None => Err(anyhow::Error::new(BadInput(format!("no account '{}' in the store", args.account)))),
+        None => Err(anyhow::Error::new(BadInput(format!(
+            "no account '{}' in the store",
+            args.account
+        )))),
         Some(cancelled) => {
-            println!("{}: {} pending contacts cancelled", args.kind, cancelled.len());
+            println!(
+                "{}: {} pending contacts cancelled",
+                args.kind,
+                cancelled.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

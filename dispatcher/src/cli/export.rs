@@ -28,8 +28,21 @@ pub struct GestionesArgs {
 }
 
 pub const HEADER: [&str; 15] = [
-    "contact_id", "campaign", "account", "step", "channel", "state", "at", "timezones", "rules", "code", "detail",
-    "provider", "provider_id", "attempt", "seq",
+    "contact_id",
+    "campaign",
+    "account",
+    "step",
+    "channel",
+    "state",
+    "at",
+    "timezones",
+    "rules",
+    "code",
+    "detail",
+    "provider",
+    "provider_id",
+    "attempt",
+    "seq",
 ];
 
 pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
@@ -44,7 +57,12 @@ pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
     };
     let store = args.store.open().await?;
     let rows = store
-        .ledger(&LedgerFilter { campaign: args.campaign.clone(), account: args.account.clone(), since, ..Default::default() })
+        .ledger(&LedgerFilter {
+            campaign: args.campaign.clone(),
+            account: args.account.clone(),
+            since,
+            ..Default::default()
+        })
         .await?;
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(HEADER)?;

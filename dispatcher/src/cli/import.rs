@@ -23,14 +23,23 @@ pub struct ImportArgs {
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let origin = args.portfolio.display().to_string();
-    let report = import_path(&args.portfolio).map_err(|e| anyhow::Error::new(BadInput(format!("{origin}: {e}"))))?;
+    let report =
+        import_path(&args.portfolio).map_err(|e| anyhow::Error::new(BadInput(e.to_string())))?;
     print!("{}", report.render_text(&origin));
     if !args.check {
         let store = args.store.open().await?;
         for chunk in report.accounts.chunks(2_000) {
             store.put_accounts(chunk).await?;
         }
-        println!("loaded {} accounts into {}", report.accounts.len(), args.store.url()?);
+        println!(
+            "loaded {} accounts into {}",
+            report.accounts.len(),
+            args.store.url()?
+        );
     }
-    Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_BAD_INPUT) })
+    Ok(if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
 }

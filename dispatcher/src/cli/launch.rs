@@ -25,7 +25,10 @@ pub async fn run(args: LaunchArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Launch and print what happened; shared by `launch` and `run`.
-pub async fn launch_with_progress<S: Store>(store: &S, campaign: &std::path::Path) -> anyhow::Result<LaunchReport> {
+pub async fn launch_with_progress<S: Store>(
+    store: &S,
+    campaign: &std::path::Path,
+) -> anyhow::Result<LaunchReport> {
     let loaded = load_campaign(campaign)?;
     let templates = load_templates(&loaded.templates_dir)?;
     let bar = ProgressBar::new(0);
@@ -38,7 +41,13 @@ pub async fn launch_with_progress<S: Store>(store: &S, campaign: &std::path::Pat
         bar.set_position(done);
     })
     .await
-    .map_err(|e| if e.is_bad_input() { anyhow::Error::new(BadInput(e.to_string())) } else { anyhow::Error::new(e) })?;
+    .map_err(|e| {
+        if e.is_bad_input() {
+            anyhow::Error::new(BadInput(e.to_string()))
+        } else {
+            anyhow::Error::new(e)
+        }
+    })?;
     bar.finish_and_clear();
     for bad in &report.import.bad_rows {
         eprintln!("{}: {bad}", loaded.portfolio_path.display());

@@ -84,7 +84,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Rules(cmd) = cli.command {
         return rules::run(cmd);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         match cli.command {
             Command::Demo(args) => demo::run(args).await,

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use super::BadInput;
 use super::common::{StoreArg, TransportChoice, load_campaign};
-use crate::transports::channel_set_from_settings;
 use super::launch::launch_with_progress;
-use super::work::{WorkArgs, work};
 use super::simulate::simulate_loaded;
+use super::work::{WorkArgs, work};
+use crate::transports::channel_set_from_settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Clock {
@@ -45,8 +45,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     match args.clock {
         Clock::Simulated => {
             let settings = args.store.settings()?;
-            let default: Arc<dyn cobro_channels::Channel> = Arc::new(cobro_channels::outbox::OutboxChannel::new(&args.outbox)?);
-            let channels = channel_set_from_settings(&settings, default).map_err(|e| BadInput(e.to_string()))?;
+            let default: Arc<dyn cobro_channels::Channel> =
+                Arc::new(cobro_channels::outbox::OutboxChannel::new(&args.outbox)?);
+            let channels = channel_set_from_settings(&settings, default)
+                .map_err(|e| BadInput(e.to_string()))?;
             let report = simulate_loaded(store, &loaded, TransportChoice::Set(channels)).await?;
             print!("{}", report.to_text());
             Ok(ExitCode::SUCCESS)

@@ -25,7 +25,10 @@ pub struct SimulateArgs {
 
 pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let scratch = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", scratch.path().join("simulation.db").display());
+    let url = format!(
+        "sqlite://{}",
+        scratch.path().join("simulation.db").display()
+    );
     let store = Arc::new(AnyStore::connect(&url).await?);
     launch_with_progress(store.as_ref(), &args.campaign).await?;
     let loaded = load_campaign(&args.campaign)?;
@@ -47,13 +50,32 @@ pub async fn simulate_loaded(
 ) -> anyhow::Result<CampaignReport> {
     let templates = load_templates(&loaded.templates_dir)?;
     let channels = channel_set(&transport)?;
-    let dispatcher = dispatcher(store.clone(), loaded, templates, channels, "https://cobro.example");
-    let start = Utc
-        .from_utc_datetime(&loaded.campaign.start_date.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let dispatcher = dispatcher(
+        store.clone(),
+        loaded,
+        templates,
+        channels,
+        "https://cobro.example",
+    );
+    let start = Utc.from_utc_datetime(
+        &loaded
+            .campaign
+            .start_date
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default(),
+    );
     let stats = run_virtual_clock(&dispatcher, start).await?;
     let counts = store.counts(Some(&loaded.campaign.id)).await?;
     let ledger = store
-        .ledger(&LedgerFilter { campaign: Some(loaded.campaign.id.clone()), ..Default::default() })
+        .ledger(&LedgerFilter {
+            campaign: Some(loaded.campaign.id.clone()),
+            ..Default::default()
+        })
         .await?;
-    Ok(CampaignReport::build(&loaded.campaign.id, &counts, &ledger, stats.sms_segments))
+    Ok(CampaignReport::build(
+        &loaded.campaign.id,
+        &counts,
+        &ledger,
+        stats.sms_segments,
+    ))
 }

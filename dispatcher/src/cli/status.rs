@@ -30,10 +30,14 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
             total += n;
             states.insert(state.as_str().into(), n.into());
         }
-        let open: u64 = [ContactState::Pending, ContactState::Queued, ContactState::Sending]
-            .iter()
-            .map(|s| counts.get(s).copied().unwrap_or(0))
-            .sum();
+        let open: u64 = [
+            ContactState::Pending,
+            ContactState::Queued,
+            ContactState::Sending,
+        ]
+        .iter()
+        .map(|s| counts.get(s).copied().unwrap_or(0))
+        .sum();
         if args.json {
             out.insert(
                 campaign.clone(),
@@ -50,7 +54,10 @@ pub async fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"campaigns": out}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"campaigns": out}))?
+        );
     } else if campaigns.is_empty() {
         println!("no campaigns in {}", args.store.url()?);
     }

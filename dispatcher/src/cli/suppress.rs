@@ -49,13 +49,19 @@ pub struct EntryArgs {
 }
 
 fn parse_channel(value: Option<&str>) -> Result<Option<ChannelKind>, BadInput> {
-    value.map(|c| ChannelKind::from_str(c).map_err(|e| BadInput(e.to_string()))).transpose()
+    value
+        .map(|c| ChannelKind::from_str(c).map_err(|e| BadInput(e.to_string())))
+        .transpose()
 }
 
 /// Emails are compared lower-case; phone numbers as given (E.164).
 fn normalise(address: &str) -> String {
     let a = address.trim();
-    if a.contains('@') { a.to_lowercase() } else { a.replace([' ', '-'], "") }
+    if a.contains('@') {
+        a.to_lowercase()
+    } else {
+        a.replace([' ', '-'], "")
+    }
 }
 
 pub async fn run(cmd: SuppressCommand) -> anyhow::Result<ExitCode> {
@@ -65,9 +71,19 @@ pub async fn run(cmd: SuppressCommand) -> anyhow::Result<ExitCode> {
             let store = args.store.open().await?;
             let address = normalise(&args.address);
             store
-                .suppress(&Suppression { channel, address: address.clone(), prefix: args.prefix, source: args.source, at: Utc::now() })
+                .suppress(&Suppression {
+                    channel,
+                    address: address.clone(),
+                    prefix: args.prefix,
+                    source: args.source,
+                    at: Utc::now(),
+                })
                 .await?;
-            println!("suppressed {} ({})", mask_address(&address), channel.map_or("all channels", |c| c.as_str()));
+            println!(
+                "suppressed {} ({})",
+                mask_address(&address),
+                channel.map_or("all channels", |c| c.as_str())
+            );
         }
         SuppressCommand::Remove(args) => {
             let channel = parse_channel(args.channel.as_deref())?;
@@ -81,7 +97,11 @@ pub async fn run(cmd: SuppressCommand) -> anyhow::Result<ExitCode> {
         SuppressCommand::List { unmasked, store } => {
             let store = store.open().await?;
             for s in store.suppressions().await? {
-                let address = if unmasked { s.address.clone() } else { mask_address(&s.address) };
+                let address = if unmasked {
+                    s.address.clone()
+                } else {
+                    mask_address(&s.address)
+                };
                 println!(
                     "{address}\t{}\t{}\t{}\t{}",
                     s.channel.map_or("all", |c| c.as_str()),
@@ -91,8 +111,13 @@ pub async fn run(cmd: SuppressCommand) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        SuppressCommand::Import { file, source, store } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
+        SuppressCommand::Import {
+            file,
+            source,
+            store,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
             let mut entries = Vec::new();
             for (i, line) in text.lines().enumerate() {
                 let line = line.trim();
@@ -103,9 +128,16 @@ pub async fn run(cmd: SuppressCommand) -> anyhow::Result<ExitCode> {
                     Some((a, c)) => (a, Some(c.trim())),
                     None => (line, None),
                 };
-                let channel = parse_channel(channel.filter(|c| !c.is_empty()))
-                    .map_err(|e| BadInput(format!("{}:{}: channel: {}", file.display(), i + 1, e.0)))?;
-                entries.push(Suppression { channel, address: normalise(address), prefix: false, source: source.clone(), at: Utc::now() });
+                let channel = parse_channel(channel.filter(|c| !c.is_empty())).map_err(|e| {
+                    BadInput(format!("{}:{}: channel: {}", file.display(), i + 1, e.0))
+                })?;
+                entries.push(Suppression {
+                    channel,
+                    address: normalise(address),
+                    prefix: false,
+                    source: source.clone(),
+                    at: Utc::now(),
+                });
             }
             let store = store.open().await?;
             for entry in &entries {

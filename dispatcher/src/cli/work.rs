@@ -51,18 +51,32 @@ pub async fn run(args: WorkArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs workers for the given campaigns; shared by `work` and `run`.
-pub async fn work(store: Arc<AnyStore>, args: &WorkArgs, stop_when_idle: bool) -> anyhow::Result<crate::queue::WorkerReport> {
+pub async fn work(
+    store: Arc<AnyStore>,
+    args: &WorkArgs,
+    stop_when_idle: bool,
+) -> anyhow::Result<crate::queue::WorkerReport> {
     let settings = args.store.settings()?;
     let default: Arc<dyn Channel> = Arc::new(OutboxChannel::new(&args.outbox)?);
-    let channels = channel_set_from_settings(&settings, default).map_err(|e| BadInput(e.to_string()))?;
+    let channels =
+        channel_set_from_settings(&settings, default).map_err(|e| BadInput(e.to_string()))?;
     let mut router = CampaignRouter::new();
     for path in &args.campaigns {
         let loaded = load_campaign(path)?;
         let templates = load_templates(&loaded.templates_dir)?;
-        let d = dispatcher(store.clone(), &loaded, templates, channels.clone(), &settings.http.public_url);
+        let d = dispatcher(
+            store.clone(),
+            &loaded,
+            templates,
+            channels.clone(),
+            &settings.http.public_url,
+        );
         router.add(&loaded.campaign.id, Arc::new(d));
     }
-    let queue_url = args.queue.clone().unwrap_or_else(|| default_queue_url(&args.store.url().unwrap_or_default()));
+    let queue_url = args
+        .queue
+        .clone()
+        .unwrap_or_else(|| default_queue_url(&args.store.url().unwrap_or_default()));
     let queue = QueueBackend::from_url(&queue_url).map_err(|e| BadInput(e.to_string()))?;
     let opts = WorkerOptions {
         concurrency: args.concurrency.unwrap_or(settings.worker.concurrency),
@@ -76,4 +90,3 @@ pub async fn work(store: Arc<AnyStore>, args: &WorkArgs, stop_when_idle: bool) -
     };
     Ok(run_workers(store, Arc::new(router), &queue, opts, shutdown_signal()).await?)
 }
-

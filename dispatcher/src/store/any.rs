@@ -9,8 +9,8 @@ use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 use super::redis::RedisStore;
 use super::sqlite::SqliteStore;
 use super::{
-    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter, ReserveOutcome,
-    Reservation, Store, StoreError, StoreResult, Suppression, Transition,
+    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter,
+    Reservation, ReserveOutcome, Store, StoreError, StoreResult, Suppression, Transition,
 };
 
 pub enum AnyStore {
@@ -22,7 +22,10 @@ impl AnyStore {
     pub async fn connect(url: &str) -> StoreResult<AnyStore> {
         if url.starts_with("sqlite:") {
             Ok(AnyStore::Sqlite(SqliteStore::connect(url).await?))
-        } else if url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://") {
+        } else if url.starts_with("redis://")
+            || url.starts_with("rediss://")
+            || url.starts_with("redis+unix://")
+        {
             Ok(AnyStore::Redis(RedisStore::connect(url).await?))
         } else {
             Err(StoreError::UnsupportedUrl(url.to_string()))
@@ -64,16 +67,32 @@ impl Store for AnyStore {
     async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         delegate!(self, s => s.next_due())
     }
-    async fn transition(&self, id: &str, to: Transition, ledger: &[LedgerEntry]) -> StoreResult<bool> {
+    async fn transition(
+        &self,
+        id: &str,
+        to: Transition,
+        ledger: &[LedgerEntry],
+    ) -> StoreResult<bool> {
         delegate!(self, s => s.transition(id, to, ledger))
     }
     async fn reserve(&self, reservation: &Reservation) -> StoreResult<ReserveOutcome> {
         delegate!(self, s => s.reserve(reservation))
     }
-    async fn cancel_account_contacts(&self, account: &str, channel: Option<ChannelKind>, code: &str, detail: &str, at: DateTime<Utc>) -> StoreResult<Vec<String>> {
+    async fn cancel_account_contacts(
+        &self,
+        account: &str,
+        channel: Option<ChannelKind>,
+        code: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>> {
         delegate!(self, s => s.cancel_account_contacts(account, channel, code, detail, at))
     }
-    async fn recover_stale(&self, queued_before: DateTime<Utc>, sending_before: DateTime<Utc>) -> StoreResult<(u64, u64)> {
+    async fn recover_stale(
+        &self,
+        queued_before: DateTime<Utc>,
+        sending_before: DateTime<Utc>,
+    ) -> StoreResult<(u64, u64)> {
         delegate!(self, s => s.recover_stale(queued_before, sending_before))
     }
     async fn counts(&self, campaign: Option<&str>) -> StoreResult<BTreeMap<ContactState, u64>> {
@@ -85,7 +104,13 @@ impl Store for AnyStore {
     async fn history(&self, debtor_key: &str) -> StoreResult<(Vec<HistoryEntry>, u64)> {
         delegate!(self, s => s.history(debtor_key))
     }
-    async fn record_conversation(&self, debtor_key: &str, account: &str, channel: ChannelKind, at: DateTime<Utc>) -> StoreResult<()> {
+    async fn record_conversation(
+        &self,
+        debtor_key: &str,
+        account: &str,
+        channel: ChannelKind,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
         delegate!(self, s => s.record_conversation(debtor_key, account, channel, at))
     }
     async fn append_ledger(&self, entries: &[LedgerEntry]) -> StoreResult<()> {
@@ -115,7 +140,13 @@ impl Store for AnyStore {
     async fn paused_campaigns(&self) -> StoreResult<Vec<String>> {
         delegate!(self, s => s.paused_campaigns())
     }
-    async fn cancel_campaign_contacts(&self, campaign: &str, code: &str, detail: &str, at: DateTime<Utc>) -> StoreResult<Vec<String>> {
+    async fn cancel_campaign_contacts(
+        &self,
+        campaign: &str,
+        code: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>> {
         delegate!(self, s => s.cancel_campaign_contacts(campaign, code, detail, at))
     }
 }

@@ -16,8 +16,8 @@ pub mod redis;
 pub mod sqlite;
 
 pub use records::{
-    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter, LedgerState,
-    ReserveOutcome, Reservation, Suppression, Transition,
+    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter,
+    LedgerState, Reservation, ReserveOutcome, Suppression, Transition,
 };
 
 /// Failures talking to a store. `is_transient` tells the worker whether
@@ -49,21 +49,35 @@ pub trait Store: Send + Sync + 'static {
     // --- accounts -------------------------------------------------------
     /// Inserts or replaces accounts by id.
     fn put_accounts(&self, accounts: &[Account]) -> impl Future<Output = StoreResult<()>> + Send;
-    fn account(&self, id: &str) -> impl Future<Output = StoreResult<Option<(Account, AccountStatus)>>> + Send;
+    fn account(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<(Account, AccountStatus)>>> + Send;
     fn account_count(&self) -> impl Future<Output = StoreResult<u64>> + Send;
     /// Records that the account stops or pauses the campaign (paid,
     /// promise, dispute, opt-out); the pipeline checks it before sending.
-    fn set_account_status(&self, id: &str, status: AccountStatus) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn set_account_status(
+        &self,
+        id: &str,
+        status: AccountStatus,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     // --- the plan -------------------------------------------------------
     /// Adds contacts not already planned (by id); returns how many were new.
     /// Re-launching a campaign therefore adds nothing twice.
-    fn add_contacts(&self, contacts: &[PlannedContact]) -> impl Future<Output = StoreResult<u64>> + Send;
+    fn add_contacts(
+        &self,
+        contacts: &[PlannedContact],
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
     fn contact(&self, id: &str) -> impl Future<Output = StoreResult<Option<ContactRecord>>> + Send;
     /// Atomically moves up to `limit` pending contacts due at or before
     /// `now` to `queued` and returns them, so that two feeders never hand
     /// out the same contact. Ordered by due time.
-    fn claim_due(&self, now: DateTime<Utc>, limit: usize) -> impl Future<Output = StoreResult<Vec<ContactRecord>>> + Send;
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<ContactRecord>>> + Send;
     /// The earliest due time among pending contacts (what a virtual clock
     /// jumps to next).
     fn next_due(&self) -> impl Future<Output = StoreResult<Option<DateTime<Utc>>>> + Send;
@@ -71,57 +85,115 @@ pub trait Store: Send + Sync + 'static {
     /// terminal state) and appends its ledger rows, in one transaction.
     /// Returns false when the contact was not in a state that allows it
     /// (already finished, cancelled meanwhile).
-    fn transition(&self, id: &str, to: Transition, ledger: &[LedgerEntry]) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn transition(
+        &self,
+        id: &str,
+        to: Transition,
+        ledger: &[LedgerEntry],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Atomically checks that the contact is still `queued`, its account is
     /// still active, and the debtor's history is unchanged since the guard
     /// read it (`history_version`); then marks it `sending` and appends the
     /// attempt to the debtor's history. This is the idempotency key and the
     /// cap reservation in one step, across all workers.
-    fn reserve(&self, reservation: &Reservation) -> impl Future<Output = StoreResult<ReserveOutcome>> + Send;
+    fn reserve(
+        &self,
+        reservation: &Reservation,
+    ) -> impl Future<Output = StoreResult<ReserveOutcome>> + Send;
     /// Cancels every not-yet-sent contact of an account (optionally only of
     /// one channel), appending a `cancelled` ledger row to each. Returns the
     /// ids cancelled.
-    fn cancel_account_contacts(&self, account: &str, channel: Option<ChannelKind>, code: &str, detail: &str, at: DateTime<Utc>) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    fn cancel_account_contacts(
+        &self,
+        account: &str,
+        channel: Option<ChannelKind>,
+        code: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// Crash recovery: `queued` contacts claimed before `queued_before` go
     /// back to pending; `sending` contacts older than `sending_before` become
     /// `unknown` (never resent automatically). Returns (requeued, unknown).
-    fn recover_stale(&self, queued_before: DateTime<Utc>, sending_before: DateTime<Utc>) -> impl Future<Output = StoreResult<(u64, u64)>> + Send;
+    fn recover_stale(
+        &self,
+        queued_before: DateTime<Utc>,
+        sending_before: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<(u64, u64)>> + Send;
     /// Counts per state, for one campaign or all.
-    fn counts(&self, campaign: Option<&str>) -> impl Future<Output = StoreResult<BTreeMap<ContactState, u64>>> + Send;
+    fn counts(
+        &self,
+        campaign: Option<&str>,
+    ) -> impl Future<Output = StoreResult<BTreeMap<ContactState, u64>>> + Send;
     fn campaigns(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
 
     // --- contact history (what caps count) ------------------------------
     /// Past contacts of a debtor and the version the reservation compares.
-    fn history(&self, debtor_key: &str) -> impl Future<Output = StoreResult<(Vec<HistoryEntry>, u64)>> + Send;
+    fn history(
+        &self,
+        debtor_key: &str,
+    ) -> impl Future<Output = StoreResult<(Vec<HistoryEntry>, u64)>> + Send;
     /// A conversation (right-party contact) starts cooldowns.
-    fn record_conversation(&self, debtor_key: &str, account: &str, channel: ChannelKind, at: DateTime<Utc>) -> impl Future<Output = StoreResult<()>> + Send;
+    fn record_conversation(
+        &self,
+        debtor_key: &str,
+        account: &str,
+        channel: ChannelKind,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     // --- ledger ---------------------------------------------------------
-    fn append_ledger(&self, entries: &[LedgerEntry]) -> impl Future<Output = StoreResult<()>> + Send;
-    fn ledger(&self, filter: &LedgerFilter) -> impl Future<Output = StoreResult<Vec<LedgerEntry>>> + Send;
+    fn append_ledger(
+        &self,
+        entries: &[LedgerEntry],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn ledger(
+        &self,
+        filter: &LedgerFilter,
+    ) -> impl Future<Output = StoreResult<Vec<LedgerEntry>>> + Send;
 
     // --- suppression ----------------------------------------------------
     fn suppress(&self, entry: &Suppression) -> impl Future<Output = StoreResult<()>> + Send;
     /// Removes an exact entry; returns whether one existed.
-    fn unsuppress(&self, channel: Option<ChannelKind>, address: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn unsuppress(
+        &self,
+        channel: Option<ChannelKind>,
+        address: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     fn suppressions(&self) -> impl Future<Output = StoreResult<Vec<Suppression>>> + Send;
     /// True when the address is on a list for this channel or for all
     /// channels, exactly or by prefix.
-    fn is_suppressed(&self, channel: ChannelKind, address: &str) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn is_suppressed(
+        &self,
+        channel: ChannelKind,
+        address: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     // --- webhooks and operations (HTTP service) -------------------------
     /// Ids of accounts that listed `address` among their contact points
     /// when they were stored: an inbound STOP names only the number. May
     /// include accounts whose address has since changed, so callers check
     /// the account itself before acting.
-    fn accounts_by_address(&self, address: &str) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    fn accounts_by_address(
+        &self,
+        address: &str,
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// Pauses (or resumes) a campaign: while paused, `claim_due` hands out
     /// none of its contacts and `next_due` ignores them; they keep their
     /// due times and state. Returns whether the setting changed.
-    fn set_campaign_paused(&self, campaign: &str, paused: bool) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn set_campaign_paused(
+        &self,
+        campaign: &str,
+        paused: bool,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     fn paused_campaigns(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// Cancels every not-yet-sent (pending or queued) contact of a
     /// campaign, appending a `cancelled` ledger row to each. Returns the
     /// ids cancelled.
-    fn cancel_campaign_contacts(&self, campaign: &str, code: &str, detail: &str, at: DateTime<Utc>) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    fn cancel_campaign_contacts(
+        &self,
+        campaign: &str,
+        code: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
 }

@@ -59,7 +59,10 @@ impl ContactState {
     }
 
     pub fn is_terminal(self) -> bool {
-        !matches!(self, ContactState::Pending | ContactState::Queued | ContactState::Sending)
+        !matches!(
+            self,
+            ContactState::Pending | ContactState::Queued | ContactState::Sending
+        )
     }
 }
 

@@ -9,12 +9,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::{
-    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter, LedgerState,
-    ReserveOutcome, Reservation, Store, StoreError, StoreResult, Suppression, Transition,
+    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter,
+    LedgerState, Reservation, ReserveOutcome, Store, StoreError, StoreResult, Suppression,
+    Transition,
 };
 
 const SCHEMA: &str = r#"
@@ -135,7 +139,9 @@ impl SqliteStore {
         let options = if path == ":memory:" {
             SqliteConnectOptions::from_str("sqlite::memory:").map_err(db_err)?
         } else {
-            SqliteConnectOptions::new().filename(path).create_if_missing(true)
+            SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
         }
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
@@ -158,12 +164,16 @@ impl SqliteStore {
     }
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)
     }
 }
 
 fn contact_from_row(row: &SqliteRow) -> StoreResult<ContactRecord> {
-    let get_s = |name: &str| -> StoreResult<String> { row.try_get::<String, _>(name).map_err(db_err) };
+    let get_s =
+        |name: &str| -> StoreResult<String> { row.try_get::<String, _>(name).map_err(db_err) };
     let fallback: Option<String> = row.try_get("fallback").map_err(db_err)?;
     let state = get_s("state")?;
     Ok(ContactRecord {
@@ -179,15 +189,23 @@ fn contact_from_row(row: &SqliteRow) -> StoreResult<ContactRecord> {
         },
         state: ContactState::from_str(&state).map_err(StoreError::Corrupt)?,
         due_at: from_ms(row.try_get("due_at").map_err(db_err)?)?,
-        attempt: u32::try_from(row.try_get::<i64, _>("attempt").map_err(db_err)?).unwrap_or(u32::MAX),
+        attempt: u32::try_from(row.try_get::<i64, _>("attempt").map_err(db_err)?)
+            .unwrap_or(u32::MAX),
     })
 }
 
 fn ledger_from_row(row: &SqliteRow) -> StoreResult<LedgerEntry> {
-    let get_s = |name: &str| -> StoreResult<String> { row.try_get::<String, _>(name).map_err(db_err) };
-    let get_o = |name: &str| -> StoreResult<Option<String>> { row.try_get::<Option<String>, _>(name).map_err(db_err) };
+    let get_s =
+        |name: &str| -> StoreResult<String> { row.try_get::<String, _>(name).map_err(db_err) };
+    let get_o = |name: &str| -> StoreResult<Option<String>> {
+        row.try_get::<Option<String>, _>(name).map_err(db_err)
+    };
     let split = |value: String| -> Vec<String> {
-        if value.is_empty() { Vec::new() } else { value.split(';').map(str::to_string).collect() }
+        if value.is_empty() {
+            Vec::new()
+        } else {
+            value.split(';').map(str::to_string).collect()
+        }
     };
     Ok(LedgerEntry {
         contact_id: get_s("contact_id")?,
@@ -203,11 +221,15 @@ fn ledger_from_row(row: &SqliteRow) -> StoreResult<LedgerEntry> {
         detail: get_o("detail")?,
         provider: get_o("provider")?,
         provider_id: get_o("provider_id")?,
-        attempt: u32::try_from(row.try_get::<i64, _>("attempt").map_err(db_err)?).unwrap_or(u32::MAX),
+        attempt: u32::try_from(row.try_get::<i64, _>("attempt").map_err(db_err)?)
+            .unwrap_or(u32::MAX),
     })
 }
 
-async fn insert_ledger(tx: &mut Transaction<'static, Sqlite>, entries: &[LedgerEntry]) -> StoreResult<()> {
+async fn insert_ledger(
+    tx: &mut Transaction<'static, Sqlite>,
+    entries: &[LedgerEntry],
+) -> StoreResult<()> {
     for e in entries {
         sqlx::query(
             "INSERT INTO ledger (contact_id, campaign, account, step, channel, state, at, timezones, rules, code, detail, provider, provider_id, attempt) \
@@ -234,13 +256,15 @@ async fn insert_ledger(tx: &mut Transaction<'static, Sqlite>, entries: &[LedgerE
     Ok(())
 }
 
-const CONTACT_COLUMNS: &str = "id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt";
+const CONTACT_COLUMNS: &str =
+    "id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt";
 
 impl Store for SqliteStore {
     async fn put_accounts(&self, accounts: &[Account]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for account in accounts {
-            let data = serde_json::to_string(account).map_err(|e| StoreError::Query(e.to_string()))?;
+            let data =
+                serde_json::to_string(account).map_err(|e| StoreError::Query(e.to_string()))?;
             sqlx::query(
                 "INSERT INTO accounts (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
             )
@@ -250,12 +274,14 @@ impl Store for SqliteStore {
             .await
             .map_err(db_err)?;
             for point in &account.contact_points {
-                sqlx::query("INSERT OR IGNORE INTO account_addresses (address, account) VALUES (?, ?)")
-                    .bind(&point.address)
-                    .bind(&account.id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                sqlx::query(
+                    "INSERT OR IGNORE INTO account_addresses (address, account) VALUES (?, ?)",
+                )
+                .bind(&point.address)
+                .bind(&account.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             }
         }
         tx.commit().await.map_err(db_err)
@@ -270,13 +296,18 @@ impl Store for SqliteStore {
         let Some(row) = row else { return Ok(None) };
         let data: String = row.try_get("data").map_err(db_err)?;
         let status: String = row.try_get("status").map_err(db_err)?;
-        let account: Account = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("account {id}: {e}")))?;
-        let status = AccountStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("account {id}: status '{status}'")))?;
+        let account: Account = serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(format!("account {id}: {e}")))?;
+        let status = AccountStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("account {id}: status '{status}'")))?;
         Ok(Some((account, status)))
     }
 
     async fn account_count(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await.map_err(db_err)?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(n as u64)
     }
 
@@ -318,7 +349,11 @@ impl Store for SqliteStore {
 
     async fn contact(&self, id: &str) -> StoreResult<Option<ContactRecord>> {
         let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(db_err)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
         row.as_ref().map(contact_from_row).transpose()
     }
 
@@ -338,7 +373,10 @@ impl Store for SqliteStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        let mut records = rows.iter().map(contact_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let mut records = rows
+            .iter()
+            .map(contact_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         records.sort_by(|a, b| (a.due_at, &a.contact.id).cmp(&(b.due_at, &b.contact.id)));
         Ok(records)
     }
@@ -353,7 +391,12 @@ impl Store for SqliteStore {
         value.map(from_ms).transpose()
     }
 
-    async fn transition(&self, id: &str, to: Transition, ledger: &[LedgerEntry]) -> StoreResult<bool> {
+    async fn transition(
+        &self,
+        id: &str,
+        to: Transition,
+        ledger: &[LedgerEntry],
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let done = match &to {
             Transition::Reschedule { due_at, attempt } => sqlx::query(
@@ -412,16 +455,20 @@ impl Store for SqliteStore {
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
-        let status = status.as_deref().and_then(AccountStatus::parse).unwrap_or(AccountStatus::Active);
+        let status = status
+            .as_deref()
+            .and_then(AccountStatus::parse)
+            .unwrap_or(AccountStatus::Active);
         if status != AccountStatus::Active {
             tx.rollback().await.map_err(db_err)?;
             return Ok(ReserveOutcome::AccountStopped(status));
         }
-        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
-            .bind(&r.debtor_key)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
+                .bind(&r.debtor_key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
         if version.unwrap_or(0) as u64 != r.history_version {
             tx.rollback().await.map_err(db_err)?;
             return Ok(ReserveOutcome::HistoryChanged);
@@ -464,7 +511,10 @@ impl Store for SqliteStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
-        let records = rows.iter().map(contact_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let records = rows
+            .iter()
+            .map(contact_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         let entries: Vec<LedgerEntry> = records
             .iter()
             .map(|r| {
@@ -482,7 +532,11 @@ impl Store for SqliteStore {
         Ok(ids)
     }
 
-    async fn recover_stale(&self, queued_before: DateTime<Utc>, sending_before: DateTime<Utc>) -> StoreResult<(u64, u64)> {
+    async fn recover_stale(
+        &self,
+        queued_before: DateTime<Utc>,
+        sending_before: DateTime<Utc>,
+    ) -> StoreResult<(u64, u64)> {
         let mut tx = self.begin().await?;
         let requeued = sqlx::query(
             "UPDATE contacts SET state = 'pending', claimed_at = NULL WHERE state = 'queued' AND claimed_at < ?",
@@ -532,7 +586,10 @@ impl Store for SqliteStore {
         for row in rows {
             let state: String = row.try_get("state").map_err(db_err)?;
             let n: i64 = row.try_get("n").map_err(db_err)?;
-            counts.insert(ContactState::from_str(&state).map_err(StoreError::Corrupt)?, n as u64);
+            counts.insert(
+                ContactState::from_str(&state).map_err(StoreError::Corrupt)?,
+                n as u64,
+            );
         }
         Ok(counts)
     }
@@ -550,11 +607,12 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
-        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
-            .bind(debtor_key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
+                .bind(debtor_key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
         let entries = rows
             .iter()
             .map(|row| {
@@ -569,7 +627,13 @@ impl Store for SqliteStore {
         Ok((entries, version.unwrap_or(0) as u64))
     }
 
-    async fn record_conversation(&self, debtor_key: &str, account: &str, channel: ChannelKind, at: DateTime<Utc>) -> StoreResult<()> {
+    async fn record_conversation(
+        &self,
+        debtor_key: &str,
+        account: &str,
+        channel: ChannelKind,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO history (debtor_key, at, channel, account, conversation) VALUES (?, ?, ?, ?, 1)")
             .bind(debtor_key)
@@ -640,7 +704,11 @@ impl Store for SqliteStore {
             .map(|row| {
                 let channel: String = row.try_get("channel").map_err(db_err)?;
                 Ok(Suppression {
-                    channel: if channel.is_empty() { None } else { Some(channel_from(&channel)?) },
+                    channel: if channel.is_empty() {
+                        None
+                    } else {
+                        Some(channel_from(&channel)?)
+                    },
                     address: row.try_get("address").map_err(db_err)?,
                     prefix: row.try_get::<i64, _>("prefix").map_err(db_err)? != 0,
                     source: row.try_get("source").map_err(db_err)?,
@@ -668,11 +736,13 @@ impl Store for SqliteStore {
     }
 
     async fn accounts_by_address(&self, address: &str) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("SELECT account FROM account_addresses WHERE address = ? ORDER BY account")
-            .bind(address)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)
+        sqlx::query_scalar(
+            "SELECT account FROM account_addresses WHERE address = ? ORDER BY account",
+        )
+        .bind(address)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)
     }
 
     async fn set_campaign_paused(&self, campaign: &str, paused: bool) -> StoreResult<bool> {
@@ -681,7 +751,11 @@ impl Store for SqliteStore {
         } else {
             "DELETE FROM paused_campaigns WHERE campaign = ?"
         };
-        let done = sqlx::query(sql).bind(campaign).execute(&self.pool).await.map_err(db_err)?;
+        let done = sqlx::query(sql)
+            .bind(campaign)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -692,13 +766,26 @@ impl Store for SqliteStore {
             .map_err(db_err)
     }
 
-    async fn cancel_campaign_contacts(&self, campaign: &str, code: &str, detail: &str, at: DateTime<Utc>) -> StoreResult<Vec<String>> {
+    async fn cancel_campaign_contacts(
+        &self,
+        campaign: &str,
+        code: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<String>> {
         let mut tx = self.begin().await?;
         let sql = format!(
             "UPDATE contacts SET state = 'cancelled' WHERE campaign = ? AND state IN ('pending', 'queued') RETURNING {CONTACT_COLUMNS}"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(campaign).fetch_all(&mut *tx).await.map_err(db_err)?;
-        let records = rows.iter().map(contact_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(campaign)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let records = rows
+            .iter()
+            .map(contact_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         let entries: Vec<LedgerEntry> = records
             .iter()
             .map(|r| {
