@@ -365,6 +365,17 @@ fn normalize_key(raw: &str) -> String {
     while out.ends_with('_') {
         out.pop();
     }
+    // `fecha de vencimiento`, `enlace de pago`: drop Spanish articles and
+    // prepositions between words so they match `fecha_vencimiento`.
+    if out.contains('_') {
+        let words: Vec<&str> = out
+            .split('_')
+            .filter(|w| !matches!(*w, "de" | "del" | "la" | "el" | "los" | "las"))
+            .collect();
+        if !words.is_empty() {
+            out = words.join("_");
+        }
+    }
     out
 }
 
@@ -1332,6 +1343,94 @@ impl CsvSchema {
     }
 }
 
+/// A maximal run of `\r`/`\n` bytes (split every 64 bytes), with a bit
+/// set for each `\n`.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: u64,
+    len: u8,
+    newlines: u64,
+}
+
+/// Where the line terminators of the stream are, as far as it has been
+/// read, so a record's byte offset can be turned into its physical line.
+#[derive(Debug, Default)]
+struct LineRuns {
+    /// Newlines in runs already dropped (all before the last query).
+    base: u64,
+    runs: std::collections::VecDeque<Run>,
+    open: Option<Run>,
+}
+
+impl LineRuns {
+    fn see(&mut self, offset: u64, bytes: &[u8]) {
+        for (i, b) in bytes.iter().enumerate() {
+            let at = offset + i as u64;
+            if *b == b'\n' || *b == b'\r' {
+                let bit = u64::from(*b == b'\n');
+                match &mut self.open {
+                    Some(run) if run.len < 64 => {
+                        run.newlines |= bit << run.len;
+                        run.len += 1;
+                    }
+                    _ => {
+                        if let Some(run) = self.open.take() {
+                            self.runs.push_back(run);
+                        }
+                        self.open = Some(Run {
+                            start: at,
+                            len: 1,
+                            newlines: bit,
+                        });
+                    }
+                }
+            } else if let Some(run) = self.open.take() {
+                self.runs.push_back(run);
+            }
+        }
+    }
+
+    /// The 1-based line of the record csv reports at byte `p`: csv gives
+    /// the offset right after the previous record's first terminator byte,
+    /// so any terminators (blank lines, the `\n` of a `\r\n`) at `p`
+    /// still precede the record.
+    fn line_of(&mut self, p: u64) -> u64 {
+        while let Some(front) = self.runs.front() {
+            if front.start + u64::from(front.len) > p {
+                break;
+            }
+            self.base += u64::from(front.newlines.count_ones());
+            self.runs.pop_front();
+        }
+        let mut newlines = self.base;
+        let mut pos = p;
+        for run in self.runs.iter().chain(self.open.iter()) {
+            if run.start > pos {
+                break;
+            }
+            newlines += u64::from(run.newlines.count_ones());
+            pos = run.start + u64::from(run.len);
+        }
+        newlines + 1
+    }
+}
+
+/// A reader that notes line terminators as csv pulls bytes through it.
+struct LineCounting<R> {
+    inner: R,
+    runs: std::rc::Rc<std::cell::RefCell<LineRuns>>,
+    offset: u64,
+}
+
+impl<R: Read> Read for LineCounting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.runs.borrow_mut().see(self.offset, &buf[..n]);
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// Picks the delimiter from the header line: the most frequent of `,`,
 /// `;` and tab outside quotes (Excel in Spanish locales writes `;`).
 fn sniff_delimiter(head: &[u8]) -> u8 {
@@ -1362,11 +1461,25 @@ fn import_csv<R: Read>(
     };
     let mut buf = BufReader::with_capacity(1 << 16, reader);
     let delimiter = sniff_delimiter(buf.fill_buf().map_err(io_err)?);
+    let lines = std::rc::Rc::new(std::cell::RefCell::new(LineRuns::default()));
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(buf);
+        .from_reader(LineCounting {
+            inner: buf,
+            runs: lines.clone(),
+            offset: 0,
+        });
+    // csv's own line numbers go wrong after blank lines and with CRLF, so
+    // each record's position gets the physical line computed here.
+    let fix_line = |rec: &mut csv::ByteRecord| {
+        if let Some(pos) = rec.position() {
+            let mut pos = pos.clone();
+            pos.set_line(lines.borrow_mut().line_of(pos.byte()));
+            rec.set_position(Some(pos));
+        }
+    };
     let csv_err = |e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(source) => ImportError::Io {
             origin: origin.to_string(),
@@ -1394,6 +1507,7 @@ fn import_csv<R: Read>(
     if workers < 2 {
         let mut rec = csv::ByteRecord::new();
         while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
+            fix_line(&mut rec);
             summary.rows_read += 1;
             let (line, id, result) = schema.row(&rec);
             accept(
@@ -1408,18 +1522,25 @@ fn import_csv<R: Read>(
         }
         return Ok(summary);
     }
-    import_csv_parallel(&mut rdr, &schema, workers, &csv_err, |line, id, result| {
-        summary.rows_read += 1;
-        accept(
-            &mut summary,
-            &mut seen,
-            id_field,
-            id,
-            result,
-            line,
-            &mut on_account,
-        );
-    })?;
+    import_csv_parallel(
+        &mut rdr,
+        &schema,
+        workers,
+        &csv_err,
+        &fix_line,
+        |line, id, result| {
+            summary.rows_read += 1;
+            accept(
+                &mut summary,
+                &mut seen,
+                id_field,
+                id,
+                result,
+                line,
+                &mut on_account,
+            );
+        },
+    )?;
     Ok(summary)
 }
 
@@ -1443,6 +1564,7 @@ fn import_csv_parallel<R: Read>(
     schema: &CsvSchema,
     workers: usize,
     csv_err: &dyn Fn(csv::Error) -> ImportError,
+    fix_line: &dyn Fn(&mut csv::ByteRecord),
     mut emit: impl FnMut(usize, Option<String>, Result<Account, Vec<RowError>>),
 ) -> Result<(), ImportError> {
     use std::sync::{Mutex, mpsc};
@@ -1502,6 +1624,7 @@ fn import_csv_parallel<R: Read>(
                     eof = true;
                     break;
                 }
+                fix_line(&mut recs[len]);
                 len += 1;
             }
             if len > 0 {
