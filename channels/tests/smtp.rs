@@ -204,7 +204,13 @@ async fn concurrent_sends_all_arrive_once() {
 }
 
 #[test]
-fn config_is_strict_and_secret_safe() {
+fn building_outside_a_runtime_is_an_error_not_a_panic() {
+    let cfg = SmtpConfig::new("127.0.0.1", 25, TlsMode::None, "a@b.c");
+    assert!(SmtpChannel::new(cfg).is_err());
+}
+
+#[tokio::test]
+async fn config_is_strict_and_secret_safe() {
     let cfg: SmtpConfig = serde_json::from_str(
         r#"{"host":"smtp.example.com","tls":"implicit","port":465,"username":"u","password":"p4ss","from":"a@b.c","timeout":"10s"}"#,
     )

@@ -103,7 +103,17 @@ impl SmtpChannel {
         Self::named("smtp", config)
     }
 
+    /// Must be called (and the channel dropped) inside a Tokio runtime:
+    /// lettre's pool spawns a task for idle connections. Outside one this
+    /// returns an error instead of panicking.
     pub fn named(name: &str, config: SmtpConfig) -> Result<Self, ConfigError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(ConfigError::invalid(
+                name,
+                "runtime",
+                "the SMTP channel must be created inside a Tokio runtime",
+            ));
+        }
         if config.max_concurrent == 0 {
             return Err(ConfigError::invalid(
                 name,

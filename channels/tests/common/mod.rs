@@ -60,6 +60,11 @@ impl SmtpSink {
     /// RCPT), `["-f", "rcpt"]` (5xx), `["-q", "data"]` (drop),
     /// `["-Q", "rcpt"]` (421 and hang up).
     pub fn start(extra: &[&str]) -> SmtpSink {
+        Self::start_opts(true, extra)
+    }
+
+    /// `dump = false` keeps no files (for throughput measurements).
+    pub fn start_opts(dump: bool, extra: &[&str]) -> SmtpSink {
         let dir = tempfile::tempdir().expect("tempdir");
         // smtp-sink drops privileges to `nobody` when run as root, and
         // then writes the dumps as nobody.
@@ -76,8 +81,10 @@ impl SmtpSink {
             if running_as_root() {
                 cmd.args(["-u", "nobody"]);
             }
-            cmd.args(["-d", &format!("{}/%Y%m%d%H%M%S.", dir.path().display())])
-                .args(extra)
+            if dump {
+                cmd.args(["-d", &format!("{}/%Y%m%d%H%M%S.", dir.path().display())]);
+            }
+            cmd.args(extra)
                 .arg(format!("127.0.0.1:{port}"))
                 .arg("256")
                 .stdout(Stdio::null())
