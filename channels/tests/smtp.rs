@@ -204,13 +204,53 @@ async fn concurrent_sends_all_arrive_once() {
 }
 
 #[test]
-fn building_outside_a_runtime_is_an_error_not_a_panic() {
+fn builds_and_drops_outside_a_runtime() {
     let cfg = SmtpConfig::new("127.0.0.1", 25, TlsMode::None, "a@b.c");
-    assert!(SmtpChannel::new(cfg).is_err());
+    drop(SmtpChannel::new(cfg).expect("no runtime needed"));
 }
 
 #[tokio::test]
-async fn config_is_strict_and_secret_safe() {
+async fn starttls_required_but_not_offered_is_permanent() {
+    // smtp-sink offers no STARTTLS unless told to.
+    let sink = SmtpSink::start(&[]);
+    let cfg = SmtpConfig::new("127.0.0.1", sink.port, TlsMode::StartTls, "a@b.c");
+    let err = SmtpChannel::new(cfg)
+        .expect("config")
+        .send(&email_message("c/a/s", "ana@example.com"))
+        .await
+        .expect_err("no starttls");
+    assert!(err.is_permanent(), "{err:?}");
+    assert_eq!(err.provider_code(), Some("starttls_unavailable"));
+}
+
+#[tokio::test]
+async fn connection_is_reused_after_an_error() {
+    // Reject one recipient with 5xx, then send normally: the channel must
+    // not be left with a broken session.
+    let sink = SmtpSink::start(&["-f", "rcpt"]);
+    let ch = channel(sink.port, 1);
+    assert!(
+        ch.send(&email_message("c/a/1", "ana@example.com"))
+            .await
+            .is_err()
+    );
+    assert!(
+        ch.send(&email_message("c/a/2", "ana@example.com"))
+            .await
+            .is_err()
+    );
+    let ok_sink = SmtpSink::start(&[]);
+    let ch = channel(ok_sink.port, 1);
+    for i in 0..5 {
+        ch.send(&email_message(&format!("c/a/{i}"), "ana@example.com"))
+            .await
+            .expect("sent");
+    }
+    assert_eq!(ok_sink.wait_for(5, Duration::from_secs(5)).len(), 5);
+}
+
+#[test]
+fn config_is_strict_and_secret_safe() {
     let cfg: SmtpConfig = serde_json::from_str(
         r#"{"host":"smtp.example.com","tls":"implicit","port":465,"username":"u","password":"p4ss","from":"a@b.c","timeout":"10s"}"#,
     )
