@@ -467,10 +467,7 @@ fn amounts_are_positive_decimals_within_currency_decimals() {
 
 #[test]
 fn zero_decimal_currencies_refuse_decimals() {
-    let text = format!(
-        "{HEADER}\n{}\n",
-        row_with("currency", "CLP").replace("1500.50", "1500.50")
-    );
+    let text = format!("{HEADER}\n{}\n", row_with("currency", "CLP"));
     assert!(csv(&text).errors[0].reason.contains("currency has none"));
     let text = format!(
         "{HEADER}\n{}\n",
