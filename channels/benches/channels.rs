@@ -84,6 +84,34 @@ fn main() {
             .unwrap_or(1)
     );
 
+    // 0. What the example SMS texts cost (the example sender: a 30-character
+    //    agency name and a 50-character payment link).
+    for (lang, currency) in [
+        ("es-MX", "MXN"),
+        ("es-CO", "COP"),
+        ("es-CL", "CLP"),
+        ("es-PE", "PEN"),
+        ("en-US", "USD"),
+    ] {
+        let c = MessageContext::from_account(
+            &common::account(lang, currency),
+            &common::sender(),
+            today,
+        );
+        let mut row = format!("sms segments {lang}:");
+        for template in ["aviso_sms", "mensaje_voz", "ultimo_aviso"] {
+            let r = set
+                .render(template, lang, ChannelKind::Sms, &c)
+                .expect("render");
+            let e = cobro_channels::encoding::sms_segments(&r.text);
+            row.push_str(&format!(
+                " {template}={} ({:?}, {} units)",
+                e.segments, e.encoding, e.units
+            ));
+        }
+        println!("{row}");
+    }
+
     // 1. Rendering alone.
     let count = n(5000);
     for (label, channel) in [

@@ -16,6 +16,7 @@ mod mask;
 mod message;
 pub mod null;
 pub mod outbox;
+mod provider;
 pub mod rate_limit;
 mod secret;
 pub mod sms;
@@ -25,6 +26,7 @@ pub mod voice;
 pub use error::{ChannelError, ConfigError};
 pub use mask::mask_address;
 pub use message::{Channel, OutboundMessage, Receipt, VoiceContent};
+pub use provider::{OutboxConfig, ProviderConfig};
 pub use secret::{Secret, duration_serde};
 
 pub use cobro_campaigns::ChannelKind;
