@@ -105,17 +105,14 @@ pub(crate) fn status(pack: &RulePack, tz: Tz, margin: u32, t: DateTime<Utc>) -> 
     })
 }
 
-/// The DST transition inside `[a, b)` when the offset differs at both ends.
-fn transition_between(tz: Tz, a: DateTime<Utc>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let oa = offset_secs(tz, a);
-    if offset_secs(tz, b - chrono::Duration::seconds(1)) == oa {
-        return None;
-    }
-    let (mut lo, mut hi) = (a.timestamp(), b.timestamp() - 1);
+/// The first instant in `(lo, hi]` whose offset differs from `off_lo`
+/// (the offset at `lo`), assuming one transition in between.
+fn transition_after(tz: Tz, lo: i64, hi: i64, off_lo: i64) -> Option<DateTime<Utc>> {
+    let (mut lo, mut hi) = (lo + 1, hi);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         let u = DateTime::<Utc>::from_timestamp(mid, 0)?;
-        if offset_secs(tz, u) != oa {
+        if offset_secs(tz, u) != off_lo {
             hi = mid;
         } else {
             lo = mid + 1;
@@ -141,6 +138,17 @@ pub(crate) fn next_allowed(
     let first = add_days(t.with_timezone(&tz).date_naive(), -1);
     let mut best: Option<DateTime<Utc>> = None;
     let mut found_at: Option<u64> = None;
+    let mut probe = first.and_time(NaiveTime::MIN).and_utc().timestamp();
+    let mut probe_off = offset_secs(tz, DateTime::<Utc>::from_timestamp(probe, 0)?);
+    // Fast path: when the offset is the same at both ends of the first four
+    // days (no DST change near `t`, the common case), local time is monotone
+    // there: yesterday's openings lie before `t`, and the day after the one
+    // where an opening is found can only open later. Those days are skipped.
+    const STABLE_DAYS: u64 = 4;
+    let stable = offset_secs(
+        tz,
+        DateTime::<Utc>::from_timestamp(probe + STABLE_DAYS as i64 * 86_400, 0)?,
+    ) == probe_off;
     let consider = |c: DateTime<Utc>, best: &mut Option<DateTime<Utc>>| {
         if c >= t && status(pack, tz, margin, c).is_none() && best.is_none_or(|b| c < b) {
             *best = Some(c);
@@ -148,9 +156,13 @@ pub(crate) fn next_allowed(
     };
     for i in 0..HORIZON_DAYS {
         if let Some(fi) = found_at
-            && i > fi + 1
+            && (i > fi + 1 || (stable && i < STABLE_DAYS))
         {
             break;
+        }
+        if stable && i == 0 {
+            probe += 86_400;
+            continue;
         }
         let d = add_days(first, i as i64);
         for &(s, e) in &w.days[pack.day_type(d)] {
@@ -168,12 +180,23 @@ pub(crate) fn next_allowed(
                 }
             }
         }
-        let a = start_of_day(tz, d);
-        let b = start_of_day(tz, add_days(d, 1));
-        if b > a
-            && let Some(tr) = transition_between(tz, a, b)
-        {
-            consider(tr, &mut best);
+        // DST transitions: probe the offset once per 24 h of UTC, starting
+        // at the first day's local midnight read as UTC (at least 10 h
+        // before `t`), and locate any change exactly.
+        let x_next = probe + 86_400;
+        if stable && i < STABLE_DAYS {
+            probe = x_next;
+        } else if let Some(u) = DateTime::<Utc>::from_timestamp(x_next, 0) {
+            let off_next = offset_secs(tz, u);
+            if off_next != probe_off
+                && let Some(tr) = transition_after(tz, probe, x_next, probe_off)
+            {
+                consider(tr, &mut best);
+            }
+            probe_off = off_next;
+            probe = x_next;
+        } else {
+            probe = x_next;
         }
         if best.is_some() && found_at.is_none() {
             found_at = Some(i);
