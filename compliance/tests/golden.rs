@@ -1445,3 +1445,29 @@ fn calendar_intersects_all_mexican_zones() {
         vec![("mx-profeco".to_string(), "Navidad".to_string())]
     );
 }
+
+#[test]
+fn profile_from_account_and_contact_point() {
+    let account: cobro_campaigns::Account = serde_json::from_value(serde_json::json!({
+        "id": "A1", "creditor": "Banco", "debtor_name": "Ana", "amount_due": "100.00",
+        "currency": "MXN", "due_date": "2026-10-01", "language": "es-MX", "country": "MX",
+        "subdivision": "MX-BCN", "flags": ["disputed"],
+        "contact_points": [{"kind": "phone", "address": "+526641234567", "role": "guarantor",
+            "provenance": "skip_traced", "consent": {"sms": true}, "flags": ["landline"]}]
+    }))
+    .expect("account");
+    let point = &account.contact_points[0];
+    let d = DebtorProfile::from_account(&account, point);
+    assert_eq!(d.country, "MX");
+    assert_eq!(d.subdivision.as_deref(), Some("MX-BCN"));
+    assert_eq!(d.role, ContactRole::Guarantor);
+    assert_eq!(d.provenance, Provenance::SkipTraced);
+    assert_eq!(d.consent.sms, Some(true));
+    assert!(d.flags.contains(&AccountFlag::Disputed));
+    assert!(d.contact_flags.contains(&ContactFlag::Landline));
+    // mx-profeco refuses the skip-traced number.
+    let guard = ComplianceGuard::with_packs(vec![pack("mx-profeco")]);
+    let v = guard.decide(&attempt(Sms), &d, &[], t("2026-12-14T18:00:00Z"));
+    assert_eq!(v.decision, Decision::Block);
+    assert_eq!(v.reasons[0].code, ReasonCode::TargetNotAllowed);
+}
