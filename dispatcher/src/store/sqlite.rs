@@ -150,6 +150,11 @@ impl SqliteStore {
         // connection makes every transaction strictly serial.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .min_connections(1)
+            // Never recycle the connection: an in-memory database lives
+            // exactly as long as its one connection.
+            .idle_timeout(None)
+            .max_lifetime(None)
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(options)
             .await
