@@ -877,6 +877,32 @@ mod webhook {
         assert_eq!(r.provider_id, "c/a/s");
     }
 
+    #[tokio::test]
+    async fn voice_over_webhook_plays_a_recording() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/voz"))
+            .and(body_json(json!({"numero": "+525512345678", "audio": "https://cdn.example/a.mp3", "idioma": "es-MX"})))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "llamada-1"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut cfg =
+            cobro_channels::voice::WebhookConfig::new("ivr-local", format!("{}/voz", server.uri()));
+        cfg.body_template = Some(
+            r#"{"numero": {{ to }}, "audio": {{ voice.url }}, "idioma": {{ language }}}"#.into(),
+        );
+        let ch = cobro_channels::voice::WebhookChannel::new(cfg).expect("config");
+        let mut msg = sms_message("c/a/d7", "+525512345678", "texto");
+        msg.channel = cobro_campaigns::ChannelKind::Voice;
+        msg.voice = Some(cobro_channels::VoiceContent::Play {
+            url: "https://cdn.example/a.mp3".into(),
+        });
+        let r = ch.send(&msg).await.expect("queued");
+        assert_eq!(r.provider_id, "llamada-1");
+        assert_eq!(r.segments, None);
+    }
+
     #[test]
     fn bad_template_fails_at_start() {
         let mut cfg = WebhookConfig::new("x", "http://127.0.0.1:1/");

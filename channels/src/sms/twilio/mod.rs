@@ -2,7 +2,7 @@
 //! request plumbing are shared with [`crate::voice::twilio`].
 
 mod config;
-pub(crate) mod errors;
+pub mod errors;
 mod service;
 #[cfg(test)]
 mod tests;
