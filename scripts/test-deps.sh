@@ -22,6 +22,12 @@ if ! command -v redis-server >/dev/null 2>&1; then
   apt_install redis-server
 fi
 
+# The dashboard's browser test drives Debian's headless Chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test-deps: installing chromium" >&2
+  apt_install chromium
+fi
+
 SINK="$TOOLS_DIR/postfix/usr/sbin/smtp-sink"
 if [ ! -x "$SINK" ]; then
   echo "test-deps: unpacking postfix's smtp-sink into $TOOLS_DIR" >&2

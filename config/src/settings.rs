@@ -117,8 +117,9 @@ impl Default for HttpSection {
 /// A transport for one channel kind. Provider-specific keys are kept as a
 /// table and validated by the channel's own config type when the
 /// dispatcher builds it; `${VAR}` in string values is expanded at load.
+/// (No `deny_unknown_fields` here: serde cannot combine it with `flatten`;
+/// the provider's own config type refuses unknown keys instead.)
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ChannelSection {
     /// `outbox`, `null`, `smtp`, `twilio`, `vonage`, `infobip`, `webhook`.
     pub provider: String,

@@ -9,12 +9,16 @@ use cobro_campaigns::ChannelKind;
 use cobro_channels::rate_limit::ProviderLimiter;
 use cobro_channels::{Channel, ChannelError, OutboundMessage, Receipt};
 
+use crate::quota::RedisQuota;
+
 /// One transport per channel kind. A kind without a transport fails its
 /// sends permanently (and so falls back), rather than silently dropping.
 #[derive(Clone, Default)]
 pub struct ChannelSet {
     transports: BTreeMap<ChannelKind, Arc<dyn Channel>>,
     limiter: Option<Arc<ProviderLimiter>>,
+    /// Shared across processes (Redis); wins over `limiter` when present.
+    quota: Option<Arc<RedisQuota>>,
 }
 
 impl ChannelSet {
@@ -41,6 +45,11 @@ impl ChannelSet {
         self
     }
 
+    pub fn with_shared_quota(mut self, quota: Arc<RedisQuota>) -> Self {
+        self.quota = Some(quota);
+        self
+    }
+
     pub fn provider_name(&self, kind: ChannelKind) -> String {
         self.transports
             .get(&kind)
@@ -50,9 +59,13 @@ impl ChannelSet {
 
     /// Waits for the provider's rate limit; returns how long it waited.
     pub async fn wait_for_token(&self, kind: ChannelKind, sender: &str) -> Duration {
-        match (&self.limiter, self.transports.get(&kind)) {
-            (Some(limiter), Some(transport)) => limiter.until_ready(transport.name(), sender).await,
-            _ => Duration::ZERO,
+        let Some(transport) = self.transports.get(&kind) else {
+            return Duration::ZERO;
+        };
+        match (&self.quota, &self.limiter) {
+            (Some(quota), _) => quota.until_ready(transport.name()).await,
+            (None, Some(limiter)) => limiter.until_ready(transport.name(), sender).await,
+            (None, None) => Duration::ZERO,
         }
     }
 

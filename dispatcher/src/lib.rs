@@ -8,6 +8,7 @@ pub mod http;
 pub mod launch;
 pub mod pipeline;
 pub mod queue;
+pub mod quota;
 pub mod report;
 pub mod router;
 pub mod sender;

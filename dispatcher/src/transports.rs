@@ -21,6 +21,7 @@ use cobro_config::{ChannelSection, Settings};
 use serde::de::DeserializeOwned;
 
 use crate::channel_set::ChannelSet;
+use crate::quota::RedisQuota;
 
 /// A `[channels.*]` section that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -32,10 +33,13 @@ pub struct TransportError {
 }
 
 /// The channel set `settings` describe; kinds without a section use
-/// `default` (the outbox or null transport of the command).
-pub fn channel_set_from_settings(
+/// `default` (the outbox or null transport of the command). With a Redis
+/// store the rate limits are enforced in Redis across all processes,
+/// otherwise per process.
+pub async fn channel_set_from_settings(
     settings: &Settings,
     default: Arc<dyn Channel>,
+    store_url: &str,
 ) -> Result<ChannelSet, TransportError> {
     let file = settings
         .path
@@ -44,6 +48,19 @@ pub fn channel_set_from_settings(
     let mut set = ChannelSet::new();
     let mut limiter = ProviderLimiter::new();
     let mut any_limit = false;
+    let mut shared = if store_url.starts_with("redis") {
+        Some(
+            RedisQuota::connect(store_url, crate::store::redis::DEFAULT_PREFIX)
+                .await
+                .map_err(|e| TransportError {
+                    file: file.clone(),
+                    kind: "*".into(),
+                    message: e.to_string(),
+                })?,
+        )
+    } else {
+        None
+    };
     for kind in ChannelKind::ALL {
         let Some(section) = settings.channels.get(kind.as_str()) else {
             set = set.with(kind, default.clone());
@@ -61,13 +78,19 @@ pub fn channel_set_from_settings(
                 kind: format!("{kind}.rate_limit"),
                 message: e.to_string(),
             })?;
-            limiter.set(transport.name(), Some(rate), None);
+            if let Some(shared) = shared.as_mut() {
+                shared.set(transport.name(), rate);
+            } else {
+                limiter.set(transport.name(), Some(rate), None);
+            }
             any_limit = true;
         }
         set = set.with(kind, transport);
     }
-    if any_limit {
-        set = set.with_limiter(Arc::new(limiter));
+    match shared {
+        Some(shared) if !shared.is_empty() => set = set.with_shared_quota(Arc::new(shared)),
+        _ if any_limit => set = set.with_limiter(Arc::new(limiter)),
+        _ => {}
     }
     Ok(set)
 }

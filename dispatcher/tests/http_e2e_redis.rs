@@ -162,7 +162,6 @@ async fn api_get(client: &reqwest::Client, base: &str, path: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "cobro.toml cannot hold provider options yet: config's ChannelSection combines deny_unknown_fields with flatten (its own test channel_options_are_kept_and_env_expanded fails); run with --ignored once fixed"]
 async fn status_callbacks_and_a_baja_reply_close_the_loop_on_redis() {
     let redis = RedisServer::start().expect("redis-server (scripts/test-deps.sh installs it)");
     let twilio = MockServer::start().await;

@@ -47,7 +47,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             let settings = args.store.settings()?;
             let default: Arc<dyn cobro_channels::Channel> =
                 Arc::new(cobro_channels::outbox::OutboxChannel::new(&args.outbox)?);
-            let channels = channel_set_from_settings(&settings, default)
+            let channels = channel_set_from_settings(&settings, default, &args.store.url()?)
+                .await
                 .map_err(|e| BadInput(e.to_string()))?;
             let report = simulate_loaded(store, &loaded, TransportChoice::Set(channels)).await?;
             print!("{}", report.to_text());

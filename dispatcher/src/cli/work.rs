@@ -58,8 +58,9 @@ pub async fn work(
 ) -> anyhow::Result<crate::queue::WorkerReport> {
     let settings = args.store.settings()?;
     let default: Arc<dyn Channel> = Arc::new(OutboxChannel::new(&args.outbox)?);
-    let channels =
-        channel_set_from_settings(&settings, default).map_err(|e| BadInput(e.to_string()))?;
+    let channels = channel_set_from_settings(&settings, default, &args.store.url()?)
+        .await
+        .map_err(|e| BadInput(e.to_string()))?;
     let mut router = CampaignRouter::new();
     for path in &args.campaigns {
         let loaded = load_campaign(path)?;
