@@ -14,5 +14,5 @@ pub mod router;
 pub mod sender;
 pub mod simulation;
 pub mod store;
-pub mod transports;
 pub mod testing;
+pub mod transports;
