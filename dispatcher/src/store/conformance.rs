@@ -1347,14 +1347,35 @@ pub async fn accounts_by_address<S: Store>(store: &S) {
         flags: BTreeSet::new(),
     };
     let mut a = sample_account("A");
-    a.contact_points = vec![point(AddressKind::Phone, "+525511112222"), point(AddressKind::Email, "ana@example.com")];
+    a.contact_points = vec![
+        point(AddressKind::Phone, "+525511112222"),
+        point(AddressKind::Email, "ana@example.com"),
+    ];
     let mut b = sample_account("B");
     b.contact_points = vec![point(AddressKind::Phone, "+525511112222")];
     let c = sample_account("C");
     store.put_accounts(&[a, b, c]).await.expect("put");
-    assert_eq!(store.accounts_by_address("+525511112222").await.expect("lookup"), vec!["A".to_string(), "B".to_string()]);
-    assert_eq!(store.accounts_by_address("ana@example.com").await.expect("lookup"), vec!["A".to_string()]);
-    assert!(store.accounts_by_address("+10000000000").await.expect("lookup").is_empty());
+    assert_eq!(
+        store
+            .accounts_by_address("+525511112222")
+            .await
+            .expect("lookup"),
+        vec!["A".to_string(), "B".to_string()]
+    );
+    assert_eq!(
+        store
+            .accounts_by_address("ana@example.com")
+            .await
+            .expect("lookup"),
+        vec!["A".to_string()]
+    );
+    assert!(
+        store
+            .accounts_by_address("+10000000000")
+            .await
+            .expect("lookup")
+            .is_empty()
+    );
 }
 
 /// A paused campaign's contacts are not claimed until it resumes; other
@@ -1364,31 +1385,93 @@ pub async fn campaign_pause_resume_cancel<S: Store>(store: &S) {
     let p1 = sample_contact("paused", "a1", "s1", ChannelKind::Sms, at(0));
     let p2 = sample_contact("paused", "a2", "s1", ChannelKind::Sms, at(10));
     let o1 = sample_contact("other", "a1", "s1", ChannelKind::Sms, at(5));
-    store.add_contacts(&[p1.clone(), p2.clone(), o1.clone()]).await.expect("add");
-    assert!(store.set_campaign_paused("paused", true).await.expect("pause"));
-    assert!(!store.set_campaign_paused("paused", true).await.expect("pause again"), "already paused");
-    assert_eq!(store.paused_campaigns().await.expect("list"), vec!["paused".to_string()]);
+    store
+        .add_contacts(&[p1.clone(), p2.clone(), o1.clone()])
+        .await
+        .expect("add");
+    assert!(
+        store
+            .set_campaign_paused("paused", true)
+            .await
+            .expect("pause")
+    );
+    assert!(
+        !store
+            .set_campaign_paused("paused", true)
+            .await
+            .expect("pause again"),
+        "already paused"
+    );
+    assert_eq!(
+        store.paused_campaigns().await.expect("list"),
+        vec!["paused".to_string()]
+    );
     let claimed = store.claim_due(at(100), 10).await.expect("claim");
-    assert_eq!(ids(&claimed), vec![o1.id.clone()], "only the running campaign is claimed");
+    assert_eq!(
+        ids(&claimed),
+        vec![o1.id.clone()],
+        "only the running campaign is claimed"
+    );
     assert_eq!(state_of(store, &p1.id).await, ContactState::Pending);
     assert_eq!(store.claim_due(at(100), 10).await.expect("claim").len(), 0);
-    assert!(store.set_campaign_paused("paused", false).await.expect("resume"));
-    assert!(!store.set_campaign_paused("paused", false).await.expect("resume again"));
+    assert!(
+        store
+            .set_campaign_paused("paused", false)
+            .await
+            .expect("resume")
+    );
+    assert!(
+        !store
+            .set_campaign_paused("paused", false)
+            .await
+            .expect("resume again")
+    );
     assert!(store.paused_campaigns().await.expect("list").is_empty());
     let claimed = store.claim_due(at(100), 1).await.expect("claim");
-    assert_eq!(ids(&claimed), vec![p1.id.clone()], "resumed contacts keep their due order");
-    let cancelled = store.cancel_campaign_contacts("paused", "campaign_cancelled", "stopped by operator", at(200)).await.expect("cancel");
+    assert_eq!(
+        ids(&claimed),
+        vec![p1.id.clone()],
+        "resumed contacts keep their due order"
+    );
+    let cancelled = store
+        .cancel_campaign_contacts(
+            "paused",
+            "campaign_cancelled",
+            "stopped by operator",
+            at(200),
+        )
+        .await
+        .expect("cancel");
     assert_eq!(cancelled, vec![p1.id.clone(), p2.id.clone()]);
     assert_eq!(state_of(store, &p1.id).await, ContactState::Cancelled);
     assert_eq!(state_of(store, &p2.id).await, ContactState::Cancelled);
-    assert_eq!(state_of(store, &o1.id).await, ContactState::Queued, "other campaign untouched");
-    let rows = store.ledger(&LedgerFilter { campaign: Some("paused".into()), ..Default::default() }).await.expect("ledger");
+    assert_eq!(
+        state_of(store, &o1.id).await,
+        ContactState::Queued,
+        "other campaign untouched"
+    );
+    let rows = store
+        .ledger(&LedgerFilter {
+            campaign: Some("paused".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("ledger");
     assert_eq!(rows.len(), 2);
-    assert!(rows.iter().all(|r| r.state == LedgerState::Cancelled && r.code.as_deref() == Some("campaign_cancelled")));
+    assert!(
+        rows.iter().all(|r| r.state == LedgerState::Cancelled
+            && r.code.as_deref() == Some("campaign_cancelled"))
+    );
     let counts = store.counts(Some("paused")).await.expect("counts");
     assert_eq!(count(&counts, ContactState::Cancelled), 2);
     assert_eq!(count(&counts, ContactState::Pending), 0);
-    assert!(store.cancel_campaign_contacts("paused", "campaign_cancelled", "again", at(300)).await.expect("cancel").is_empty());
+    assert!(
+        store
+            .cancel_campaign_contacts("paused", "campaign_cancelled", "again", at(300))
+            .await
+            .expect("cancel")
+            .is_empty()
+    );
 }
 
 /// Every check, each against a fresh empty store from `fresh`.
