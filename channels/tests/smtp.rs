@@ -178,6 +178,24 @@ async fn invalid_recipient_is_permanent_before_any_io() {
 }
 
 #[tokio::test]
+async fn a_dead_pooled_connection_is_replaced_not_reported() {
+    let sink = SmtpSink::start(&[]);
+    let port = sink.port;
+    let ch = channel(port, 1);
+    ch.send(&email_message("c/a/1", "ana@example.com"))
+        .await
+        .expect("first");
+    // The server goes away and comes back: the pooled session is dead.
+    drop(sink);
+    let sink = SmtpSink::start_on(Some(port), true, &[]);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    ch.send(&email_message("c/a/2", "ana@example.com"))
+        .await
+        .expect("NOOP finds the dead session and a new one is opened");
+    assert_eq!(sink.wait_for(1, Duration::from_secs(5)).len(), 1);
+}
+
+#[tokio::test]
 async fn concurrent_sends_all_arrive_once() {
     let sink = SmtpSink::start(&[]);
     let ch = Arc::new(channel(sink.port, 4));

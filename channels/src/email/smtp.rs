@@ -80,10 +80,14 @@ impl SmtpConfig {
     }
 }
 
-/// Idle connections older than this are checked with `NOOP` before reuse,
-/// since relays close idle sessions and a message must not be lost on a
-/// connection that is already gone.
-const IDLE_CHECK_AFTER: Duration = Duration::from_secs(5);
+/// Pooled connections idle longer than this are checked with `NOOP`
+/// before reuse. It is zero, so every reuse is checked: a send that fails
+/// on a session the server already closed reports `maybe_sent` (lettre
+/// cannot say which command failed), which the dispatcher must treat as
+/// possibly delivered. One round trip per message is the price; tested
+/// with a 1 s window, a restarted server turned the next send into such an
+/// ambiguous failure.
+const IDLE_CHECK_AFTER: Duration = Duration::ZERO;
 /// Idle connections older than this are closed rather than reused.
 const IDLE_MAX: Duration = Duration::from_secs(60);
 
@@ -278,7 +282,7 @@ impl SmtpChannel {
             if age > IDLE_MAX || conn.has_broken() {
                 continue;
             }
-            if age < IDLE_CHECK_AFTER
+            if (!IDLE_CHECK_AFTER.is_zero() && age < IDLE_CHECK_AFTER)
                 || tokio::time::timeout(self.timeout, conn.test_connected())
                     .await
                     .unwrap_or(false)

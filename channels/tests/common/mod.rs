@@ -65,6 +65,12 @@ impl SmtpSink {
 
     /// `dump = false` keeps no files (for throughput measurements).
     pub fn start_opts(dump: bool, extra: &[&str]) -> SmtpSink {
+        Self::start_on(None, dump, extra)
+    }
+
+    /// Like [`SmtpSink::start_opts`] on a given port (to restart a sink
+    /// where a client's pooled connections pointed).
+    pub fn start_on(fixed_port: Option<u16>, dump: bool, extra: &[&str]) -> SmtpSink {
         let dir = tempfile::tempdir().expect("tempdir");
         // smtp-sink drops privileges to `nobody` when run as root, and
         // then writes the dumps as nobody.
@@ -74,8 +80,8 @@ impl SmtpSink {
             std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
                 .expect("chmod");
         }
-        for _attempt in 0..5 {
-            let port = free_port();
+        for _attempt in 0..50 {
+            let port = fixed_port.unwrap_or_else(free_port);
             let mut cmd = Command::new(smtp_sink_binary());
             cmd.arg("-c");
             if running_as_root() {
@@ -96,12 +102,13 @@ impl SmtpSink {
                     return SmtpSink { child, port, dir };
                 }
                 if let Ok(Some(_)) = child.try_wait() {
-                    break; // port taken: try another
+                    break; // port taken: try another (or wait for it)
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
             let _ = child.kill();
             let _ = child.wait();
+            std::thread::sleep(Duration::from_millis(100));
         }
         panic!("smtp-sink did not start");
     }
