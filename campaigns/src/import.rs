@@ -1065,18 +1065,18 @@ pub fn normalize_phone(raw: &str, country: Option<&str>) -> Result<String, Strin
     }
     let number =
         phonenumber::parse(region, s).map_err(|_| format!("'{s}' is not a phone number"))?;
-    if !crate::phone::is_valid(&number) {
+    // E.164 is `+`, the country code, then the national number with its
+    // leading zeros (Italy); validity is judged on those same digits.
+    let national = number.national().to_string();
+    if !crate::phone::is_valid(&number, &national) {
         let c = country.unwrap_or("its country");
         return Err(format!("'{s}' is not a valid phone number for {c}"));
     }
-    let national = number.national();
-    let mut out = String::with_capacity(16);
+    let code = number.code().value().to_string();
+    let mut out = String::with_capacity(1 + code.len() + national.len());
     out.push('+');
-    out.push_str(&number.code().value().to_string());
-    for _ in 0..national.zeros() {
-        out.push('0');
-    }
-    out.push_str(&national.value().to_string());
+    out.push_str(&code);
+    out.push_str(&national);
     Ok(out)
 }
 
@@ -1129,13 +1129,19 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
 /// `yes/no`, `true/false`, `si/no`, `1/0`; empty means not recorded.
 pub fn parse_consent(raw: Option<&str>) -> Result<Option<bool>, String> {
     let Some(s) = raw else { return Ok(None) };
-    match normalize_key(s).as_str() {
-        "" => Ok(None),
-        "yes" | "y" | "true" | "t" | "1" | "si" | "s" | "x" => Ok(Some(true)),
-        "no" | "n" | "false" | "f" | "0" => Ok(Some(false)),
-        _ => Err(format!(
+    let v = s.trim();
+    const YES: [&str; 9] = ["yes", "y", "true", "t", "1", "si", "sí", "s", "x"];
+    const NO: [&str; 5] = ["no", "n", "false", "f", "0"];
+    if v.is_empty() {
+        Ok(None)
+    } else if YES.iter().any(|y| y.eq_ignore_ascii_case(v)) || v == "SÍ" || v == "Sí" {
+        Ok(Some(true))
+    } else if NO.iter().any(|n| n.eq_ignore_ascii_case(v)) {
+        Ok(Some(false))
+    } else {
+        Err(format!(
             "'{s}' is not a consent value (use yes/no, si/no, true/false or 1/0)"
-        )),
+        ))
     }
 }
 
@@ -1287,13 +1293,16 @@ impl CsvSchema {
     /// for the duplicate check, and the account or the row's errors.
     fn row(&self, rec: &csv::ByteRecord) -> RowResult {
         let line = rec.position().map_or(0, |p| p.line() as usize);
-        let id = self
-            .id_col
-            .and_then(|i| rec.get(i))
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
+        // The id of a bad row, for the duplicate check (a good row's id is
+        // in its account, so it is not copied here).
+        let id_of = || {
+            self.id_col
+                .and_then(|i| rec.get(i))
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         let n = self.cols.len();
         if rec.len() < n
             || rec
@@ -1306,7 +1315,7 @@ impl CsvSchema {
                 "columns",
                 format!("expected {n} fields as in the header, found {}", rec.len()),
             );
-            return (line, id, Err(vec![err]));
+            return (line, id_of(), Err(vec![err]));
         }
         let mut view = RowView::default();
         let mut errs = Vec::new();
@@ -1337,9 +1346,12 @@ impl CsvSchema {
             }
         }
         if !errs.is_empty() {
-            return (line, id, Err(errs));
+            return (line, id_of(), Err(errs));
         }
-        (line, id, build_account(&view, &self.names, line))
+        match build_account(&view, &self.names, line) {
+            Ok(account) => (line, None, Ok(account)),
+            Err(errs) => (line, id_of(), Err(errs)),
+        }
     }
 }
 
@@ -1654,7 +1666,11 @@ fn accept(
     line: usize,
     on_account: &mut impl FnMut(Account),
 ) {
-    let dup = id.as_deref().and_then(|id| seen.check(id, line, id_field));
+    let dup = match (&result, id.as_deref()) {
+        (Ok(account), _) => seen.check(&account.id, line, id_field),
+        (Err(_), Some(id)) => seen.check(id, line, id_field),
+        (Err(_), None) => None,
+    };
     match (result, dup) {
         (Ok(account), None) => {
             summary.accepted += 1;

@@ -123,9 +123,9 @@ fn rules(region: &str) -> Option<Arc<RegionRules>> {
 
 /// Whether a parsed number is valid: the same answer as
 /// `phonenumber::is_valid(number)`, faster and without a global lock.
-pub fn is_valid(number: &PhoneNumber) -> bool {
+/// `national` is `number.national().to_string()`, which the caller has.
+pub fn is_valid(number: &PhoneNumber, national: &str) -> bool {
     let code = number.code().value();
-    let national = number.national().to_string();
     let Some(regions) = DATABASE.region(&code) else {
         return false;
     };
@@ -148,8 +148,8 @@ pub fn is_valid(number: &PhoneNumber) -> bool {
                 return phonenumber::is_valid(number);
             };
             let fits = match &r.leading_digits {
-                Some(ld) => ld.is_match(&national),
-                None => r.has_type(&national),
+                Some(ld) => ld.is_match(national),
+                None => r.has_type(national),
             };
             if fits {
                 found = Some(r);
@@ -158,7 +158,7 @@ pub fn is_valid(number: &PhoneNumber) -> bool {
         }
         found
     };
-    chosen.is_some_and(|r| r.has_type(&national))
+    chosen.is_some_and(|r| r.has_type(national))
 }
 
 #[cfg(test)]
@@ -170,7 +170,10 @@ mod tests {
     fn both(region: &str, text: &str) -> Option<(bool, bool)> {
         let id = phonenumber::country::Id::from_str(region).ok();
         let n = phonenumber::parse(id, text).ok()?;
-        Some((is_valid(&n), phonenumber::is_valid(&n)))
+        Some((
+            is_valid(&n, &n.national().to_string()),
+            phonenumber::is_valid(&n),
+        ))
     }
 
     #[test]
