@@ -10,6 +10,20 @@ fn main() -> ExitCode {
     cobro_dispatcher::cli::init_tracing();
     match cobro_dispatcher::cli::run(cli) {
         Ok(code) => code,
+        // `cobro export gestiones | head` closes the pipe early: not an error.
+        Err(err)
+            if err.chain().any(|e| {
+                let io = e.downcast_ref::<std::io::Error>().or_else(|| {
+                    e.downcast_ref::<csv::Error>().and_then(|c| match c.kind() {
+                        csv::ErrorKind::Io(io) => Some(io),
+                        _ => None,
+                    })
+                });
+                io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             cobro_dispatcher::cli::exit_code_for(&err)
