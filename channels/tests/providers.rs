@@ -261,7 +261,7 @@ mod twilio {
             ]))
             .respond_with(
                 ResponseTemplate::new(201).set_body_json(
-                    json!({"sid": "SM1", "status": "accepted", "num_segments": "1"}),
+                    json!({"sid": "SM1", "status": "accepted", "num_segments": "0"}),
                 ),
             )
             .expect(1)
@@ -278,6 +278,8 @@ mod twilio {
             .await
             .expect("sent");
         assert_eq!(r.provider_id, "SM1");
+        // "0" while the service has not encoded the text: counted here.
+        assert_eq!(r.segments, Some(1));
     }
 
     #[tokio::test]

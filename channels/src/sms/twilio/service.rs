@@ -159,9 +159,12 @@ impl TwilioSms {
         }
         let body = self.api.create("Messages.json", &form).await?;
         let provider_id = body.sid.unwrap_or_default();
+        // Twilio may answer "0" while a Messaging Service has not yet
+        // encoded the text; count ourselves then.
         let segments = body
             .num_segments
-            .and_then(|s| s.parse().ok())
+            .and_then(|s| s.parse::<u32>().ok())
+            .filter(|&n| n > 0)
             .unwrap_or_else(|| sms_segments(&msg.text).segments);
         tracing::debug!(
             channel = %self.api.name,
