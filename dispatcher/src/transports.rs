@@ -6,19 +6,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use cobro_campaigns::ChannelKind;
-use cobro_channels::Channel;
-use cobro_channels::email::{SmtpChannel, SmtpConfig};
-use cobro_channels::null::NullChannel;
-use cobro_channels::outbox::OutboxChannel;
 use cobro_channels::rate_limit::{ProviderLimiter, RateLimit};
-use cobro_channels::sms::infobip::{InfobipConfig, InfobipSms};
-use cobro_channels::sms::twilio::{TwilioConfig, TwilioSms};
-use cobro_channels::sms::vonage::{VonageConfig, VonageSms};
-use cobro_channels::sms::webhook::{WebhookChannel, WebhookConfig};
-use cobro_channels::voice::infobip::{InfobipVoice, InfobipVoiceConfig};
-use cobro_channels::voice::twilio::{TwilioVoice, TwilioVoiceConfig};
+use cobro_channels::{Channel, ProviderConfig};
 use cobro_config::{ChannelSection, Settings};
-use serde::de::DeserializeOwned;
 
 use crate::channel_set::ChannelSet;
 use crate::quota::RedisQuota;
@@ -95,45 +85,24 @@ pub async fn channel_set_from_settings(
     Ok(set)
 }
 
-fn options<T: DeserializeOwned>(section: &ChannelSection) -> Result<T, String> {
-    toml::Value::Table(section.options.clone())
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().to_string())
-}
-
+/// The section as the channels crate's tagged `ProviderConfig`: `twilio`
+/// and `infobip` under `[channels.voice]` mean their voice APIs.
 fn build(kind: ChannelKind, section: &ChannelSection) -> Result<Arc<dyn Channel>, String> {
-    let err = |e: cobro_channels::ConfigError| e.to_string();
-    Ok(match (section.provider.as_str(), kind) {
-        ("null", _) => Arc::new(NullChannel::new()),
-        ("outbox", _) => {
-            let dir = section
-                .options
-                .get("dir")
-                .and_then(|v| v.as_str())
-                .unwrap_or("outbox");
-            Arc::new(OutboxChannel::new(dir).map_err(err)?)
-        }
-        ("smtp", ChannelKind::Email) => {
-            Arc::new(SmtpChannel::new(options::<SmtpConfig>(section)?).map_err(err)?)
-        }
-        ("twilio", ChannelKind::Sms) => {
-            Arc::new(TwilioSms::new(options::<TwilioConfig>(section)?).map_err(err)?)
-        }
-        ("twilio", ChannelKind::Voice) => {
-            Arc::new(TwilioVoice::new(options::<TwilioVoiceConfig>(section)?).map_err(err)?)
-        }
-        ("vonage", ChannelKind::Sms) => {
-            Arc::new(VonageSms::new(options::<VonageConfig>(section)?).map_err(err)?)
-        }
-        ("infobip", ChannelKind::Sms) => {
-            Arc::new(InfobipSms::new(options::<InfobipConfig>(section)?).map_err(err)?)
-        }
-        ("infobip", ChannelKind::Voice) => {
-            Arc::new(InfobipVoice::new(options::<InfobipVoiceConfig>(section)?).map_err(err)?)
-        }
-        ("webhook", ChannelKind::Sms | ChannelKind::Voice) => {
-            Arc::new(WebhookChannel::new(options::<WebhookConfig>(section)?).map_err(err)?)
-        }
-        (provider, kind) => return Err(format!("provider `{provider}` cannot carry {kind}")),
-    })
+    let provider = match (section.provider.as_str(), kind) {
+        ("twilio", ChannelKind::Voice) => "twilio-voice",
+        ("infobip", ChannelKind::Voice) => "infobip-voice",
+        (other, _) => other,
+    };
+    let mut table = section.options.clone();
+    table.insert("provider".into(), toml::Value::String(provider.to_string()));
+    let config: ProviderConfig = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    if !config.kinds().contains(&kind) {
+        return Err(format!(
+            "provider `{}` cannot carry {kind}",
+            section.provider
+        ));
+    }
+    config.build().map_err(|e| e.to_string())
 }
