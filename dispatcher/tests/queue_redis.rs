@@ -285,3 +285,42 @@ async fn idle_workers_pick_up_newly_due_contacts_promptly() {
     tx.send(()).expect("signal");
     run.await.expect("join").expect("run");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_given_different_campaigns_hand_back_what_they_do_not_serve() {
+    const N: usize = 1_000;
+    let (server, store, queue) = redis().await;
+    let mut ids = add_due_now(store.as_ref(), "ca", N).await;
+    ids.extend(add_due_now(store.as_ref(), "cb", N).await);
+    let store_b = Arc::new(RedisStore::connect(&server.url()).await.expect("store b"));
+    let recorder_a = Arc::new(Recorder::new(store.clone(), Behaviour::Finish).only("ca"));
+    let recorder_b = Arc::new(Recorder::sharing(store_b.clone(), &recorder_a).only("cb"));
+    let a = tokio::spawn({
+        let (store, queue, recorder) = (store.clone(), queue.clone(), recorder_a.clone());
+        async move { run_workers(store, recorder, &queue, opts(64, 8), never()).await }
+    });
+    let b = tokio::spawn({
+        let (store, queue, recorder) = (store_b.clone(), queue.clone(), recorder_b.clone());
+        async move { run_workers(store, recorder, &queue, opts(64, 8), never()).await }
+    });
+    let (report_a, report_b) = tokio::time::timeout(Duration::from_secs(60), async {
+        (
+            a.await.expect("join a").expect("run a"),
+            b.await.expect("join b").expect("run b"),
+        )
+    })
+    .await
+    .expect("both campaigns finish");
+    eprintln!("a: {report_a:?}\nb: {report_b:?}");
+    recorder_a.assert_each_once(&ids);
+    assert_eq!(report_a.sent, N as u64, "a sent only its campaign");
+    assert_eq!(report_b.sent, N as u64, "b sent only its campaign");
+    for campaign in ["ca", "cb"] {
+        let counts = store.counts(Some(campaign)).await.expect("counts");
+        assert_eq!(
+            counts.get(&ContactState::Sent).copied(),
+            Some(N as u64),
+            "{campaign}: {counts:?}"
+        );
+    }
+}

@@ -33,6 +33,9 @@ const TRANSIENT_BACKOFF: [Duration; 3] = [
     Duration::from_secs(1),
 ];
 
+/// How long a handed-back contact waits before it is due again.
+const HAND_BACK_DELAY: chrono::Duration = chrono::Duration::seconds(2);
+
 /// What apalis records as the job's result.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct BatchResult {
@@ -110,6 +113,9 @@ async fn process_one<S: Store, P: ContactProcessor>(
     ctx: &JobContext<S, P>,
     record: ContactRecord,
 ) -> One {
+    if !ctx.processor.handles(&record.contact.campaign) {
+        return hand_back(ctx, &record).await;
+    }
     let mut backoff = TRANSIENT_BACKOFF.iter();
     loop {
         // A panic in the pipeline fails this contact, not the process.
@@ -135,6 +141,32 @@ async fn process_one<S: Store, P: ContactProcessor>(
                 record_permanent_failure(ctx.store.as_ref(), &record, &e).await;
                 return One::Permanent(e);
             }
+        }
+    }
+}
+
+/// Puts a contact of a campaign this process does not serve back in the
+/// plan, due again after a pause so that this process' own feeder does not
+/// take it straight back; no ledger row (nothing was decided).
+async fn hand_back<S: Store, P: ContactProcessor>(
+    ctx: &JobContext<S, P>,
+    record: &ContactRecord,
+) -> One {
+    let due_at = Utc::now() + HAND_BACK_DELAY;
+    let to = Transition::Reschedule {
+        due_at,
+        attempt: record.attempt,
+    };
+    match ctx.store.transition(&record.contact.id, to, &[]).await {
+        Ok(_) => {
+            Stats::add(&ctx.stats.handed_back, 1);
+            One::Done
+        }
+        // Left queued: the lease returns it to the plan.
+        Err(e) if e.is_transient() => One::Transient(e.into()),
+        Err(e) => {
+            tracing::warn!("cannot hand back {}: {e}", record.contact.id);
+            One::Done
         }
     }
 }

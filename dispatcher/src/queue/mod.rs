@@ -45,6 +45,16 @@ pub trait ContactProcessor: Send + Sync + 'static {
         record: ContactRecord,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<ProcessOutcome, PipelineError>> + Send;
+
+    /// Whether this process can handle contacts of `campaign` (a worker
+    /// started with some campaigns' files only). The feeder claims due
+    /// contacts of every campaign; a contact this process cannot handle is
+    /// put back in the plan (due again shortly) for a worker that can,
+    /// instead of being processed and failed.
+    fn handles(&self, campaign: &str) -> bool {
+        let _ = campaign;
+        true
+    }
 }
 
 impl<S: Store> ContactProcessor for Dispatcher<S> {
@@ -139,6 +149,9 @@ pub struct WorkerReport {
     pub failed: u64,
     pub unknown: u64,
     pub skipped: u64,
+    /// Contacts of campaigns this process does not handle, put back in the
+    /// plan for another worker.
+    pub handed_back: u64,
     /// Contacts whose processing failed with a transient error even after
     /// retries (their job is retried by apalis).
     pub transient_errors: u64,
@@ -200,6 +213,7 @@ pub(crate) struct Stats {
     failed: AtomicU64,
     unknown: AtomicU64,
     skipped: AtomicU64,
+    handed_back: AtomicU64,
     transient_errors: AtomicU64,
     permanent_errors: AtomicU64,
     recovered_queued: AtomicU64,
@@ -239,6 +253,7 @@ impl Stats {
             failed: get(&self.failed),
             unknown: get(&self.unknown),
             skipped: get(&self.skipped),
+            handed_back: get(&self.handed_back),
             transient_errors: get(&self.transient_errors),
             permanent_errors: get(&self.permanent_errors),
             recovered_queued: get(&self.recovered_queued),

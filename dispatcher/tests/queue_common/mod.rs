@@ -44,6 +44,8 @@ pub struct Recorder<S> {
     store: Arc<S>,
     behaviour: Behaviour,
     calls: Arc<Mutex<HashMap<String, u32>>>,
+    /// Handles only this campaign (a worker given one campaign's file).
+    only: Option<String>,
 }
 
 impl<S: Store> Recorder<S> {
@@ -52,6 +54,7 @@ impl<S: Store> Recorder<S> {
             store,
             behaviour,
             calls: Arc::new(Mutex::new(HashMap::new())),
+            only: None,
         }
     }
 
@@ -61,6 +64,7 @@ impl<S: Store> Recorder<S> {
             store,
             behaviour: other.behaviour,
             calls: other.calls.clone(),
+            only: None,
         }
     }
 
@@ -71,6 +75,12 @@ impl<S: Store> Recorder<S> {
             .get(id)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// This recorder handles only `campaign`.
+    pub fn only(mut self, campaign: &str) -> Self {
+        self.only = Some(campaign.to_string());
+        self
     }
 
     /// Calls so far, over all contacts.
@@ -102,6 +112,10 @@ impl<S: Store> Recorder<S> {
 }
 
 impl<S: Store> ContactProcessor for Recorder<S> {
+    fn handles(&self, campaign: &str) -> bool {
+        self.only.as_deref().is_none_or(|only| only == campaign)
+    }
+
     async fn process(
         &self,
         record: ContactRecord,
