@@ -1465,6 +1465,20 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
 fn import_csv<R: Read>(
     reader: R,
     origin: &str,
+    on_account: impl FnMut(Account),
+) -> Result<ImportSummary, ImportError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS);
+    import_csv_with(reader, origin, workers, on_account)
+}
+
+/// [`import_csv`] with an explicit number of validation threads (below 2:
+/// validate on the calling thread).
+fn import_csv_with<R: Read>(
+    reader: R,
+    origin: &str,
+    workers: usize,
     mut on_account: impl FnMut(Account),
 ) -> Result<ImportSummary, ImportError> {
     let io_err = |source| ImportError::Io {
@@ -1511,9 +1525,6 @@ fn import_csv<R: Read>(
     }
     let schema = CsvSchema::from_header(&header, origin)?;
     let id_field = schema.names.core(Core::Id);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_WORKERS);
     let mut summary = ImportSummary::default();
     let mut seen = SeenIds::default();
     if workers < 2 {
@@ -1837,4 +1848,34 @@ fn import_jsonl<R: Read>(
         );
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generator::{GeneratorOptions, write_portfolio_csv};
+
+    #[test]
+    fn any_number_of_threads_gives_the_same_result() {
+        let mut data = Vec::new();
+        let opts = GeneratorOptions {
+            bad_rows: 60,
+            ..GeneratorOptions::default()
+        };
+        write_portfolio_csv(&mut data, 3000, 17, &opts).expect("generate");
+        // Blank lines and CRLF exercise the line tracking too.
+        let mut data = String::from_utf8(data).expect("utf8").replace('\n', "\r\n");
+        data.insert_str(data.find("\r\n").map_or(0, |i| i + 2), "\r\n\r\n");
+        let run = |workers| {
+            let mut accounts = Vec::new();
+            let s = import_csv_with(data.as_bytes(), "g.csv", workers, |a| accounts.push(a))
+                .expect("import");
+            (accounts, s.errors, s.rows_read, s.accepted)
+        };
+        let one = run(1);
+        assert_eq!(one.2, 3000);
+        assert_eq!(one.3, 3000 - 60);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(5));
+    }
 }

@@ -1,6 +1,13 @@
 //! The collections domain: who owes what, how to reach them, and which
 //! contacts a campaign plans. Pure data and pure functions: no I/O besides
-//! reading the files handed to the importers.
+//! reading the files handed to the importers (the CSV importer validates
+//! rows on worker threads, with results identical to a sequential run).
+//!
+//! - [`import`]: portfolio files (CSV/JSONL) into [`Account`]s, with
+//!   per-row errors; columns documented in `campaigns/PORTFOLIO.md`.
+//! - [`strategy`]: strategy files (TOML) into [`strategy::Strategy`].
+//! - [`planning`]: (campaign, strategy, accounts) into [`PlannedContact`]s.
+//! - [`generator`]: seeded sample portfolios for demos and benchmarks.
 
 pub mod account;
 pub mod campaign;
