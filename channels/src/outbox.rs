@@ -24,12 +24,18 @@ use crate::email::build_email;
 use crate::encoding::{SmsEncoding, sms_segments};
 use crate::{Channel, ChannelError, ChannelKind, ConfigError, OutboundMessage, Receipt};
 
+/// Temporary file names are unique per process, not per channel: several
+/// outbox channels (one per channel kind in `cobro.toml`) may share a
+/// folder, and per-instance counters made two of them write the same
+/// `.tmp-PID-N` at once (one message's file then held another's text, or
+/// the link failed with ENOENT).
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
 /// Writes messages as files under one folder.
 #[derive(Debug)]
 pub struct OutboxChannel {
     dir: PathBuf,
     default_from: String,
-    counter: AtomicU64,
 }
 
 #[derive(Serialize)]
@@ -72,7 +78,6 @@ impl OutboxChannel {
         Ok(OutboxChannel {
             dir,
             default_from: default_from.to_string(),
-            counter: AtomicU64::new(0),
         })
     }
 
@@ -123,7 +128,7 @@ impl OutboxChannel {
         let tmp = self.dir.join(format!(
             ".tmp-{}-{}",
             std::process::id(),
-            self.counter.fetch_add(1, Ordering::Relaxed)
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         let io =
             |e: std::io::Error| ChannelError::transient("outbox", Some("io".into()), e.to_string());

@@ -57,6 +57,21 @@ pub struct WorkerSection {
     /// long becomes `unknown` (never resent automatically).
     #[serde(default = "default_sending_lease")]
     pub sending_lease_secs: u64,
+    /// Backoff before the first retry of a transient provider failure;
+    /// doubles on each further one (a provider's `Retry-After` wins).
+    #[serde(default = "default_retry_backoff")]
+    pub retry_base_backoff_secs: u64,
+    /// Send attempts in all, the first included, before a transient
+    /// failure becomes `failed`.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+}
+
+fn default_retry_backoff() -> u64 {
+    60
+}
+fn default_max_attempts() -> u32 {
+    4
 }
 
 fn default_queued_lease() -> u64 {
@@ -84,6 +99,8 @@ impl Default for WorkerSection {
             poll_interval_ms: default_poll_ms(),
             queued_lease_secs: default_queued_lease(),
             sending_lease_secs: default_sending_lease(),
+            retry_base_backoff_secs: default_retry_backoff(),
+            max_attempts: default_max_attempts(),
         }
     }
 }
@@ -161,6 +178,14 @@ impl Settings {
                 line: find_line(src, "[worker]"),
                 key: "worker".into(),
                 message: "concurrency and batch_size must be at least 1".into(),
+            });
+        }
+        if settings.worker.max_attempts == 0 {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: find_line(src, "max_attempts"),
+                key: "worker.max_attempts".into(),
+                message: "must be at least 1".into(),
             });
         }
         Ok(settings)

@@ -246,3 +246,269 @@ pub fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+// ---------------------------------------------------------------------------
+// Helpers for the fault suite (`tests/tests/faults_*.rs`), the bad-input
+// corpus and the security checks.
+// ---------------------------------------------------------------------------
+
+/// A small seeded generator (SplitMix64): the fault suite's "random"
+/// moments and fault choices are reproducible from the seed.
+#[derive(Debug, Clone)]
+pub struct SeededRng(u64);
+
+impl SeededRng {
+    pub fn new(seed: u64) -> Self {
+        SeededRng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `[lo, hi)`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo).max(1)
+    }
+}
+
+/// Spawns `cobro work --campaign CAMPAIGN` in `dir` with `dir/cobro.toml`
+/// and the outbox `dir/outbox`, logging to `dir/LOG`, with extra
+/// environment variables.
+pub fn spawn_worker_with_env(
+    dir: &Path,
+    store: &str,
+    campaign: &Path,
+    log: &str,
+    env: &[(&str, &str)],
+) -> std::process::Child {
+    let log = std::fs::File::create(dir.join(log)).expect("log file");
+    let mut cmd = Command::new(cobro_bin());
+    cmd.args(["work", "--campaign"])
+        .arg(campaign)
+        .args(["--store", store, "--config"])
+        .arg(dir.join("cobro.toml"))
+        .arg("--outbox")
+        .arg(dir.join("outbox"))
+        .current_dir(dir)
+        .env_remove("COBRO_STORE")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(log);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("spawn cobro work")
+}
+
+/// Polls `cobro status` until campaign `id` has contacts and none open.
+/// Returns the total, or panics after `timeout`.
+pub fn wait_campaign_done(dir: &Path, store: &str, id: &str, timeout: std::time::Duration) -> u64 {
+    let start = std::time::Instant::now();
+    loop {
+        let (total, open) = status_of(dir, store, id);
+        if total > 0 && open == 0 {
+            return total;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "campaign {id} still has {open} of {total} contacts open after {timeout:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
+/// SIGTERM, then waits (at most 20 s) for a clean exit.
+pub fn terminate_child(child: &mut std::process::Child) {
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(
+                status.success(),
+                "worker exited with {status} after SIGTERM"
+            );
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("worker did not stop within 20 s of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// `cobro export gestiones --campaign ID`, parsed.
+pub fn export_rows(dir: &Path, store: &str, campaign: &str) -> Vec<Gestion> {
+    let export = cobro(
+        dir,
+        &[
+            "export",
+            "gestiones",
+            "--campaign",
+            campaign,
+            "--store",
+            store,
+        ],
+    );
+    assert!(export.status.success(), "{}", stderr(&export));
+    parse_gestiones(&stdout(&export))
+}
+
+/// Counts of a campaign's contacts by their final ledger state, plus the
+/// number of `retry` rows and of contacts that were retried.
+#[derive(Debug, Default, Clone)]
+pub struct LedgerFigures {
+    pub contacts: usize,
+    pub by_state: std::collections::BTreeMap<String, usize>,
+    pub retry_rows: usize,
+    pub retried_contacts: usize,
+    pub deferred_rows: usize,
+}
+
+impl LedgerFigures {
+    pub fn of(rows: &[Gestion]) -> Self {
+        let mut last = std::collections::BTreeMap::new();
+        let mut retried = std::collections::BTreeSet::new();
+        let mut figures = LedgerFigures::default();
+        for row in rows {
+            last.insert(row.contact_id.as_str(), row.state.as_str());
+            if row.state == "retry" {
+                figures.retry_rows += 1;
+                retried.insert(row.contact_id.as_str());
+            }
+            if row.state == "deferred" {
+                figures.deferred_rows += 1;
+            }
+        }
+        figures.contacts = last.len();
+        figures.retried_contacts = retried.len();
+        for state in last.values() {
+            *figures.by_state.entry(state.to_string()).or_default() += 1;
+        }
+        figures
+    }
+
+    pub fn count(&self, state: &str) -> usize {
+        self.by_state.get(state).copied().unwrap_or(0)
+    }
+}
+
+impl std::fmt::Display for LedgerFigures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "contacts={}", self.contacts)?;
+        for (state, n) in &self.by_state {
+            write!(f, " {state}={n}")?;
+        }
+        write!(
+            f,
+            " retry_rows={} retried_contacts={} deferred_rows={}",
+            self.retry_rows, self.retried_contacts, self.deferred_rows
+        )
+    }
+}
+
+/// Checks the outbox against the ledger: every contact recorded `sent` is
+/// in the outbox exactly once, and the outbox holds nothing else but
+/// `unknown` contacts (those died mid-send). Returns the sent ids.
+pub fn assert_outbox_matches_ledger(
+    outbox: &Path,
+    rows: &[Gestion],
+) -> std::collections::BTreeSet<String> {
+    let sent = assert_ledger_consistent(rows);
+    let unknown: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.state == "unknown")
+        .map(|r| r.contact_id.as_str())
+        .collect();
+    let delivered = outbox_contacts(outbox);
+    for id in &sent {
+        assert!(
+            delivered.contains(id),
+            "{id} recorded sent but not in the outbox"
+        );
+    }
+    for id in &delivered {
+        assert!(
+            sent.contains(id) || unknown.contains(id.as_str()),
+            "{id} in the outbox but not recorded sent"
+        );
+    }
+    sent
+}
+
+/// Re-asks `packs` about every `sent` row of the ledger (the accounts
+/// read from `portfolio`): none may have gone out outside a window (codes
+/// `outside_hours`, `closed_day`, `holiday`). Returns how many were checked.
+pub fn assert_sent_inside_windows(
+    rows: &[Gestion],
+    portfolio: &Path,
+    packs: Vec<cobro_compliance::RulePack>,
+) -> usize {
+    use cobro_compliance::{ComplianceGuard, ContactAttempt, DebtorProfile};
+    let accounts = cobro_campaigns::import::import_path(portfolio)
+        .expect("portfolio")
+        .accounts;
+    let by_id: std::collections::BTreeMap<&str, _> =
+        accounts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let guard = ComplianceGuard::with_packs(packs);
+    let mut checked = 0;
+    for row in rows.iter().filter(|r| r.state == "sent") {
+        let account = by_id[row.account.as_str()];
+        let channel = row.channel.parse().expect("channel");
+        let point = account
+            .contact_point_for(channel)
+            .expect("sent to an address");
+        let at: chrono::DateTime<chrono::Utc> = row.at.parse().expect("rfc3339");
+        let verdict = guard.decide(
+            &ContactAttempt {
+                channel,
+                suppressed: false,
+            },
+            &DebtorProfile::from_account(account, point),
+            &[],
+            at,
+        );
+        let window_problem: Vec<_> = verdict
+            .reasons
+            .iter()
+            .filter(|r| ["outside_hours", "closed_day", "holiday"].contains(&r.code.as_str()))
+            .collect();
+        assert!(
+            window_problem.is_empty(),
+            "{} sent at {} outside its window: {:?}",
+            row.contact_id,
+            row.at,
+            verdict.reasons
+        );
+        checked += 1;
+    }
+    checked
+}
+
+/// Appends one line to `target/fault-figures.txt` (next to the test
+/// binaries) so RELIABILITY.md's figures can be read after a run.
+pub fn record_figures(case: &str, line: &str) {
+    use std::io::Write as _;
+    eprintln!("[{case}] {line}");
+    if let Some(dir) = cobro_bin().parent() {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("fault-figures.txt"))
+        {
+            let _ = writeln!(f, "{} [{case}] {line}", chrono::Utc::now().to_rfc3339());
+        }
+    }
+}

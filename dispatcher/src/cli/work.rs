@@ -65,13 +65,17 @@ pub async fn work(
     for path in &args.campaigns {
         let loaded = load_campaign(path)?;
         let templates = load_templates(&loaded.templates_dir)?;
-        let d = dispatcher(
+        let mut d = dispatcher(
             store.clone(),
             &loaded,
             templates,
             channels.clone(),
             &settings.http.public_url,
         );
+        d.retry = crate::pipeline::RetryPolicy {
+            max_attempts: settings.worker.max_attempts,
+            base_backoff: Duration::from_secs(settings.worker.retry_base_backoff_secs),
+        };
         router.add(&loaded.campaign.id, Arc::new(d));
     }
     let queue_url = args

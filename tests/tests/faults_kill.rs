@@ -1,0 +1,121 @@
+//! Fault case: SIGKILL of a worker process at seeded random moments, five
+//! times in one campaign on a private Redis (a worker is restarted after
+//! each kill). Afterwards every contact is in exactly one terminal state,
+//! the outbox holds each sent contact once (and nothing that was not sent
+//! or left `unknown`), and no send fell outside its window.
+
+use std::time::{Duration, Instant};
+
+use cobro_compliance::RulePack;
+use cobro_dispatcher::testing::RedisServer;
+use cobro_tests::{
+    LedgerFigures, SeededRng, assert_outbox_matches_ledger, assert_sent_inside_windows, cobro,
+    export_rows, outbox_contacts, record_figures, spawn_worker_with_env, status_of, stderr,
+    terminate_child, wait_campaign_done, write_wall_clock_campaign,
+};
+
+const SEED: u64 = 0x5EED_0004;
+
+/// Short leases so killed workers' contacts come back within the test; the
+/// outbox (all three channels) is rate limited so the campaign lasts long
+/// enough for five kills.
+fn settings(outbox: &std::path::Path) -> String {
+    let mut s = String::from(
+        "[worker]\nconcurrency = 16\nbatch_size = 8\npoll_interval_ms = 50\nqueued_lease_secs = 22\nsending_lease_secs = 5\n",
+    );
+    for kind in ["email", "sms", "voice"] {
+        s.push_str(&format!(
+            "\n[channels.{kind}]\nprovider = \"outbox\"\ndir = {:?}\nrate_limit = \"120/s\"\n",
+            outbox.display().to_string()
+        ));
+    }
+    s
+}
+
+#[test]
+fn five_sigkills_in_one_campaign_lose_nothing_and_send_nothing_twice() {
+    let server = RedisServer::start().expect("redis-server");
+    let store = server.url();
+    let work = tempfile::tempdir().expect("temp dir");
+    let dir = work.path();
+    let outbox = dir.join("outbox");
+    std::fs::write(dir.join("cobro.toml"), settings(&outbox)).expect("settings");
+    let campaign = write_wall_clock_campaign(dir, 500, SEED);
+    let launch = cobro(
+        dir,
+        &[
+            "launch",
+            campaign.to_str().expect("utf-8"),
+            "--store",
+            &store,
+        ],
+    );
+    assert!(launch.status.success(), "{}", stderr(&launch));
+
+    let mut rng = SeededRng::new(SEED);
+    let mut workers = vec![
+        spawn_worker_with_env(dir, &store, &campaign, "w0.log", &[]),
+        spawn_worker_with_env(dir, &store, &campaign, "w1.log", &[]),
+    ];
+    let start = Instant::now();
+    let mut kills = 0;
+    let mut kill_log = Vec::new();
+    let mut spawned = 2;
+    while kills < 5 {
+        // A random moment 0.3–1.5 s after the previous kill (or the start).
+        let wait = Duration::from_millis(rng.range(300, 1500));
+        std::thread::sleep(wait);
+        for (i, w) in workers.iter_mut().enumerate() {
+            if let Some(status) = w.try_wait().expect("wait") {
+                panic!(
+                    "worker slot {i} exited by itself with {status}; see its log in {}",
+                    dir.display()
+                );
+            }
+        }
+        let (total, open) = status_of(dir, &store, "now");
+        assert!(
+            open > 0,
+            "the campaign ended after {kills} kills ({total} contacts): the kills must land mid-campaign"
+        );
+        let victim = rng.range(0, workers.len() as u64) as usize;
+        let mut child = workers.remove(victim);
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        kills += 1;
+        kill_log.push(format!(
+            "kill {kills} at {:.1}s (worker slot {victim}, {} in outbox, {open} open)",
+            start.elapsed().as_secs_f64(),
+            outbox_contacts(&outbox).len()
+        ));
+        workers.insert(
+            victim,
+            spawn_worker_with_env(dir, &store, &campaign, &format!("w{spawned}.log"), &[]),
+        );
+        spawned += 1;
+    }
+
+    let total = wait_campaign_done(dir, &store, "now", Duration::from_secs(120));
+    for mut w in workers {
+        terminate_child(&mut w);
+    }
+    let rows = export_rows(dir, &store, "now");
+    let sent = assert_outbox_matches_ledger(&outbox, &rows);
+    let pack = RulePack::load(&dir.join("anytime.toml")).expect("pack");
+    let checked = assert_sent_inside_windows(&rows, &dir.join("portfolio.csv"), vec![pack]);
+    assert_eq!(checked, sent.len());
+    let figures = LedgerFigures::of(&rows);
+    assert_eq!(figures.contacts as u64, total, "status total vs ledger");
+    assert!(sent.len() > 500, "most contacts go out: {figures}");
+    for line in &kill_log {
+        record_figures("faults_kill", line);
+    }
+    record_figures(
+        "faults_kill",
+        &format!(
+            "{figures} outbox={} elapsed={:.1}s",
+            outbox_contacts(&outbox).len(),
+            start.elapsed().as_secs_f64()
+        ),
+    );
+}
