@@ -39,6 +39,12 @@ impl<S: Store> Default for CampaignRouter<S> {
 }
 
 impl<S: Store> ContactProcessor for CampaignRouter<S> {
+    /// The driver hands contacts of other campaigns back to the plan
+    /// instead of failing them: another worker may serve those.
+    fn handles(&self, campaign: &str) -> bool {
+        self.dispatchers.contains_key(campaign)
+    }
+
     fn process(
         &self,
         record: ContactRecord,
@@ -48,8 +54,7 @@ impl<S: Store> ContactProcessor for CampaignRouter<S> {
         async move {
             match dispatcher {
                 Some(d) => d.process(record, now).await,
-                // Left queued: the lease returns it to the plan for a worker
-                // that knows the campaign.
+                // Not reached when the driver asks `handles` first.
                 None => Err(PipelineError::Setup(format!(
                     "this worker was not given campaign '{}' (pass its file with --campaign)",
                     record.contact.campaign

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::events::{AccountEvent, apply_event};
 use crate::pipeline::{Dispatcher, PipelineError, ProcessOutcome};
 use crate::store::Store;
 
@@ -26,16 +27,55 @@ pub struct SimulationStats {
 /// How many contacts one claim takes from the plan.
 const CLAIM_CHUNK: usize = 500;
 
+/// Something that happens to an account at a virtual instant (a payment,
+/// a STOP reply), so a simulation shows how events cut sequences short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledEvent {
+    pub at: DateTime<Utc>,
+    pub account: String,
+    pub event: AccountEvent,
+}
+
 /// Runs until no contact is pending. Contacts are processed at their own
 /// due instant (never earlier than `start`).
 pub async fn run_virtual_clock<S: Store>(
     dispatcher: &Dispatcher<S>,
     start: DateTime<Utc>,
 ) -> Result<SimulationStats, PipelineError> {
+    run_virtual_clock_with_events(dispatcher, start, Vec::new()).await
+}
+
+/// Like [`run_virtual_clock`], applying each event when the clock reaches
+/// it (before the contacts due at that instant).
+pub async fn run_virtual_clock_with_events<S: Store>(
+    dispatcher: &Dispatcher<S>,
+    start: DateTime<Utc>,
+    mut events: Vec<ScheduledEvent>,
+) -> Result<SimulationStats, PipelineError> {
+    events.sort_by(|a, b| (b.at, &b.account).cmp(&(a.at, &a.account)));
     let mut stats = SimulationStats::default();
     let mut clock = start;
-    while let Some(next) = dispatcher.store.next_due().await? {
+    loop {
+        let next_due = dispatcher.store.next_due().await?;
+        let next_event = events.last().map(|e| e.at);
+        let next = match (next_due, next_event) {
+            (None, None) => break,
+            (Some(d), None) => d,
+            (None, Some(e)) => e,
+            (Some(d), Some(e)) => d.min(e),
+        };
         clock = clock.max(next);
+        while events.last().is_some_and(|e| e.at <= clock) {
+            if let Some(e) = events.pop() {
+                apply_event(
+                    dispatcher.store.as_ref(),
+                    &e.account,
+                    e.event,
+                    clock.max(e.at),
+                )
+                .await?;
+            }
+        }
         let batch = dispatcher.store.claim_due(clock, CLAIM_CHUNK).await?;
         for record in batch {
             let at = clock.max(record.due_at);

@@ -14,7 +14,10 @@ use cobro_campaigns::generator::{GeneratorOptions, write_portfolio_csv};
 use super::common::{TransportChoice, load_campaign};
 use super::launch::launch_with_progress;
 use super::simulate::simulate_loaded;
+use crate::events::AccountEvent;
+use crate::simulation::ScheduledEvent;
 use crate::store::any::AnyStore;
+use cobro_campaigns::ChannelKind;
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -91,8 +94,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let store = Arc::new(AnyStore::connect(&url).await?);
     let launched = launch_with_progress(store.as_ref(), &campaign_path).await?;
     let loaded = load_campaign(&campaign_path)?;
-    let report =
-        simulate_loaded(store, &loaded, TransportChoice::Outbox(dir.join("outbox"))).await?;
+    let events = demo_events(&portfolio, &loaded)?;
+    let outbox = TransportChoice::Outbox(dir.join("outbox"));
+    let report = simulate_loaded(store, &loaded, outbox, events).await?;
     print!("{}", report.to_text());
     std::fs::write(dir.join("report.html"), report.to_html())?;
     println!(
@@ -106,4 +110,36 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         dir.join("report.html").display(),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// What debtors do during the demo month, so the report shows sequences
+/// cut short: about one in twelve pays on day 5 (its later contacts are
+/// cancelled), one in thirty answers an SMS with BAJA on day 4 (SMS to that
+/// number stops), one in forty promises to pay on day 10.
+fn demo_events(
+    portfolio: &Path,
+    loaded: &cobro_config::LoadedCampaign,
+) -> anyhow::Result<Vec<ScheduledEvent>> {
+    let start = loaded
+        .campaign
+        .start_date
+        .and_hms_opt(12, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let report = cobro_campaigns::import::import_path(portfolio)?;
+    let mut events = Vec::new();
+    for (i, account) in report.accounts.iter().enumerate() {
+        let (day, event) = match i {
+            i if i % 12 == 5 => (5, AccountEvent::Payment),
+            i if i % 30 == 7 => (4, AccountEvent::OptOut(Some(ChannelKind::Sms))),
+            i if i % 40 == 11 => (10, AccountEvent::PromiseToPay),
+            _ => continue,
+        };
+        events.push(ScheduledEvent {
+            at: start + chrono::Duration::days(day),
+            account: account.id.clone(),
+            event,
+        });
+    }
+    Ok(events)
 }

@@ -11,7 +11,7 @@ use chrono::{TimeZone, Utc};
 use super::common::{TransportChoice, channel_set, dispatcher, load_campaign, load_templates};
 use super::launch::launch_with_progress;
 use crate::report::CampaignReport;
-use crate::simulation::run_virtual_clock;
+use crate::simulation::{ScheduledEvent, run_virtual_clock_with_events};
 use crate::store::any::AnyStore;
 use crate::store::{LedgerFilter, Store};
 
@@ -32,7 +32,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let store = Arc::new(AnyStore::connect(&url).await?);
     launch_with_progress(store.as_ref(), &args.campaign).await?;
     let loaded = load_campaign(&args.campaign)?;
-    let report = simulate_loaded(store, &loaded, TransportChoice::Null).await?;
+    let report = simulate_loaded(store, &loaded, TransportChoice::Null, Vec::new()).await?;
     print!("{}", report.to_text());
     if let Some(path) = args.html {
         std::fs::write(&path, report.to_html())?;
@@ -47,6 +47,7 @@ pub async fn simulate_loaded(
     store: Arc<AnyStore>,
     loaded: &cobro_config::LoadedCampaign,
     transport: TransportChoice,
+    events: Vec<ScheduledEvent>,
 ) -> anyhow::Result<CampaignReport> {
     let templates = load_templates(&loaded.templates_dir)?;
     let channels = channel_set(&transport)?;
@@ -64,7 +65,7 @@ pub async fn simulate_loaded(
             .and_hms_opt(0, 0, 0)
             .unwrap_or_default(),
     );
-    let stats = run_virtual_clock(&dispatcher, start).await?;
+    let stats = run_virtual_clock_with_events(&dispatcher, start, events).await?;
     let counts = store.counts(Some(&loaded.campaign.id)).await?;
     let ledger = store
         .ledger(&LedgerFilter {
