@@ -11,24 +11,10 @@ fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/examples")
 }
 
-/// Rows and seed of the committed example portfolio.
+/// Rows and seed of the committed example portfolio (regenerate it with
+/// `cargo run -p cobro-campaigns --example regenerate_portfolio`).
 const EXAMPLE_ROWS: usize = 200;
 const EXAMPLE_SEED: u64 = 2026;
-
-/// Regenerates `config/examples/portfolio.csv`:
-/// `cargo test -p cobro-campaigns --test examples -- --ignored regenerate`.
-#[test]
-#[ignore]
-fn regenerate_example_portfolio() {
-    let file = std::fs::File::create(examples().join("portfolio.csv")).expect("create");
-    write_portfolio_csv(
-        file,
-        EXAMPLE_ROWS,
-        EXAMPLE_SEED,
-        &GeneratorOptions::default(),
-    )
-    .expect("write");
-}
 
 #[test]
 fn example_portfolio_imports_clean() {
