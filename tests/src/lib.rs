@@ -512,3 +512,482 @@ pub fn record_figures(case: &str, line: &str) {
         }
     }
 }
+
+/// What a fault double did with one request or SMTP transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fault {
+    /// Answered normally (accepted).
+    None,
+    /// HTTP 500 / SMTP 451: a transient server error.
+    ServerError,
+    /// HTTP 429 with `Retry-After: 1` / SMTP 421 "try later" and close.
+    Throttled,
+    /// No answer until well past the client's timeout; the provider did
+    /// accept the message (an HTTP 201 nobody reads).
+    Slow,
+    /// The connection is closed without an answer; nothing accepted.
+    Dropped,
+}
+
+impl Fault {
+    /// A fault 30 % of the time, the four kinds equally likely.
+    pub fn draw(rng: &mut SeededRng, rate: f64) -> Fault {
+        let x = rng.next_f64();
+        if x >= rate {
+            return Fault::None;
+        }
+        match (x / rate * 4.0) as u32 {
+            0 => Fault::ServerError,
+            1 => Fault::Throttled,
+            2 => Fault::Slow,
+            _ => Fault::Dropped,
+        }
+    }
+
+    /// Whether the provider took the message (so a second one would be a
+    /// duplicate).
+    pub fn accepted(self) -> bool {
+        matches!(self, Fault::None | Fault::Slow)
+    }
+}
+
+/// One request seen by [`FaultyTwilio`].
+#[derive(Debug, Clone)]
+pub struct TwilioHit {
+    /// `Messages.json` or `Calls.json`.
+    pub resource: String,
+    pub form: std::collections::BTreeMap<String, String>,
+    pub authorization: String,
+    pub fault: Fault,
+    /// The resource sid answered (also for `Slow`).
+    pub sid: String,
+}
+
+type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
+
+/// A Twilio REST double on a plain socket (so it can also drop
+/// connections), answering `fault_rate` of the requests with a seeded
+/// fault. One request per connection (`Connection: close`).
+pub struct FaultyTwilio {
+    pub port: u16,
+    pub hits: Shared<Vec<TwilioHit>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FaultyTwilio {
+    /// `slow_for` is how long a slow answer takes (set it past the
+    /// client's timeout).
+    pub fn start(seed: u64, fault_rate: f64, slow_for: std::time::Duration) -> FaultyTwilio {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let hits: Shared<Vec<TwilioHit>> = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let rng = Arc::new(Mutex::new(SeededRng::new(seed)));
+        let (h, s) = (hits.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut counter = 0u64;
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((conn, _)) => {
+                        counter += 1;
+                        let (h, rng) = (h.clone(), rng.clone());
+                        std::thread::spawn(move || {
+                            let _ = serve_twilio(conn, counter, &h, &rng, fault_rate, slow_for);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                }
+            }
+        });
+        FaultyTwilio { port, hits, stop }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn hits(&self) -> Vec<TwilioHit> {
+        self.hits.lock().expect("hits").clone()
+    }
+}
+
+impl Drop for FaultyTwilio {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn url_decode(s: &str) -> String {
+    percent_decode(&s.replace('+', " "))
+}
+
+fn serve_twilio(
+    conn: std::net::TcpStream,
+    n: u64,
+    hits: &Shared<Vec<TwilioHit>>,
+    rng: &Shared<SeededRng>,
+    fault_rate: f64,
+    slow_for: std::time::Duration,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, Read, Write};
+    conn.set_nonblocking(false)?;
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    let mut reader = std::io::BufReader::new(conn.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+    let mut length = 0usize;
+    let mut authorization = String::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header == "\r\n" || header == "\n" {
+            break;
+        }
+        let (name, value) = header.split_once(':').unwrap_or((&header, ""));
+        let value = value.trim().to_string();
+        if name.eq_ignore_ascii_case("content-length") {
+            length = value.parse().unwrap_or(0);
+        } else if name.eq_ignore_ascii_case("authorization") {
+            authorization = value;
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let form = String::from_utf8_lossy(&body)
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (url_decode(k), url_decode(v)))
+        .collect();
+    let resource = path.rsplit('/').next().unwrap_or("").to_string();
+    let fault = Fault::draw(&mut rng.lock().expect("rng"), fault_rate);
+    let sid = format!(
+        "{}{n:032x}",
+        if resource.starts_with("Calls") {
+            "CA"
+        } else {
+            "SM"
+        }
+    );
+    hits.lock().expect("hits").push(TwilioHit {
+        resource,
+        form,
+        authorization,
+        fault,
+        sid: sid.clone(),
+    });
+    let mut conn = conn;
+    let respond = |conn: &mut std::net::TcpStream, status: &str, extra: &str, body: &str| {
+        let _ = write!(
+            conn,
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n{body}",
+            body.len()
+        );
+        let _ = conn.flush();
+    };
+    let ok = format!("{{\"sid\":\"{sid}\",\"status\":\"queued\",\"num_segments\":\"1\"}}");
+    match fault {
+        Fault::None => respond(&mut conn, "201 Created", "", &ok),
+        Fault::ServerError => respond(
+            &mut conn,
+            "500 Internal Server Error",
+            "",
+            "{\"code\":20500,\"message\":\"Internal Server Error\",\"status\":500}",
+        ),
+        Fault::Throttled => respond(
+            &mut conn,
+            "429 Too Many Requests",
+            "Retry-After: 1\r\n",
+            "{\"code\":20429,\"message\":\"Too Many Requests\",\"status\":429}",
+        ),
+        Fault::Slow => {
+            std::thread::sleep(slow_for);
+            respond(&mut conn, "201 Created", "", &ok);
+        }
+        Fault::Dropped => {}
+    }
+    let _ = conn.shutdown(std::net::Shutdown::Both);
+    Ok(())
+}
+
+/// postfix's `smtp-sink` (`$COBRO_SMTP_SINK`, else
+/// `~/.cache/cobro-test-tools/smtp-sink`, installed by
+/// `scripts/test-deps.sh`) on a free port, dumping every message into a
+/// folder; killed on drop.
+pub struct SmtpSink {
+    child: std::process::Child,
+    pub port: u16,
+    pub dir: tempfile_dir::Dir,
+}
+
+/// A temporary folder without a `tempfile` dependency in this library.
+pub mod tempfile_dir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new(tag: &str) -> Dir {
+            let path = std::env::temp_dir().join(format!(
+                "cobro-{tag}-{}-{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+            ));
+            std::fs::create_dir_all(&path).expect("temp folder");
+            Dir(path)
+        }
+        pub fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let binary = std::env::var("COBRO_SMTP_SINK").map_or_else(
+            |_| {
+                PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+                    .join(".cache/cobro-test-tools/smtp-sink")
+            },
+            PathBuf::from,
+        );
+        assert!(
+            binary.exists(),
+            "smtp-sink not found at {}; run scripts/test-deps.sh or set COBRO_SMTP_SINK",
+            binary.display()
+        );
+        let dir = tempfile_dir::Dir::new("smtp-sink");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+                .expect("chmod");
+        }
+        for _ in 0..50 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("free port")
+                .port();
+            let mut cmd = Command::new(&binary);
+            cmd.arg("-c");
+            if running_as_root() {
+                cmd.args(["-u", "nobody"]);
+            }
+            cmd.args(["-d", &format!("{}/%Y%m%d%H%M%S.", dir.path().display())])
+                .arg(format!("127.0.0.1:{port}"))
+                .arg("256")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            let mut child = cmd.spawn().expect("spawn smtp-sink");
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while std::time::Instant::now() < deadline {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return SmtpSink { child, port, dir };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("smtp-sink did not start");
+    }
+
+    /// The raw messages dumped so far.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .collect()
+    }
+
+    /// Contact ids of the messages received (from `Message-ID`, which
+    /// cobro derives from the contact id), with how many times each came.
+    pub fn contact_counts(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for raw in self.messages() {
+            if let Some(id) = message_contact_id(&raw) {
+                *counts.entry(id).or_default() += 1;
+            }
+        }
+        counts
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The contact id in a message's `Message-ID` (`<local@domain>`, with
+/// `=XX` escapes), if any.
+pub fn message_contact_id(raw: &str) -> Option<String> {
+    let header_end = raw.find("\r\n\r\n").or_else(|| raw.find("\n\n"))?;
+    let line = raw[..header_end]
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))?;
+    let value = line.split_once(':')?.1.trim();
+    let local = value.trim_start_matches('<').rsplit_once('@')?.0;
+    let bytes = local.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && let Some(hex) = local.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A line-level SMTP proxy in front of [`SmtpSink`] that faults
+/// `fault_rate` of the transactions at `MAIL FROM` (seeded): 451
+/// (transient server error), 421 and close (throttled), no answer past
+/// the client's timeout then close (slow; nothing reaches the sink), or a
+/// dropped connection. A faulted transaction never reaches the sink.
+pub struct FaultySmtpProxy {
+    pub port: u16,
+    pub faults: Shared<Vec<Fault>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FaultySmtpProxy {
+    pub fn start(
+        upstream: u16,
+        seed: u64,
+        fault_rate: f64,
+        slow_for: std::time::Duration,
+    ) -> FaultySmtpProxy {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let faults: Shared<Vec<Fault>> = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let rng = Arc::new(Mutex::new(SeededRng::new(seed)));
+        let (f, s) = (faults.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        let (f, rng) = (f.clone(), rng.clone());
+                        std::thread::spawn(move || {
+                            let _ = proxy_smtp(client, upstream, &f, &rng, fault_rate, slow_for);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                }
+            }
+        });
+        FaultySmtpProxy { port, faults, stop }
+    }
+
+    pub fn faults(&self) -> Vec<Fault> {
+        self.faults.lock().expect("faults").clone()
+    }
+}
+
+impl Drop for FaultySmtpProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn proxy_smtp(
+    client: std::net::TcpStream,
+    upstream: u16,
+    faults: &Shared<Vec<Fault>>,
+    rng: &Shared<SeededRng>,
+    fault_rate: f64,
+    slow_for: std::time::Duration,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, Write};
+    client.set_nonblocking(false)?;
+    let server = std::net::TcpStream::connect(("127.0.0.1", upstream))?;
+    let (mut server_read, mut client_write) = (server.try_clone()?, client.try_clone()?);
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut server_read, &mut client_write);
+        let _ = client_write.shutdown(std::net::Shutdown::Both);
+    });
+    let mut to_client = client.try_clone()?;
+    let mut to_server = server.try_clone()?;
+    let mut reader = std::io::BufReader::new(client.try_clone()?);
+    let mut in_data = false;
+    let close = |a: &std::net::TcpStream, b: &std::net::TcpStream| {
+        let _ = a.shutdown(std::net::Shutdown::Both);
+        let _ = b.shutdown(std::net::Shutdown::Both);
+    };
+    loop {
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            close(&client, &server);
+            return Ok(());
+        }
+        if in_data {
+            if line == b".\r\n" || line == b".\n" {
+                in_data = false;
+            }
+        } else {
+            let upper = String::from_utf8_lossy(&line).to_ascii_uppercase();
+            if upper.starts_with("DATA") {
+                in_data = true;
+            } else if upper.starts_with("MAIL FROM") {
+                let fault = Fault::draw(&mut rng.lock().expect("rng"), fault_rate);
+                faults.lock().expect("faults").push(fault);
+                match fault {
+                    Fault::None => {}
+                    Fault::ServerError => {
+                        to_client.write_all(b"451 4.3.0 Local error in processing\r\n")?;
+                        continue;
+                    }
+                    Fault::Throttled => {
+                        to_client.write_all(b"421 4.7.0 Too many messages, try later\r\n")?;
+                        close(&client, &server);
+                        return Ok(());
+                    }
+                    Fault::Slow => {
+                        std::thread::sleep(slow_for);
+                        close(&client, &server);
+                        return Ok(());
+                    }
+                    Fault::Dropped => {
+                        close(&client, &server);
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        to_server.write_all(&line)?;
+    }
+}
