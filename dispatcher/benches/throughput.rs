@@ -289,7 +289,35 @@ fn write_campaign(dir: &Path, accounts: usize, store: &str) -> (PathBuf, PathBuf
     (campaign, settings)
 }
 
-async fn commandstats(conn: &mut ConnectionManager) -> BTreeMap<String, u64> {
+/// Redis' own CPU seconds (user + sys) from `INFO cpu`.
+async fn redis_cpu(conn: &mut ConnectionManager) -> f64 {
+    let info: String = redis::cmd("INFO")
+        .arg("cpu")
+        .query_async(conn)
+        .await
+        .expect("info cpu");
+    info.lines()
+        .filter_map(|l| {
+            l.strip_prefix("used_cpu_sys:")
+                .or_else(|| l.strip_prefix("used_cpu_user:"))
+        })
+        .filter_map(|v| v.trim().parse::<f64>().ok())
+        .sum()
+}
+
+/// CPU seconds (user + sys) a live process has used so far.
+fn process_cpu(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at
+    // "state"; utime and stime are fields 14 and 15 of the whole line.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Per command: (calls, microseconds inside Redis).
+async fn commandstats(conn: &mut ConnectionManager) -> BTreeMap<String, (u64, u64)> {
     let info: String = redis::cmd("INFO")
         .arg("commandstats")
         .query_async(conn)
@@ -303,12 +331,14 @@ async fn commandstats(conn: &mut ConnectionManager) -> BTreeMap<String, u64> {
         let Some((name, fields)) = rest.split_once(':') else {
             continue;
         };
-        if let Some(calls) = fields
-            .split(',')
-            .find_map(|f| f.strip_prefix("calls="))
-            .and_then(|c| c.parse().ok())
-        {
-            out.insert(name.to_string(), calls);
+        let field = |key: &str| {
+            fields
+                .split(',')
+                .find_map(|f| f.strip_prefix(key))
+                .and_then(|c| c.parse::<u64>().ok())
+        };
+        if let (Some(calls), Some(usec)) = (field("calls="), field("usec=")) {
+            out.insert(name.to_string(), (calls, usec));
         }
     }
     out
@@ -319,7 +349,10 @@ struct CobroRun {
     from_spawn: Duration,
     from_first_claim: Duration,
     commands_per_contact: BTreeMap<String, f64>,
+    usec_per_contact: BTreeMap<String, f64>,
     terminal: BTreeMap<String, u64>,
+    redis_cpu_s: f64,
+    worker_cpu_s: f64,
 }
 
 /// (c) `cobro launch`, then `workers` × `cobro work` until every contact
@@ -361,6 +394,7 @@ async fn cobro_pipeline(url: &str, accounts: usize, workers: usize) -> CobroRun 
     };
     let planned: i64 = counts(conn.clone()).await.values().sum();
     let before = commandstats(&mut conn).await;
+    let redis_cpu_before = redis_cpu(&mut conn).await;
 
     let started = Instant::now();
     let mut children: Vec<Child> = (0..workers)
@@ -402,6 +436,8 @@ async fn cobro_pipeline(url: &str, accounts: usize, workers: usize) -> CobroRun 
     };
     let from_spawn = started.elapsed();
     let after = commandstats(&mut conn).await;
+    let redis_cpu_s = redis_cpu(&mut conn).await - redis_cpu_before;
+    let worker_cpu_s: f64 = children.iter().map(|c| process_cpu(c.id())).sum();
     for child in &mut children {
         let _ = Command::new("kill")
             .arg("-TERM")
@@ -414,8 +450,13 @@ async fn cobro_pipeline(url: &str, accounts: usize, workers: usize) -> CobroRun 
     let contacts: i64 = terminal.values().sum();
     let contacts = contacts.max(0) as u64;
     let mut per = BTreeMap::new();
-    for (cmd, calls) in &after {
-        let mut delta = calls - before.get(cmd).copied().unwrap_or(0);
+    let mut usec = BTreeMap::new();
+    for (cmd, (calls, us)) in &after {
+        let (calls0, us0) = before.get(cmd).copied().unwrap_or((0, 0));
+        if us > &us0 {
+            usec.insert(cmd.clone(), (us - us0) as f64 / contacts as f64);
+        }
+        let mut delta = calls - calls0;
         if cmd == "hgetall" {
             delta = delta.saturating_sub(polls);
         }
@@ -432,6 +473,9 @@ async fn cobro_pipeline(url: &str, accounts: usize, workers: usize) -> CobroRun 
         from_spawn,
         from_first_claim: from_spawn.saturating_sub(first),
         commands_per_contact: per,
+        usec_per_contact: usec,
+        redis_cpu_s,
+        worker_cpu_s,
         terminal: terminal
             .into_iter()
             .filter(|(_, v)| *v > 0)
@@ -485,12 +529,23 @@ fn main() {
     );
     eprintln!("cobro binary: {}", cobro_bin().display());
 
-    eprintln!("(a) bare apalis-redis 1.0, no-op job …");
-    let apalis = runtime.block_on(bare_apalis(&url, n));
-    eprintln!("    {apalis:.0} jobs/s");
+    // `COBRO_BENCH_ONLY=cobro` skips (a) and (b) (for profiling runs).
+    let only_cobro = std::env::var("COBRO_BENCH_ONLY").is_ok_and(|v| v == "cobro");
+    let apalis = if only_cobro {
+        f64::NAN
+    } else {
+        eprintln!("(a) bare apalis-redis 1.0, no-op job …");
+        let apalis = runtime.block_on(bare_apalis(&url, n));
+        eprintln!("    {apalis:.0} jobs/s");
+        apalis
+    };
 
-    eprintln!("(b) BullMQ, no-op job …");
-    let bull = bullmq(server.port(), n);
+    let bull = if only_cobro {
+        None
+    } else {
+        eprintln!("(b) BullMQ, no-op job …");
+        bullmq(server.port(), n)
+    };
     if let Some((b, v)) = &bull {
         eprintln!("    {b:.0} jobs/s (bullmq {v})");
     }
@@ -498,7 +553,11 @@ fn main() {
     // Three steps per account.
     let accounts = n.div_ceil(3);
     let mut rows = Vec::new();
-    for workers in [1usize, 2] {
+    let worker_counts: Vec<usize> = std::env::var("COBRO_BENCH_WORKERS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|w| w.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 2]);
+    for workers in worker_counts {
         eprintln!("(c) cobro full pipeline, {workers} worker process(es) …");
         let run = runtime.block_on(cobro_pipeline(&url, accounts, workers));
         let rate = run.contacts as f64 / run.from_first_claim.as_secs_f64();
@@ -510,6 +569,13 @@ fn main() {
             run.from_spawn.as_secs_f64()
         );
         eprintln!("    terminal states: {:?}", run.terminal);
+        eprintln!(
+            "    CPU: redis-server {:.2} s ({:.1} µs/contact), cobro work {:.2} s ({:.1} µs/contact)",
+            run.redis_cpu_s,
+            run.redis_cpu_s * 1e6 / run.contacts as f64,
+            run.worker_cpu_s,
+            run.worker_cpu_s * 1e6 / run.contacts as f64
+        );
         let total: f64 = run.commands_per_contact.values().sum();
         let top: Vec<String> = {
             let mut v: Vec<_> = run.commands_per_contact.iter().collect();
@@ -522,6 +588,17 @@ fn main() {
         eprintln!(
             "    Redis commands per contact (all clients, queue included): {total:.2} — {}",
             top.join(", ")
+        );
+        let mut by_time: Vec<_> = run.usec_per_contact.iter().collect();
+        by_time.sort_by(|a, b| b.1.total_cmp(a.1));
+        eprintln!(
+            "    Redis µs per contact by command (commandstats; a script's inner commands count in both): {}",
+            by_time
+                .iter()
+                .take(8)
+                .map(|(k, v)| format!("{k} {v:.1}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         rows.push((workers, rate, rate_spawn, total));
     }
