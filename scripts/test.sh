@@ -12,4 +12,11 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 # The end-to-end tests drive the real binary; build it first.
 cargo build -p cobro-dispatcher --bin cobro
-cargo test --workspace -- --test-threads=2
+# Every test of every crate; the totals close the run on one line.
+log=$(mktemp)
+status=0
+cargo test --workspace -- --test-threads=2 2>&1 | tee "$log" || status=$?
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1); if ($i ~ /^ignored;?$/) s += $(i-1) } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
