@@ -561,6 +561,8 @@ pub struct TwilioHit {
     pub fault: Fault,
     /// The resource sid answered (also for `Slow`).
     pub sid: String,
+    /// When the request arrived (before any latency or fault).
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
@@ -578,6 +580,17 @@ impl FaultyTwilio {
     /// `slow_for` is how long a slow answer takes (set it past the
     /// client's timeout).
     pub fn start(seed: u64, fault_rate: f64, slow_for: std::time::Duration) -> FaultyTwilio {
+        FaultyTwilio::start_with_latency(seed, fault_rate, slow_for, std::time::Duration::ZERO)
+    }
+
+    /// Like [`FaultyTwilio::start`], every normal answer taking `latency`
+    /// (messages stay in flight that long).
+    pub fn start_with_latency(
+        seed: u64,
+        fault_rate: f64,
+        slow_for: std::time::Duration,
+        latency: std::time::Duration,
+    ) -> FaultyTwilio {
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::{Arc, Mutex};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -595,7 +608,9 @@ impl FaultyTwilio {
                         counter += 1;
                         let (h, rng) = (h.clone(), rng.clone());
                         std::thread::spawn(move || {
-                            let _ = serve_twilio(conn, counter, &h, &rng, fault_rate, slow_for);
+                            let _ = serve_twilio(
+                                conn, counter, &h, &rng, fault_rate, slow_for, latency,
+                            );
                         });
                     }
                     Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
@@ -631,8 +646,10 @@ fn serve_twilio(
     rng: &Shared<SeededRng>,
     fault_rate: f64,
     slow_for: std::time::Duration,
+    latency: std::time::Duration,
 ) -> std::io::Result<()> {
     use std::io::{BufRead, Read, Write};
+    let arrived = chrono::Utc::now();
     conn.set_nonblocking(false)?;
     conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
     let mut reader = std::io::BufReader::new(conn.try_clone()?);
@@ -677,6 +694,7 @@ fn serve_twilio(
         authorization,
         fault,
         sid: sid.clone(),
+        at: arrived,
     });
     let mut conn = conn;
     let respond = |conn: &mut std::net::TcpStream, status: &str, extra: &str, body: &str| {
@@ -689,7 +707,10 @@ fn serve_twilio(
     };
     let ok = format!("{{\"sid\":\"{sid}\",\"status\":\"queued\",\"num_segments\":\"1\"}}");
     match fault {
-        Fault::None => respond(&mut conn, "201 Created", "", &ok),
+        Fault::None => {
+            std::thread::sleep(latency);
+            respond(&mut conn, "201 Created", "", &ok);
+        }
         Fault::ServerError => respond(
             &mut conn,
             "500 Internal Server Error",
@@ -990,4 +1011,106 @@ fn proxy_smtp(
         }
         to_server.write_all(&line)?;
     }
+}
+
+/// A minimal HTTP/1.1 request on a fresh connection (`Connection:
+/// close`); returns the status code and the body.
+pub fn http_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    conn.write_all(head.as_bytes())?;
+    conn.write_all(body)?;
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// `application/x-www-form-urlencoded` for a list of pairs.
+pub fn form_encode(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Starts `cobro serve` in `dir` (with `dir/cobro.toml`), waits for its
+/// "listening" line on stdout, and returns the child; stderr goes to
+/// `dir/LOG`.
+pub fn spawn_serve(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    log: &str,
+) -> std::process::Child {
+    use std::io::BufRead;
+    let mut cmd = Command::new(cobro_bin());
+    cmd.arg("serve")
+        .args(args)
+        .arg("--config")
+        .arg(dir.join("cobro.toml"))
+        .current_dir(dir)
+        .env_remove("COBRO_STORE")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(dir.join(log)).expect("log"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start cobro serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("listening line");
+    assert!(
+        !line.is_empty(),
+        "cobro serve printed nothing: {}",
+        std::fs::read_to_string(dir.join(log)).unwrap_or_default()
+    );
+    child
+}
+
+/// A free TCP port on 127.0.0.1 (someone could take it before use).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
 }
