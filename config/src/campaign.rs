@@ -94,6 +94,31 @@ impl LoadedCampaign {
                 "must be letters, digits, '-', '_' or '.'".into(),
             ));
         }
+        // Sender identities end up in message headers (From, caller id):
+        // a control character there could forge a header, so refuse it
+        // here rather than fail every send.
+        let sender = &file.sender;
+        for (key, value) in [
+            ("sender.collector", &sender.collector),
+            ("sender.collector_phone", &sender.collector_phone),
+            ("sender.email_from", &sender.email_from),
+            ("sender.sms_from", &sender.sms_from),
+            ("sender.voice_from", &sender.voice_from),
+            ("sender.payment_base_url", &sender.payment_base_url),
+        ] {
+            if value.chars().any(char::is_control) {
+                return Err(invalid(
+                    key,
+                    "must not contain control characters (line breaks, tabs…)".into(),
+                ));
+            }
+        }
+        if !sender.email_from.contains('@') {
+            return Err(invalid(
+                "sender.email_from",
+                "expected an address like \"Agencia <avisos@agencia.mx>\"".into(),
+            ));
+        }
         let resolve = |p: &Path| {
             if p.is_absolute() {
                 p.to_path_buf()

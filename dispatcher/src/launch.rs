@@ -87,6 +87,15 @@ pub fn check_templates(
                     ));
                     continue;
                 }
+                if let Ok(unknown) = templates.unknown_variables(&step.template, language, channel)
+                {
+                    for (file, line, var) in unknown {
+                        problems.insert(format!(
+                            "  step {}: {file} line {line}: unknown variable `{var}`",
+                            step.id
+                        ));
+                    }
+                }
                 match templates.missing_elements(&step.template, language, channel, &required) {
                     Ok(missing) if missing.is_empty() => {}
                     Ok(missing) => {

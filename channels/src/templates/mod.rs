@@ -364,6 +364,66 @@ impl TemplateSet {
         })
     }
 
+    /// Variables a template part uses that no message ever provides
+    /// (a typo, or a field that does not exist): `(file, line, name)`.
+    /// Such a template would fail to render for every contact at send
+    /// time, so a launch refuses it instead. `unsubscribe_url` counts as
+    /// known (present for email only; `is defined` guards it elsewhere).
+    pub fn unknown_variables(
+        &self,
+        template: &str,
+        language: &str,
+        channel: ChannelKind,
+    ) -> Result<Vec<(String, usize, String)>, TemplateError> {
+        const KNOWN: [&str; 14] = [
+            "debtor_name",
+            "creditor",
+            "collector",
+            "collector_phone",
+            "amount_due",
+            "currency",
+            "due_date",
+            "days_past_due",
+            "payment_link",
+            "unsubscribe_url",
+            "opt_out_keyword",
+            "account_id",
+            "language",
+            "attributes",
+        ];
+        let (lang, parts) = self.resolve(template, language, channel)?;
+        let base = format!("{lang}/{template}.{channel}");
+        let mut names = vec![format!("{base}.txt")];
+        if parts.subject {
+            names.push(format!("{base}.subject"));
+        }
+        if parts.html {
+            names.push(format!("{base}.html"));
+        }
+        let mut unknown = Vec::new();
+        for name in names {
+            let tmpl = self
+                .env
+                .get_template(&name)
+                .map_err(|e| syntax(&name, &e))?;
+            let mut vars: Vec<String> = tmpl
+                .undeclared_variables(false)
+                .into_iter()
+                .filter(|v| !KNOWN.contains(&v.as_str()))
+                .collect();
+            vars.sort();
+            for var in vars {
+                let line = tmpl
+                    .source()
+                    .lines()
+                    .position(|l| l.contains(var.as_str()))
+                    .map_or(0, |i| i + 1);
+                unknown.push((name.clone(), line, var));
+            }
+        }
+        Ok(unknown)
+    }
+
     /// Which of `required` the template lacks, by static inspection of the
     /// variables it uses (and, for opt-out in SMS and voice, a literal
     /// keyword). Every body part (text and HTML) must carry each element,
