@@ -17,8 +17,9 @@ use cobro_compliance::{
 use crate::channel_set::ChannelSet;
 use crate::sender::SenderProfile;
 use crate::store::{
-    AccountStatus, ContactRecord, ContactState, LedgerEntry, LedgerState, Reservation,
-    ReserveOutcome, Store, StoreError, Suppression, Transition,
+    AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState, LedgerEntry,
+    LedgerState, Reservation, ReserveOutcome, Store, StoreError, Suppression, Transition,
+    TransitionItem,
 };
 
 /// What happened to one contact on one pass.
@@ -144,6 +145,32 @@ fn note_row(
     row
 }
 
+/// What a batch read ahead for one of its contacts.
+struct Prefetched {
+    account: Option<(Account, AccountStatus)>,
+    /// Present when the account is active and has an address for the
+    /// contact's channel.
+    checks: Option<ContactChecks>,
+}
+
+/// A terminal write (or deferral) held back to go out with the rest of
+/// the batch, and the outcome it stands for if it applies.
+struct HeldWrite {
+    index: usize,
+    item: TransitionItem,
+    outcome: ProcessOutcome,
+}
+
+/// Where a contact of a batch leaves its last write.
+#[derive(Clone, Copy)]
+struct BatchSlot<'a> {
+    writes: &'a std::sync::Mutex<Vec<HeldWrite>>,
+    index: usize,
+}
+
+/// Pauses before retrying a batch's held writes after a transient error.
+const FLUSH_RETRY: [Duration; 2] = [Duration::from_millis(50), Duration::from_millis(250)];
+
 impl<S: Store> Dispatcher<S> {
     /// Takes one claimed contact through guard, reservation, render and
     /// send at instant `now`, and records every step in the ledger.
@@ -152,10 +179,151 @@ impl<S: Store> Dispatcher<S> {
         record: ContactRecord,
         now: DateTime<Utc>,
     ) -> Result<ProcessOutcome, PipelineError> {
+        self.run(record, now, None, None).await
+    }
+
+    /// The same pipeline for the contacts of one queue job, with the
+    /// store's round trips shared: one read of the batch's accounts, one of
+    /// their suppression entries and debtor histories, and one write of
+    /// their final transitions and ledger rows (each contact's reservation
+    /// stays its own atomic step). Decisions are the ones `process` makes:
+    /// the reads are the same reads done a moment earlier, and the
+    /// reservation still rejects a history that changed since. A contact's
+    /// final write waits for the rest of the batch (it stays `sending`
+    /// meanwhile, which crash recovery already handles). Results are in
+    /// the order of `records`.
+    pub async fn process_batch(
+        &self,
+        records: Vec<ContactRecord>,
+        now: DateTime<Utc>,
+    ) -> Vec<Result<ProcessOutcome, PipelineError>> {
+        if records.len() < 2 {
+            return futures::future::join_all(records.into_iter().map(|r| self.process(r, now)))
+                .await;
+        }
+        let prefetched = match self.prefetch(&records).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::debug!("batch read failed ({e}); processing contact by contact");
+                return futures::future::join_all(
+                    records.into_iter().map(|r| self.process(r, now)),
+                )
+                .await;
+            }
+        };
+        let writes = std::sync::Mutex::new(Vec::new());
+        let mut results =
+            futures::future::join_all(records.into_iter().zip(prefetched).enumerate().map(
+                |(index, (record, pre))| {
+                    self.run(
+                        record,
+                        now,
+                        Some(pre),
+                        Some(BatchSlot {
+                            writes: &writes,
+                            index,
+                        }),
+                    )
+                },
+            ))
+            .await;
+        let held = writes.into_inner().unwrap_or_else(|e| e.into_inner());
+        if held.is_empty() {
+            return results;
+        }
+        let items: Vec<TransitionItem> = held.iter().map(|h| h.item.clone()).collect();
+        let mut pauses = FLUSH_RETRY.iter();
+        let flushed = loop {
+            match self.store.transitions(&items).await {
+                Err(e) if e.is_transient() => match pauses.next() {
+                    Some(pause) => tokio::time::sleep(*pause).await,
+                    None => break Err(e),
+                },
+                other => break other,
+            }
+        };
+        match flushed {
+            Ok(moved) => {
+                for (h, moved) in held.into_iter().zip(moved) {
+                    results[h.index] = Ok(if moved {
+                        h.outcome
+                    } else {
+                        ProcessOutcome::Skipped
+                    });
+                }
+            }
+            Err(e) => {
+                for h in held {
+                    let err = if e.is_transient() {
+                        StoreError::Connection(e.to_string())
+                    } else {
+                        StoreError::Query(e.to_string())
+                    };
+                    results[h.index] = Err(PipelineError::Store(err));
+                }
+            }
+        }
+        results
+    }
+
+    /// The batch's reads: accounts, then suppression and history of every
+    /// contact that will reach the guard.
+    async fn prefetch(&self, records: &[ContactRecord]) -> Result<Vec<Prefetched>, StoreError> {
+        let ids: Vec<String> = records.iter().map(|r| r.contact.account.clone()).collect();
+        let accounts = self.store.accounts(&ids).await?;
+        if accounts.len() != records.len() {
+            return Err(StoreError::Corrupt(
+                "batch account read answered a different count".into(),
+            ));
+        }
+        let mut queries = Vec::new();
+        let mut slots = Vec::new();
+        for (i, (record, account)) in records.iter().zip(&accounts).enumerate() {
+            if let Some((account, AccountStatus::Active)) = account
+                && let Some(point) = account.contact_point_for(record.contact.channel)
+            {
+                queries.push(CheckQuery {
+                    channel: record.contact.channel,
+                    address: point.address.clone(),
+                    debtor_key: debtor_key(account),
+                });
+                slots.push(i);
+            }
+        }
+        let checks = self.store.contact_checks(&queries).await?;
+        if checks.len() != queries.len() {
+            return Err(StoreError::Corrupt(
+                "batch check read answered a different count".into(),
+            ));
+        }
+        let mut out: Vec<Prefetched> = accounts
+            .into_iter()
+            .map(|account| Prefetched {
+                account,
+                checks: None,
+            })
+            .collect();
+        for (slot, checks) in slots.into_iter().zip(checks) {
+            out[slot].checks = Some(checks);
+        }
+        Ok(out)
+    }
+
+    async fn run(
+        &self,
+        record: ContactRecord,
+        now: DateTime<Utc>,
+        pre: Option<Prefetched>,
+        batch: Option<BatchSlot<'_>>,
+    ) -> Result<ProcessOutcome, PipelineError> {
         let contact = &record.contact;
         let attempt = record.attempt;
 
-        let Some((account, status)) = self.store.account(&contact.account).await? else {
+        let (account, pre_checks) = match pre {
+            Some(pre) => (pre.account, pre.checks),
+            None => (self.store.account(&contact.account).await?, None),
+        };
+        let Some((account, status)) = account else {
             let row = note_row(
                 contact,
                 LedgerState::Blocked,
@@ -165,7 +333,8 @@ impl<S: Store> Dispatcher<S> {
                 attempt,
             );
             return self
-                .finish(
+                .finish_held(
+                    batch,
                     contact,
                     ContactState::Blocked,
                     &[row],
@@ -183,7 +352,8 @@ impl<S: Store> Dispatcher<S> {
                 attempt,
             );
             return self
-                .finish(
+                .finish_held(
+                    batch,
                     contact,
                     ContactState::Cancelled,
                     &[row],
@@ -202,7 +372,8 @@ impl<S: Store> Dispatcher<S> {
             );
             self.plan_fallback(contact, now).await?;
             return self
-                .finish(
+                .finish_held(
+                    batch,
                     contact,
                     ContactState::Blocked,
                     &[row],
@@ -212,10 +383,15 @@ impl<S: Store> Dispatcher<S> {
         };
 
         let key = debtor_key(&account);
-        let suppressed = self
-            .store
-            .is_suppressed(contact.channel, &point.address)
-            .await?;
+        let (suppressed, mut first_history) = match pre_checks {
+            Some(c) => (c.suppressed, Some((c.history, c.version))),
+            None => (
+                self.store
+                    .is_suppressed(contact.channel, &point.address)
+                    .await?,
+                None,
+            ),
+        };
         let attempt_input = ContactAttempt {
             channel: contact.channel,
             suppressed,
@@ -224,7 +400,11 @@ impl<S: Store> Dispatcher<S> {
 
         let mut races = 0;
         loop {
-            let (entries, version) = self.store.history(&key).await?;
+            // The batch's read serves the first decision; a race re-reads.
+            let (entries, version) = match first_history.take() {
+                Some(h) => h,
+                None => self.store.history(&key).await?,
+            };
             let history: Vec<PastContact> = entries
                 .iter()
                 .map(|e| PastContact {
@@ -266,7 +446,8 @@ impl<S: Store> Dispatcher<S> {
                     // opt-out or missing consent may not apply there).
                     self.plan_fallback(contact, send_at).await?;
                     return self
-                        .finish(
+                        .finish_held(
+                            batch,
                             contact,
                             ContactState::Blocked,
                             &[row],
@@ -277,6 +458,17 @@ impl<S: Store> Dispatcher<S> {
                 Decision::Defer { until } => {
                     let row =
                         verdict_row(contact, LedgerState::Deferred, send_at, &verdict, attempt);
+                    if let Some(slot) = batch {
+                        return Ok(slot.hold(
+                            contact,
+                            Transition::Reschedule {
+                                due_at: until,
+                                attempt,
+                            },
+                            vec![row],
+                            ProcessOutcome::Rescheduled(until),
+                        ));
+                    }
                     let moved = self
                         .store
                         .transition(
@@ -313,7 +505,7 @@ impl<S: Store> Dispatcher<S> {
                                 attempt,
                             );
                             return self
-                                .send(&record, &account, &point, &verdict, allowed, send_at)
+                                .send(&record, &account, &point, &verdict, allowed, send_at, batch)
                                 .await;
                         }
                         ReserveOutcome::HistoryChanged if races < MAX_RESERVE_RACES => {
@@ -367,6 +559,7 @@ impl<S: Store> Dispatcher<S> {
 
     /// Render and hand to the provider; the contact is `sending` and its
     /// attempt already counts against caps.
+    #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
         record: &ContactRecord,
@@ -375,6 +568,7 @@ impl<S: Store> Dispatcher<S> {
         verdict: &Verdict,
         allowed: LedgerEntry,
         at: DateTime<Utc>,
+        batch: Option<BatchSlot<'_>>,
     ) -> Result<ProcessOutcome, PipelineError> {
         let contact = &record.contact;
         let attempt = record.attempt + 1;
@@ -416,7 +610,8 @@ impl<S: Store> Dispatcher<S> {
                         .then(|| cobro_channels::encoding::sms_segments(&message.text).segments)
                 });
                 tracing::debug!(contact = %contact.id, to = %mask_address(&point.address), "sent");
-                self.finish(
+                self.finish_held(
+                    batch,
                     contact,
                     ContactState::Sent,
                     &[allowed, outcome_row],
@@ -606,6 +801,21 @@ impl<S: Store> Dispatcher<S> {
         Ok(())
     }
 
+    /// `finish`, or, inside a batch, held back for the batch's one write.
+    async fn finish_held(
+        &self,
+        batch: Option<BatchSlot<'_>>,
+        contact: &PlannedContact,
+        state: ContactState,
+        rows: &[LedgerEntry],
+        outcome: ProcessOutcome,
+    ) -> Result<ProcessOutcome, PipelineError> {
+        match batch {
+            Some(slot) => Ok(slot.hold(contact, Transition::Finish(state), rows.to_vec(), outcome)),
+            None => self.finish(contact, state, rows, outcome).await,
+        }
+    }
+
     async fn finish(
         &self,
         contact: &PlannedContact,
@@ -622,5 +832,29 @@ impl<S: Store> Dispatcher<S> {
         } else {
             ProcessOutcome::Skipped
         })
+    }
+}
+
+impl BatchSlot<'_> {
+    /// Holds the contact's last write; the batch replaces the returned
+    /// outcome with `Skipped` if the write does not apply.
+    fn hold(
+        self,
+        contact: &PlannedContact,
+        to: Transition,
+        ledger: Vec<LedgerEntry>,
+        outcome: ProcessOutcome,
+    ) -> ProcessOutcome {
+        let mut writes = self.writes.lock().unwrap_or_else(|e| e.into_inner());
+        writes.push(HeldWrite {
+            index: self.index,
+            item: TransitionItem {
+                id: contact.id.clone(),
+                to,
+                ledger,
+            },
+            outcome: outcome.clone(),
+        });
+        outcome
     }
 }

@@ -70,8 +70,7 @@ pub(crate) async fn handle_batch<S: Store, P: ContactProcessor>(
     let ctx = ctx.0;
     Stats::add(&ctx.stats.jobs, 1);
     let contacts = batch.contacts.len();
-    let results =
-        futures::future::join_all(batch.contacts.into_iter().map(|r| process_one(&ctx, r))).await;
+    let results = process_contacts(&ctx, batch.contacts).await;
     let (mut transient, mut permanent) = (Vec::new(), Vec::new());
     for result in results {
         match result {
@@ -107,6 +106,62 @@ pub(crate) async fn handle_batch<S: Store, P: ContactProcessor>(
         })));
     }
     Ok(BatchResult { contacts })
+}
+
+/// The batch path first: the contacts this process handles go through the
+/// processor's `process_batch` together. A permanent failure there is
+/// recorded as `process_one` records it; a contact that hit a transient
+/// failure (or all of them, if the batch panicked) goes through
+/// `process_one`, which retries it exactly as a contact processed alone.
+async fn process_contacts<S: Store, P: ContactProcessor>(
+    ctx: &JobContext<S, P>,
+    records: Vec<ContactRecord>,
+) -> Vec<One> {
+    let (handled, others): (Vec<_>, Vec<_>) = records
+        .into_iter()
+        .partition(|r| ctx.processor.handles(&r.contact.campaign));
+    let mut out = futures::future::join_all(others.into_iter().map(|r| process_one(ctx, r))).await;
+    if handled.is_empty() {
+        return out;
+    }
+    let batch = AssertUnwindSafe(ctx.processor.process_batch(handled.clone(), Utc::now()))
+        .catch_unwind()
+        .await;
+    let again: Vec<ContactRecord> = match batch {
+        Ok(results) if results.len() == handled.len() => {
+            let mut again = Vec::new();
+            for (record, result) in handled.into_iter().zip(results) {
+                match result {
+                    Ok(outcome) => {
+                        ctx.stats.outcome(&outcome);
+                        out.push(One::Done);
+                    }
+                    Err(e) if e.is_transient() => {
+                        tracing::debug!(
+                            "contact {} failed in its batch ({e}); retrying it alone",
+                            record.contact.id
+                        );
+                        again.push(record);
+                    }
+                    Err(e) => {
+                        record_permanent_failure(ctx.store.as_ref(), &record, &e).await;
+                        out.push(One::Permanent(e));
+                    }
+                }
+            }
+            again
+        }
+        Ok(_) => handled,
+        Err(panic) => {
+            tracing::warn!(
+                "batch panicked ({}); processing its contacts one by one",
+                panic_text(&panic)
+            );
+            handled
+        }
+    };
+    out.extend(futures::future::join_all(again.into_iter().map(|r| process_one(ctx, r))).await);
+    out
 }
 
 async fn process_one<S: Store, P: ContactProcessor>(

@@ -55,6 +55,18 @@ pub trait ContactProcessor: Send + Sync + 'static {
         let _ = campaign;
         true
     }
+
+    /// Runs the contacts of one job (all handled by this processor);
+    /// results in the order of `records`. The pipeline's `Dispatcher`
+    /// shares the store's round trips across the batch; by default each
+    /// contact goes through `process` on its own, concurrently.
+    fn process_batch(
+        &self,
+        records: Vec<ContactRecord>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Vec<Result<ProcessOutcome, PipelineError>>> + Send {
+        async move { futures::future::join_all(records.into_iter().map(|r| self.process(r, now))).await }
+    }
 }
 
 impl<S: Store> ContactProcessor for Dispatcher<S> {
@@ -64,6 +76,14 @@ impl<S: Store> ContactProcessor for Dispatcher<S> {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<ProcessOutcome, PipelineError>> + Send {
         Dispatcher::process(self, record, now)
+    }
+
+    fn process_batch(
+        &self,
+        records: Vec<ContactRecord>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Vec<Result<ProcessOutcome, PipelineError>>> + Send {
+        Dispatcher::process_batch(self, records, now)
     }
 }
 

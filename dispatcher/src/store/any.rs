@@ -9,8 +9,9 @@ use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 use super::redis::RedisStore;
 use super::sqlite::SqliteStore;
 use super::{
-    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter,
-    Reservation, ReserveOutcome, Store, StoreError, StoreResult, Suppression, Transition,
+    AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState, HistoryEntry,
+    LedgerEntry, LedgerFilter, Reservation, ReserveOutcome, Store, StoreError, StoreResult,
+    Suppression, Transition, TransitionItem,
 };
 
 pub enum AnyStore {
@@ -48,6 +49,15 @@ impl Store for AnyStore {
     }
     async fn account(&self, id: &str) -> StoreResult<Option<(Account, AccountStatus)>> {
         delegate!(self, s => s.account(id))
+    }
+    async fn accounts(&self, ids: &[String]) -> StoreResult<Vec<Option<(Account, AccountStatus)>>> {
+        delegate!(self, s => s.accounts(ids))
+    }
+    async fn contact_checks(&self, queries: &[CheckQuery]) -> StoreResult<Vec<ContactChecks>> {
+        delegate!(self, s => s.contact_checks(queries))
+    }
+    async fn transitions(&self, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
+        delegate!(self, s => s.transitions(items))
     }
     async fn account_count(&self) -> StoreResult<u64> {
         delegate!(self, s => s.account_count())

@@ -46,8 +46,8 @@ use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 use rust_decimal::Decimal;
 
 use super::{
-    AccountStatus, ContactState, LedgerEntry, LedgerFilter, LedgerState, Reservation,
-    ReserveOutcome, Store, Suppression, Transition,
+    AccountStatus, CheckQuery, ContactState, LedgerEntry, LedgerFilter, LedgerState, Reservation,
+    ReserveOutcome, Store, Suppression, Transition, TransitionItem,
 };
 
 /// The instant every check counts from (a fixed date keeps failures
@@ -1475,6 +1475,177 @@ pub async fn campaign_pause_resume_cancel<S: Store>(store: &S) {
 }
 
 /// Every check, each against a fresh empty store from `fresh`.
+/// The batch forms (`accounts`, `contact_checks`, `transitions`) answer
+/// exactly what the single calls answer, in order; `transitions` applies
+/// its items in order, each with `transition`'s rules.
+pub async fn batch_forms_match_single_calls<S: Store>(store: &S) {
+    // accounts: present, missing, stopped, repeated, none.
+    store
+        .put_accounts(&[sample_account("ba"), sample_account("bb")])
+        .await
+        .expect("put");
+    store
+        .set_account_status("bb", AccountStatus::Paid)
+        .await
+        .expect("status");
+    let ids: Vec<String> = ["ba", "missing", "bb", "ba"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let batch = store.accounts(&ids).await.expect("accounts");
+    let mut single = Vec::new();
+    for id in &ids {
+        single.push(store.account(id).await.expect("account"));
+    }
+    assert_eq!(batch, single);
+    assert!(batch[1].is_none());
+    assert!(store.accounts(&[]).await.expect("no ids").is_empty());
+
+    // suppression (exact per channel, all channels, prefix, domain) and
+    // history (two debtors, one without any).
+    let supp = |channel: Option<ChannelKind>, address: &str, prefix: bool| Suppression {
+        channel,
+        address: address.to_string(),
+        prefix,
+        source: "officer".into(),
+        at: at(0),
+    };
+    for entry in [
+        supp(Some(ChannelKind::Sms), "+5215511111111", false),
+        supp(None, "+5215522222222", false),
+        supp(Some(ChannelKind::Sms), "+52199", true),
+        supp(None, "@spam.example", true),
+    ] {
+        store.suppress(&entry).await.expect("suppress");
+    }
+    store
+        .record_conversation("tax:MX:RFC-BA", "ba", ChannelKind::Voice, at(10))
+        .await
+        .expect("conversation");
+    store
+        .record_conversation("tax:MX:RFC-BA", "ba", ChannelKind::Sms, at(20))
+        .await
+        .expect("conversation");
+    let query = |channel: ChannelKind, address: &str, debtor: &str| CheckQuery {
+        channel,
+        address: address.to_string(),
+        debtor_key: debtor.to_string(),
+    };
+    let queries = [
+        query(ChannelKind::Sms, "+5215511111111", "tax:MX:RFC-BA"),
+        query(ChannelKind::Voice, "+5215511111111", "tax:MX:RFC-BA"),
+        query(ChannelKind::Voice, "+5215522222222", "account:zz"),
+        query(ChannelKind::Sms, "+5219912345678", "account:zz"),
+        query(ChannelKind::Voice, "+5219912345678", "tax:MX:RFC-BA"),
+        query(ChannelKind::Email, "ana@spam.example", "account:zz"),
+        query(ChannelKind::Email, "ana@example.com", "tax:MX:RFC-BA"),
+    ];
+    let checks = store.contact_checks(&queries).await.expect("checks");
+    assert_eq!(checks.len(), queries.len());
+    for (q, c) in queries.iter().zip(&checks) {
+        let suppressed = store
+            .is_suppressed(q.channel, &q.address)
+            .await
+            .expect("is_suppressed");
+        let (history, version) = store.history(&q.debtor_key).await.expect("history");
+        assert_eq!(c.suppressed, suppressed, "{q:?}");
+        assert_eq!((&c.history, c.version), (&history, version), "{q:?}");
+    }
+    assert_eq!(
+        checks.iter().map(|c| c.suppressed).collect::<Vec<_>>(),
+        [true, false, true, true, false, true, false]
+    );
+    assert_eq!(checks[0].history.len(), 2);
+    assert!(store.contact_checks(&[]).await.expect("none").is_empty());
+
+    // transitions, in order, each with `transition`'s rules.
+    let c: Vec<PlannedContact> = ["c1", "c2", "c3"]
+        .iter()
+        .map(|step| sample_contact("bt", "ba", step, ChannelKind::Sms, at(0)))
+        .collect();
+    store.add_contacts(&c).await.expect("add");
+    store.claim_due(at(0), 10).await.expect("claim");
+    let item = |contact: &PlannedContact, to: Transition, rows: Vec<LedgerEntry>| TransitionItem {
+        id: contact.id.clone(),
+        to,
+        ledger: rows,
+    };
+    let items = [
+        item(
+            &c[0],
+            Transition::Finish(ContactState::Sent),
+            vec![
+                row(&c[0], LedgerState::Allowed, at(1)),
+                row(&c[0], LedgerState::Sent, at(1)),
+            ],
+        ),
+        item(
+            &c[1],
+            Transition::Reschedule {
+                due_at: at(100),
+                attempt: 1,
+            },
+            vec![row(&c[1], LedgerState::Deferred, at(1))],
+        ),
+        item(
+            &c[2],
+            Transition::Finish(ContactState::Blocked),
+            vec![row(&c[2], LedgerState::Blocked, at(1))],
+        ),
+        // Already sent by the first item: refused, no row.
+        item(
+            &c[0],
+            Transition::Finish(ContactState::Failed),
+            vec![row(&c[0], LedgerState::Failed, at(2))],
+        ),
+        // A finished contact cannot be rescheduled.
+        item(
+            &c[2],
+            Transition::Reschedule {
+                due_at: at(100),
+                attempt: 1,
+            },
+            vec![],
+        ),
+    ];
+    let moved = store.transitions(&items).await.expect("transitions");
+    assert_eq!(moved, [true, true, true, false, false]);
+    assert_eq!(state_of(store, &c[0].id).await, ContactState::Sent);
+    assert_eq!(state_of(store, &c[1].id).await, ContactState::Pending);
+    assert_eq!(state_of(store, &c[2].id).await, ContactState::Blocked);
+    let rescheduled = store
+        .contact(&c[1].id)
+        .await
+        .expect("contact")
+        .expect("exists");
+    assert_eq!((rescheduled.due_at, rescheduled.attempt), (at(100), 1));
+    let rows = store
+        .ledger(&LedgerFilter {
+            campaign: Some("bt".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("ledger");
+    assert_eq!(rows.len(), 4, "rows of refused items are not appended");
+    let counts = store.counts(Some("bt")).await.expect("counts");
+    assert_eq!(count(&counts, ContactState::Sent), 1);
+    assert_eq!(count(&counts, ContactState::Pending), 1);
+    assert_eq!(count(&counts, ContactState::Blocked), 1);
+    assert_eq!(count(&counts, ContactState::Queued), 0);
+    assert!(store.transitions(&[]).await.expect("none").is_empty());
+    assert!(
+        store
+            .transitions(&[item(
+                &c[1],
+                Transition::Finish(ContactState::Queued),
+                vec![]
+            )])
+            .await
+            .is_err(),
+        "a finish into a non-terminal state is an error"
+    );
+}
+
 pub async fn run_all<S, F, Fut>(mut fresh: F)
 where
     S: Store,
@@ -1497,6 +1668,7 @@ where
     history_and_conversations(&fresh().await).await;
     accounts_by_address(&fresh().await).await;
     campaign_pause_resume_cancel(&fresh().await).await;
+    batch_forms_match_single_calls(&fresh().await).await;
 }
 
 /// One `#[tokio::test]` per conformance check. `$make` is an async fn
@@ -1526,7 +1698,8 @@ macro_rules! store_conformance_tests {
             ledger_filters,
             history_and_conversations,
             accounts_by_address,
-            campaign_pause_resume_cancel
+            campaign_pause_resume_cancel,
+            batch_forms_match_single_calls
         );
     };
     (@each $make:path; $($check:ident),* $(,)?) => {

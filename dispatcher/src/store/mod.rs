@@ -42,6 +42,32 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// What the pipeline reads about one contact before the guard decides
+/// (the batch form of `is_suppressed` + `history`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckQuery {
+    pub channel: ChannelKind,
+    pub address: String,
+    pub debtor_key: String,
+}
+
+/// The answer to a [`CheckQuery`]: exactly what `is_suppressed(channel,
+/// address)` and `history(debtor_key)` return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactChecks {
+    pub suppressed: bool,
+    pub history: Vec<HistoryEntry>,
+    pub version: u64,
+}
+
+/// One `transition` of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionItem {
+    pub id: String,
+    pub to: Transition,
+    pub ledger: Vec<LedgerEntry>,
+}
+
 /// Everything the dispatcher persists. Every method is one round trip (or
 /// one transaction) so that a contact's checks cost a bounded number of
 /// trips whatever the backend.
@@ -125,6 +151,27 @@ pub trait Store: Send + Sync + 'static {
         campaign: Option<&str>,
     ) -> impl Future<Output = StoreResult<BTreeMap<ContactState, u64>>> + Send;
     fn campaigns(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+
+    // --- batches (the queue driver processes a job's contacts together) --
+    /// `account` for each id, in order, in one round trip.
+    fn accounts(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<Option<(Account, AccountStatus)>>>> + Send;
+    /// `is_suppressed` and `history` for each query, in order, in one round
+    /// trip. Like the single calls, not atomic with later writes (the
+    /// reservation compares the history version).
+    fn contact_checks(
+        &self,
+        queries: &[CheckQuery],
+    ) -> impl Future<Output = StoreResult<Vec<ContactChecks>>> + Send;
+    /// `transition` for each item, in order, in one round trip; each item is
+    /// atomic on its own exactly as `transition` (the batch as a whole is
+    /// not). Returns what `transition` would have returned for each.
+    fn transitions(
+        &self,
+        items: &[TransitionItem],
+    ) -> impl Future<Output = StoreResult<Vec<bool>>> + Send;
 
     // --- contact history (what caps count) ------------------------------
     /// Past contacts of a debtor and the version the reservation compares.

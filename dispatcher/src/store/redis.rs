@@ -42,8 +42,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Pipeline, RedisError, Script};
 
 use super::{
-    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter,
-    Reservation, ReserveOutcome, Store, StoreError, StoreResult, Suppression, Transition,
+    AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState, HistoryEntry,
+    LedgerEntry, LedgerFilter, Reservation, ReserveOutcome, Store, StoreError, StoreResult,
+    Suppression, Transition, TransitionItem,
 };
 
 /// Default key prefix, so that cobro can share a Redis database with other
@@ -174,6 +175,50 @@ else
 end
 ledger_args(6)
 return 1
+"#;
+
+/// The batch form of `LUA_TRANSITION` (same rules, item by item).
+/// ARGV: prefix, then per item: id, kind, due ms or target state, attempt,
+/// number of ledger rows, and the rows in groups of four. Returns 1 or 0
+/// per item.
+const LUA_TRANSITIONS: &str = r#"
+local function transition_one(id, kind, target, attempt, first, nrows)
+  local key = P .. 'c:' .. id
+  local c = redis.call('HMGET', key, 'state', 'campaign')
+  local state, campaign = c[1], c[2]
+  if not state then return 0 end
+  if kind == 'reschedule' then
+    if state ~= 'queued' and state ~= 'sending' then return 0 end
+    leave(id, state)
+    redis.call('HSET', key, 'state', 'pending', 'due', target, 'attempt', attempt)
+    redis.call('ZADD', P .. 'due', target, id)
+    move(campaign, state, 'pending')
+  else
+    local ok
+    if target == 'delivered' or target == 'undelivered' then
+      ok = state == 'sent' or state == 'sending' or state == 'unknown'
+    else
+      ok = state == 'queued' or state == 'sending'
+    end
+    if not ok then return 0 end
+    leave(id, state)
+    redis.call('HSET', key, 'state', target)
+    move(campaign, state, target)
+  end
+  for r = 0, nrows - 1 do
+    local i = first + r * 4
+    ledger(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+  end
+  return 1
+end
+local out = {}
+local i = 2
+while i + 4 <= #ARGV do
+  local nrows = tonumber(ARGV[i + 4])
+  out[#out + 1] = transition_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], i + 5, nrows)
+  i = i + 5 + nrows * 4
+end
+return out
 "#;
 
 /// ARGV: prefix, contact id, account, debtor key, expected version,
@@ -353,6 +398,7 @@ struct Scripts {
     add: Script,
     claim: Script,
     transition: Script,
+    transitions: Script,
     reserve: Script,
     cancel: Script,
     recover: Script,
@@ -370,6 +416,7 @@ impl Scripts {
             add: s(LUA_ADD),
             claim: s(LUA_CLAIM),
             transition: s(LUA_TRANSITION),
+            transitions: s(LUA_TRANSITIONS),
             reserve: s(LUA_RESERVE),
             cancel: s(LUA_CANCEL),
             recover: s(LUA_RECOVER),
@@ -518,6 +565,41 @@ fn ledger_args(inv: &mut redis::ScriptInvocation<'_>, entries: &[LedgerEntry]) -
     Ok(())
 }
 
+/// The prefix rule of `LUA_SUPPRESSED`, for the batch read: `fields` are
+/// the prefix entries (`<channel or *>|<entry>`).
+fn prefix_suppressed(fields: &[String], channel: ChannelKind, address: &str) -> bool {
+    fields.iter().any(|field| {
+        let Some((ch, entry)) = field.split_once('|') else {
+            return false;
+        };
+        if ch != "*" && ch != channel.as_str() {
+            return false;
+        }
+        if entry.starts_with('@') {
+            address.len() >= entry.len() && address.ends_with(entry)
+        } else {
+            address.starts_with(entry)
+        }
+    })
+}
+
+fn transition_args(inv: &mut redis::ScriptInvocation<'_>, to: &Transition) -> StoreResult<()> {
+    match to {
+        Transition::Reschedule { due_at, attempt } => {
+            inv.arg("reschedule").arg(ms(*due_at)).arg(*attempt);
+        }
+        Transition::Finish(state) => {
+            if !state.is_terminal() {
+                return Err(StoreError::Query(format!(
+                    "transition to non-terminal state '{state}'"
+                )));
+            }
+            inv.arg("finish").arg(state.as_str()).arg(0);
+        }
+    }
+    Ok(())
+}
+
 fn supp_field(channel: Option<ChannelKind>, address: &str) -> String {
     format!("{}|{}", channel.map_or("*", |c| c.as_str()), address)
 }
@@ -561,6 +643,109 @@ impl Store for RedisStore {
                 .ok_or_else(|| StoreError::Corrupt(format!("account status '{s}'")))?,
         };
         Ok(Some((account, status)))
+    }
+
+    async fn accounts(&self, ids: &[String]) -> StoreResult<Vec<Option<(Account, AccountStatus)>>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // HMGET explicitly: `hget` with one field would send HGET.
+        let (jsons, statuses): (Vec<Option<String>>, Vec<Option<String>>) = redis::pipe()
+            .cmd("HMGET")
+            .arg(self.key("accounts"))
+            .arg(ids)
+            .cmd("HMGET")
+            .arg(self.key("acct_status"))
+            .arg(ids)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_err)?;
+        if jsons.len() != ids.len() || statuses.len() != ids.len() {
+            return Err(StoreError::Corrupt(
+                "HMGET answered a different count".into(),
+            ));
+        }
+        jsons
+            .into_iter()
+            .zip(statuses)
+            .map(|(json, status)| {
+                let Some(json) = json else { return Ok(None) };
+                let account: Account =
+                    serde_json::from_str(&json).map_err(|e| json_err("account", e))?;
+                let status = match status {
+                    None => AccountStatus::Active,
+                    Some(s) => AccountStatus::parse(&s)
+                        .ok_or_else(|| StoreError::Corrupt(format!("account status '{s}'")))?,
+                };
+                Ok(Some((account, status)))
+            })
+            .collect()
+    }
+
+    async fn contact_checks(&self, queries: &[CheckQuery]) -> StoreResult<Vec<ContactChecks>> {
+        if queries.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One pipeline: the prefix entries, then per query the two exact
+        // suppression entries, the history and its version.
+        let mut pipe = Pipeline::with_capacity(1 + queries.len() * 4);
+        pipe.smembers(self.key("supp_prefix"));
+        for q in queries {
+            pipe.hexists(self.key("supp"), supp_field(Some(q.channel), &q.address))
+                .hexists(self.key("supp"), supp_field(None, &q.address))
+                .lrange(self.key(&format!("h:{}", q.debtor_key)), 0, -1)
+                .get(self.key(&format!("hv:{}", q.debtor_key)));
+        }
+        let values: Vec<redis::Value> =
+            pipe.query_async(&mut self.conn()).await.map_err(map_err)?;
+        if values.len() != 1 + queries.len() * 4 {
+            return Err(StoreError::Corrupt(
+                "pipeline answered a different count".into(),
+            ));
+        }
+        let parse = |e: redis::ParsingError| StoreError::Corrupt(e.to_string());
+        let mut values = values.into_iter();
+        let prefixes: Vec<String> =
+            redis::from_redis_value(values.next().unwrap_or(redis::Value::Nil)).map_err(parse)?;
+        let mut out = Vec::with_capacity(queries.len());
+        for q in queries {
+            let mut next = || values.next().unwrap_or(redis::Value::Nil);
+            let exact: bool = redis::from_redis_value(next()).map_err(parse)?;
+            let any: bool = redis::from_redis_value(next()).map_err(parse)?;
+            let rows: Vec<String> = redis::from_redis_value(next()).map_err(parse)?;
+            let version: Option<u64> = redis::from_redis_value(next()).map_err(parse)?;
+            let history = rows
+                .iter()
+                .map(|r| serde_json::from_str(r).map_err(|e| json_err("history row", e)))
+                .collect::<StoreResult<Vec<HistoryEntry>>>()?;
+            out.push(ContactChecks {
+                suppressed: exact || any || prefix_suppressed(&prefixes, q.channel, &q.address),
+                history,
+                version: version.unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn transitions(&self, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut inv = scripts().transitions.prepare_invoke();
+        inv.arg(&self.prefix);
+        for item in items {
+            inv.arg(&item.id);
+            transition_args(&mut inv, &item.to)?;
+            inv.arg(item.ledger.len());
+            ledger_args(&mut inv, &item.ledger)?;
+        }
+        let moved: Vec<i64> = self.invoke(&inv).await?;
+        if moved.len() != items.len() {
+            return Err(StoreError::Corrupt(
+                "transitions answered a different count".into(),
+            ));
+        }
+        Ok(moved.into_iter().map(|m| m == 1).collect())
     }
 
     async fn account_count(&self) -> StoreResult<u64> {

@@ -16,9 +16,9 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::{
-    AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter,
-    LedgerState, Reservation, ReserveOutcome, Store, StoreError, StoreResult, Suppression,
-    Transition,
+    AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState, HistoryEntry,
+    LedgerEntry, LedgerFilter, LedgerState, Reservation, ReserveOutcome, Store, StoreError,
+    StoreResult, Suppression, Transition, TransitionItem,
 };
 
 const SCHEMA: &str = r#"
@@ -290,6 +290,42 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().await.map_err(db_err)
+    }
+
+    // The batch forms run the single operations in turn: an embedded
+    // database has no network round trip to save, and each `transition`
+    // stays its own transaction exactly as when called alone.
+    async fn accounts(&self, ids: &[String]) -> StoreResult<Vec<Option<(Account, AccountStatus)>>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.account(id).await?);
+        }
+        Ok(out)
+    }
+
+    async fn contact_checks(&self, queries: &[CheckQuery]) -> StoreResult<Vec<ContactChecks>> {
+        let mut out = Vec::with_capacity(queries.len());
+        for q in queries {
+            let suppressed = self.is_suppressed(q.channel, &q.address).await?;
+            let (history, version) = self.history(&q.debtor_key).await?;
+            out.push(ContactChecks {
+                suppressed,
+                history,
+                version,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn transitions(&self, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(
+                self.transition(&item.id, item.to.clone(), &item.ledger)
+                    .await?,
+            );
+        }
+        Ok(out)
     }
 
     async fn account(&self, id: &str) -> StoreResult<Option<(Account, AccountStatus)>> {
