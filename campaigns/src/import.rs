@@ -65,10 +65,33 @@ impl RowError {
     fn new(line: usize, field: impl Into<String>, reason: impl Into<String>) -> Self {
         RowError {
             line,
-            field: field.into(),
-            reason: reason.into(),
+            field: printable(field.into()),
+            reason: printable(reason.into()),
         }
     }
+}
+
+/// Reasons quote the offending value: control characters are escaped so
+/// a value cannot forge lines of the report (`\r\nBcc: …`), and a huge
+/// value is cut so the report stays readable.
+fn printable(text: String) -> String {
+    const MAX_CHARS: usize = 300;
+    if !text.chars().any(char::is_control) && text.len() <= MAX_CHARS {
+        return text;
+    }
+    let total = text.chars().count();
+    let mut out = String::new();
+    for c in text.chars().take(MAX_CHARS) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if total > MAX_CHARS {
+        out.push_str(&format!("… ({} characters in all)", total));
+    }
+    out
 }
 
 impl fmt::Display for RowError {
