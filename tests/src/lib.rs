@@ -502,14 +502,13 @@ pub fn assert_sent_inside_windows(
 pub fn record_figures(case: &str, line: &str) {
     use std::io::Write as _;
     eprintln!("[{case}] {line}");
-    if let Some(dir) = cobro_bin().parent() {
-        if let Ok(mut f) = std::fs::OpenOptions::new()
+    if let Some(dir) = cobro_bin().parent()
+        && let Ok(mut f) = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(dir.join("fault-figures.txt"))
-        {
-            let _ = writeln!(f, "{} [{case}] {line}", chrono::Utc::now().to_rfc3339());
-        }
+    {
+        let _ = writeln!(f, "{} [{case}] {line}", chrono::Utc::now().to_rfc3339());
     }
 }
 
@@ -1087,6 +1086,7 @@ pub fn spawn_serve(
         .arg(dir.join("cobro.toml"))
         .current_dir(dir)
         .env_remove("COBRO_STORE")
+        .env_remove("COBRO_API_TOKEN")
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(dir.join(log)).expect("log"));
