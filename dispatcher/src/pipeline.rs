@@ -168,6 +168,131 @@ struct BatchSlot<'a> {
     index: usize,
 }
 
+/// Collects the first reservation of every contact of a batch and makes
+/// them all in one store call (`reserve_many`, each still checked and
+/// applied on its own, in order) once no contact of the batch can ask for
+/// one any more: each contact holds a ticket, used by its reservation or
+/// dropped when it ends another way. A reservation retried after
+/// `HistoryChanged` goes to the store alone.
+struct ReserveGate {
+    inner: std::sync::Mutex<GateInner>,
+    ready: tokio::sync::Notify,
+}
+
+type ReserveReply = tokio::sync::oneshot::Sender<Result<ReserveOutcome, StoreError>>;
+
+struct GateInner {
+    outstanding: usize,
+    waiting: Vec<(Reservation, ReserveReply)>,
+}
+
+struct GateTicket<'a> {
+    gate: &'a ReserveGate,
+    used: bool,
+}
+
+impl ReserveGate {
+    fn new(contacts: usize) -> ReserveGate {
+        ReserveGate {
+            inner: std::sync::Mutex::new(GateInner {
+                outstanding: contacts,
+                waiting: Vec::new(),
+            }),
+            ready: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One ticket per contact (exactly as many as `new` was told).
+    fn ticket(&self) -> GateTicket<'_> {
+        GateTicket {
+            gate: self,
+            used: false,
+        }
+    }
+
+    fn done_one(&self, inner: &mut GateInner) {
+        inner.outstanding = inner.outstanding.saturating_sub(1);
+        if inner.outstanding == 0 {
+            self.ready.notify_one();
+        }
+    }
+
+    /// Waits until every ticket is used or dropped, then makes the
+    /// collected reservations and answers each.
+    async fn drive<S: Store>(&self, store: &S) {
+        loop {
+            if self.lock().outstanding == 0 {
+                break;
+            }
+            self.ready.notified().await;
+        }
+        let waiting = std::mem::take(&mut self.lock().waiting);
+        if waiting.is_empty() {
+            return;
+        }
+        let (reservations, replies): (Vec<Reservation>, Vec<ReserveReply>) =
+            waiting.into_iter().unzip();
+        match store.reserve_many(&reservations).await {
+            Ok(outcomes) if outcomes.len() == replies.len() => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+            Ok(_) => {
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Corrupt(
+                        "reserve_many answered a different count".into(),
+                    )));
+                }
+            }
+            Err(e) => {
+                for reply in replies {
+                    let _ = reply.send(Err(copy_error(&e)));
+                }
+            }
+        }
+    }
+}
+
+impl GateTicket<'_> {
+    async fn reserve(mut self, reservation: Reservation) -> Result<ReserveOutcome, StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        {
+            let mut inner = self.gate.lock();
+            inner.waiting.push((reservation, tx));
+            self.used = true;
+            self.gate.done_one(&mut inner);
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(StoreError::Connection(
+                "the batch's reservation call was dropped".into(),
+            ))
+        })
+    }
+}
+
+impl Drop for GateTicket<'_> {
+    fn drop(&mut self) {
+        if !self.used {
+            let mut inner = self.gate.lock();
+            self.gate.done_one(&mut inner);
+        }
+    }
+}
+
+/// The same error for each contact of a batch (`StoreError` is not `Clone`).
+fn copy_error(e: &StoreError) -> StoreError {
+    if e.is_transient() {
+        StoreError::Connection(e.to_string())
+    } else {
+        StoreError::Query(e.to_string())
+    }
+}
+
 /// Pauses before retrying a batch's held writes after a transient error.
 const FLUSH_RETRY: [Duration; 2] = [Duration::from_millis(50), Duration::from_millis(250)];
 
@@ -179,7 +304,7 @@ impl<S: Store> Dispatcher<S> {
         record: ContactRecord,
         now: DateTime<Utc>,
     ) -> Result<ProcessOutcome, PipelineError> {
-        self.run(record, now, None, None).await
+        self.run(record, now, None, None, None).await
     }
 
     /// The same pipeline for the contacts of one queue job, with the
@@ -212,7 +337,8 @@ impl<S: Store> Dispatcher<S> {
             }
         };
         let writes = std::sync::Mutex::new(Vec::new());
-        let mut results =
+        let gate = ReserveGate::new(records.len());
+        let contacts =
             futures::future::join_all(records.into_iter().zip(prefetched).enumerate().map(
                 |(index, (record, pre))| {
                     self.run(
@@ -223,10 +349,11 @@ impl<S: Store> Dispatcher<S> {
                             writes: &writes,
                             index,
                         }),
+                        Some(gate.ticket()),
                     )
                 },
-            ))
-            .await;
+            ));
+        let (mut results, ()) = tokio::join!(contacts, gate.drive(self.store.as_ref()));
         let held = writes.into_inner().unwrap_or_else(|e| e.into_inner());
         if held.is_empty() {
             return results;
@@ -254,12 +381,7 @@ impl<S: Store> Dispatcher<S> {
             }
             Err(e) => {
                 for h in held {
-                    let err = if e.is_transient() {
-                        StoreError::Connection(e.to_string())
-                    } else {
-                        StoreError::Query(e.to_string())
-                    };
-                    results[h.index] = Err(PipelineError::Store(err));
+                    results[h.index] = Err(PipelineError::Store(copy_error(&e)));
                 }
             }
         }
@@ -315,6 +437,7 @@ impl<S: Store> Dispatcher<S> {
         now: DateTime<Utc>,
         pre: Option<Prefetched>,
         batch: Option<BatchSlot<'_>>,
+        mut ticket: Option<GateTicket<'_>>,
     ) -> Result<ProcessOutcome, PipelineError> {
         let contact = &record.contact;
         let attempt = record.attempt;
@@ -495,7 +618,13 @@ impl<S: Store> Dispatcher<S> {
                         at: send_at,
                         history_version: version,
                     };
-                    match self.store.reserve(&reservation).await? {
+                    // The first reservation of a batch's contact goes out
+                    // with the batch's others.
+                    let outcome = match ticket.take() {
+                        Some(ticket) => ticket.reserve(reservation).await?,
+                        None => self.store.reserve(&reservation).await?,
+                    };
+                    match outcome {
                         ReserveOutcome::Reserved => {
                             let allowed = verdict_row(
                                 contact,

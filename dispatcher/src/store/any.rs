@@ -56,6 +56,9 @@ impl Store for AnyStore {
     async fn contact_checks(&self, queries: &[CheckQuery]) -> StoreResult<Vec<ContactChecks>> {
         delegate!(self, s => s.contact_checks(queries))
     }
+    async fn reserve_many(&self, reservations: &[Reservation]) -> StoreResult<Vec<ReserveOutcome>> {
+        delegate!(self, s => s.reserve_many(reservations))
+    }
     async fn transitions(&self, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
         delegate!(self, s => s.transitions(items))
     }

@@ -1475,9 +1475,10 @@ pub async fn campaign_pause_resume_cancel<S: Store>(store: &S) {
 }
 
 /// Every check, each against a fresh empty store from `fresh`.
-/// The batch forms (`accounts`, `contact_checks`, `transitions`) answer
-/// exactly what the single calls answer, in order; `transitions` applies
-/// its items in order, each with `transition`'s rules.
+/// The batch forms (`accounts`, `contact_checks`, `transitions`,
+/// `reserve_many`) answer exactly what the single calls answer, in order;
+/// `transitions` and `reserve_many` apply their items in order, each with
+/// the single call's rules.
 pub async fn batch_forms_match_single_calls<S: Store>(store: &S) {
     // accounts: present, missing, stopped, repeated, none.
     store
@@ -1644,6 +1645,50 @@ pub async fn batch_forms_match_single_calls<S: Store>(store: &S) {
             .is_err(),
         "a finish into a non-terminal state is an error"
     );
+
+    // reserve_many: in order, each with `reserve`'s checks.
+    let r: Vec<PlannedContact> = [("ba", "r1"), ("ba", "r2"), ("bb", "r3")]
+        .iter()
+        .map(|(account, step)| sample_contact("br", account, step, ChannelKind::Email, at(0)))
+        .collect();
+    store.add_contacts(&r).await.expect("add");
+    assert_eq!(store.claim_due(at(0), 10).await.expect("claim").len(), 3);
+    let (before, version) = store.history("tax:MX:RFC-BA").await.expect("history");
+    let reservation = |contact: &PlannedContact, debtor: &str, version: u64| Reservation {
+        contact_id: contact.id.clone(),
+        account: contact.account.clone(),
+        debtor_key: debtor.to_string(),
+        channel: contact.channel,
+        at: at(30),
+        history_version: version,
+    };
+    let outcomes = store
+        .reserve_many(&[
+            reservation(&r[0], "tax:MX:RFC-BA", version),
+            // Same debtor, same version: the first one bumped it.
+            reservation(&r[1], "tax:MX:RFC-BA", version),
+            reservation(&r[2], "tax:MX:RFC-BB", 0),
+            // Already sent above.
+            reservation(&c[0], "tax:MX:RFC-BA", version + 1),
+        ])
+        .await
+        .expect("reserve_many");
+    assert_eq!(
+        outcomes,
+        [
+            ReserveOutcome::Reserved,
+            ReserveOutcome::HistoryChanged,
+            ReserveOutcome::AccountStopped(AccountStatus::Paid),
+            ReserveOutcome::NotQueued,
+        ]
+    );
+    let (after, new_version) = store.history("tax:MX:RFC-BA").await.expect("history");
+    assert_eq!(new_version, version + 1);
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(state_of(store, &r[0].id).await, ContactState::Sending);
+    assert_eq!(state_of(store, &r[1].id).await, ContactState::Queued);
+    assert_eq!(state_of(store, &r[2].id).await, ContactState::Queued);
+    assert!(store.reserve_many(&[]).await.expect("none").is_empty());
 }
 
 pub async fn run_all<S, F, Fut>(mut fresh: F)

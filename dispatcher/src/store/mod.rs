@@ -165,6 +165,14 @@ pub trait Store: Send + Sync + 'static {
         &self,
         queries: &[CheckQuery],
     ) -> impl Future<Output = StoreResult<Vec<ContactChecks>>> + Send;
+    /// `reserve` for each reservation, in order, in one round trip; each is
+    /// checked and applied exactly as `reserve` would (so a second
+    /// reservation for a debtor the batch already reserved sees the bumped
+    /// version and answers `HistoryChanged`).
+    fn reserve_many(
+        &self,
+        reservations: &[Reservation],
+    ) -> impl Future<Output = StoreResult<Vec<ReserveOutcome>>> + Send;
     /// `transition` for each item, in order, in one round trip; each item is
     /// atomic on its own exactly as `transition` (the batch as a whole is
     /// not). Returns what `transition` would have returned for each.

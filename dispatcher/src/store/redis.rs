@@ -221,6 +221,38 @@ end
 return out
 "#;
 
+/// The batch form of `LUA_RESERVE` (same checks, item by item, in order).
+/// ARGV: prefix, then per reservation the seven arguments of `LUA_RESERVE`
+/// after the prefix. Returns two strings per item: the outcome and the
+/// account status ('' unless stopped).
+const LUA_RESERVE_MANY: &str = r#"
+local function reserve_one(id, account, debtor, expected, entry, at_ms, at_text)
+  local key = P .. 'c:' .. id
+  local c = redis.call('HMGET', key, 'state', 'campaign')
+  if c[1] ~= 'queued' then return 'not_queued', '' end
+  local status = redis.call('HGET', P .. 'acct_status', account)
+  if status and status ~= 'active' then return 'stopped', status end
+  local version = tonumber(redis.call('GET', P .. 'hv:' .. debtor) or '0')
+  if version ~= tonumber(expected) then return 'history_changed', '' end
+  redis.call('ZREM', P .. 'queued', id)
+  redis.call('HSET', key, 'state', 'sending', 'sending_at', at_text)
+  redis.call('ZADD', P .. 'sending', at_ms, id)
+  move(c[2], 'queued', 'sending')
+  redis.call('RPUSH', P .. 'h:' .. debtor, entry)
+  redis.call('INCR', P .. 'hv:' .. debtor)
+  return 'reserved', ''
+end
+local out = {}
+local i = 2
+while i + 6 <= #ARGV do
+  local kind, status = reserve_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
+  out[#out + 1] = kind
+  out[#out + 1] = status
+  i = i + 7
+end
+return out
+"#;
+
 /// ARGV: prefix, contact id, account, debtor key, expected version,
 /// history row JSON, at ms, at RFC 3339.
 const LUA_RESERVE: &str = r#"
@@ -399,6 +431,7 @@ struct Scripts {
     claim: Script,
     transition: Script,
     transitions: Script,
+    reserve_many: Script,
     reserve: Script,
     cancel: Script,
     recover: Script,
@@ -417,6 +450,7 @@ impl Scripts {
             claim: s(LUA_CLAIM),
             transition: s(LUA_TRANSITION),
             transitions: s(LUA_TRANSITIONS),
+            reserve_many: s(LUA_RESERVE_MANY),
             reserve: s(LUA_RESERVE),
             cancel: s(LUA_CANCEL),
             recover: s(LUA_RECOVER),
@@ -598,6 +632,25 @@ fn transition_args(inv: &mut redis::ScriptInvocation<'_>, to: &Transition) -> St
         }
     }
     Ok(())
+}
+
+/// A reservation script's answer: the outcome, then the account status
+/// when stopped.
+fn reserve_outcome(reply: &[String]) -> StoreResult<ReserveOutcome> {
+    match reply.first().map(String::as_str) {
+        Some("reserved") => Ok(ReserveOutcome::Reserved),
+        Some("not_queued") => Ok(ReserveOutcome::NotQueued),
+        Some("history_changed") => Ok(ReserveOutcome::HistoryChanged),
+        Some("stopped") => {
+            let status = reply.get(1).and_then(|s| AccountStatus::parse(s));
+            status
+                .map(ReserveOutcome::AccountStopped)
+                .ok_or_else(|| StoreError::Corrupt(format!("account status in {reply:?}")))
+        }
+        _ => Err(StoreError::Query(format!(
+            "unexpected reserve reply {reply:?}"
+        ))),
+    }
 }
 
 fn supp_field(channel: Option<ChannelKind>, address: &str) -> String {
@@ -893,20 +946,38 @@ impl Store for RedisStore {
             .arg(ms(r.at))
             .arg(rfc3339(r.at));
         let reply: Vec<String> = self.invoke(&inv).await?;
-        match reply.first().map(String::as_str) {
-            Some("reserved") => Ok(ReserveOutcome::Reserved),
-            Some("not_queued") => Ok(ReserveOutcome::NotQueued),
-            Some("history_changed") => Ok(ReserveOutcome::HistoryChanged),
-            Some("stopped") => {
-                let status = reply.get(1).and_then(|s| AccountStatus::parse(s));
-                status
-                    .map(ReserveOutcome::AccountStopped)
-                    .ok_or_else(|| StoreError::Corrupt(format!("account status in {reply:?}")))
-            }
-            _ => Err(StoreError::Query(format!(
-                "unexpected reserve reply {reply:?}"
-            ))),
+        reserve_outcome(&reply)
+    }
+
+    async fn reserve_many(&self, reservations: &[Reservation]) -> StoreResult<Vec<ReserveOutcome>> {
+        if reservations.is_empty() {
+            return Ok(Vec::new());
         }
+        let mut inv = scripts().reserve_many.prepare_invoke();
+        inv.arg(&self.prefix);
+        for r in reservations {
+            let entry = HistoryEntry {
+                at: r.at,
+                channel: r.channel,
+                account: r.account.clone(),
+                conversation: false,
+            };
+            let entry = serde_json::to_string(&entry).map_err(|e| json_err("history row", e))?;
+            inv.arg(&r.contact_id)
+                .arg(&r.account)
+                .arg(&r.debtor_key)
+                .arg(r.history_version)
+                .arg(entry)
+                .arg(ms(r.at))
+                .arg(rfc3339(r.at));
+        }
+        let reply: Vec<String> = self.invoke(&inv).await?;
+        if reply.len() != reservations.len() * 2 {
+            return Err(StoreError::Corrupt(
+                "reserve_many answered a different count".into(),
+            ));
+        }
+        reply.chunks(2).map(reserve_outcome).collect()
     }
 
     async fn cancel_account_contacts(

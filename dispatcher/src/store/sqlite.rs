@@ -317,6 +317,14 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    async fn reserve_many(&self, reservations: &[Reservation]) -> StoreResult<Vec<ReserveOutcome>> {
+        let mut out = Vec::with_capacity(reservations.len());
+        for r in reservations {
+            out.push(self.reserve(r).await?);
+        }
+        Ok(out)
+    }
+
     async fn transitions(&self, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
