@@ -57,6 +57,12 @@ impl ChannelSet {
             .unwrap_or_else(|| "none".into())
     }
 
+    /// Whether sends on `kind` go through a rate limit (and so may wait
+    /// for a token).
+    pub fn is_rate_limited(&self, kind: ChannelKind) -> bool {
+        self.transports.contains_key(&kind) && (self.quota.is_some() || self.limiter.is_some())
+    }
+
     /// Waits for the provider's rate limit; returns how long it waited.
     pub async fn wait_for_token(&self, kind: ChannelKind, sender: &str) -> Duration {
         let Some(transport) = self.transports.get(&kind) else {

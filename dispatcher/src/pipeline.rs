@@ -545,6 +545,14 @@ impl<S: Store> Dispatcher<S> {
             let mut send_at = now;
 
             if matches!(verdict.decision, Decision::Allow) {
+                // A contact that may wait for a provider token reserves on
+                // its own: at the batch's reservation gate it would hold
+                // the batch's other contacts behind its wait, and they
+                // would send later than the instant the guard approved
+                // (past the end of a window; found by the fault suite).
+                if self.channels.is_rate_limited(contact.channel) {
+                    drop(ticket.take());
+                }
                 // Take a provider token first; if we had to wait, the
                 // window may have closed meanwhile: ask the guard again.
                 let waited = self

@@ -19,7 +19,7 @@ use cobro_tests::{
     stdout, terminate_child, wait_campaign_done,
 };
 
-const DEBTORS: usize = 60;
+const DEBTORS: usize = 80;
 
 fn hms(t: DateTime<Utc>) -> String {
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
@@ -41,7 +41,7 @@ fn sends_that_miss_the_window_are_deferred_to_the_next_one_not_sent_late() {
     // Whole seconds: the pack's windows are written as HH:MM:SS.
     let now = Utc::now().with_nanosecond(0).expect("whole second");
     let open1 = now - chrono::Duration::minutes(5);
-    let close1 = now + chrono::Duration::seconds(8);
+    let close1 = now + chrono::Duration::seconds(10);
     let open2 = close1 + chrono::Duration::seconds(8);
     let close2 = open2 + chrono::Duration::seconds(90);
     let windows = format!(
@@ -163,8 +163,10 @@ fn sends_that_miss_the_window_are_deferred_to_the_next_one_not_sent_late() {
         "the rate limit must split the campaign across the two windows: {in_first} + {in_second}, {} deferred",
         deferred.len()
     );
-    // At the sink: the outbox files' write times, none in the gap (1 s of
-    // slack for the write after the decision).
+    // At the sink: the outbox files' write times, none in the gap (0.5 s
+    // of slack for the write after the decision). The ledger's instant
+    // alone is not enough: a send held after the guard's decision (as the
+    // batch reservation gate once did) is recorded at the decision.
     let mut latest_late = Duration::ZERO;
     for entry in std::fs::read_dir(&outbox).expect("outbox") {
         let entry = entry.expect("entry");
@@ -181,7 +183,7 @@ fn sends_that_miss_the_window_are_deferred_to_the_next_one_not_sent_late() {
             let late = (written - close1).to_std().unwrap_or_default();
             latest_late = latest_late.max(late);
             assert!(
-                late < Duration::from_secs(1),
+                late < Duration::from_millis(500),
                 "{} written at {written}, {late:?} after the window closed",
                 percent_decode(&name)
             );
