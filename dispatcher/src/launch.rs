@@ -2,9 +2,9 @@
 //! what the rules require, plan every contact and add it to the store.
 //! Idempotent: contact ids are stable, so a re-launch adds nothing twice.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use cobro_campaigns::import::{ImportReport, import_path};
+use cobro_campaigns::import::import_path_each;
 use cobro_campaigns::planning::plan_account;
 use cobro_campaigns::{Account, TemplateElement};
 use cobro_channels::templates::TemplateSet;
@@ -38,19 +38,11 @@ pub struct LaunchReport {
     pub added: u64,
 }
 
+/// What the import saw: rows read and the bad ones (`line N: field: reason`).
 #[derive(Debug, Clone, Default)]
 pub struct ImportSummary {
     pub rows_read: usize,
     pub bad_rows: Vec<String>,
-}
-
-impl From<&ImportReport> for ImportSummary {
-    fn from(report: &ImportReport) -> Self {
-        ImportSummary {
-            rows_read: report.rows_read,
-            bad_rows: report.errors.iter().map(|e| e.to_string()).collect(),
-        }
-    }
 }
 
 /// How many accounts go to the store per transaction.
@@ -59,18 +51,15 @@ const BATCH: usize = 2_000;
 /// Every template a step may send (its channel and its fallback) must exist
 /// for each language in the portfolio and carry what the packs of the
 /// debtors' countries require.
+/// `groups` are the (country, language) pairs of the portfolio.
 pub fn check_templates(
     loaded: &LoadedCampaign,
     guard: &ComplianceGuard,
     templates: &TemplateSet,
-    accounts: &[Account],
+    groups: &BTreeSet<(String, String)>,
 ) -> Vec<String> {
-    let mut groups: BTreeSet<(String, String)> = BTreeSet::new();
-    for account in accounts {
-        groups.insert((account.country.clone(), account.language.clone()));
-    }
     let mut problems = BTreeSet::new();
-    for (country, language) in &groups {
+    for (country, language) in groups {
         let packs = guard.packs_for(country);
         for step in &loaded.strategy.steps {
             for channel in std::iter::once(step.channel).chain(step.fallback) {
@@ -135,29 +124,61 @@ pub fn zones_of(account: &Account) -> Vec<chrono_tz::Tz> {
 }
 
 /// Imports, checks, plans and stores a campaign. `progress` is told the
-/// number of accounts planned so far.
+/// number of accounts stored so far and the total.
+///
+/// The portfolio is read twice, streaming: a first pass collects the
+/// (country, language) pairs so that templates are checked before anything
+/// is stored (a refused launch stores nothing), a second pass stores and
+/// plans accounts in batches, so memory stays flat whatever the portfolio's
+/// size.
 pub async fn launch<S: Store>(
     store: &S,
     loaded: &LoadedCampaign,
     templates: &TemplateSet,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<LaunchReport, LaunchError> {
-    let import =
-        import_path(&loaded.portfolio_path).map_err(|e| LaunchError::Portfolio(e.to_string()))?;
+    let path = loaded.portfolio_path.clone();
+    let (groups, total) = tokio::task::spawn_blocking(move || {
+        let mut groups = BTreeSet::new();
+        let mut total = 0u64;
+        import_path_each(&path, |a: Account| {
+            total += 1;
+            groups.insert((a.country, a.language));
+        })
+        .map(|_| (groups, total))
+    })
+    .await
+    .map_err(|e| LaunchError::Portfolio(format!("portfolio reader stopped: {e}")))?
+    .map_err(|e| LaunchError::Portfolio(e.to_string()))?;
     let guard = loaded.guard();
-    let problems = check_templates(loaded, &guard, templates, &import.accounts);
+    let problems = check_templates(loaded, &guard, templates, &groups);
     if !problems.is_empty() {
         return Err(LaunchError::Templates(problems));
     }
-    let mut report = LaunchReport {
-        import: ImportSummary::from(&import),
-        ..Default::default()
-    };
-    let total = import.accounts.len() as u64;
-    for chunk in import.accounts.chunks(BATCH) {
-        store.put_accounts(chunk).await?;
-        let mut contacts = Vec::with_capacity(chunk.len() * loaded.strategy.steps.len());
-        for account in chunk {
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Account>>(4);
+    let path = loaded.portfolio_path.clone();
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        let summary = import_path_each(&path, |account| {
+            batch.push(account);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                // A closed channel means the store side failed; its error wins.
+                let _ = tx.blocking_send(full);
+            }
+        });
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(batch);
+        }
+        summary
+    });
+    let mut report = LaunchReport::default();
+    let steps = loaded.strategy.steps.len();
+    while let Some(chunk) = rx.recv().await {
+        store.put_accounts(&chunk).await?;
+        let mut contacts = Vec::with_capacity(chunk.len() * steps);
+        for account in &chunk {
             contacts.extend(plan_account(
                 &loaded.campaign,
                 &loaded.strategy,
@@ -170,22 +191,13 @@ pub async fn launch<S: Store>(
         report.accounts += chunk.len() as u64;
         progress(report.accounts, total);
     }
+    let summary = reader
+        .await
+        .map_err(|e| LaunchError::Portfolio(format!("portfolio reader stopped: {e}")))?
+        .map_err(|e| LaunchError::Portfolio(e.to_string()))?;
+    report.import = ImportSummary {
+        rows_read: summary.rows_read,
+        bad_rows: summary.errors.iter().map(|e| e.to_string()).collect(),
+    };
     Ok(report)
-}
-
-/// Countries in the portfolio with no rule pack at all (their debtors will
-/// be blocked); the launch reports them so nobody is surprised.
-pub fn countries_without_rules(
-    loaded: &LoadedCampaign,
-    accounts: &[Account],
-) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for account in accounts {
-        if !loaded.packs_by_country.contains_key(&account.country)
-            && loaded.default_packs.is_empty()
-        {
-            *out.entry(account.country.clone()).or_insert(0) += 1;
-        }
-    }
-    out
 }
