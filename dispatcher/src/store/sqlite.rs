@@ -560,24 +560,8 @@ impl Store for SqliteStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
-        let records = rows
-            .iter()
-            .map(contact_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let entries: Vec<LedgerEntry> = records
-            .iter()
-            .map(|r| {
-                let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Cancelled, at);
-                e.code = Some(code.to_string());
-                e.detail = Some(detail.to_string());
-                e.attempt = r.attempt;
-                e
-            })
-            .collect();
-        insert_ledger(&mut tx, &entries).await?;
+        let ids = record_cancellations(&mut tx, &rows, code, detail, at).await?;
         tx.commit().await.map_err(db_err)?;
-        let mut ids: Vec<String> = records.into_iter().map(|r| r.contact.id).collect();
-        ids.sort();
         Ok(ids)
     }
 
@@ -831,26 +815,39 @@ impl Store for SqliteStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
-        let records = rows
-            .iter()
-            .map(contact_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let entries: Vec<LedgerEntry> = records
-            .iter()
-            .map(|r| {
-                let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Cancelled, at);
-                e.code = Some(code.to_string());
-                e.detail = Some(detail.to_string());
-                e.attempt = r.attempt;
-                e
-            })
-            .collect();
-        insert_ledger(&mut tx, &entries).await?;
+        let ids = record_cancellations(&mut tx, &rows, code, detail, at).await?;
         tx.commit().await.map_err(db_err)?;
-        let mut ids: Vec<String> = records.into_iter().map(|r| r.contact.id).collect();
-        ids.sort();
         Ok(ids)
     }
+}
+
+/// Appends a `cancelled` ledger row for each contact a cancelling
+/// `UPDATE … RETURNING` touched; returns their ids, sorted.
+async fn record_cancellations(
+    tx: &mut Transaction<'static, Sqlite>,
+    rows: &[SqliteRow],
+    code: &str,
+    detail: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<Vec<String>> {
+    let records = rows
+        .iter()
+        .map(contact_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let entries: Vec<LedgerEntry> = records
+        .iter()
+        .map(|r| {
+            let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Cancelled, at);
+            e.code = Some(code.to_string());
+            e.detail = Some(detail.to_string());
+            e.attempt = r.attempt;
+            e
+        })
+        .collect();
+    insert_ledger(tx, &entries).await?;
+    let mut ids: Vec<String> = records.into_iter().map(|r| r.contact.id).collect();
+    ids.sort();
+    Ok(ids)
 }
 
 async fn bump_version(tx: &mut Transaction<'static, Sqlite>, debtor_key: &str) -> StoreResult<()> {
