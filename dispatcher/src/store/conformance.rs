@@ -1720,7 +1720,7 @@ where
 /// returning `(guard, store)`: the guard (a server, a temp dir) lives as
 /// long as the test, and every test gets a fresh empty store.
 ///
-/// ```ignore
+/// ```text
 /// async fn fresh() -> (RedisServer, RedisStore) { ... }
 /// cobro_dispatcher::store_conformance_tests!(fresh);
 /// ```

@@ -1,8 +1,9 @@
-//! Throughput figures for the queue (not timed tests: `#[ignore]`d, run
-//! them in release with
-//! `cargo test --release -p cobro-dispatcher --test queue_bench -- --ignored --nocapture --test-threads=1`).
+//! Throughput of the queue driver alone (no pipeline): a no-op processor and
+//! one that finishes each contact, and bare apalis-redis beside it:
+//! `cargo bench -p cobro-dispatcher --bench queue_driver`.
 //! Each starts its own redis-server so the numbers are comparable.
 
+#[path = "../tests/queue_common/mod.rs"]
 mod queue_common;
 
 use std::sync::Arc;
@@ -28,8 +29,6 @@ fn env_usize(name: &str, default: usize) -> usize {
 /// Contacts/s through the driver with a processor that does nothing (the
 /// driver's own cost: claim, push, fetch, ack) and with one that finishes
 /// each contact in the store (one more script call per contact).
-#[tokio::test(flavor = "multi_thread")]
-#[ignore]
 async fn bench_driver_contacts_per_second() {
     let concurrency = env_usize("BENCH_CONCURRENCY", 256);
     let batch = env_usize("BENCH_BATCH", 32);
@@ -73,8 +72,6 @@ async fn bench_driver_contacts_per_second() {
 
 /// Bare apalis-redis: empty jobs/s on the same kind of Redis, fed so that
 /// its backlog stays below the size that kills the worker.
-#[tokio::test(flavor = "multi_thread")]
-#[ignore]
 async fn bench_bare_apalis_redis_empty_jobs_per_second() {
     const JOBS: usize = 50_000;
     const BACKLOG: usize = 4_000;
@@ -155,4 +152,10 @@ async fn bench_bare_apalis_redis_empty_jobs_per_second() {
         elapsed.as_secs_f64(),
         JOBS as f64 / elapsed.as_secs_f64()
     );
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    bench_driver_contacts_per_second().await;
+    bench_bare_apalis_redis_empty_jobs_per_second().await;
 }
