@@ -575,6 +575,20 @@ fn nonempty(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// Parses a value `required` found; a parse failure becomes the row's
+/// error for `field`.
+fn parse_present<T>(
+    value: Option<String>,
+    line: usize,
+    field: &str,
+    errs: &mut Vec<RowError>,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    parse(&value?)
+        .map_err(|reason| errs.push(RowError::new(line, field, reason)))
+        .ok()
+}
+
 /// Validates one row into an account, or every problem found in it.
 fn build_account(
     view: &RowView<'_>,
@@ -607,77 +621,37 @@ fn build_account(
     let debtor_name = required(Core::DebtorName, &mut errs);
     let tax_id = get(Core::TaxId).map(str::to_string);
 
-    let country = match get(Core::Country) {
-        None => {
-            errs.push(RowError::new(
-                line,
-                names.core(Core::Country),
-                "required value is missing",
-            ));
-            None
-        }
-        Some(raw) => match parse_country(raw) {
-            Ok(c) => Some(c),
-            Err(r) => {
-                errs.push(RowError::new(line, names.core(Core::Country), r));
-                None
-            }
-        },
-    };
+    let country = parse_present(
+        required(Core::Country, &mut errs),
+        line,
+        names.core(Core::Country),
+        &mut errs,
+        parse_country,
+    );
 
-    let currency = match get(Core::Currency) {
-        None => {
-            errs.push(RowError::new(
-                line,
-                names.core(Core::Currency),
-                "required value is missing",
-            ));
-            None
-        }
-        Some(raw) => match parse_currency(raw) {
-            Ok(c) => Some(c),
-            Err(r) => {
-                errs.push(RowError::new(line, names.core(Core::Currency), r));
-                None
-            }
-        },
-    };
+    let currency = parse_present(
+        required(Core::Currency, &mut errs),
+        line,
+        names.core(Core::Currency),
+        &mut errs,
+        parse_currency,
+    );
 
-    let amount_due = match get(Core::AmountDue) {
-        None => {
-            errs.push(RowError::new(
-                line,
-                names.core(Core::AmountDue),
-                "required value is missing",
-            ));
-            None
-        }
-        Some(raw) => match parse_amount(raw, currency.as_ref().map(|(_, d)| *d)) {
-            Ok(a) => Some(a),
-            Err(r) => {
-                errs.push(RowError::new(line, names.core(Core::AmountDue), r));
-                None
-            }
-        },
-    };
+    let amount_due = parse_present(
+        required(Core::AmountDue, &mut errs),
+        line,
+        names.core(Core::AmountDue),
+        &mut errs,
+        |raw| parse_amount(raw, currency.as_ref().map(|(_, d)| *d)),
+    );
 
-    let due_date = match get(Core::DueDate) {
-        None => {
-            errs.push(RowError::new(
-                line,
-                names.core(Core::DueDate),
-                "required value is missing",
-            ));
-            None
-        }
-        Some(raw) => match parse_date(raw) {
-            Ok(d) => Some(d),
-            Err(r) => {
-                errs.push(RowError::new(line, names.core(Core::DueDate), r));
-                None
-            }
-        },
-    };
+    let due_date = parse_present(
+        required(Core::DueDate, &mut errs),
+        line,
+        names.core(Core::DueDate),
+        &mut errs,
+        parse_date,
+    );
 
     let segment = get(Core::Segment).map(|s| s.to_lowercase());
 
