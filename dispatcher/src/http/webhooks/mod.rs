@@ -213,6 +213,40 @@ fn authenticated_params(
     }
 }
 
+/// Checks a callback's signature (Twilio) or shared secret (Vonage,
+/// Infobip) and parses it: form parameters for Twilio and Vonage, a JSON
+/// body for Infobip. `None` when the check fails (the caller answers 403
+/// and stores nothing).
+fn authenticated_payload<T>(
+    state: &AppState,
+    provider: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    from_params: impl FnOnce(&str, &[(String, String)]) -> Result<Vec<T>, HttpError>,
+    from_json: impl FnOnce(&[u8]) -> Result<Vec<T>, HttpError>,
+) -> Result<Option<Vec<T>>, HttpError> {
+    match provider {
+        "twilio" | "vonage" => match authenticated_params(state, provider, uri, headers, body)? {
+            Some(params) => from_params(provider, &params).map(Some),
+            None => Ok(None),
+        },
+        "infobip" => {
+            if !auth::verify_shared_secret(
+                state.config.webhook_secret.as_deref(),
+                headers,
+                uri.query(),
+            ) {
+                return Ok(None);
+            }
+            from_json(body).map(Some)
+        }
+        other => Err(HttpError::NotFound(format!(
+            "unknown provider '{other}' (twilio, vonage, infobip)"
+        ))),
+    }
+}
+
 /// `POST /webhooks/{provider}/status`.
 pub async fn status(
     State(state): State<AppState>,
@@ -221,33 +255,20 @@ pub async fn status(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let updates = match provider.as_str() {
-        "twilio" | "vonage" => {
-            let Some(params) = authenticated_params(&state, &provider, &uri, &headers, &body)?
-            else {
-                return Ok(forbidden(&state, &provider, "status"));
-            };
-            if provider == "twilio" {
-                vec![twilio::status_update(&params)?]
-            } else {
-                vec![vonage::status_update(&params)?]
-            }
-        }
-        "infobip" => {
-            if !auth::verify_shared_secret(
-                state.config.webhook_secret.as_deref(),
-                &headers,
-                uri.query(),
-            ) {
-                return Ok(forbidden(&state, &provider, "status"));
-            }
-            infobip::status_updates(&body)?
-        }
-        other => {
-            return Err(HttpError::NotFound(format!(
-                "unknown provider '{other}' (twilio, vonage, infobip)"
-            )));
-        }
+    let Some(updates) = authenticated_payload(
+        &state,
+        &provider,
+        &uri,
+        &headers,
+        &body,
+        |provider, params| match provider {
+            "twilio" => twilio::status_update(params).map(|u| vec![u]),
+            _ => vonage::status_update(params).map(|u| vec![u]),
+        },
+        infobip::status_updates,
+    )?
+    else {
+        return Ok(forbidden(&state, &provider, "status"));
     };
     let now = Utc::now();
     let mut results = Vec::with_capacity(updates.len());
@@ -271,33 +292,20 @@ pub async fn inbound(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let messages = match provider.as_str() {
-        "twilio" | "vonage" => {
-            let Some(params) = authenticated_params(&state, &provider, &uri, &headers, &body)?
-            else {
-                return Ok(forbidden(&state, &provider, "inbound"));
-            };
-            if provider == "twilio" {
-                vec![twilio::inbound_message(&params)?]
-            } else {
-                vec![vonage::inbound_message(&params)?]
-            }
-        }
-        "infobip" => {
-            if !auth::verify_shared_secret(
-                state.config.webhook_secret.as_deref(),
-                &headers,
-                uri.query(),
-            ) {
-                return Ok(forbidden(&state, &provider, "inbound"));
-            }
-            infobip::inbound_messages(&body)?
-        }
-        other => {
-            return Err(HttpError::NotFound(format!(
-                "unknown provider '{other}' (twilio, vonage, infobip)"
-            )));
-        }
+    let Some(messages) = authenticated_payload(
+        &state,
+        &provider,
+        &uri,
+        &headers,
+        &body,
+        |provider, params| match provider {
+            "twilio" => twilio::inbound_message(params).map(|m| vec![m]),
+            _ => vonage::inbound_message(params).map(|m| vec![m]),
+        },
+        infobip::inbound_messages,
+    )?
+    else {
+        return Ok(forbidden(&state, &provider, "inbound"));
     };
     let now = Utc::now();
     let mut results = Vec::with_capacity(messages.len());
