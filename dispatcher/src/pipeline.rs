@@ -296,6 +296,24 @@ fn copy_error(e: &StoreError) -> StoreError {
 /// Pauses before retrying a batch's held writes after a transient error.
 const FLUSH_RETRY: [Duration; 2] = [Duration::from_millis(50), Duration::from_millis(250)];
 
+/// The `cancelled` row of a contact whose account was paid, disputed or
+/// opted out before it went.
+fn account_stopped_row(
+    contact: &PlannedContact,
+    at: DateTime<Utc>,
+    status: AccountStatus,
+    attempt: u32,
+) -> LedgerEntry {
+    note_row(
+        contact,
+        LedgerState::Cancelled,
+        at,
+        status.as_str(),
+        format!("account is {}", status.as_str()),
+        attempt,
+    )
+}
+
 impl<S: Store> Dispatcher<S> {
     /// Takes one claimed contact through guard, reservation, render and
     /// send at instant `now`, and records every step in the ledger.
@@ -466,14 +484,7 @@ impl<S: Store> Dispatcher<S> {
                 .await;
         };
         if status != AccountStatus::Active {
-            let row = note_row(
-                contact,
-                LedgerState::Cancelled,
-                now,
-                status.as_str(),
-                format!("account is {}", status.as_str()),
-                attempt,
-            );
+            let row = account_stopped_row(contact, now, status, attempt);
             return self
                 .finish_held(
                     batch,
@@ -671,14 +682,7 @@ impl<S: Store> Dispatcher<S> {
                         }
                         ReserveOutcome::NotQueued => return Ok(ProcessOutcome::Skipped),
                         ReserveOutcome::AccountStopped(status) => {
-                            let row = note_row(
-                                contact,
-                                LedgerState::Cancelled,
-                                send_at,
-                                status.as_str(),
-                                format!("account is {}", status.as_str()),
-                                attempt,
-                            );
+                            let row = account_stopped_row(contact, send_at, status, attempt);
                             return self
                                 .finish(
                                     contact,
