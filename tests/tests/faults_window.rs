@@ -1,11 +1,11 @@
 //! Fault case: a provider rate limit so low that sends queue past the end
-//! of the legal window. The pack's window (debtors in `Etc/UTC`) closes a
-//! few seconds from now and reopens a few seconds later; SMS go through an
-//! outbox limited to 4/s. What did not fit must be deferred to the next
-//! window, not sent late: no ledger `sent` row and no outbox file falls in
-//! the closed gap, some contacts were deferred with `outside_hours` and
-//! went out after the reopening, and every contact ends in exactly one
-//! terminal state, sent once.
+//! of the legal window. The pack's window (debtors in a fixed-offset zone
+//! where it is about noon) closes a few seconds from now and reopens a few
+//! seconds later; SMS go through an outbox limited to 4/s. What did not
+//! fit must be deferred to the next window, not sent late: no ledger
+//! `sent` row and no outbox file falls in the closed gap, some contacts
+//! were deferred with `outside_hours` and went out after the reopening,
+//! and every contact ends in exactly one terminal state, sent once.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant, SystemTime};
@@ -21,35 +21,48 @@ use cobro_tests::{
 
 const DEBTORS: usize = 80;
 
+/// A fixed-offset `Etc/GMT±N` zone whose local hour is near 12:00 at
+/// `now`, and its offset from UTC in hours. (`Etc/GMT-5` is UTC+5.)
+fn zone_near_noon(now: DateTime<Utc>) -> (String, i64) {
+    let offset = 12 - i64::from(now.hour()); // -11..=12
+    let zone = match offset {
+        0 => "Etc/UTC".to_string(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    (zone, offset)
+}
+
 fn hms(t: DateTime<Utc>) -> String {
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
 #[test]
 fn sends_that_miss_the_window_are_deferred_to_the_next_one_not_sent_late() {
-    // Keep clear of midnight UTC, where the day's windows change.
-    let to_midnight = 86_400 - Utc::now().num_seconds_from_midnight();
-    if to_midnight < 150 {
-        std::thread::sleep(Duration::from_secs(u64::from(to_midnight) + 2));
-    }
     let server = RedisServer::start().expect("redis-server");
     let store = server.url();
     let work = tempfile::tempdir().expect("temp dir");
     let dir = work.path();
     let outbox = dir.join("outbox");
 
-    // Whole seconds: the pack's windows are written as HH:MM:SS.
-    let now = Utc::now().with_nanosecond(0).expect("whole second");
+    // Whole seconds: the pack's windows are written as HH:MM:SS. The
+    // debtors live in a fixed-offset zone where it is about noon now, so
+    // the windows never cross midnight, whatever the hour of the run.
+    let utc_now = Utc::now().with_nanosecond(0).expect("whole second");
+    let (zone, offset_hours) = zone_near_noon(utc_now);
+    let now = utc_now;
+    // The pack speaks the debtors' local time.
+    let local = |t: DateTime<Utc>| hms(t + chrono::Duration::hours(offset_hours));
     let open1 = now - chrono::Duration::minutes(5);
     let close1 = now + chrono::Duration::seconds(10);
     let open2 = close1 + chrono::Duration::seconds(8);
     let close2 = open2 + chrono::Duration::seconds(90);
     let windows = format!(
         "[\"{}-{}\", \"{}-{}\"]",
-        hms(open1),
-        hms(close1),
-        hms(open2),
-        hms(close2)
+        local(open1),
+        local(close1),
+        local(open2),
+        local(close2)
     );
     let mut pack =
         String::from("id = \"closing\"\nname = \"Window closing in seconds\"\n\n[windows]\n");
@@ -65,7 +78,7 @@ fn sends_that_miss_the_window_are_deferred_to_the_next_one_not_sent_late() {
     for i in 0..DEBTORS {
         let _ = writeln!(
             csv,
-            "W-{i:04},Tiendas Aurora,Ana Pérez {i},,1500.00,MXN,2026-10-01,temprana,es-MX,MX,,Etc/UTC,+52551234{i:04},debtor,creditor_file,,yes,yes,,,,,,,,,,https://pagos.example/p/w-{i:04}"
+            "W-{i:04},Tiendas Aurora,Ana Pérez {i},,1500.00,MXN,2026-10-01,temprana,es-MX,MX,,{zone},+52551234{i:04},debtor,creditor_file,,yes,yes,,,,,,,,,,https://pagos.example/p/w-{i:04}"
         );
     }
     std::fs::write(dir.join("portfolio.csv"), csv).expect("portfolio");
@@ -74,7 +87,7 @@ fn sends_that_miss_the_window_are_deferred_to_the_next_one_not_sent_late() {
         "id = \"sms\"\nstop_on = [\"paid\", \"opt_out\"]\n\n[[steps]]\nid = \"s\"\nday = 0\nchannel = \"sms\"\ntemplate = \"aviso_sms\"\nsend_at = \"00:00\"\n",
     )
     .expect("strategy");
-    let yesterday = (now - chrono::Duration::days(1)).date_naive();
+    let yesterday = (now - chrono::Duration::days(2)).date_naive();
     let campaign = dir.join("campaign.toml");
     std::fs::write(
         &campaign,
