@@ -21,6 +21,7 @@ pub mod plan;
 pub mod planning;
 pub mod strategy;
 pub mod template_element;
+pub mod text_file;
 
 pub use account::{Account, AccountFlag};
 pub use campaign::Campaign;

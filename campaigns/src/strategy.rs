@@ -357,7 +357,7 @@ impl Strategy {
     /// Reads and validates a strategy file.
     pub fn load(path: &Path) -> Result<Strategy, StrategyError> {
         let origin = path.display().to_string();
-        let src = std::fs::read_to_string(path).map_err(|source| StrategyError::Io {
+        let src = crate::text_file::read_utf8(path).map_err(|source| StrategyError::Io {
             origin: origin.clone(),
             source,
         })?;

@@ -386,7 +386,7 @@ impl RulePack {
 
     /// Reads and parses a pack file.
     pub fn load(path: &Path) -> Result<RulePack, RulesError> {
-        let src = std::fs::read_to_string(path).map_err(|source| RulesError::Io {
+        let src = cobro_campaigns::text_file::read_utf8(path).map_err(|source| RulesError::Io {
             path: path.to_path_buf(),
             source,
         })?;

@@ -70,10 +70,11 @@ impl LoadedCampaign {
     /// Reads the campaign file, its strategy and its rule packs. An invalid
     /// rules file stops the launch here.
     pub fn load(path: &Path) -> Result<LoadedCampaign, ConfigError> {
-        let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let src =
+            cobro_campaigns::text_file::read_utf8(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let file: CampaignFile =
             toml::from_str(&src).map_err(|e| ConfigError::from_toml(path, &src, e))?;
         let base = path.parent().unwrap_or(Path::new("."));

@@ -27,7 +27,9 @@ impl ConfigError {
     /// True when the operator must fix a file or the environment (exit 2),
     /// as opposed to an I/O failure.
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, ConfigError::Read { source, .. } if source.kind() != std::io::ErrorKind::NotFound)
+        // A missing file or one that is not UTF-8 text is the operator's to fix.
+        !matches!(self, ConfigError::Read { source, .. }
+            if !matches!(source.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::InvalidData))
     }
 
     /// Turns a toml parse error into one naming the line and key.

@@ -150,10 +150,11 @@ pub struct ChannelSection {
 impl Settings {
     /// Reads `cobro.toml`, expanding `${VAR}` in every string value.
     pub fn load(path: &Path) -> Result<Settings, ConfigError> {
-        let src = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let src =
+            cobro_campaigns::text_file::read_utf8(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Settings::from_toml_str(&src, path)
     }
 

@@ -77,10 +77,10 @@ async fn two_worker_processes_on_one_redis_never_process_a_contact_twice() {
     assert_ne!(report_a.worker, report_b.worker, "unique worker names");
     recorder_a.assert_each_once(&ids);
     assert_eq!(report_a.processed() + report_b.processed(), N as u64);
-    assert!(
-        report_a.processed() > 0 && report_b.processed() > 0,
-        "both workers took part"
-    );
+    // Which worker runs the jobs is apalis' affair: on a loaded machine one
+    // of them can fetch every job (seen in CI: 0 / 2,500). What must hold
+    // across processes is above (each contact once) and below (both
+    // feeders claim, none claims a contact twice).
     assert!(
         report_a.fed_contacts > 0 && report_b.fed_contacts > 0,
         "both feeders took part"

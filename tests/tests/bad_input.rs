@@ -184,7 +184,7 @@ fn rules_files_name_file_line_and_key() {
             "cap_wrong_type.toml",
             &[":11: key `caps[0].days`: invalid type"],
         ),
-        ("non_utf8.toml", &["UTF-8"]),
+        ("non_utf8.toml", &["line 2, column", "is not UTF-8"]),
     ];
     let work = tempfile::tempdir().expect("temp dir");
     for (file, needles) in cases {
@@ -234,7 +234,10 @@ fn strategy_campaign_and_template_files_stop_the_launch_and_plan_nothing() {
             "unknown_template.toml",
             &["no sms template 'no_such_template'"],
         ),
-        ("non_utf8.toml", &["strategy.toml", "UTF-8"]),
+        (
+            "non_utf8.toml",
+            &["strategy.toml", "line 12, column", "is not UTF-8"],
+        ),
     ];
     for (file, needles) in strategy_cases {
         let dir = example_campaign();
@@ -273,7 +276,10 @@ fn strategy_campaign_and_template_files_stop_the_launch_and_plan_nothing() {
             "sender_header_injection.toml",
             &["bad.toml:26: key `sender.email_from`: must not contain control characters"],
         ),
-        ("non_utf8.toml", &["bad.toml", "UTF-8"]),
+        (
+            "non_utf8.toml",
+            &["bad.toml", "line 24, column", "is not UTF-8"],
+        ),
     ];
     for (file, needles) in campaign_cases {
         let dir = example_campaign();
@@ -301,7 +307,10 @@ fn strategy_campaign_and_template_files_stop_the_launch_and_plan_nothing() {
             "unknown_variable",
             &["es-MX/aviso_sms.sms.txt line 1: unknown variable `saldo_secreto`"],
         ),
-        ("non_utf8", &["es-MX/aviso_sms.sms.txt", "UTF-8"]),
+        (
+            "non_utf8",
+            &["es-MX/aviso_sms.sms.txt", "line 1, column", "is not UTF-8"],
+        ),
     ];
     for (case, needles) in template_cases {
         let dir = example_campaign();

@@ -241,7 +241,7 @@ impl TemplateSet {
                         ));
                     }
                 }
-                let source = std::fs::read_to_string(&path).map_err(io(&path))?;
+                let source = cobro_campaigns::text_file::read_utf8(&path).map_err(io(&path))?;
                 let name = format!("{lang}/{file_name}");
                 env.add_template_owned(name.clone(), source)
                     .map_err(|e| syntax(&name, &e))?;
