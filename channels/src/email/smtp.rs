@@ -1,9 +1,14 @@
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
@@ -14,7 +19,10 @@ use crate::{
     mask_address,
 };
 
-/// How the SMTP connection is secured.
+/// How the SMTP connection is secured. Both TLS modes verify the relay's
+/// certificate against the system's roots (or only `ca_file`'s) and check
+/// that it names `host`; there is no switch to turn verification off, since
+/// a relay that cannot be verified could be anyone reading debtors' mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TlsMode {
@@ -63,6 +71,16 @@ pub struct SmtpConfig {
     /// Per SMTP command.
     #[serde(default = "default_timeout", with = "duration_serde")]
     pub timeout: Duration,
+    /// PEM file with the certificate authority (or authorities) that sign
+    /// the relay's certificate, for a relay with an internal CA. When set,
+    /// only these CAs are trusted for this relay, not the system's: a
+    /// relay inside the shop has no business presenting a certificate from
+    /// a public CA, so accepting one would only widen who can impersonate
+    /// it. The certificate must still name `host`. Needs `tls =
+    /// "starttls"` or `"implicit"`. A relative path is taken from the
+    /// working directory, like the outbox `dir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 impl SmtpConfig {
@@ -76,8 +94,59 @@ impl SmtpConfig {
             from: from.into(),
             max_concurrent: default_max_concurrent(),
             timeout: default_timeout(),
+            ca_file: None,
         }
     }
+}
+
+/// The TLS settings for `config`, or `None` for a plain connection. Read
+/// once at start-up, so a missing or empty CA file is a configuration
+/// error and never a stream of failed sends.
+fn tls_parameters(name: &str, config: &SmtpConfig) -> Result<Option<TlsParameters>, ConfigError> {
+    let tls_err =
+        |e: lettre::transport::smtp::Error| ConfigError::invalid(name, "tls", e.to_string());
+    match (config.tls, &config.ca_file) {
+        (TlsMode::None, Some(_)) => Err(ConfigError::invalid(
+            name,
+            "ca_file",
+            "needs tls = \"starttls\" or \"implicit\" (with tls = \"none\" no certificate is checked)",
+        )),
+        (TlsMode::None, None) => Ok(None),
+        (TlsMode::StartTls | TlsMode::Implicit, None) => TlsParameters::new(config.host.clone())
+            .map(Some)
+            .map_err(tls_err),
+        (TlsMode::StartTls | TlsMode::Implicit, Some(path)) => {
+            let ca = read_ca_file(name, path)?;
+            TlsParameters::builder(config.host.clone())
+                .certificate_store(CertificateStore::None)
+                .add_root_certificate(ca)
+                .build()
+                .map(Some)
+                .map_err(|e| {
+                    ConfigError::invalid(name, "ca_file", format!("{}: {e}", path.display()))
+                })
+        }
+    }
+}
+
+/// The certificates of a PEM file. A file without any (a key, a DER file,
+/// the wrong path's contents) is refused here: lettre would accept it and
+/// then trust nothing, turning a typo into "certificate refused" at the
+/// first send.
+fn read_ca_file(name: &str, path: &Path) -> Result<Certificate, ConfigError> {
+    let invalid = |reason: String| {
+        ConfigError::invalid(name, "ca_file", format!("{}: {reason}", path.display()))
+    };
+    let pem = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(format!("not a PEM certificate file: {e}")))?;
+    if certs.is_empty() {
+        return Err(invalid(
+            "no certificate in it (expected \"-----BEGIN CERTIFICATE-----\" blocks)".into(),
+        ));
+    }
+    Certificate::from_pem(&pem).map_err(|e| invalid(e.to_string()))
 }
 
 /// Pooled connections idle longer than this are checked with `NOOP`
@@ -153,13 +222,7 @@ impl SmtpChannel {
             .from
             .parse::<lettre::message::Mailbox>()
             .map_err(|e| ConfigError::invalid(name, "from", e.to_string()))?;
-        let tls_parameters = match config.tls {
-            TlsMode::None => None,
-            TlsMode::StartTls | TlsMode::Implicit => Some(
-                TlsParameters::new(config.host.clone())
-                    .map_err(|e| ConfigError::invalid(name, "tls", e.to_string()))?,
-            ),
-        };
+        let tls_parameters = tls_parameters(name, &config)?;
         let credentials = match (&config.username, &config.password) {
             (Some(user), Some(pass)) => {
                 Some(Credentials::new(user.clone(), pass.expose().to_string()))
