@@ -9,6 +9,7 @@ use cobro_campaigns::ChannelKind;
 use cobro_channels::rate_limit::ProviderLimiter;
 use cobro_channels::{Channel, ChannelError, OutboundMessage, Receipt};
 
+use crate::dispatch_metrics::DispatchMetrics;
 use crate::quota::RedisQuota;
 
 /// One transport per channel kind. A kind without a transport fails its
@@ -47,6 +48,16 @@ impl ChannelSet {
 
     pub fn with_shared_quota(mut self, quota: Arc<RedisQuota>) -> Self {
         self.quota = Some(quota);
+        self
+    }
+
+    /// Every transport timed and classified into `metrics` (provider
+    /// latency and errors), without the pipeline knowing: the wrappers
+    /// keep the transports' names, so rate limits are unchanged.
+    pub fn metered(mut self, metrics: &Arc<DispatchMetrics>) -> Self {
+        for (kind, transport) in self.transports.iter_mut() {
+            *transport = metrics.meter(*kind, transport.clone());
+        }
         self
     }
 

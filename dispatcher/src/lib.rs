@@ -3,11 +3,13 @@
 
 pub mod channel_set;
 pub mod cli;
+pub mod dispatch_metrics;
 pub mod events;
 pub mod http;
 pub mod launch;
 pub mod pipeline;
 pub mod queue;
+pub mod queue_probe;
 pub mod quota;
 pub mod report;
 pub mod router;

@@ -15,6 +15,7 @@ use cobro_compliance::{
 };
 
 use crate::channel_set::ChannelSet;
+use crate::dispatch_metrics::DispatchMetrics;
 use crate::sender::SenderProfile;
 use crate::store::{
     AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState, LedgerEntry,
@@ -88,6 +89,9 @@ pub struct Dispatcher<S: Store> {
     pub templates: Arc<TemplateSet>,
     pub sender: SenderProfile,
     pub retry: RetryPolicy,
+    /// Counts the decision rows this dispatcher records
+    /// (`cobro_decisions_total`); `None` in simulations and tests.
+    pub metrics: Option<Arc<DispatchMetrics>>,
 }
 
 /// The debtor identity caps count against: one person may owe several
@@ -390,6 +394,9 @@ impl<S: Store> Dispatcher<S> {
         match flushed {
             Ok(moved) => {
                 for (h, moved) in held.into_iter().zip(moved) {
+                    if moved {
+                        self.recorded(&h.item.ledger);
+                    }
                     results[h.index] = Ok(if moved {
                         h.outcome
                     } else {
@@ -611,6 +618,7 @@ impl<S: Store> Dispatcher<S> {
                             ProcessOutcome::Rescheduled(until),
                         ));
                     }
+                    let rows = [row];
                     let moved = self
                         .store
                         .transition(
@@ -619,9 +627,12 @@ impl<S: Store> Dispatcher<S> {
                                 due_at: until,
                                 attempt,
                             },
-                            &[row],
+                            &rows,
                         )
                         .await?;
+                    if moved {
+                        self.recorded(&rows);
+                    }
                     return Ok(if moved {
                         ProcessOutcome::Rescheduled(until)
                     } else {
@@ -807,6 +818,7 @@ impl<S: Store> Dispatcher<S> {
                     + chrono::Duration::from_std(backoff)
                         .unwrap_or_else(|_| chrono::Duration::hours(1));
                 row.state = LedgerState::Retry;
+                let rows = [allowed, row];
                 let moved = self
                     .store
                     .transition(
@@ -815,9 +827,12 @@ impl<S: Store> Dispatcher<S> {
                             due_at: until,
                             attempt,
                         },
-                        &[allowed, row],
+                        &rows,
                     )
                     .await?;
+                if moved {
+                    self.recorded(&rows);
+                }
                 Ok(if moved {
                     ProcessOutcome::Rescheduled(until)
                 } else {
@@ -942,6 +957,13 @@ impl<S: Store> Dispatcher<S> {
         Ok(())
     }
 
+    /// Tells the metrics about rows the store has just recorded.
+    fn recorded(&self, rows: &[LedgerEntry]) {
+        if let Some(metrics) = &self.metrics {
+            metrics.record_rows(rows);
+        }
+    }
+
     /// `finish`, or, inside a batch, held back for the batch's one write.
     async fn finish_held(
         &self,
@@ -968,6 +990,9 @@ impl<S: Store> Dispatcher<S> {
             .store
             .transition(&contact.id, Transition::Finish(state), rows)
             .await?;
+        if moved {
+            self.recorded(rows);
+        }
         Ok(if moved {
             outcome
         } else {

@@ -122,5 +122,6 @@ pub fn dispatcher(
         templates: Arc::new(templates),
         sender: sender_profile(loaded, public_url),
         retry: RetryPolicy::default(),
+        metrics: None,
     }
 }

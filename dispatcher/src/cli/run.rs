@@ -61,6 +61,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 concurrency: args.concurrency,
                 queue: args.queue.clone(),
                 outbox: args.outbox.clone(),
+                metrics_bind: None,
                 store: args.store.clone(),
             };
             let report = work(store, &work_args, true).await?;

@@ -12,7 +12,8 @@ use anyhow::Context;
 
 use super::BadInput;
 use super::common::StoreArg;
-use super::work::{WorkArgs, work};
+use super::work::{WorkArgs, queue_probe, queue_url, work_with};
+use crate::dispatch_metrics::DispatchMetrics;
 use crate::http::{AppState, HttpConfig, router};
 use crate::queue::shutdown_signal;
 
@@ -32,7 +33,8 @@ pub struct ServeArgs {
     /// Campaign files the in-process workers send (repeatable).
     #[arg(long = "campaign")]
     pub campaigns: Vec<PathBuf>,
-    /// Where the apalis queue lives (as `cobro work --queue`).
+    /// Where the apalis queue lives (as `cobro work --queue`). `/healthz`
+    /// and `/metrics` check and read it; without workers only when given.
     #[arg(long)]
     pub queue: Option<String>,
     /// Folder for channels without a provider in cobro.toml (workers only).
@@ -80,7 +82,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if std::env::var("COBRO_LINK_SECRET").map_or(true, |s| s.is_empty()) {
         eprintln!("cobro serve: COBRO_LINK_SECRET is not set; no unsubscribe link can be verified");
     }
-    let app = router(AppState::new(store.clone(), config));
+    // The in-process workers record provider calls and decisions here;
+    // /metrics renders them.
+    let dispatch = DispatchMetrics::new();
+    let mut state = AppState::new(store.clone(), config).with_dispatch_metrics(dispatch.clone());
+    if args.workers.is_some() || args.queue.is_some() {
+        let url = queue_url(args.queue.as_deref(), &args.store)?;
+        state = state.with_queue(Arc::new(queue_probe(&url)?));
+    }
+    let app = router(state);
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .map_err(|e| anyhow::Error::new(BadInput(format!("cannot listen on {bind}: {e}"))))?;
@@ -104,9 +114,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         concurrency: Some(concurrency),
         queue: args.queue.clone(),
         outbox: args.outbox.clone(),
+        metrics_bind: None,
         store: args.store.clone(),
     };
-    let mut workers = tokio::spawn(async move { work(store, &work_args, false).await });
+    let mut workers =
+        tokio::spawn(async move { work_with(store, &work_args, false, dispatch).await });
     tokio::select! {
         done = &mut workers => {
             // Workers end on the shutdown signal, or on an error that the

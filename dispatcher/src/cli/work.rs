@@ -1,18 +1,24 @@
-//! `cobro work --campaign FILE…`: queue workers on the wall clock until
-//! SIGTERM/Ctrl-C. Several processes (on several machines) can share one
-//! Redis store; claims, caps and the send reservation hold across them.
+//! `cobro work --campaign FILE… [--metrics-bind ADDR]`: queue workers on
+//! the wall clock until SIGTERM/Ctrl-C. Several processes (on several
+//! machines) can share one Redis store; claims, caps and the send
+//! reservation hold across them. With `--metrics-bind` the process serves
+//! its own `/metrics` and `/healthz`, so Prometheus can scrape every worker.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use cobro_channels::Channel;
 use cobro_channels::outbox::OutboxChannel;
 
 use super::BadInput;
 use super::common::{StoreArg, dispatcher, load_campaign, load_templates};
+use crate::dispatch_metrics::DispatchMetrics;
+use crate::http::metrics::{WorkerMetricsState, worker_router};
 use crate::queue::{QueueBackend, WorkerOptions, run_workers, shutdown_signal};
+use crate::queue_probe::QueueProbe;
 use crate::router::CampaignRouter;
 use crate::store::any::AnyStore;
 use crate::transports::channel_set_from_settings;
@@ -32,6 +38,11 @@ pub struct WorkArgs {
     /// Folder for channels without a provider in cobro.toml.
     #[arg(long, default_value = "outbox")]
     pub outbox: PathBuf,
+    /// Serve this worker's `/metrics` (provider latency and errors,
+    /// decisions, queue jobs) and `/healthz` (store and queue) on ADDR,
+    /// e.g. `0.0.0.0:9464`. Off by default: a worker listens on nothing.
+    #[arg(long, env = "COBRO_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
     #[command(flatten)]
     pub store: StoreArg,
 }
@@ -43,9 +54,52 @@ pub fn default_queue_url(store_url: &str) -> String {
     }
 }
 
+/// The queue URL the workers use: `--queue`, else the default next to
+/// the store.
+pub fn queue_url(queue: Option<&str>, store: &StoreArg) -> anyhow::Result<String> {
+    Ok(match queue {
+        Some(url) => url.to_string(),
+        None => default_queue_url(&store.url()?),
+    })
+}
+
+/// A read-only probe of the queue at `url` (`/metrics`, `/healthz`).
+pub fn queue_probe(url: &str) -> anyhow::Result<QueueProbe> {
+    let backend = QueueBackend::from_url(url).map_err(|e| BadInput(e.to_string()))?;
+    QueueProbe::new(&backend, &WorkerOptions::default().queue_name)
+        .map_err(|e| anyhow::Error::new(BadInput(e.to_string())))
+}
+
 pub async fn run(args: WorkArgs) -> anyhow::Result<ExitCode> {
     let store = Arc::new(args.store.open().await?);
-    let report = work(store, &args, false).await?;
+    let metrics = DispatchMetrics::new();
+    let server = match &args.metrics_bind {
+        Some(bind) => {
+            let probe = queue_probe(&queue_url(args.queue.as_deref(), &args.store)?)?;
+            let app = worker_router(WorkerMetricsState {
+                store: store.clone(),
+                dispatch: metrics.clone(),
+                queue: Some(Arc::new(probe)),
+            });
+            let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+                anyhow::Error::new(BadInput(format!("cannot listen on {bind}: {e}")))
+            })?;
+            let local = listener.local_addr().context("reading the bound address")?;
+            println!(
+                "cobro work: metrics on http://{local}/metrics, health on http://{local}/healthz"
+            );
+            Some(tokio::spawn(
+                async move { axum::serve(listener, app).await },
+            ))
+        }
+        None => None,
+    };
+    let result = work_with(store, &args, false, metrics).await;
+    // Scrapes end with the workers: nothing is left to report.
+    if let Some(server) = server {
+        server.abort();
+    }
+    let report = result?;
     eprintln!("{}", serde_json::to_string(&report)?);
     Ok(ExitCode::SUCCESS)
 }
@@ -56,11 +110,23 @@ pub async fn work(
     args: &WorkArgs,
     stop_when_idle: bool,
 ) -> anyhow::Result<crate::queue::WorkerReport> {
+    work_with(store, args, stop_when_idle, DispatchMetrics::new()).await
+}
+
+/// `work`, recording provider calls and decisions into `metrics` (shared
+/// with the `/metrics` of `serve --workers` or `work --metrics-bind`).
+pub async fn work_with(
+    store: Arc<AnyStore>,
+    args: &WorkArgs,
+    stop_when_idle: bool,
+    metrics: Arc<DispatchMetrics>,
+) -> anyhow::Result<crate::queue::WorkerReport> {
     let settings = args.store.settings()?;
     let default: Arc<dyn Channel> = Arc::new(OutboxChannel::new(&args.outbox)?);
     let channels = channel_set_from_settings(&settings, default, &args.store.url()?)
         .await
-        .map_err(|e| BadInput(e.to_string()))?;
+        .map_err(|e| BadInput(e.to_string()))?
+        .metered(&metrics);
     let mut router = CampaignRouter::new();
     for path in &args.campaigns {
         let loaded = load_campaign(path)?;
@@ -76,12 +142,10 @@ pub async fn work(
             max_attempts: settings.worker.max_attempts,
             base_backoff: Duration::from_secs(settings.worker.retry_base_backoff_secs),
         };
+        d.metrics = Some(metrics.clone());
         router.add(&loaded.campaign.id, Arc::new(d));
     }
-    let queue_url = args
-        .queue
-        .clone()
-        .unwrap_or_else(|| default_queue_url(&args.store.url().unwrap_or_default()));
+    let queue_url = queue_url(args.queue.as_deref(), &args.store)?;
     let queue = QueueBackend::from_url(&queue_url).map_err(|e| BadInput(e.to_string()))?;
     let opts = WorkerOptions {
         concurrency: args.concurrency.unwrap_or(settings.worker.concurrency),

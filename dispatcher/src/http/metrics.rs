@@ -1,30 +1,77 @@
-//! `GET /metrics` (Prometheus text format) and `GET /healthz`.
+//! `GET /metrics` (Prometheus text format) and `GET /healthz`, for
+//! `cobro serve` and, through [`worker_router`], for `cobro work
+//! --metrics-bind`.
 //!
-//! Contact counts come from the store at scrape time (they are the truth,
-//! shared by every process); webhook counters are this process's own.
-//! Decisions by code are read from the ledger per campaign, which costs a
-//! ledger scan per scrape: fine at the SQLite store's scale, worth a
-//! counter in the store if scrapes of a very large ledger get slow.
+//! Three kinds of numbers, each from where it is true:
+//!
+//! - contact counts come from the store at scrape time (shared by every
+//!   process); the ledger-wide decision totals (`cobro_decisions`) need a
+//!   scan of every campaign's ledger, so they are a snapshot refreshed in
+//!   the background at most every [`LEDGER_SNAPSHOT_TTL`], never on the
+//!   scrape's clock (a scrape of a million-contact ledger would time out);
+//! - provider latency and errors and the decisions this process recorded
+//!   (`cobro_provider_*`, `cobro_decisions_total`) come from the in-process
+//!   [`DispatchMetrics`] its workers share; webhook counters likewise;
+//! - queue jobs come from the apalis backend itself ([`QueueProbe`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Json;
+use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
 use super::{AppState, HttpError};
-use crate::store::{ContactState, LedgerFilter, LedgerState, Store};
+use crate::dispatch_metrics::{DispatchMetrics, is_decision, label};
+use crate::queue_probe::{PROBE_TIMEOUT, QueueProbe};
+use crate::store::any::AnyStore;
+use crate::store::{ContactState, LedgerFilter, Store, StoreError};
 
-/// Counters kept by this process.
-#[derive(Default)]
+/// How old the ledger-wide `cobro_decisions` snapshot may get before a
+/// scrape starts a refresh. For live rates use `cobro_decisions_total`.
+pub const LEDGER_SNAPSHOT_TTL: Duration = Duration::from_secs(60);
+
+/// `(campaign, state, code)` → rows.
+type LedgerDecisions = BTreeMap<(String, String, String), u64>;
+
+struct LedgerSnapshot {
+    taken: Instant,
+    decisions: LedgerDecisions,
+}
+
+/// Counters kept by the HTTP side of this process, and the ledger
+/// snapshot.
 pub struct Metrics {
     webhooks: Mutex<BTreeMap<(String, String, String), u64>>,
+    ledger: Mutex<Option<LedgerSnapshot>>,
+    /// A refresh is running; a second one would only double the scan.
+    refreshing: AtomicBool,
+    ledger_ttl: Duration,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::with_ledger_ttl(LEDGER_SNAPSHOT_TTL)
+    }
 }
 
 impl Metrics {
+    /// `ttl` zero recomputes the ledger totals on every scrape (tests).
+    pub fn with_ledger_ttl(ttl: Duration) -> Self {
+        Metrics {
+            webhooks: Mutex::default(),
+            ledger: Mutex::default(),
+            refreshing: AtomicBool::new(false),
+            ledger_ttl: ttl,
+        }
+    }
+
     /// Counts one webhook call by provider, kind and outcome.
     pub fn webhook(&self, provider: &str, kind: &str, outcome: &str) {
         if let Ok(mut map) = self.webhooks.lock() {
@@ -36,17 +83,110 @@ impl Metrics {
     pub fn webhook_counts(&self) -> BTreeMap<(String, String, String), u64> {
         self.webhooks.lock().map(|m| m.clone()).unwrap_or_default()
     }
+
+    fn snapshot(&self) -> Option<(Duration, LedgerDecisions)> {
+        let ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        ledger
+            .as_ref()
+            .map(|s| (s.taken.elapsed(), s.decisions.clone()))
+    }
+
+    fn store_snapshot(&self, decisions: LedgerDecisions) {
+        let mut ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        *ledger = Some(LedgerSnapshot {
+            taken: Instant::now(),
+            decisions,
+        });
+    }
+
+    /// The ledger totals and their age: computed here the first time (or
+    /// with a zero TTL), else the last snapshot, with a background refresh
+    /// started when it is older than the TTL.
+    async fn ledger_decisions(
+        self: &Arc<Self>,
+        store: &Arc<AnyStore>,
+    ) -> Result<(Duration, LedgerDecisions), StoreError> {
+        match self.snapshot() {
+            Some((age, decisions)) if age < self.ledger_ttl => Ok((age, decisions)),
+            Some((age, decisions)) if !self.ledger_ttl.is_zero() => {
+                if !self.refreshing.swap(true, Ordering::AcqRel) {
+                    let metrics = self.clone();
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        match scan_ledger(&store).await {
+                            Ok(fresh) => metrics.store_snapshot(fresh),
+                            Err(e) => tracing::warn!(error = %e, "ledger totals not refreshed"),
+                        }
+                        metrics.refreshing.store(false, Ordering::Release);
+                    });
+                }
+                Ok((age, decisions))
+            }
+            _ => {
+                let fresh = scan_ledger(store).await?;
+                self.store_snapshot(fresh.clone());
+                Ok((Duration::ZERO, fresh))
+            }
+        }
+    }
 }
 
-/// Escapes a label value.
-fn label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+/// Every campaign's ledger, counted by state and code: a full read, hence
+/// the snapshot. (A per-store counter would make it free; the store trait
+/// has none yet.)
+async fn scan_ledger(store: &AnyStore) -> Result<LedgerDecisions, StoreError> {
+    let mut decisions = LedgerDecisions::new();
+    for campaign in store.campaigns().await? {
+        for row in store
+            .ledger(&LedgerFilter {
+                campaign: Some(campaign.clone()),
+                ..Default::default()
+            })
+            .await?
+        {
+            if is_decision(row.state) {
+                let key = (
+                    campaign.clone(),
+                    row.state.as_str().to_string(),
+                    row.code.unwrap_or_default(),
+                );
+                *decisions.entry(key).or_default() += 1;
+            }
+        }
+    }
+    Ok(decisions)
 }
 
-/// The exposition text.
+/// The queue's jobs by state and whether it answered. A queue that does
+/// not answer leaves the scrape itself working: `cobro_queue_up 0`.
+async fn render_queue(out: &mut String, queue: Option<&QueueProbe>) {
+    let Some(probe) = queue else {
+        return;
+    };
+    let jobs = probe.jobs().await;
+    out.push_str("# HELP cobro_queue_up 1 when the apalis queue answered this scrape.\n# TYPE cobro_queue_up gauge\n");
+    let _ = writeln!(
+        out,
+        "cobro_queue_up{{queue=\"{}\"}} {}",
+        label(probe.queue_name()),
+        u8::from(jobs.is_ok())
+    );
+    match jobs {
+        Ok(jobs) => {
+            out.push_str("# HELP cobro_queue_jobs Jobs in the apalis queue by state, read from the queue backend (a job carries up to worker.batch_size contacts).\n# TYPE cobro_queue_jobs gauge\n");
+            for (state, n) in jobs.by_state() {
+                let _ = writeln!(
+                    out,
+                    "cobro_queue_jobs{{queue=\"{}\",state=\"{state}\"}} {n}",
+                    label(probe.queue_name())
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "queue not readable for /metrics"),
+    }
+}
+
+/// The exposition text of `cobro serve`.
 pub async fn render(state: &AppState) -> Result<String, HttpError> {
     let store = &state.store;
     let mut out = String::new();
@@ -54,7 +194,6 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
     let paused = store.paused_campaigns().await?;
     out.push_str("# HELP cobro_contacts Planned contacts by campaign and state.\n# TYPE cobro_contacts gauge\n");
     let mut queued_total = 0;
-    let mut decisions: BTreeMap<(String, String, String), u64> = BTreeMap::new();
     for campaign in &campaigns {
         let counts = store.counts(Some(campaign)).await?;
         for s in ContactState::ALL {
@@ -67,31 +206,9 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
             );
         }
         queued_total += counts.get(&ContactState::Queued).copied().unwrap_or(0);
-        for row in store
-            .ledger(&LedgerFilter {
-                campaign: Some(campaign.clone()),
-                ..Default::default()
-            })
-            .await?
-        {
-            if matches!(
-                row.state,
-                LedgerState::Allowed
-                    | LedgerState::Deferred
-                    | LedgerState::Blocked
-                    | LedgerState::Failed
-                    | LedgerState::Cancelled
-            ) {
-                let key = (
-                    campaign.clone(),
-                    row.state.as_str().to_string(),
-                    row.code.unwrap_or_default(),
-                );
-                *decisions.entry(key).or_default() += 1;
-            }
-        }
     }
-    out.push_str("# HELP cobro_decisions Ledger decisions and outcomes by campaign, state and reason code.\n# TYPE cobro_decisions gauge\n");
+    let (age, decisions) = state.metrics.ledger_decisions(store).await?;
+    out.push_str("# HELP cobro_decisions Ledger decisions and outcomes by campaign, state and reason code (all processes; a snapshot, see cobro_decisions_snapshot_age_seconds).\n# TYPE cobro_decisions gauge\n");
     for ((campaign, state, code), n) in &decisions {
         let _ = writeln!(
             out,
@@ -100,7 +217,13 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
             label(code)
         );
     }
-    out.push_str("# HELP cobro_queue_depth Contacts claimed and waiting for a worker.\n# TYPE cobro_queue_depth gauge\n");
+    out.push_str("# HELP cobro_decisions_snapshot_age_seconds Age of the cobro_decisions snapshot.\n# TYPE cobro_decisions_snapshot_age_seconds gauge\n");
+    let _ = writeln!(
+        out,
+        "cobro_decisions_snapshot_age_seconds {}",
+        age.as_secs_f64()
+    );
+    out.push_str("# HELP cobro_queue_depth Contacts claimed from the plan and not yet started (store state `queued`, all processes).\n# TYPE cobro_queue_depth gauge\n");
     let _ = writeln!(out, "cobro_queue_depth {queued_total}");
     out.push_str("# HELP cobro_campaign_paused 1 while a campaign is paused.\n# TYPE cobro_campaign_paused gauge\n");
     for campaign in &campaigns {
@@ -127,34 +250,90 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
             label(&outcome)
         );
     }
+    state.dispatch.render(&mut out);
+    render_queue(&mut out, state.queue.as_deref()).await;
     Ok(out)
 }
 
-/// `GET /metrics`.
-pub async fn prometheus(State(state): State<AppState>) -> Result<Response, HttpError> {
-    let text = render(&state).await?;
-    Ok((
+fn text(body: String) -> Response {
+    (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        text,
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
-/// `GET /healthz`: 200 when the store answers, 503 otherwise.
+/// `GET /metrics`.
+pub async fn prometheus(State(state): State<AppState>) -> Result<Response, HttpError> {
+    Ok(text(render(&state).await?))
+}
+
+/// 200 `{"status":"ok","store":"ok","queue":"ok"}` when the store and the
+/// queue answer; 503 with the failing one's error in its field otherwise.
+/// A process that uses no queue reports `"queue":"unused"`.
+async fn health(store: &AnyStore, queue: Option<&QueueProbe>) -> Response {
+    let store_check = async {
+        match tokio::time::timeout(PROBE_TIMEOUT, store.account_count()).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no answer within {PROBE_TIMEOUT:?}")),
+        }
+    };
+    let queue_check = async {
+        match queue {
+            Some(probe) => probe.jobs().await.map(|_| "ok").map_err(|e| e.to_string()),
+            None => Ok("unused"),
+        }
+    };
+    let (store_result, queue_result) = tokio::join!(store_check, queue_check);
+    let healthy = store_result.is_ok() && queue_result.is_ok();
+    let body = serde_json::json!({
+        "status": if healthy { "ok" } else { "unavailable" },
+        "store": store_result.map(|()| "ok".to_string()).unwrap_or_else(|e| e),
+        "queue": queue_result.map(str::to_string).unwrap_or_else(|e| e),
+    });
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+/// `GET /healthz`.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.account_count().await {
-        Ok(_) => (
-            StatusCode::OK,
-            Json(serde_json::json!({"status": "ok", "store": "ok"})),
-        )
-            .into_response(),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "unavailable", "store": e.to_string()})),
-        )
-            .into_response(),
-    }
+    health(&state.store, state.queue.as_deref()).await
+}
+
+/// What the metrics endpoint of a `cobro work` process needs.
+#[derive(Clone)]
+pub struct WorkerMetricsState {
+    pub store: Arc<AnyStore>,
+    pub dispatch: Arc<DispatchMetrics>,
+    pub queue: Option<Arc<QueueProbe>>,
+}
+
+/// `/metrics` and `/healthz` of one worker process. Only what is this
+/// process's own, plus the queue (cheap): the store-wide gauges are
+/// `cobro serve`'s, so that scraping every worker does not multiply the
+/// store reads.
+pub fn worker_router(state: WorkerMetricsState) -> Router {
+    Router::new()
+        .route("/metrics", get(worker_prometheus))
+        .route("/healthz", get(worker_healthz))
+        .with_state(state)
+}
+
+async fn worker_prometheus(State(state): State<WorkerMetricsState>) -> Response {
+    let mut out = String::new();
+    state.dispatch.render(&mut out);
+    render_queue(&mut out, state.queue.as_deref()).await;
+    text(out)
+}
+
+async fn worker_healthz(State(state): State<WorkerMetricsState>) -> Response {
+    health(&state.store, state.queue.as_deref()).await
 }

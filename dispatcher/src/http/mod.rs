@@ -15,6 +15,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::dispatch_metrics::DispatchMetrics;
+use crate::queue_probe::QueueProbe;
 use crate::sender::SenderProfile;
 use crate::store::StoreError;
 use crate::store::any::AnyStore;
@@ -89,6 +91,12 @@ pub struct AppState {
     pub store: Arc<AnyStore>,
     pub config: Arc<HttpConfig>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Provider latency and errors and recorded decisions of the workers
+    /// running in this process (`serve --workers`); empty without them.
+    pub dispatch: Arc<DispatchMetrics>,
+    /// The queue `/healthz` checks and `/metrics` reads; `None` when this
+    /// process neither runs workers nor was given `--queue`.
+    pub queue: Option<Arc<QueueProbe>>,
 }
 
 impl AppState {
@@ -97,7 +105,28 @@ impl AppState {
             store,
             config: Arc::new(config),
             metrics: Arc::new(metrics::Metrics::default()),
+            dispatch: DispatchMetrics::new(),
+            queue: None,
         }
+    }
+
+    /// Shares the registry the in-process workers record into.
+    pub fn with_dispatch_metrics(mut self, dispatch: Arc<DispatchMetrics>) -> Self {
+        self.dispatch = dispatch;
+        self
+    }
+
+    /// Checks and reads this queue in `/healthz` and `/metrics`.
+    pub fn with_queue(mut self, queue: Arc<QueueProbe>) -> Self {
+        self.queue = Some(queue);
+        self
+    }
+
+    /// Replaces the HTTP-side counters (e.g. with a different ledger
+    /// snapshot age).
+    pub fn with_metrics(mut self, metrics: metrics::Metrics) -> Self {
+        self.metrics = Arc::new(metrics);
+        self
     }
 }
 
