@@ -55,14 +55,17 @@ impl QueueJobs {
     }
 }
 
+struct RedisQueue {
+    client: redis::Client,
+    /// Connected on first use, so that a process starts (and reports the
+    /// queue as down) while Redis is away.
+    conn: tokio::sync::Mutex<Option<ConnectionManager>>,
+    config: apalis_redis::Config,
+}
+
 enum Backend {
-    Redis {
-        client: redis::Client,
-        /// Connected on first use, so that a process starts (and reports
-        /// the queue as down) while Redis is away.
-        conn: tokio::sync::Mutex<Option<ConnectionManager>>,
-        config: apalis_redis::Config,
-    },
+    /// Boxed: far larger than a pool handle.
+    Redis(Box<RedisQueue>),
     Sqlite {
         pool: SqlitePool,
     },
@@ -88,11 +91,14 @@ fn redact(url: &str) -> String {
 }
 
 /// KEYS: active list, scheduled zset, dead set, workers zset; ARGV: the
-/// prefix of the per-worker in-flight sets (`{queue}:inflight`). One round
-/// trip, one consistent snapshot.
+/// prefix of the per-worker in-flight sets (`{queue}:inflight`), now in
+/// Unix seconds. apalis-redis pushes even a job due now into the scheduled
+/// set (scored by its run time) and moves it to the active list on a
+/// fetch, so the due part of that set is pending too. One round trip, one
+/// consistent snapshot.
 const COUNTS_LUA: &str = r#"
-local pending = redis.call('LLEN', KEYS[1])
-local scheduled = redis.call('ZCARD', KEYS[2])
+local pending = redis.call('LLEN', KEYS[1]) + redis.call('ZCOUNT', KEYS[2], '-inf', ARGV[2])
+local scheduled = redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[2], '+inf')
 local dead = redis.call('SCARD', KEYS[3])
 local running = 0
 for _, worker in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
@@ -130,11 +136,11 @@ impl QueueProbe {
                 Ok(QueueProbe {
                     url: shown,
                     queue: queue_name.to_string(),
-                    backend: Backend::Redis {
+                    backend: Backend::Redis(Box::new(RedisQueue {
                         client,
                         conn: tokio::sync::Mutex::new(None),
                         config: apalis_redis::Config::default().queue(queue_name),
-                    },
+                    })),
                 })
             }
             QueueBackend::Sqlite(url) => {
@@ -185,11 +191,12 @@ impl QueueProbe {
 
     async fn read(&self) -> Result<QueueJobs, QueueProbeError> {
         match &self.backend {
-            Backend::Redis {
-                client,
-                conn,
-                config,
-            } => {
+            Backend::Redis(redis_queue) => {
+                let RedisQueue {
+                    client,
+                    conn,
+                    config,
+                } = redis_queue.as_ref();
                 let mut conn = {
                     let mut slot = conn.lock().await;
                     match slot.as_ref() {
@@ -214,6 +221,7 @@ impl QueueProbe {
                         .key(config.dead_jobs_set())
                         .key(config.workers_set())
                         .arg(config.inflight_jobs_set())
+                        .arg(chrono::Utc::now().timestamp())
                         .invoke_async(&mut conn)
                         .await
                         .map_err(|e| self.unreachable(e))?;
