@@ -255,6 +255,39 @@ async fn status_callbacks_and_a_baja_reply_close_the_loop_on_redis() {
     let requests = twilio.received_requests().await.expect("recorded requests");
     assert_eq!(requests.len(), 2, "one SMS per debtor");
 
+    // The in-process workers' sends show in serve's /metrics (each timed
+    // before its store write, so both are in by now), next to the queue
+    // read from Redis; /healthz checks that queue too.
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    for line in [
+        "cobro_provider_request_duration_seconds_count{provider=\"twilio\",channel=\"sms\",outcome=\"ok\"} 2",
+        "cobro_queue_up{queue=\"cobro:contacts\"} 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "missing `{line}` in\n{metrics}"
+        );
+    }
+    let health: Value = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz")
+        .json()
+        .await
+        .expect("healthz json");
+    assert_eq!(
+        health,
+        json!({"status": "ok", "store": "ok", "queue": "ok"})
+    );
+
     // Twilio's side: a delivered callback to the StatusCallback each message named.
     for request in &requests {
         let form: Vec<(String, String)> =
