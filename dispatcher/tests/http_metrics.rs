@@ -31,7 +31,7 @@ use cobro_dispatcher::pipeline::ProcessOutcome;
 use cobro_dispatcher::queue::{ContactBatch, QueueBackend};
 use cobro_dispatcher::queue_probe::QueueProbe;
 use cobro_dispatcher::store::any::AnyStore;
-use cobro_dispatcher::store::{Store, Suppression};
+use cobro_dispatcher::store::{LedgerEntry, LedgerState, Store, Suppression};
 use cobro_dispatcher::testing::RedisServer;
 use cobro_dispatcher::transports::channel_set_from_settings;
 use http_body_util::BodyExt;
@@ -331,6 +331,20 @@ async fn healthz_names_the_queue_when_its_redis_is_gone() {
         json(&body),
         serde_json::json!({"status": "ok", "store": "ok", "queue": "ok"})
     );
+    // The OpenAPI description names exactly these fields.
+    let (_, spec) = get(&app, "/api/openapi.json").await;
+    let mut documented: Vec<String> =
+        serde_json::from_value(json(&spec)["components"]["schemas"]["Health"]["required"].clone())
+            .expect("Health schema lists its fields");
+    documented.sort();
+    let mut answered: Vec<String> = json(&body)
+        .as_object()
+        .expect("object")
+        .keys()
+        .cloned()
+        .collect();
+    answered.sort();
+    assert_eq!(documented, answered);
     let (status, text) = get(&app, "/metrics").await;
     assert_eq!(status, StatusCode::OK);
     assert_lines(
@@ -530,4 +544,47 @@ async fn cobro_work_serves_its_own_metrics_on_metrics_bind() {
         serde_json::json!({"status": "ok", "store": "ok", "queue": "ok"})
     );
     assert!(worker.stop().success(), "SIGTERM ends the worker cleanly");
+}
+
+#[tokio::test]
+async fn ledger_totals_are_a_snapshot_refreshed_in_the_background() {
+    let env = setup().await;
+    let sent = seed(&env, "SM1").await;
+    let app = router(
+        AppState::new(env.store.clone(), config())
+            .with_metrics(Metrics::with_ledger_ttl(Duration::from_secs(2))),
+    );
+    let blocked = |n: usize| {
+        format!("cobro_decisions{{campaign=\"c1\",state=\"blocked\",code=\"flagged\"}} {n}")
+    };
+    let block_one = || async {
+        let mut row = LedgerEntry::for_contact(&sent, LedgerState::Blocked, Utc::now());
+        row.code = Some("flagged".into());
+        env.store.append_ledger(&[row]).await.expect("append");
+    };
+
+    block_one().await;
+    let (_, text) = get(&app, "/metrics").await;
+    assert_lines(&text, &[blocked(1)]);
+
+    // Within the snapshot's age the scrape does not read the ledger again.
+    block_one().await;
+    let (_, text) = get(&app, "/metrics").await;
+    assert_lines(&text, &[blocked(1)]);
+
+    // Once it is older, a scrape still answers from it at once and starts
+    // a refresh; a later scrape sees the new totals.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (_, text) = get(&app, "/metrics").await;
+    assert_lines(&text, &[blocked(1)]);
+    assert!(sample(&text, "cobro_decisions_snapshot_age_seconds") >= 2.0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, text) = get(&app, "/metrics").await;
+        if text.lines().any(|l| l == blocked(2)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never refreshed:\n{text}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -18,6 +18,10 @@ pub fn spec() -> serde_json::Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+                "Health": {"type": "object", "required": ["status", "store", "queue"], "properties": {
+                    "status": {"type": "string", "enum": ["ok", "unavailable"]},
+                    "store": {"type": "string", "description": "ok, or the store's error"},
+                    "queue": {"type": "string", "description": "ok, unused (this process runs no workers and was given no --queue), or the queue's error"}}},
                 "Progress": {"type": "object", "properties": {
                     "campaign": {"type": "string"}, "total": {"type": "integer"}, "open": {"type": "integer"},
                     "paused": {"type": "boolean"}, "states": {"type": "object", "additionalProperties": {"type": "integer"}}}},
@@ -67,8 +71,11 @@ pub fn spec() -> serde_json::Value {
                 "get": {"summary": "Unsubscribe confirmation page", "parameters": [id_param("token")], "responses": {"200": {"description": "HTML"}, "404": {"description": "invalid token"}}},
                 "post": {"summary": "RFC 8058 one-click unsubscribe (List-Unsubscribe=One-Click)", "parameters": [id_param("token")], "responses": {"200": {"description": "HTML"}, "404": {"description": "invalid token"}}}
             },
-            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text/plain"}}}},
-            "/healthz": {"get": {"summary": "Health: store reachable", "responses": {"200": json_ok("ok"), "503": json_ok("store unavailable")}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics: contacts by state, ledger decisions by code (snapshot), provider latency histogram and errors by class, decisions by rule and code, apalis queue jobs by state, webhook calls",
+                "responses": {"200": {"description": "Prometheus text format 0.0.4", "content": {"text/plain": {"schema": {"type": "string"}}}}, "503": error_response("store unavailable")}}},
+            "/healthz": {"get": {"summary": "Health: store and queue reachable",
+                "responses": {"200": {"description": "both answered", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+                              "503": {"description": "the store or the queue did not answer within 3 s; its field holds the error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}}}},
             "/": {"get": {"summary": "Dashboard (HTML)", "responses": {"200": {"description": "HTML"}}}}
         }
     })
