@@ -57,28 +57,97 @@ pub const DEFAULT_PREFIX: &str = "cobro:";
 const ADD_CHUNK: usize = 1_000;
 
 /// Helpers shared by every script. `P` is the key prefix.
+///
+/// Writes that no later step of the same script reads are deferred and
+/// applied by `flush()` when the script ends (`Scripts::new` wraps every
+/// body so that it always runs): per-state counter deltas (one `HINCRBY`
+/// per campaign and state that changed, not four per move), ledger rows
+/// (one `RPUSH` per list with every row of the call), provider ids (one
+/// `HSET`), `P:lcs` members and the state-index removals and additions
+/// (one `ZREM` / `ZADD` per index). A script is atomic, so no other client
+/// can tell the difference; inside a script, nothing reads a key after a
+/// deferred write to it (the indexes are read before any write, the
+/// counters and ledger lists never). Deferred `ZREM`s are applied before
+/// deferred `ZADD`s, which is the sequential result as long as no contact
+/// enters an index and leaves it again within one call (a contact changes
+/// state at most once per script: every later item for the same id finds
+/// the new state and does nothing).
 const LUA_COMMON: &str = r#"
 local P = ARGV[1]
+local deferred, deferred_order = {}, {}
+-- appends arguments to the deferred variadic command `cmd key ...`
+local function defer(cmd, key, a, b)
+  local id = cmd .. ' ' .. key
+  local d = deferred[id]
+  if not d then
+    d = {cmd = cmd, key = key, n = 0, args = {}}
+    deferred[id] = d
+    deferred_order[#deferred_order + 1] = id
+  end
+  d.n = d.n + 1
+  d.args[d.n] = a
+  if b ~= nil then
+    d.n = d.n + 1
+    d.args[d.n] = b
+  end
+end
+local counters, counter_keys = {}, {}
+local function count(key, field, delta)
+  local c = counters[key]
+  if not c then
+    c = {}
+    counters[key] = c
+    counter_keys[#counter_keys + 1] = key
+  end
+  c[field] = (c[field] or 0) + delta
+end
 local function move(campaign, from, to)
   if from then
-    redis.call('HINCRBY', P .. 'n:' .. campaign, from, -1)
-    redis.call('HINCRBY', P .. 'n', from, -1)
+    count(P .. 'n:' .. campaign, from, -1)
+    count(P .. 'n', from, -1)
   end
   if to then
-    redis.call('HINCRBY', P .. 'n:' .. campaign, to, 1)
-    redis.call('HINCRBY', P .. 'n', to, 1)
+    count(P .. 'n:' .. campaign, to, 1)
+    count(P .. 'n', to, 1)
   end
 end
 local function leave(id, state)
-  if state == 'pending' then redis.call('ZREM', P .. 'due', id)
-  elseif state == 'queued' then redis.call('ZREM', P .. 'queued', id)
-  elseif state == 'sending' then redis.call('ZREM', P .. 'sending', id) end
+  if state == 'pending' then defer('ZREM', P .. 'due', id)
+  elseif state == 'queued' then defer('ZREM', P .. 'queued', id)
+  elseif state == 'sending' then defer('ZREM', P .. 'sending', id) end
 end
+local ledger_campaigns = {}
 local function ledger(json, campaign, account, pid)
-  redis.call('RPUSH', P .. 'lc:' .. campaign, json)
-  redis.call('SADD', P .. 'lcs', campaign)
-  redis.call('RPUSH', P .. 'la:' .. account, json)
-  if pid ~= '' then redis.call('HSET', P .. 'pid', pid, account) end
+  defer('RPUSH', P .. 'lc:' .. campaign, json)
+  if not ledger_campaigns[campaign] then
+    ledger_campaigns[campaign] = true
+    defer('SADD', P .. 'lcs', campaign)
+  end
+  defer('RPUSH', P .. 'la:' .. account, json)
+  if pid ~= '' then defer('HSET', P .. 'pid', pid, account) end
+end
+-- applies the deferred writes (removals from the indexes first)
+local function flush()
+  local function run(d)
+    -- in slices, so that no call has more arguments than Lua's stack holds
+    local i = 1
+    while i <= d.n do
+      local last = math.min(i + 999, d.n)
+      redis.call(d.cmd, d.key, unpack(d.args, i, last))
+      i = last + 1
+    end
+  end
+  for _, id in ipairs(deferred_order) do
+    if deferred[id].cmd == 'ZREM' then run(deferred[id]) end
+  end
+  for _, id in ipairs(deferred_order) do
+    if deferred[id].cmd ~= 'ZREM' then run(deferred[id]) end
+  end
+  for _, key in ipairs(counter_keys) do
+    for field, delta in pairs(counters[key]) do
+      if delta ~= 0 then redis.call('HINCRBY', key, field, delta) end
+    end
+  end
 end
 -- appends the ledger rows passed as groups of four arguments from `first`
 local function ledger_args(first)
@@ -102,6 +171,7 @@ end
 /// ARGV: prefix, then groups of (id, campaign, account, step, channel, due ms, json).
 const LUA_ADD: &str = r#"
 local added = 0
+local seen = {}
 local i = 2
 while i + 6 <= #ARGV do
   local id = ARGV[i]
@@ -110,9 +180,12 @@ while i + 6 <= #ARGV do
     local campaign, account = ARGV[i + 1], ARGV[i + 2]
     redis.call('HSET', key, 'j', ARGV[i + 6], 'state', 'pending', 'due', ARGV[i + 5], 'attempt', 0,
       'campaign', campaign, 'account', account, 'step', ARGV[i + 3], 'channel', ARGV[i + 4])
-    redis.call('ZADD', P .. 'due', ARGV[i + 5], id)
+    defer('ZADD', P .. 'due', ARGV[i + 5], id)
     redis.call('SADD', P .. 'ac:' .. account, id)
-    redis.call('SADD', P .. 'campaigns', campaign)
+    if not seen[campaign] then
+      seen[campaign] = true
+      defer('SADD', P .. 'campaigns', campaign)
+    end
     move(campaign, nil, 'pending')
     added = added + 1
   end
@@ -129,14 +202,14 @@ local any_paused = redis.call('SCARD', P .. 'paused') > 0
 local out = {}
 for _, id in ipairs(ids) do
   local key = P .. 'c:' .. id
-  redis.call('ZREM', P .. 'due', id)
+  defer('ZREM', P .. 'due', id)
   local c = redis.call('HMGET', key, 'j', 'due', 'attempt', 'campaign', 'state')
   if c[5] == 'pending' and any_paused and redis.call('SISMEMBER', P .. 'paused', c[4]) == 1 then
     -- parked (still pending) until the campaign resumes
     redis.call('ZADD', P .. 'pz:' .. c[4], c[2], id)
   elseif c[5] == 'pending' then
     redis.call('HSET', key, 'state', 'queued', 'claimed', now)
-    redis.call('ZADD', P .. 'queued', now, id)
+    defer('ZADD', P .. 'queued', now, id)
     move(c[4], 'pending', 'queued')
     out[#out + 1] = c[1]
     out[#out + 1] = c[2]
@@ -158,7 +231,7 @@ if kind == 'reschedule' then
   if state ~= 'queued' and state ~= 'sending' then return 0 end
   leave(id, state)
   redis.call('HSET', key, 'state', 'pending', 'due', ARGV[4], 'attempt', ARGV[5])
-  redis.call('ZADD', P .. 'due', ARGV[4], id)
+  defer('ZADD', P .. 'due', ARGV[4], id)
   move(campaign, state, 'pending')
 else
   local to = ARGV[4]
@@ -191,7 +264,7 @@ local function transition_one(id, kind, target, attempt, first, nrows)
     if state ~= 'queued' and state ~= 'sending' then return 0 end
     leave(id, state)
     redis.call('HSET', key, 'state', 'pending', 'due', target, 'attempt', attempt)
-    redis.call('ZADD', P .. 'due', target, id)
+    defer('ZADD', P .. 'due', target, id)
     move(campaign, state, 'pending')
   else
     local ok
@@ -234,9 +307,9 @@ local function reserve_one(id, account, debtor, expected, entry, at_ms, at_text)
   if status and status ~= 'active' then return 'stopped', status end
   local version = tonumber(redis.call('GET', P .. 'hv:' .. debtor) or '0')
   if version ~= tonumber(expected) then return 'history_changed', '' end
-  redis.call('ZREM', P .. 'queued', id)
+  defer('ZREM', P .. 'queued', id)
   redis.call('HSET', key, 'state', 'sending', 'sending_at', at_text)
-  redis.call('ZADD', P .. 'sending', at_ms, id)
+  defer('ZADD', P .. 'sending', at_ms, id)
   move(c[2], 'queued', 'sending')
   redis.call('RPUSH', P .. 'h:' .. debtor, entry)
   redis.call('INCR', P .. 'hv:' .. debtor)
@@ -264,9 +337,9 @@ local status = redis.call('HGET', P .. 'acct_status', account)
 if status and status ~= 'active' then return {'stopped', status} end
 local version = tonumber(redis.call('GET', P .. 'hv:' .. debtor) or '0')
 if version ~= tonumber(ARGV[5]) then return {'history_changed'} end
-redis.call('ZREM', P .. 'queued', id)
+defer('ZREM', P .. 'queued', id)
 redis.call('HSET', key, 'state', 'sending', 'sending_at', ARGV[8])
-redis.call('ZADD', P .. 'sending', ARGV[7], id)
+defer('ZADD', P .. 'sending', ARGV[7], id)
 move(c[2], 'queued', 'sending')
 redis.call('RPUSH', P .. 'h:' .. debtor, ARGV[6])
 redis.call('INCR', P .. 'hv:' .. debtor)
@@ -444,7 +517,13 @@ struct Scripts {
 
 impl Scripts {
     fn new() -> Self {
-        let s = |body: &str| Script::new(&format!("{LUA_COMMON}\n{body}"));
+        // The body runs as a function so that `flush()` applies the
+        // deferred writes whichever `return` it leaves by.
+        let s = |body: &str| {
+            Script::new(&format!(
+                "{LUA_COMMON}\nlocal function main()\n{body}\nend\nlocal result = main()\nflush()\nreturn result\n"
+            ))
+        };
         Scripts {
             add: s(LUA_ADD),
             claim: s(LUA_CLAIM),
@@ -739,42 +818,64 @@ impl Store for RedisStore {
         if queries.is_empty() {
             return Ok(Vec::new());
         }
-        // One pipeline: the prefix entries, then per query the two exact
-        // suppression entries, the history and its version.
-        let mut pipe = Pipeline::with_capacity(1 + queries.len() * 4);
+        // One pipeline: the prefix entries, both exact suppression entries
+        // of every query (one HMGET), every history version (one MGET),
+        // then each history.
+        let supp_fields: Vec<String> = queries
+            .iter()
+            .flat_map(|q| {
+                [
+                    supp_field(Some(q.channel), &q.address),
+                    supp_field(None, &q.address),
+                ]
+            })
+            .collect();
+        let version_keys: Vec<String> = queries
+            .iter()
+            .map(|q| self.key(&format!("hv:{}", q.debtor_key)))
+            .collect();
+        let mut pipe = Pipeline::with_capacity(3 + queries.len());
         pipe.smembers(self.key("supp_prefix"));
+        // HMGET / MGET explicitly: with one field or key the typed helpers
+        // would send HGET / GET, whose reply is not a list.
+        pipe.cmd("HMGET").arg(self.key("supp")).arg(&supp_fields);
+        pipe.cmd("MGET").arg(&version_keys);
         for q in queries {
-            pipe.hexists(self.key("supp"), supp_field(Some(q.channel), &q.address))
-                .hexists(self.key("supp"), supp_field(None, &q.address))
-                .lrange(self.key(&format!("h:{}", q.debtor_key)), 0, -1)
-                .get(self.key(&format!("hv:{}", q.debtor_key)));
+            pipe.lrange(self.key(&format!("h:{}", q.debtor_key)), 0, -1);
         }
         let values: Vec<redis::Value> =
             pipe.query_async(&mut self.conn()).await.map_err(map_err)?;
-        if values.len() != 1 + queries.len() * 4 {
+        if values.len() != 3 + queries.len() {
             return Err(StoreError::Corrupt(
                 "pipeline answered a different count".into(),
             ));
         }
         let parse = |e: redis::ParsingError| StoreError::Corrupt(e.to_string());
         let mut values = values.into_iter();
-        let prefixes: Vec<String> =
-            redis::from_redis_value(values.next().unwrap_or(redis::Value::Nil)).map_err(parse)?;
+        let mut next = || values.next().unwrap_or(redis::Value::Nil);
+        let prefixes: Vec<String> = redis::from_redis_value(next()).map_err(parse)?;
+        // Only presence matters; `Value` avoids decoding the entries.
+        let exact: Vec<redis::Value> = redis::from_redis_value(next()).map_err(parse)?;
+        let versions: Vec<Option<u64>> = redis::from_redis_value(next()).map_err(parse)?;
+        if exact.len() != supp_fields.len() || versions.len() != queries.len() {
+            return Err(StoreError::Corrupt(
+                "HMGET or MGET answered a different count".into(),
+            ));
+        }
+        let present = |v: &redis::Value| !matches!(v, redis::Value::Nil);
         let mut out = Vec::with_capacity(queries.len());
-        for q in queries {
-            let mut next = || values.next().unwrap_or(redis::Value::Nil);
-            let exact: bool = redis::from_redis_value(next()).map_err(parse)?;
-            let any: bool = redis::from_redis_value(next()).map_err(parse)?;
+        for (i, q) in queries.iter().enumerate() {
             let rows: Vec<String> = redis::from_redis_value(next()).map_err(parse)?;
-            let version: Option<u64> = redis::from_redis_value(next()).map_err(parse)?;
             let history = rows
                 .iter()
                 .map(|r| serde_json::from_str(r).map_err(|e| json_err("history row", e)))
                 .collect::<StoreResult<Vec<HistoryEntry>>>()?;
             out.push(ContactChecks {
-                suppressed: exact || any || prefix_suppressed(&prefixes, q.channel, &q.address),
+                suppressed: present(&exact[2 * i])
+                    || present(&exact[2 * i + 1])
+                    || prefix_suppressed(&prefixes, q.channel, &q.address),
                 history,
-                version: version.unwrap_or(0),
+                version: versions[i].unwrap_or(0),
             });
         }
         Ok(out)
