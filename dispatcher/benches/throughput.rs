@@ -15,7 +15,11 @@
 //! cobro-dispatcher --bench throughput`. The `cobro` binary is taken from
 //! `target/release/cobro` (next to the bench executable's folder) or
 //! `COBRO_BIN`. `COBRO_BENCH_N` sets the number of jobs/contacts (default
-//! 30,000). Needs `redis-server`, `redis-cli` is not needed; BullMQ needs
+//! 30,000); `COBRO_BENCH_ONLY=cobro` skips (a) and (b);
+//! `COBRO_BENCH_WORKERS=1,2` lists the worker-process counts of (c);
+//! `COBRO_BENCH_WORKER="batch_size = 32; concurrency = 64"` adds `[worker]`
+//! settings to (c) (experiments only: the published figures use the
+//! defaults). Needs `redis-server`, `redis-cli` is not needed; BullMQ needs
 //! `node` and `npm` (installed into `benches/bullmq/node_modules` on first
 //! run; skipped with a note when missing).
 
@@ -279,10 +283,16 @@ fn write_campaign(dir: &Path, accounts: usize, store: &str) -> (PathBuf, PathBuf
     )
     .expect("campaign");
     let settings = dir.join("cobro.toml");
+    // `COBRO_BENCH_WORKER` (e.g. "batch_size = 32"): extra `[worker]`
+    // settings, for experiments; the figures in BENCHMARKS.md use the
+    // defaults.
+    let worker = std::env::var("COBRO_BENCH_WORKER")
+        .map(|w| format!("\n[worker]\n{}\n", w.replace(';', "\n")))
+        .unwrap_or_default();
     std::fs::write(
         &settings,
         format!(
-            "store = {store:?}\n\n[channels.email]\nprovider = \"null\"\n\n[channels.sms]\nprovider = \"null\"\n\n[channels.voice]\nprovider = \"null\"\n"
+            "store = {store:?}\n\n[channels.email]\nprovider = \"null\"\n\n[channels.sms]\nprovider = \"null\"\n\n[channels.voice]\nprovider = \"null\"\n{worker}"
         ),
     )
     .expect("settings");

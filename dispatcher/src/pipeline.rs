@@ -165,10 +165,13 @@ struct HeldWrite {
     outcome: ProcessOutcome,
 }
 
-/// Where a contact of a batch leaves its last write.
+/// Where a contact of a batch leaves its last write, and the fallback
+/// planned with it (added for the whole batch in one call, before the
+/// batch's writes, as `plan_fallback` would have added it just before).
 #[derive(Clone, Copy)]
 struct BatchSlot<'a> {
     writes: &'a std::sync::Mutex<Vec<HeldWrite>>,
+    fallbacks: &'a std::sync::Mutex<Vec<(usize, PlannedContact)>>,
     index: usize,
 }
 
@@ -300,6 +303,22 @@ fn copy_error(e: &StoreError) -> StoreError {
 /// Pauses before retrying a batch's held writes after a transient error.
 const FLUSH_RETRY: [Duration; 2] = [Duration::from_millis(50), Duration::from_millis(250)];
 
+/// The fallback contact of a blocked or failed step (`step+channel`, due
+/// at `at`), if the step has one.
+fn fallback_of(contact: &PlannedContact, at: DateTime<Utc>) -> Option<PlannedContact> {
+    let channel = contact.fallback?;
+    Some(PlannedContact {
+        id: format!("{}+{}", contact.id, channel),
+        campaign: contact.campaign.clone(),
+        account: contact.account.clone(),
+        step: format!("{}+{}", contact.step, channel),
+        channel,
+        template: contact.template.clone(),
+        fallback: None,
+        due_at: at,
+    })
+}
+
 /// The `cancelled` row of a contact whose account was paid, disputed or
 /// opted out before it went.
 fn account_stopped_row(
@@ -332,8 +351,9 @@ impl<S: Store> Dispatcher<S> {
     /// The same pipeline for the contacts of one queue job, with the
     /// store's round trips shared: one read of the batch's accounts, one of
     /// their suppression entries and debtor histories, and one write of
-    /// their final transitions and ledger rows (each contact's reservation
-    /// stays its own atomic step). Decisions are the ones `process` makes:
+    /// their final transitions and ledger rows, preceded by one call adding
+    /// the fallbacks its blocked contacts planned (each contact's
+    /// reservation stays its own atomic step). Decisions are the ones `process` makes:
     /// the reads are the same reads done a moment earlier, and the
     /// reservation still rejects a history that changed since. A contact's
     /// final write waits for the rest of the batch (it stays `sending`
@@ -359,6 +379,7 @@ impl<S: Store> Dispatcher<S> {
             }
         };
         let writes = std::sync::Mutex::new(Vec::new());
+        let fallbacks = std::sync::Mutex::new(Vec::new());
         let gate = ReserveGate::new(records.len());
         let contacts =
             futures::future::join_all(records.into_iter().zip(prefetched).enumerate().map(
@@ -369,6 +390,7 @@ impl<S: Store> Dispatcher<S> {
                         Some(pre),
                         Some(BatchSlot {
                             writes: &writes,
+                            fallbacks: &fallbacks,
                             index,
                         }),
                         Some(gate.ticket()),
@@ -376,7 +398,31 @@ impl<S: Store> Dispatcher<S> {
                 },
             ));
         let (mut results, ()) = tokio::join!(contacts, gate.drive(self.store.as_ref()));
-        let held = writes.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut held = writes.into_inner().unwrap_or_else(|e| e.into_inner());
+        let fallbacks = fallbacks.into_inner().unwrap_or_else(|e| e.into_inner());
+        if !fallbacks.is_empty() {
+            let planned: Vec<PlannedContact> = fallbacks.iter().map(|(_, f)| f.clone()).collect();
+            let mut pauses = FLUSH_RETRY.iter();
+            let added = loop {
+                match self.store.add_contacts(&planned).await {
+                    Err(e) if e.is_transient() => match pauses.next() {
+                        Some(pause) => tokio::time::sleep(*pause).await,
+                        None => break Err(e),
+                    },
+                    other => break other,
+                }
+            };
+            if let Err(e) = added {
+                // As if each `plan_fallback` had failed: those contacts
+                // end with the error (their writes do not go out).
+                let failed: std::collections::BTreeSet<usize> =
+                    fallbacks.iter().map(|(index, _)| *index).collect();
+                held.retain(|h| !failed.contains(&h.index));
+                for index in failed {
+                    results[index] = Err(PipelineError::Store(copy_error(&e)));
+                }
+            }
+        }
         if held.is_empty() {
             return results;
         }
@@ -511,7 +557,7 @@ impl<S: Store> Dispatcher<S> {
                 format!("the account has no usable {} address", contact.channel),
                 attempt,
             );
-            self.plan_fallback(contact, now).await?;
+            self.plan_fallback_held(batch, contact, now).await?;
             return self
                 .finish_held(
                     batch,
@@ -593,7 +639,7 @@ impl<S: Store> Dispatcher<S> {
                         verdict_row(contact, LedgerState::Blocked, send_at, &verdict, attempt);
                     // The fallback is guarded on its own channel (a per-channel
                     // opt-out or missing consent may not apply there).
-                    self.plan_fallback(contact, send_at).await?;
+                    self.plan_fallback_held(batch, contact, send_at).await?;
                     return self
                         .finish_held(
                             batch,
@@ -938,23 +984,36 @@ impl<S: Store> Dispatcher<S> {
         contact: &PlannedContact,
         at: DateTime<Utc>,
     ) -> Result<(), PipelineError> {
-        let Some(channel) = contact.fallback else {
+        let Some(fallback) = fallback_of(contact, at) else {
             return Ok(());
-        };
-        let fallback = PlannedContact {
-            id: format!("{}+{}", contact.id, channel),
-            campaign: contact.campaign.clone(),
-            account: contact.account.clone(),
-            step: format!("{}+{}", contact.step, channel),
-            channel,
-            template: contact.template.clone(),
-            fallback: None,
-            due_at: at,
         };
         self.store
             .add_contacts(std::slice::from_ref(&fallback))
             .await?;
         Ok(())
+    }
+
+    /// `plan_fallback` for a contact whose write is held: inside a batch
+    /// the fallback is added with the batch's others, just before the
+    /// batch's writes.
+    async fn plan_fallback_held(
+        &self,
+        batch: Option<BatchSlot<'_>>,
+        contact: &PlannedContact,
+        at: DateTime<Utc>,
+    ) -> Result<(), PipelineError> {
+        match batch {
+            Some(slot) => {
+                if let Some(fallback) = fallback_of(contact, at) {
+                    slot.fallbacks
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((slot.index, fallback));
+                }
+                Ok(())
+            }
+            None => self.plan_fallback(contact, at).await,
+        }
     }
 
     /// Tells the metrics about rows the store has just recorded.

@@ -1689,6 +1689,38 @@ pub async fn batch_forms_match_single_calls<S: Store>(store: &S) {
     assert_eq!(state_of(store, &r[1].id).await, ContactState::Queued);
     assert_eq!(state_of(store, &r[2].id).await, ContactState::Queued);
     assert!(store.reserve_many(&[]).await.expect("none").is_empty());
+
+    // Within one call, a reservation sees the version the earlier ones of
+    // the same debtor left: two in a row with consecutive versions both
+    // apply, and a third with a stale version does not.
+    let more: Vec<PlannedContact> = ["r4", "r5"]
+        .iter()
+        .map(|step| sample_contact("br", "ba", step, ChannelKind::Email, at(0)))
+        .collect();
+    store.add_contacts(&more).await.expect("add");
+    assert_eq!(store.claim_due(at(0), 10).await.expect("claim").len(), 2);
+    let outcomes = store
+        .reserve_many(&[
+            reservation(&r[1], "tax:MX:RFC-BA", version + 1),
+            reservation(&more[0], "tax:MX:RFC-BA", version + 2),
+            reservation(&more[1], "tax:MX:RFC-BA", version + 2),
+        ])
+        .await
+        .expect("reserve_many");
+    assert_eq!(
+        outcomes,
+        [
+            ReserveOutcome::Reserved,
+            ReserveOutcome::Reserved,
+            ReserveOutcome::HistoryChanged,
+        ]
+    );
+    let (last, last_version) = store.history("tax:MX:RFC-BA").await.expect("history");
+    assert_eq!(last_version, version + 3);
+    assert_eq!(last.len(), before.len() + 3);
+    assert_eq!(state_of(store, &r[1].id).await, ContactState::Sending);
+    assert_eq!(state_of(store, &more[0].id).await, ContactState::Sending);
+    assert_eq!(state_of(store, &more[1].id).await, ContactState::Queued);
 }
 
 pub async fn run_all<S, F, Fut>(mut fresh: F)

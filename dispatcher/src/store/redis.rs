@@ -63,11 +63,13 @@ const ADD_CHUNK: usize = 1_000;
 /// body so that it always runs): per-state counter deltas (one `HINCRBY`
 /// per campaign and state that changed, not four per move), ledger rows
 /// (one `RPUSH` per list with every row of the call), provider ids (one
-/// `HSET`), `P:lcs` members and the state-index removals and additions
-/// (one `ZREM` / `ZADD` per index). A script is atomic, so no other client
-/// can tell the difference; inside a script, nothing reads a key after a
-/// deferred write to it (the indexes are read before any write, the
-/// counters and ledger lists never). Deferred `ZREM`s are applied before
+/// `HSET`), `P:lcs` members, the state-index removals and additions (one
+/// `ZREM` / `ZADD` per index) and the reservations' history rows and
+/// version increments. A script is atomic, so no other client can tell the
+/// difference; inside a script, nothing reads a key after a deferred write
+/// to it (the indexes are read before any write, the counters and ledger
+/// lists never, and the batch reservation reads the history versions once
+/// up front and keeps them current itself). Deferred `ZREM`s are applied before
 /// deferred `ZADD`s, which is the sequential result as long as no contact
 /// enters an index and leaves it again within one call (a contact changes
 /// state at most once per script: every later item for the same id finds
@@ -100,6 +102,29 @@ local function count(key, field, delta)
     counter_keys[#counter_keys + 1] = key
   end
   c[field] = (c[field] or 0) + delta
+end
+-- `cmd [key] args...` for a list of any length, in slices; the replies
+-- concatenated (HMGET, MGET)
+local function read_all(cmd, key, list)
+  local out, i = {}, 1
+  while i <= #list do
+    local last = math.min(i + 999, #list)
+    local part
+    if key then part = redis.call(cmd, key, unpack(list, i, last))
+    else part = redis.call(cmd, unpack(list, i, last)) end
+    for _, v in ipairs(part) do out[#out + 1] = v end
+    i = last + 1
+  end
+  return out
+end
+-- a deferred INCRBY of a plain counter (history versions)
+local increments, increment_keys = {}, {}
+local function incr_later(key)
+  if not increments[key] then
+    increments[key] = 0
+    increment_keys[#increment_keys + 1] = key
+  end
+  increments[key] = increments[key] + 1
 end
 local function move(campaign, from, to)
   if from then
@@ -142,6 +167,9 @@ local function flush()
   end
   for _, id in ipairs(deferred_order) do
     if deferred[id].cmd ~= 'ZREM' then run(deferred[id]) end
+  end
+  for _, key in ipairs(increment_keys) do
+    redis.call('INCRBY', key, increments[key])
   end
   for _, key in ipairs(counter_keys) do
     for field, delta in pairs(counters[key]) do
@@ -294,34 +322,55 @@ end
 return out
 "#;
 
-/// The batch form of `LUA_RESERVE` (same checks, item by item, in order).
+/// The batch form of `LUA_RESERVE` (same checks, item by item, in order;
+/// the account statuses and history versions are read once for the call,
+/// and a reservation sees the versions the earlier ones of the call left).
 /// ARGV: prefix, then per reservation the seven arguments of `LUA_RESERVE`
 /// after the prefix. Returns two strings per item: the outcome and the
 /// account status ('' unless stopped).
 const LUA_RESERVE_MANY: &str = r#"
-local function reserve_one(id, account, debtor, expected, entry, at_ms, at_text)
+-- Every account status and history version the call may need, read up
+-- front (one HMGET, one MGET); the versions are then kept here as the
+-- reservations apply, and written back with the history rows by flush().
+local accounts, version_keys = {}, {}
+local i = 2
+while i + 6 <= #ARGV do
+  accounts[#accounts + 1] = ARGV[i + 1]
+  version_keys[#version_keys + 1] = P .. 'hv:' .. ARGV[i + 2]
+  i = i + 7
+end
+local statuses = read_all('HMGET', P .. 'acct_status', accounts)
+local stored = read_all('MGET', nil, version_keys)
+local versions = {}
+for n, key in ipairs(version_keys) do
+  if versions[key] == nil then versions[key] = tonumber(stored[n] or '0') end
+end
+local function reserve_one(n, id, account, debtor, expected, entry, at_ms, at_text)
   local key = P .. 'c:' .. id
   local c = redis.call('HMGET', key, 'state', 'campaign')
   if c[1] ~= 'queued' then return 'not_queued', '' end
-  local status = redis.call('HGET', P .. 'acct_status', account)
+  local status = statuses[n]
   if status and status ~= 'active' then return 'stopped', status end
-  local version = tonumber(redis.call('GET', P .. 'hv:' .. debtor) or '0')
-  if version ~= tonumber(expected) then return 'history_changed', '' end
+  local vkey = P .. 'hv:' .. debtor
+  if versions[vkey] ~= tonumber(expected) then return 'history_changed', '' end
   defer('ZREM', P .. 'queued', id)
   redis.call('HSET', key, 'state', 'sending', 'sending_at', at_text)
   defer('ZADD', P .. 'sending', at_ms, id)
   move(c[2], 'queued', 'sending')
-  redis.call('RPUSH', P .. 'h:' .. debtor, entry)
-  redis.call('INCR', P .. 'hv:' .. debtor)
+  defer('RPUSH', P .. 'h:' .. debtor, entry)
+  versions[vkey] = versions[vkey] + 1
+  incr_later(vkey)
   return 'reserved', ''
 end
 local out = {}
-local i = 2
+i = 2
+local n = 1
 while i + 6 <= #ARGV do
-  local kind, status = reserve_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
+  local kind, status = reserve_one(n, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
   out[#out + 1] = kind
   out[#out + 1] = status
   i = i + 7
+  n = n + 1
 end
 return out
 "#;
