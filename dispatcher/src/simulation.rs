@@ -27,6 +27,10 @@ pub struct SimulationStats {
 /// How many contacts one claim takes from the plan.
 const CLAIM_CHUNK: usize = 500;
 
+/// How many claimed contacts go through the pipeline's batch path at once
+/// (the queue workers' default batch size).
+const BATCH: usize = 16;
+
 /// Something that happens to an account at a virtual instant (a payment,
 /// a STOP reply), so a simulation shows how events cut sequences short.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,23 +80,32 @@ pub async fn run_virtual_clock_with_events<S: Store>(
                 .await?;
             }
         }
-        let batch = dispatcher.store.claim_due(clock, CLAIM_CHUNK).await?;
-        for record in batch {
-            let at = clock.max(record.due_at);
+        let claimed = dispatcher.store.claim_due(clock, CLAIM_CHUNK).await?;
+        let mut claimed = claimed.into_iter().peekable();
+        while claimed.peek().is_some() {
+            let batch: Vec<_> = claimed.by_ref().take(BATCH).collect();
+            // Everything claimed is due at or before the clock.
+            let at = batch
+                .iter()
+                .map(|r| clock.max(r.due_at))
+                .max()
+                .unwrap_or(clock);
             stats.first_instant.get_or_insert(at);
             stats.last_instant = Some(at);
-            stats.passes += 1;
-            match dispatcher.process(record, at).await? {
-                ProcessOutcome::Sent { segments } => {
-                    stats.sent += 1;
-                    stats.sms_segments += u64::from(segments.unwrap_or(0));
+            stats.passes += batch.len() as u64;
+            for outcome in dispatcher.process_batch(batch, at).await {
+                match outcome? {
+                    ProcessOutcome::Sent { segments } => {
+                        stats.sent += 1;
+                        stats.sms_segments += u64::from(segments.unwrap_or(0));
+                    }
+                    ProcessOutcome::Rescheduled(_) => stats.rescheduled += 1,
+                    ProcessOutcome::Blocked => stats.blocked += 1,
+                    ProcessOutcome::Cancelled => stats.cancelled += 1,
+                    ProcessOutcome::Failed => stats.failed += 1,
+                    ProcessOutcome::Unknown => stats.unknown += 1,
+                    ProcessOutcome::Skipped => {}
                 }
-                ProcessOutcome::Rescheduled(_) => stats.rescheduled += 1,
-                ProcessOutcome::Blocked => stats.blocked += 1,
-                ProcessOutcome::Cancelled => stats.cancelled += 1,
-                ProcessOutcome::Failed => stats.failed += 1,
-                ProcessOutcome::Unknown => stats.unknown += 1,
-                ProcessOutcome::Skipped => {}
             }
         }
     }

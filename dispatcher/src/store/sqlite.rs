@@ -292,9 +292,10 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(db_err)
     }
 
-    // The batch forms run the single operations in turn: an embedded
-    // database has no network round trip to save, and each `transition`
-    // stays its own transaction exactly as when called alone.
+    // The batch forms answer exactly what the single calls would, in
+    // order. The writes share one transaction: one commit (one WAL sync
+    // point) per batch instead of one per contact, and a later item sees
+    // what an earlier one wrote, as it would one call later.
     async fn accounts(&self, ids: &[String]) -> StoreResult<Vec<Option<(Account, AccountStatus)>>> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -318,21 +319,22 @@ impl Store for SqliteStore {
     }
 
     async fn reserve_many(&self, reservations: &[Reservation]) -> StoreResult<Vec<ReserveOutcome>> {
+        let mut tx = self.begin().await?;
         let mut out = Vec::with_capacity(reservations.len());
         for r in reservations {
-            out.push(self.reserve(r).await?);
+            out.push(reserve_in(&mut tx, r).await?);
         }
+        tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
 
     async fn transitions(&self, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
+        let mut tx = self.begin().await?;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            out.push(
-                self.transition(&item.id, item.to.clone(), &item.ledger)
-                    .await?,
-            );
+            out.push(transition_in(&mut tx, &item.id, &item.to, &item.ledger).await?);
         }
+        tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
 
@@ -447,98 +449,16 @@ impl Store for SqliteStore {
         ledger: &[LedgerEntry],
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let done = match &to {
-            Transition::Reschedule { due_at, attempt } => sqlx::query(
-                "UPDATE contacts SET state = 'pending', due_at = ?, attempt = ?, claimed_at = NULL \
-                 WHERE id = ? AND state IN ('queued', 'sending')",
-            )
-            .bind(ms(*due_at))
-            .bind(i64::from(*attempt))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?,
-            Transition::Finish(state) if !state.is_terminal() => {
-                return Err(StoreError::Query(format!("cannot finish contact {id} into non-terminal state {state}")));
-            }
-            // Delivery receipts arrive after the send was recorded.
-            Transition::Finish(state @ (ContactState::Delivered | ContactState::Undelivered)) => sqlx::query(
-                "UPDATE contacts SET state = ? WHERE id = ? AND state IN ('sent', 'sending', 'unknown')",
-            )
-            .bind(state.as_str())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?,
-            Transition::Finish(state) => sqlx::query(
-                "UPDATE contacts SET state = ? WHERE id = ? AND state IN ('queued', 'sending')",
-            )
-            .bind(state.as_str())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?,
-        };
-        if done.rows_affected() == 0 {
-            tx.rollback().await.map_err(db_err)?;
-            return Ok(false);
-        }
-        insert_ledger(&mut tx, ledger).await?;
+        let done = transition_in(&mut tx, id, &to, ledger).await?;
         tx.commit().await.map_err(db_err)?;
-        Ok(true)
+        Ok(done)
     }
 
     async fn reserve(&self, r: &Reservation) -> StoreResult<ReserveOutcome> {
         let mut tx = self.begin().await?;
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM contacts WHERE id = ?")
-            .bind(&r.contact_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if state.as_deref() != Some("queued") {
-            tx.rollback().await.map_err(db_err)?;
-            return Ok(ReserveOutcome::NotQueued);
-        }
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM accounts WHERE id = ?")
-            .bind(&r.account)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let status = status
-            .as_deref()
-            .and_then(AccountStatus::parse)
-            .unwrap_or(AccountStatus::Active);
-        if status != AccountStatus::Active {
-            tx.rollback().await.map_err(db_err)?;
-            return Ok(ReserveOutcome::AccountStopped(status));
-        }
-        let version: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
-                .bind(&r.debtor_key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        if version.unwrap_or(0) as u64 != r.history_version {
-            tx.rollback().await.map_err(db_err)?;
-            return Ok(ReserveOutcome::HistoryChanged);
-        }
-        sqlx::query("UPDATE contacts SET state = 'sending', claimed_at = ? WHERE id = ?")
-            .bind(ms(r.at))
-            .bind(&r.contact_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("INSERT INTO history (debtor_key, at, channel, account, conversation) VALUES (?, ?, ?, ?, 0)")
-            .bind(&r.debtor_key)
-            .bind(ms(r.at))
-            .bind(r.channel.as_str())
-            .bind(&r.account)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        bump_version(&mut tx, &r.debtor_key).await?;
+        let outcome = reserve_in(&mut tx, r).await?;
         tx.commit().await.map_err(db_err)?;
-        Ok(ReserveOutcome::Reserved)
+        Ok(outcome)
     }
 
     async fn cancel_account_contacts(
@@ -823,6 +743,107 @@ impl Store for SqliteStore {
 
 /// Appends a `cancelled` ledger row for each contact a cancelling
 /// `UPDATE … RETURNING` touched; returns their ids, sorted.
+/// One contact's transition and its ledger rows inside `tx`. Nothing is
+/// written when the contact is not in a state the transition moves from,
+/// so several of them can share one transaction.
+async fn transition_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: &str,
+    to: &Transition,
+    ledger: &[LedgerEntry],
+) -> StoreResult<bool> {
+    let done = match &to {
+        Transition::Reschedule { due_at, attempt } => sqlx::query(
+            "UPDATE contacts SET state = 'pending', due_at = ?, attempt = ?, claimed_at = NULL \
+             WHERE id = ? AND state IN ('queued', 'sending')",
+        )
+        .bind(ms(*due_at))
+        .bind(i64::from(*attempt))
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?,
+        Transition::Finish(state) if !state.is_terminal() => {
+            return Err(StoreError::Query(format!("cannot finish contact {id} into non-terminal state {state}")));
+        }
+        // Delivery receipts arrive after the send was recorded.
+        Transition::Finish(state @ (ContactState::Delivered | ContactState::Undelivered)) => sqlx::query(
+            "UPDATE contacts SET state = ? WHERE id = ? AND state IN ('sent', 'sending', 'unknown')",
+        )
+        .bind(state.as_str())
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?,
+        Transition::Finish(state) => sqlx::query(
+            "UPDATE contacts SET state = ? WHERE id = ? AND state IN ('queued', 'sending')",
+        )
+        .bind(state.as_str())
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?,
+    };
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    insert_ledger(tx, ledger).await?;
+    Ok(true)
+}
+
+/// One reservation inside `tx`: reads first, writes only when every check
+/// passed, so a refused reservation leaves the transaction untouched.
+async fn reserve_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    r: &Reservation,
+) -> StoreResult<ReserveOutcome> {
+    let state: Option<String> = sqlx::query_scalar("SELECT state FROM contacts WHERE id = ?")
+        .bind(&r.contact_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    if state.as_deref() != Some("queued") {
+        return Ok(ReserveOutcome::NotQueued);
+    }
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM accounts WHERE id = ?")
+        .bind(&r.account)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    let status = status
+        .as_deref()
+        .and_then(AccountStatus::parse)
+        .unwrap_or(AccountStatus::Active);
+    if status != AccountStatus::Active {
+        return Ok(ReserveOutcome::AccountStopped(status));
+    }
+    let version: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
+            .bind(&r.debtor_key)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    if version.unwrap_or(0) as u64 != r.history_version {
+        return Ok(ReserveOutcome::HistoryChanged);
+    }
+    sqlx::query("UPDATE contacts SET state = 'sending', claimed_at = ? WHERE id = ?")
+        .bind(ms(r.at))
+        .bind(&r.contact_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("INSERT INTO history (debtor_key, at, channel, account, conversation) VALUES (?, ?, ?, ?, 0)")
+        .bind(&r.debtor_key)
+        .bind(ms(r.at))
+        .bind(r.channel.as_str())
+        .bind(&r.account)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+    bump_version(tx, &r.debtor_key).await?;
+    Ok(ReserveOutcome::Reserved)
+}
+
 async fn record_cancellations(
     tx: &mut Transaction<'static, Sqlite>,
     rows: &[SqliteRow],
