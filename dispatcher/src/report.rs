@@ -45,6 +45,16 @@ impl CampaignReport {
         ledger: &[LedgerEntry],
         sms_segments: u64,
     ) -> Self {
+        let mut report = CampaignReport::new(campaign, counts, sms_segments);
+        for row in ledger {
+            report.add(row);
+        }
+        report
+    }
+
+    /// An empty report to feed ledger rows to with [`CampaignReport::add`],
+    /// so a campaign of millions of rows is reported without holding them.
+    pub fn new(campaign: &str, counts: &BTreeMap<ContactState, u64>, sms_segments: u64) -> Self {
         let mut report = CampaignReport {
             campaign: campaign.to_string(),
             sms_segments,
@@ -53,36 +63,38 @@ impl CampaignReport {
         for (state, n) in counts {
             report.states.insert(state.as_str().to_string(), *n);
         }
-        for row in ledger {
-            let code = row.code.clone().unwrap_or_else(|| "unspecified".into());
-            match row.state {
-                LedgerState::Allowed | LedgerState::Deferred | LedgerState::Blocked => {
-                    *report
-                        .decisions
-                        .entry(row.state.as_str().to_string())
-                        .or_default() += 1;
-                }
-                _ => {}
-            }
-            match row.state {
-                LedgerState::Deferred => *report.deferred_by_reason.entry(code).or_default() += 1,
-                LedgerState::Blocked => *report.blocked_by_reason.entry(code).or_default() += 1,
-                LedgerState::Cancelled => *report.cancelled_by_reason.entry(code).or_default() += 1,
-                LedgerState::Failed => *report.failed_by_reason.entry(code).or_default() += 1,
-                LedgerState::Sent => {
-                    *report
-                        .sent_per_day
-                        .entry(local_day(row))
-                        .or_default()
-                        .entry(row.channel.as_str().to_string())
-                        .or_default() += 1;
-                    report.first_send = Some(report.first_send.map_or(row.at, |t| t.min(row.at)));
-                    report.last_send = Some(report.last_send.map_or(row.at, |t| t.max(row.at)));
-                }
-                _ => {}
-            }
-        }
         report
+    }
+
+    /// Counts one ledger row.
+    pub fn add(&mut self, row: &LedgerEntry) {
+        let code = || row.code.clone().unwrap_or_else(|| "unspecified".into());
+        if matches!(
+            row.state,
+            LedgerState::Allowed | LedgerState::Deferred | LedgerState::Blocked
+        ) {
+            *self
+                .decisions
+                .entry(row.state.as_str().to_string())
+                .or_default() += 1;
+        }
+        match row.state {
+            LedgerState::Deferred => *self.deferred_by_reason.entry(code()).or_default() += 1,
+            LedgerState::Blocked => *self.blocked_by_reason.entry(code()).or_default() += 1,
+            LedgerState::Cancelled => *self.cancelled_by_reason.entry(code()).or_default() += 1,
+            LedgerState::Failed => *self.failed_by_reason.entry(code()).or_default() += 1,
+            LedgerState::Sent => {
+                *self
+                    .sent_per_day
+                    .entry(local_day(row))
+                    .or_default()
+                    .entry(row.channel.as_str().to_string())
+                    .or_default() += 1;
+                self.first_send = Some(self.first_send.map_or(row.at, |t| t.min(row.at)));
+                self.last_send = Some(self.last_send.map_or(row.at, |t| t.max(row.at)));
+            }
+            _ => {}
+        }
     }
 
     pub fn total_sent(&self) -> u64 {

@@ -24,12 +24,34 @@ pub async fn run(args: LaunchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Account events are recorded per account, not per campaign, so today
+/// every one of them ends the account's sequence in every campaign. A
+/// strategy that lists fewer in `stop_on` is told so at launch rather than
+/// finding out from the ledger.
+fn unlisted_stop_events_note(strategy: &cobro_campaigns::strategy::Strategy) -> Option<String> {
+    let unlisted: Vec<&str> = cobro_campaigns::strategy::StopEvent::ALL
+        .into_iter()
+        .filter(|e| !strategy.stop_on.contains(e))
+        .map(|e| e.as_str())
+        .collect();
+    (!unlisted.is_empty()).then(|| {
+        format!(
+            "note: strategy '{}' does not list {} in stop_on, but any account event (paid, promise_to_pay, dispute, opt_out) still cancels that account's pending contacts in every campaign",
+            strategy.id,
+            unlisted.join(", ")
+        )
+    })
+}
+
 /// Launch and print what happened; shared by `launch` and `run`.
 pub async fn launch_with_progress<S: Store>(
     store: &S,
     campaign: &std::path::Path,
 ) -> anyhow::Result<LaunchReport> {
     let loaded = load_campaign(campaign)?;
+    if let Some(note) = unlisted_stop_events_note(&loaded.strategy) {
+        eprintln!("{note}");
+    }
     let templates = load_templates(&loaded.templates_dir)?;
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -62,4 +84,36 @@ pub async fn launch_with_progress<S: Store>(
         report.added
     );
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cobro_campaigns::strategy::Strategy;
+
+    fn strategy(stop_on: &str) -> Strategy {
+        Strategy::from_toml_str(
+            &format!(
+                "id = \"s\"\nstop_on = {stop_on}\n\n[[steps]]\nid = \"a\"\nday = 0\nchannel = \"sms\"\ntemplate = \"aviso_sms\"\nsend_at = \"09:00\"\n"
+            ),
+            "strategy.toml",
+        )
+        .expect("valid strategy")
+    }
+
+    #[test]
+    fn a_strategy_listing_fewer_stop_events_is_told_which() {
+        let note = unlisted_stop_events_note(&strategy("[\"paid\", \"opt_out\"]"))
+            .expect("two events unlisted");
+        assert!(
+            note.contains("'s' does not list promise_to_pay, dispute"),
+            "{note}"
+        );
+        assert!(
+            unlisted_stop_events_note(&strategy(
+                "[\"paid\", \"promise_to_pay\", \"dispute\", \"opt_out\"]"
+            ))
+            .is_none()
+        );
+    }
 }
