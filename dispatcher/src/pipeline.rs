@@ -351,8 +351,8 @@ impl<S: Store> Dispatcher<S> {
     /// The same pipeline for the contacts of one queue job, with the
     /// store's round trips shared: one read of the batch's accounts, one of
     /// their suppression entries and debtor histories, and one write of
-    /// their final transitions and ledger rows, preceded by one call adding
-    /// the fallbacks its blocked contacts planned (each contact's
+    /// their final transitions and ledger rows, in the same call as (and
+    /// after) the fallbacks its blocked contacts planned (each contact's
     /// reservation stays its own atomic step). Decisions are the ones `process` makes:
     /// the reads are the same reads done a moment earlier, and the
     /// reservation still rejects a history that changed since. A contact's
@@ -398,38 +398,18 @@ impl<S: Store> Dispatcher<S> {
                 },
             ));
         let (mut results, ()) = tokio::join!(contacts, gate.drive(self.store.as_ref()));
-        let mut held = writes.into_inner().unwrap_or_else(|e| e.into_inner());
+        let held = writes.into_inner().unwrap_or_else(|e| e.into_inner());
         let fallbacks = fallbacks.into_inner().unwrap_or_else(|e| e.into_inner());
-        if !fallbacks.is_empty() {
-            let planned: Vec<PlannedContact> = fallbacks.iter().map(|(_, f)| f.clone()).collect();
-            let mut pauses = FLUSH_RETRY.iter();
-            let added = loop {
-                match self.store.add_contacts(&planned).await {
-                    Err(e) if e.is_transient() => match pauses.next() {
-                        Some(pause) => tokio::time::sleep(*pause).await,
-                        None => break Err(e),
-                    },
-                    other => break other,
-                }
-            };
-            if let Err(e) = added {
-                // As if each `plan_fallback` had failed: those contacts
-                // end with the error (their writes do not go out).
-                let failed: std::collections::BTreeSet<usize> =
-                    fallbacks.iter().map(|(index, _)| *index).collect();
-                held.retain(|h| !failed.contains(&h.index));
-                for index in failed {
-                    results[index] = Err(PipelineError::Store(copy_error(&e)));
-                }
-            }
-        }
-        if held.is_empty() {
+        if held.is_empty() && fallbacks.is_empty() {
             return results;
         }
+        // The fallbacks first, then the writes (as `plan_fallback` would
+        // have added each just before its contact's write), in one call.
+        let planned: Vec<PlannedContact> = fallbacks.iter().map(|(_, f)| f.clone()).collect();
         let items: Vec<TransitionItem> = held.iter().map(|h| h.item.clone()).collect();
         let mut pauses = FLUSH_RETRY.iter();
         let flushed = loop {
-            match self.store.transitions(&items).await {
+            match self.store.plan_and_transitions(&planned, &items).await {
                 Err(e) if e.is_transient() => match pauses.next() {
                     Some(pause) => tokio::time::sleep(*pause).await,
                     None => break Err(e),
@@ -437,6 +417,13 @@ impl<S: Store> Dispatcher<S> {
                 other => break other,
             }
         };
+        if let Err(e) = &flushed {
+            // Each contact that planned a fallback has a held write too;
+            // this covers one that did not, should that ever change.
+            for (index, _) in &fallbacks {
+                results[*index] = Err(PipelineError::Store(copy_error(e)));
+            }
+        }
         match flushed {
             Ok(moved) => {
                 for (h, moved) in held.into_iter().zip(moved) {

@@ -62,6 +62,13 @@ impl Store for AnyStore {
     async fn transitions(&self, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
         delegate!(self, s => s.transitions(items))
     }
+    async fn plan_and_transitions(
+        &self,
+        plan: &[PlannedContact],
+        items: &[TransitionItem],
+    ) -> StoreResult<Vec<bool>> {
+        delegate!(self, s => s.plan_and_transitions(plan, items))
+    }
     async fn account_count(&self) -> StoreResult<u64> {
         delegate!(self, s => s.account_count())
     }

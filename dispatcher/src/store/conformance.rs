@@ -1646,6 +1646,59 @@ pub async fn batch_forms_match_single_calls<S: Store>(store: &S) {
         "a finish into a non-terminal state is an error"
     );
 
+    // plan_and_transitions: the contacts are added (once: adding is
+    // idempotent), then the items apply as `transitions` applies them.
+    // (`p2` is due later than the claims of this test look.)
+    let p: Vec<PlannedContact> = [("p1", 0), ("p2", 200)]
+        .iter()
+        .map(|(step, due)| sample_contact("bp", "ba", step, ChannelKind::Sms, at(*due)))
+        .collect();
+    store.add_contacts(&p[..1]).await.expect("add");
+    store.claim_due(at(0), 10).await.expect("claim");
+    let fallback = sample_contact("bp", "ba", "p1+email", ChannelKind::Email, at(5));
+    let moved = store
+        .plan_and_transitions(
+            &[fallback.clone(), p[1].clone()],
+            &[
+                item(
+                    &p[0],
+                    Transition::Finish(ContactState::Blocked),
+                    vec![row(&p[0], LedgerState::Blocked, at(5))],
+                ),
+                // Just added (pending): not a transition a batch may make.
+                item(&p[1], Transition::Finish(ContactState::Sent), vec![]),
+            ],
+        )
+        .await
+        .expect("plan_and_transitions");
+    assert_eq!(moved, [true, false]);
+    assert_eq!(state_of(store, &p[0].id).await, ContactState::Blocked);
+    assert_eq!(state_of(store, &fallback.id).await, ContactState::Pending);
+    assert_eq!(state_of(store, &p[1].id).await, ContactState::Pending);
+    let added = store
+        .contact(&fallback.id)
+        .await
+        .expect("contact")
+        .expect("exists");
+    assert_eq!((added.contact, added.due_at), (fallback.clone(), at(5)));
+    let moved = store
+        .plan_and_transitions(std::slice::from_ref(&fallback), &[])
+        .await
+        .expect("plan only");
+    assert!(moved.is_empty());
+    let counts = store.counts(Some("bp")).await.expect("counts");
+    assert_eq!(count(&counts, ContactState::Pending), 2);
+    assert_eq!(count(&counts, ContactState::Blocked), 1);
+    assert_eq!(count(&counts, ContactState::Queued), 0);
+    let rows = store
+        .ledger(&LedgerFilter {
+            campaign: Some("bp".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("ledger");
+    assert_eq!(rows.len(), 1);
+
     // reserve_many: in order, each with `reserve`'s checks.
     let r: Vec<PlannedContact> = [("ba", "r1"), ("ba", "r2"), ("bb", "r3")]
         .iter()

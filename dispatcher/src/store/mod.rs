@@ -180,6 +180,22 @@ pub trait Store: Send + Sync + 'static {
         &self,
         items: &[TransitionItem],
     ) -> impl Future<Output = StoreResult<Vec<bool>>> + Send;
+    /// `add_contacts(plan)`, then `transitions(items)`: a batch's fallbacks
+    /// and its writes, in one round trip where the backend can (Redis: one
+    /// script, the additions first). By default the two calls in turn; a
+    /// failure of the first is returned without making the second.
+    fn plan_and_transitions(
+        &self,
+        plan: &[PlannedContact],
+        items: &[TransitionItem],
+    ) -> impl Future<Output = StoreResult<Vec<bool>>> + Send {
+        async move {
+            if !plan.is_empty() {
+                self.add_contacts(plan).await?;
+            }
+            self.transitions(items).await
+        }
+    }
 
     // --- contact history (what caps count) ------------------------------
     /// Past contacts of a debtor and the version the reservation compares.

@@ -79,12 +79,16 @@ local P = ARGV[1]
 local deferred, deferred_order = {}, {}
 -- appends arguments to the deferred variadic command `cmd key ...`
 local function defer(cmd, key, a, b)
-  local id = cmd .. ' ' .. key
-  local d = deferred[id]
+  local by_key = deferred[cmd]
+  if not by_key then
+    by_key = {}
+    deferred[cmd] = by_key
+  end
+  local d = by_key[key]
   if not d then
     d = {cmd = cmd, key = key, n = 0, args = {}}
-    deferred[id] = d
-    deferred_order[#deferred_order + 1] = id
+    by_key[key] = d
+    deferred_order[#deferred_order + 1] = d
   end
   d.n = d.n + 1
   d.args[d.n] = a
@@ -126,14 +130,20 @@ local function incr_later(key)
   end
   increments[key] = increments[key] + 1
 end
+local all_counts, campaign_counts = P .. 'n', {}
 local function move(campaign, from, to)
+  local key = campaign_counts[campaign]
+  if not key then
+    key = P .. 'n:' .. campaign
+    campaign_counts[campaign] = key
+  end
   if from then
-    count(P .. 'n:' .. campaign, from, -1)
-    count(P .. 'n', from, -1)
+    count(key, from, -1)
+    count(all_counts, from, -1)
   end
   if to then
-    count(P .. 'n:' .. campaign, to, 1)
-    count(P .. 'n', to, 1)
+    count(key, to, 1)
+    count(all_counts, to, 1)
   end
 end
 local function leave(id, state)
@@ -162,11 +172,11 @@ local function flush()
       i = last + 1
     end
   end
-  for _, id in ipairs(deferred_order) do
-    if deferred[id].cmd == 'ZREM' then run(deferred[id]) end
+  for _, d in ipairs(deferred_order) do
+    if d.cmd == 'ZREM' then run(d) end
   end
-  for _, id in ipairs(deferred_order) do
-    if deferred[id].cmd ~= 'ZREM' then run(deferred[id]) end
+  for _, d in ipairs(deferred_order) do
+    if d.cmd ~= 'ZREM' then run(d) end
   end
   for _, key in ipairs(increment_keys) do
     redis.call('INCRBY', key, increments[key])
@@ -176,6 +186,33 @@ local function flush()
       if delta ~= 0 then redis.call('HINCRBY', key, field, delta) end
     end
   end
+end
+-- adds the planned contacts passed as groups of seven arguments (id,
+-- campaign, account, step, channel, due ms, json) from ARGV[first] up to
+-- ARGV[last]; a contact already stored is left alone. Returns how many
+-- were added and the index after the last group.
+local planned_campaigns = {}
+local function add_contacts(first, last)
+  local added, i = 0, first
+  while i + 6 <= last do
+    local id = ARGV[i]
+    local key = P .. 'c:' .. id
+    if redis.call('EXISTS', key) == 0 then
+      local campaign, account = ARGV[i + 1], ARGV[i + 2]
+      redis.call('HSET', key, 'j', ARGV[i + 6], 'state', 'pending', 'due', ARGV[i + 5], 'attempt', 0,
+        'campaign', campaign, 'account', account, 'step', ARGV[i + 3], 'channel', ARGV[i + 4])
+      defer('ZADD', P .. 'due', ARGV[i + 5], id)
+      redis.call('SADD', P .. 'ac:' .. account, id)
+      if not planned_campaigns[campaign] then
+        planned_campaigns[campaign] = true
+        defer('SADD', P .. 'campaigns', campaign)
+      end
+      move(campaign, nil, 'pending')
+      added = added + 1
+    end
+    i = i + 7
+  end
+  return added, i
 end
 -- appends the ledger rows passed as groups of four arguments from `first`
 local function ledger_args(first)
@@ -198,27 +235,7 @@ end
 
 /// ARGV: prefix, then groups of (id, campaign, account, step, channel, due ms, json).
 const LUA_ADD: &str = r#"
-local added = 0
-local seen = {}
-local i = 2
-while i + 6 <= #ARGV do
-  local id = ARGV[i]
-  local key = P .. 'c:' .. id
-  if redis.call('EXISTS', key) == 0 then
-    local campaign, account = ARGV[i + 1], ARGV[i + 2]
-    redis.call('HSET', key, 'j', ARGV[i + 6], 'state', 'pending', 'due', ARGV[i + 5], 'attempt', 0,
-      'campaign', campaign, 'account', account, 'step', ARGV[i + 3], 'channel', ARGV[i + 4])
-    defer('ZADD', P .. 'due', ARGV[i + 5], id)
-    redis.call('SADD', P .. 'ac:' .. account, id)
-    if not seen[campaign] then
-      seen[campaign] = true
-      defer('SADD', P .. 'campaigns', campaign)
-    end
-    move(campaign, nil, 'pending')
-    added = added + 1
-  end
-  i = i + 7
-end
+local added, i = add_contacts(2, #ARGV)
 return added
 "#;
 
@@ -278,10 +295,12 @@ ledger_args(6)
 return 1
 "#;
 
-/// The batch form of `LUA_TRANSITION` (same rules, item by item).
-/// ARGV: prefix, then per item: id, kind, due ms or target state, attempt,
-/// number of ledger rows, and the rows in groups of four. Returns 1 or 0
-/// per item.
+/// The batch form of `LUA_TRANSITION` (same rules, item by item), after
+/// adding the contacts a batch planned (`LUA_ADD`'s rules).
+/// ARGV: prefix, number of contacts to add, their groups of seven
+/// arguments (as `LUA_ADD`), then per item: id, kind, due ms or target
+/// state, attempt, number of ledger rows, and the rows in groups of four.
+/// Returns 1 or 0 per item.
 const LUA_TRANSITIONS: &str = r#"
 local function transition_one(id, kind, target, attempt, first, nrows)
   local key = P .. 'c:' .. id
@@ -313,7 +332,8 @@ local function transition_one(id, kind, target, attempt, first, nrows)
   return 1
 end
 local out = {}
-local i = 2
+-- the contacts to plan first (a batch's fallbacks)
+local _, i = add_contacts(3, 2 + 7 * tonumber(ARGV[2]))
 while i + 4 <= #ARGV do
   local nrows = tonumber(ARGV[i + 4])
   out[#out + 1] = transition_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], i + 5, nrows)
@@ -745,6 +765,19 @@ fn prefix_suppressed(fields: &[String], channel: ChannelKind, address: &str) -> 
     })
 }
 
+/// A planned contact as the seven arguments `add_contacts` (Lua) expects.
+fn add_args(inv: &mut redis::ScriptInvocation<'_>, c: &PlannedContact) -> StoreResult<()> {
+    let json = serde_json::to_string(c).map_err(|e| json_err("contact", e))?;
+    inv.arg(&c.id)
+        .arg(&c.campaign)
+        .arg(&c.account)
+        .arg(&c.step)
+        .arg(c.channel.as_str())
+        .arg(ms(c.due_at))
+        .arg(json);
+    Ok(())
+}
+
 fn transition_args(inv: &mut redis::ScriptInvocation<'_>, to: &Transition) -> StoreResult<()> {
     match to {
         Transition::Reschedule { due_at, attempt } => {
@@ -931,11 +964,25 @@ impl Store for RedisStore {
     }
 
     async fn transitions(&self, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
+        self.plan_and_transitions(&[], items).await
+    }
+
+    async fn plan_and_transitions(
+        &self,
+        plan: &[PlannedContact],
+        items: &[TransitionItem],
+    ) -> StoreResult<Vec<bool>> {
         if items.is_empty() {
+            if !plan.is_empty() {
+                self.add_contacts(plan).await?;
+            }
             return Ok(Vec::new());
         }
         let mut inv = scripts().transitions.prepare_invoke();
-        inv.arg(&self.prefix);
+        inv.arg(&self.prefix).arg(plan.len());
+        for c in plan {
+            add_args(&mut inv, c)?;
+        }
         for item in items {
             inv.arg(&item.id);
             transition_args(&mut inv, &item.to)?;
