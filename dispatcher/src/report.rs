@@ -9,7 +9,10 @@ use chrono_tz::Tz;
 use cobro_campaigns::ChannelKind;
 use serde::Serialize;
 
-use crate::store::{ContactState, LedgerEntry, LedgerState};
+use crate::store::{ContactState, LedgerEntry, LedgerState, Store, StoreError};
+
+/// Ledger rows read per store call when a report pages through a campaign.
+pub const LEDGER_PAGE: usize = 5_000;
 
 /// Totals of one campaign run.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -50,6 +53,30 @@ impl CampaignReport {
             report.add(row);
         }
         report
+    }
+
+    /// The report of `campaign` read from the store a page at a time, so
+    /// memory stays flat however long the ledger is.
+    pub async fn from_store<S: Store>(
+        store: &S,
+        campaign: &str,
+        sms_segments: u64,
+    ) -> Result<Self, StoreError> {
+        let counts = store.counts(Some(campaign)).await?;
+        let mut report = CampaignReport::new(campaign, &counts, sms_segments);
+        let mut cursor = 0;
+        loop {
+            let (rows, next) = store
+                .campaign_ledger_page(campaign, cursor, LEDGER_PAGE)
+                .await?;
+            for row in &rows {
+                report.add(row);
+            }
+            match next {
+                Some(n) => cursor = n,
+                None => return Ok(report),
+            }
+        }
     }
 
     /// An empty report to feed ledger rows to with [`CampaignReport::add`],

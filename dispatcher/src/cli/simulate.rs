@@ -13,7 +13,6 @@ use super::launch::launch_with_progress;
 use crate::report::CampaignReport;
 use crate::simulation::{ScheduledEvent, run_virtual_clock_with_events};
 use crate::store::any::AnyStore;
-use crate::store::{LedgerFilter, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct SimulateArgs {
@@ -66,17 +65,5 @@ pub async fn simulate_loaded(
             .unwrap_or_default(),
     );
     let stats = run_virtual_clock_with_events(&dispatcher, start, events).await?;
-    let counts = store.counts(Some(&loaded.campaign.id)).await?;
-    let ledger = store
-        .ledger(&LedgerFilter {
-            campaign: Some(loaded.campaign.id.clone()),
-            ..Default::default()
-        })
-        .await?;
-    Ok(CampaignReport::build(
-        &loaded.campaign.id,
-        &counts,
-        &ledger,
-        stats.sms_segments,
-    ))
+    Ok(CampaignReport::from_store(store.as_ref(), &loaded.campaign.id, stats.sms_segments).await?)
 }

@@ -16,7 +16,7 @@ use cobro_channels::mask_address;
 
 use super::{AppState, HttpError, html_escape};
 use crate::report::CampaignReport;
-use crate::store::{ContactState, LedgerFilter, Store};
+use crate::store::{ContactState, Store};
 
 /// A campaign id made safe for an element id.
 pub fn slug(id: &str) -> String {
@@ -68,14 +68,8 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
     );
     for campaign in &campaigns {
         let s = slug(campaign);
+        let report = CampaignReport::from_store(store.as_ref(), campaign, 0).await?;
         let counts = store.counts(Some(campaign)).await?;
-        let ledger = store
-            .ledger(&LedgerFilter {
-                campaign: Some(campaign.clone()),
-                ..Default::default()
-            })
-            .await?;
-        let report = CampaignReport::build(campaign, &counts, &ledger, 0);
         let total: u64 = counts.values().sum();
         let open: u64 = [
             ContactState::Pending,

@@ -31,7 +31,7 @@ use super::{AppState, HttpError};
 use crate::dispatch_metrics::{DispatchMetrics, is_decision, label};
 use crate::queue_probe::{PROBE_TIMEOUT, QueueProbe};
 use crate::store::any::AnyStore;
-use crate::store::{ContactState, LedgerFilter, Store, StoreError};
+use crate::store::{ContactState, Store, StoreError};
 
 /// How old the ledger-wide `cobro_decisions` snapshot may get before a
 /// scrape starts a refresh. For live rates use `cobro_decisions_total`.
@@ -131,26 +131,30 @@ impl Metrics {
     }
 }
 
-/// Every campaign's ledger, counted by state and code: a full read, hence
-/// the snapshot. (A per-store counter would make it free; the store trait
-/// has none yet.)
+/// Every campaign's ledger, counted by state and code: a full read (a page
+/// at a time, so memory stays flat), hence the snapshot. (A per-store
+/// counter would make it free; the store trait has none yet.)
 async fn scan_ledger(store: &AnyStore) -> Result<LedgerDecisions, StoreError> {
     let mut decisions = LedgerDecisions::new();
     for campaign in store.campaigns().await? {
-        for row in store
-            .ledger(&LedgerFilter {
-                campaign: Some(campaign.clone()),
-                ..Default::default()
-            })
-            .await?
-        {
-            if is_decision(row.state) {
-                let key = (
-                    campaign.clone(),
-                    row.state.as_str().to_string(),
-                    row.code.unwrap_or_default(),
-                );
-                *decisions.entry(key).or_default() += 1;
+        let mut cursor = 0;
+        loop {
+            let (rows, next) = store
+                .campaign_ledger_page(&campaign, cursor, crate::report::LEDGER_PAGE)
+                .await?;
+            for row in rows {
+                if is_decision(row.state) {
+                    let key = (
+                        campaign.clone(),
+                        row.state.as_str().to_string(),
+                        row.code.unwrap_or_default(),
+                    );
+                    *decisions.entry(key).or_default() += 1;
+                }
+            }
+            match next {
+                Some(n) => cursor = n,
+                None => break,
             }
         }
     }

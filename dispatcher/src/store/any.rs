@@ -139,6 +139,14 @@ impl Store for AnyStore {
     async fn ledger(&self, filter: &LedgerFilter) -> StoreResult<Vec<LedgerEntry>> {
         delegate!(self, s => s.ledger(filter))
     }
+    async fn campaign_ledger_page(
+        &self,
+        campaign: &str,
+        cursor: u64,
+        limit: usize,
+    ) -> StoreResult<(Vec<LedgerEntry>, Option<u64>)> {
+        delegate!(self, s => s.campaign_ledger_page(campaign, cursor, limit))
+    }
     async fn suppress(&self, entry: &Suppression) -> StoreResult<()> {
         delegate!(self, s => s.suppress(entry))
     }

@@ -1171,6 +1171,47 @@ pub async fn suppression<S: Store>(store: &S) {
 }
 
 /// The ledger filters by campaign, account, contact, provider id and time.
+/// Reports and dashboards read a campaign's ledger page by page: the pages
+/// hold every row of that campaign once, in append order (not time order),
+/// and nothing of other campaigns.
+pub async fn campaign_ledger_pages<S: Store>(store: &S) {
+    let (empty, next) = store
+        .campaign_ledger_page("P1", 0, 3)
+        .await
+        .expect("empty ledger");
+    assert!(empty.is_empty() && next.is_none());
+    let rows: Vec<LedgerEntry> = (0..7)
+        .map(|i| {
+            let c = sample_contact("P1", &format!("a{i}"), "s1", ChannelKind::Email, at(0));
+            row(&c, LedgerState::Allowed, at(100 - i))
+        })
+        .collect();
+    let other = sample_contact("P2", "z", "s1", ChannelKind::Sms, at(0));
+    store.append_ledger(&rows[..4]).await.expect("append");
+    store
+        .append_ledger(&[row(&other, LedgerState::Sent, at(1))])
+        .await
+        .expect("append");
+    store.append_ledger(&rows[4..]).await.expect("append");
+    let (mut seen, mut cursor, mut pages) = (Vec::new(), 0, 0);
+    loop {
+        let (page, next) = store
+            .campaign_ledger_page("P1", cursor, 3)
+            .await
+            .expect("page");
+        assert!(page.len() <= 3, "a page holds at most the limit");
+        seen.extend(page);
+        pages += 1;
+        assert!(pages <= 4, "the cursor must move on");
+        match next {
+            Some(n) => cursor = n,
+            None => break,
+        }
+    }
+    assert_eq!(seen, rows);
+    assert!(pages >= 3, "7 rows in pages of 3");
+}
+
 pub async fn ledger_filters<S: Store>(store: &S) {
     assert!(
         store
@@ -1795,6 +1836,7 @@ where
     counts_sum_to_plan(&fresh().await).await;
     suppression(&fresh().await).await;
     ledger_filters(&fresh().await).await;
+    campaign_ledger_pages(&fresh().await).await;
     history_and_conversations(&fresh().await).await;
     accounts_by_address(&fresh().await).await;
     campaign_pause_resume_cancel(&fresh().await).await;
@@ -1826,6 +1868,7 @@ macro_rules! store_conformance_tests {
             counts_sum_to_plan,
             suppression,
             ledger_filters,
+            campaign_ledger_pages,
             history_and_conversations,
             accounts_by_address,
             campaign_pause_resume_cancel,

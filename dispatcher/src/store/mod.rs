@@ -221,6 +221,16 @@ pub trait Store: Send + Sync + 'static {
         &self,
         filter: &LedgerFilter,
     ) -> impl Future<Output = StoreResult<Vec<LedgerEntry>>> + Send;
+    /// One page of a campaign's ledger rows, in append order, so reports
+    /// and dashboards count millions of rows without holding them. Pass
+    /// cursor 0 first, then the cursor each page returns; `None` when no
+    /// row follows the page.
+    fn campaign_ledger_page(
+        &self,
+        campaign: &str,
+        cursor: u64,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<(Vec<LedgerEntry>, Option<u64>)>> + Send;
 
     // --- suppression ----------------------------------------------------
     fn suppress(&self, entry: &Suppression) -> impl Future<Output = StoreResult<()>> + Send;

@@ -1334,6 +1334,32 @@ impl Store for RedisStore {
         Ok(out)
     }
 
+    // The cursor is the index in the campaign's ledger list.
+    async fn campaign_ledger_page(
+        &self,
+        campaign: &str,
+        cursor: u64,
+        limit: usize,
+    ) -> StoreResult<(Vec<LedgerEntry>, Option<u64>)> {
+        let limit = limit.max(1);
+        let start = isize::try_from(cursor)
+            .map_err(|_| StoreError::Query(format!("ledger cursor {cursor} out of range")))?;
+        let stop = start.saturating_add(isize::try_from(limit).unwrap_or(isize::MAX) - 1);
+        let rows: Vec<String> = redis::cmd("LRANGE")
+            .arg(self.key(&format!("lc:{campaign}")))
+            .arg(start)
+            .arg(stop)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(map_err)?;
+        let next = (rows.len() == limit).then(|| cursor + rows.len() as u64);
+        let rows = rows
+            .iter()
+            .map(|row| serde_json::from_str(row).map_err(|e| json_err("ledger row", e)))
+            .collect::<StoreResult<Vec<LedgerEntry>>>()?;
+        Ok((rows, next))
+    }
+
     async fn suppress(&self, entry: &Suppression) -> StoreResult<()> {
         let field = supp_field(entry.channel, &entry.address);
         let json = serde_json::to_string(entry).map_err(|e| json_err("suppression", e))?;

@@ -622,6 +622,36 @@ impl Store for SqliteStore {
         rows.iter().map(ledger_from_row).collect()
     }
 
+    // The cursor is the last row's `seq`.
+    async fn campaign_ledger_page(
+        &self,
+        campaign: &str,
+        cursor: u64,
+        limit: usize,
+    ) -> StoreResult<(Vec<LedgerEntry>, Option<u64>)> {
+        let limit = limit.max(1);
+        let rows =
+            sqlx::query("SELECT * FROM ledger WHERE campaign = ? AND seq > ? ORDER BY seq LIMIT ?")
+                .bind(campaign)
+                .bind(i64::try_from(cursor).unwrap_or(i64::MAX))
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+        let next = match rows.last() {
+            Some(last) if rows.len() == limit => {
+                let seq: i64 = last.try_get("seq").map_err(db_err)?;
+                Some(u64::try_from(seq).unwrap_or(0))
+            }
+            _ => None,
+        };
+        let rows = rows
+            .iter()
+            .map(ledger_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((rows, next))
+    }
+
     async fn suppress(&self, entry: &Suppression) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO suppressions (channel, address, prefix, source, at) VALUES (?, ?, ?, ?, ?) \
