@@ -1817,6 +1817,130 @@ pub async fn batch_forms_match_single_calls<S: Store>(store: &S) {
     assert_eq!(state_of(store, &more[1].id).await, ContactState::Queued);
 }
 
+/// Calls over thousands of contacts (a batch reservation of 3,000, a mass
+/// recovery, a whole campaign cancelled) leave the same states, counters,
+/// indexes, histories and ledger rows as small ones (a backend may apply
+/// such calls in slices).
+pub async fn long_calls_stay_consistent<S: Store>(store: &S) {
+    const ACCOUNTS: usize = 30;
+    const PER_ACCOUNT: usize = 100;
+    let accounts: Vec<Account> = (0..ACCOUNTS)
+        .map(|a| sample_account(&format!("lc{a}")))
+        .collect();
+    store.put_accounts(&accounts).await.expect("put");
+    let plan = |campaign: &str| -> Vec<PlannedContact> {
+        (0..PER_ACCOUNT)
+            .flat_map(|s| (0..ACCOUNTS).map(move |a| (a, s)))
+            .map(|(a, s)| {
+                sample_contact(
+                    campaign,
+                    &format!("lc{a}"),
+                    &format!("s{s}"),
+                    ChannelKind::Sms,
+                    at(0),
+                )
+            })
+            .collect()
+    };
+    let total = (ACCOUNTS * PER_ACCOUNT) as u64;
+
+    // Every contact claimed and reserved in one call, each debtor's
+    // reservations with consecutive versions.
+    let first = plan("long1");
+    assert_eq!(store.add_contacts(&first).await.expect("add"), total);
+    assert_eq!(
+        store.claim_due(at(0), 10_000).await.expect("claim").len() as u64,
+        total
+    );
+    let mut versions = std::collections::BTreeMap::new();
+    let reservations: Vec<Reservation> = first
+        .iter()
+        .map(|c| {
+            let version = versions.entry(c.account.clone()).or_insert(0u64);
+            let r = Reservation {
+                contact_id: c.id.clone(),
+                account: c.account.clone(),
+                debtor_key: format!("debtor:{}", c.account),
+                channel: c.channel,
+                at: at(30),
+                history_version: *version,
+            };
+            *version += 1;
+            r
+        })
+        .collect();
+    let outcomes = store
+        .reserve_many(&reservations)
+        .await
+        .expect("reserve_many");
+    assert!(outcomes.iter().all(|o| *o == ReserveOutcome::Reserved));
+    let (rows, version) = store.history("debtor:lc7").await.expect("history");
+    assert_eq!((rows.len(), version), (PER_ACCOUNT, PER_ACCOUNT as u64));
+    let counts = store.counts(Some("long1")).await.expect("counts");
+    assert_eq!(count(&counts, ContactState::Sending), total);
+    assert_eq!(count(&counts, ContactState::Queued), 0);
+
+    // A mass recovery marks every one of them unknown, with its row.
+    assert_eq!(
+        store.recover_stale(at(0), at(100)).await.expect("recover"),
+        (0, total)
+    );
+    let counts = store.counts(Some("long1")).await.expect("counts");
+    assert_eq!(count(&counts, ContactState::Unknown), total);
+    assert_eq!(count(&counts, ContactState::Sending), 0);
+    assert_eq!(
+        store.recover_stale(at(0), at(100)).await.expect("again"),
+        (0, 0),
+        "nothing left in the sending index"
+    );
+
+    // A whole campaign cancelled, claimed and pending contacts alike.
+    let second = plan("long2");
+    store.add_contacts(&second).await.expect("add");
+    assert_eq!(
+        store.claim_due(at(0), 1_000).await.expect("claim").len(),
+        1_000
+    );
+    let cancelled = store
+        .cancel_campaign_contacts("long2", "test", "cancelled whole", at(40))
+        .await
+        .expect("cancel");
+    assert_eq!(cancelled.len() as u64, total);
+    let counts = store.counts(Some("long2")).await.expect("counts");
+    assert_eq!(count(&counts, ContactState::Cancelled), total);
+    assert_eq!(counts.values().sum::<u64>(), total);
+    assert_eq!(store.next_due().await.expect("next due"), None);
+    assert!(
+        store
+            .claim_due(at(1_000), 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    // Every row of both campaigns, in both views.
+    for campaign in ["long1", "long2"] {
+        let rows = store
+            .ledger(&LedgerFilter {
+                campaign: Some(campaign.into()),
+                ..Default::default()
+            })
+            .await
+            .expect("ledger");
+        assert_eq!(rows.len() as u64, total, "{campaign}");
+    }
+    let rows = store
+        .ledger(&LedgerFilter {
+            account: Some("lc7".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("ledger");
+    assert_eq!(rows.len(), 2 * PER_ACCOUNT);
+    let all = store.counts(None).await.expect("counts");
+    assert_eq!(all.values().sum::<u64>(), 2 * total);
+}
+
 pub async fn run_all<S, F, Fut>(mut fresh: F)
 where
     S: Store,
@@ -1841,6 +1965,7 @@ where
     accounts_by_address(&fresh().await).await;
     campaign_pause_resume_cancel(&fresh().await).await;
     batch_forms_match_single_calls(&fresh().await).await;
+    long_calls_stay_consistent(&fresh().await).await;
 }
 
 /// One `#[tokio::test]` per conformance check. `$make` is an async fn
@@ -1872,7 +1997,8 @@ macro_rules! store_conformance_tests {
             history_and_conversations,
             accounts_by_address,
             campaign_pause_resume_cancel,
-            batch_forms_match_single_calls
+            batch_forms_match_single_calls,
+            long_calls_stay_consistent
         );
     };
     (@each $make:path; $($check:ident),* $(,)?) => {

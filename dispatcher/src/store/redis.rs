@@ -73,11 +73,37 @@ const ADD_CHUNK: usize = 1_000;
 /// deferred `ZADD`s, which is the sequential result as long as no contact
 /// enters an index and leaves it again within one call (a contact changes
 /// state at most once per script: every later item for the same id finds
-/// the new state and does nothing).
+/// the new state and does nothing). A long script (a campaign cancelled
+/// whole, a mass recovery) applies what it has deferred every 8,192
+/// arguments rather than only at the end — earlier, so still the
+/// sequential result — so that Lua's memory stays bounded.
 const LUA_COMMON: &str = r#"
 local P = ARGV[1]
-local deferred, deferred_order = {}, {}
--- appends arguments to the deferred variadic command `cmd key ...`
+local deferred, deferred_order, deferred_args = {}, {}, 0
+-- runs one deferred command, in slices, so that no call has more arguments
+-- than Lua's stack holds
+local function run_deferred(d)
+  local i = 1
+  while i <= d.n do
+    local last = math.min(i + 999, d.n)
+    redis.call(d.cmd, d.key, unpack(d.args, i, last))
+    i = last + 1
+  end
+end
+-- applies every deferred command (removals from the indexes first) and
+-- starts again with none
+local function apply_deferred()
+  for _, d in ipairs(deferred_order) do
+    if d.cmd == 'ZREM' then run_deferred(d) end
+  end
+  for _, d in ipairs(deferred_order) do
+    if d.cmd ~= 'ZREM' then run_deferred(d) end
+  end
+  deferred, deferred_order, deferred_args = {}, {}, 0
+end
+-- appends arguments to the deferred variadic command `cmd key ...`; a
+-- long script (a campaign cancelled whole, a mass recovery) applies them
+-- every few thousand arguments, so that Lua never holds more than that
 local function defer(cmd, key, a, b)
   local by_key = deferred[cmd]
   if not by_key then
@@ -92,10 +118,13 @@ local function defer(cmd, key, a, b)
   end
   d.n = d.n + 1
   d.args[d.n] = a
+  deferred_args = deferred_args + 1
   if b ~= nil then
     d.n = d.n + 1
     d.args[d.n] = b
+    deferred_args = deferred_args + 1
   end
+  if deferred_args >= 8192 then apply_deferred() end
 end
 local counters, counter_keys = {}, {}
 local function count(key, field, delta)
@@ -161,23 +190,9 @@ local function ledger(json, campaign, account, pid)
   defer('RPUSH', P .. 'la:' .. account, json)
   if pid ~= '' then defer('HSET', P .. 'pid', pid, account) end
 end
--- applies the deferred writes (removals from the indexes first)
+-- applies the deferred writes: the commands, then the counters
 local function flush()
-  local function run(d)
-    -- in slices, so that no call has more arguments than Lua's stack holds
-    local i = 1
-    while i <= d.n do
-      local last = math.min(i + 999, d.n)
-      redis.call(d.cmd, d.key, unpack(d.args, i, last))
-      i = last + 1
-    end
-  end
-  for _, d in ipairs(deferred_order) do
-    if d.cmd == 'ZREM' then run(d) end
-  end
-  for _, d in ipairs(deferred_order) do
-    if d.cmd ~= 'ZREM' then run(d) end
-  end
+  apply_deferred()
   for _, key in ipairs(increment_keys) do
     redis.call('INCRBY', key, increments[key])
   end
