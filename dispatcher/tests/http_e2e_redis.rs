@@ -7,13 +7,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cobro_dispatcher::http::auth::twilio_signature;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_dispatcher::testing::{ChildProcess, RedisServer};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -22,37 +22,6 @@ const TWILIO_TOKEN: &str = "e2e-twilio-token";
 const API_TOKEN: &str = "e2e-api-token";
 const PHONE_A: &str = "+525511112222";
 const PHONE_B: &str = "+525533334444";
-
-/// Stops `cobro serve` with SIGTERM (and reaps it) however the test ends.
-struct Serve(Child);
-
-impl Serve {
-    fn stop(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.0.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "cobro serve did not stop within 30 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        if self.0.try_wait().ok().flatten().is_none() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
 
 fn write_campaign(dir: &Path, port: u16, twilio_base: &str) -> std::path::PathBuf {
     let examples = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -210,7 +179,7 @@ async fn status_callbacks_and_a_baja_reply_close_the_loop_on_redis() {
         .spawn()
         .expect("start cobro serve");
     let stdout = child.stdout.take().expect("stdout");
-    let mut serve = Serve(child);
+    let mut serve = ChildProcess::new(child, "cobro serve");
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)

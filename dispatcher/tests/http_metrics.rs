@@ -7,7 +7,7 @@ mod http_common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ use cobro_dispatcher::queue::{ContactBatch, QueueBackend};
 use cobro_dispatcher::queue_probe::QueueProbe;
 use cobro_dispatcher::store::any::AnyStore;
 use cobro_dispatcher::store::{LedgerEntry, LedgerState, Store, Suppression};
-use cobro_dispatcher::testing::RedisServer;
+use cobro_dispatcher::testing::{ChildProcess, RedisServer};
 use cobro_dispatcher::transports::channel_set_from_settings;
 use http_body_util::BodyExt;
 use http_common::*;
@@ -423,37 +423,6 @@ async fn a_worker_router_reads_the_sqlite_queue_and_stays_off_the_store_gauges()
     );
 }
 
-/// Stops the child with SIGTERM (and reaps it) however the test ends.
-struct Worker(Child);
-
-impl Worker {
-    fn stop(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.0.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "cobro work did not stop within 30 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        if self.0.try_wait().ok().flatten().is_none() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cobro_work_serves_its_own_metrics_on_metrics_bind() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -490,8 +459,8 @@ async fn cobro_work_serves_its_own_metrics_on_metrics_bind() {
     .stderr(std::fs::File::create(dir.path().join("work.log")).expect("log"))
     .spawn()
     .expect("start cobro work");
-    let mut worker = Worker(child);
-    let stdout = worker.0.stdout.take().expect("stdout");
+    let mut worker = ChildProcess::new(child, "cobro work");
+    let stdout = worker.take_stdout().expect("stdout");
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
