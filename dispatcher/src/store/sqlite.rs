@@ -3,7 +3,7 @@
 //! `BEGIN IMMEDIATE`, so concurrent workers in one process (or several
 //! processes on one machine) never interleave a claim or a reservation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -168,6 +168,56 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// The history and history version of each debtor, in two statements
+    /// whatever their number; a debtor never contacted gets nothing here
+    /// (callers read that as an empty history at version 0).
+    async fn histories<'k>(
+        &self,
+        debtor_keys: &[&'k str],
+    ) -> StoreResult<HashMap<&'k str, (Vec<HistoryEntry>, u64)>> {
+        let mut out: HashMap<&'k str, (Vec<HistoryEntry>, u64)> = HashMap::new();
+        if debtor_keys.is_empty() {
+            return Ok(out);
+        }
+        let placeholders = vec!["?"; debtor_keys.len()].join(", ");
+        let by_key: HashMap<&str, &'k str> = debtor_keys.iter().map(|k| (*k, *k)).collect();
+        let sql = format!(
+            "SELECT debtor_key, at, channel, account, conversation FROM history \
+             WHERE debtor_key IN ({placeholders}) ORDER BY at, rowid"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for key in debtor_keys {
+            query = query.bind(*key);
+        }
+        for row in query.fetch_all(&self.pool).await.map_err(db_err)? {
+            let key: String = row.try_get("debtor_key").map_err(db_err)?;
+            let Some(key) = by_key.get(key.as_str()) else {
+                continue;
+            };
+            out.entry(key).or_default().0.push(HistoryEntry {
+                at: from_ms(row.try_get("at").map_err(db_err)?)?,
+                channel: channel_from(&row.try_get::<String, _>("channel").map_err(db_err)?)?,
+                account: row.try_get("account").map_err(db_err)?,
+                conversation: row.try_get::<i64, _>("conversation").map_err(db_err)? != 0,
+            });
+        }
+        let sql = format!(
+            "SELECT debtor_key, version FROM history_version WHERE debtor_key IN ({placeholders})"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for key in debtor_keys {
+            query = query.bind(*key);
+        }
+        for row in query.fetch_all(&self.pool).await.map_err(db_err)? {
+            let key: String = row.try_get("debtor_key").map_err(db_err)?;
+            if let Some(key) = by_key.get(key.as_str()) {
+                out.entry(key).or_default().1 =
+                    u64::try_from(row.try_get::<i64, _>("version").map_err(db_err)?).unwrap_or(0);
+            }
+        }
+        Ok(out)
+    }
+
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.pool
             .begin_with("BEGIN IMMEDIATE")
@@ -297,18 +347,42 @@ impl Store for SqliteStore {
     // point) per batch instead of one per contact, and a later item sees
     // what an earlier one wrote, as it would one call later.
     async fn accounts(&self, ids: &[String]) -> StoreResult<Vec<Option<(Account, AccountStatus)>>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.account(id).await?);
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        // One statement for the batch (SQLite allows 32,766 parameters;
+        // a batch is a queue job's few dozen contacts).
+        let placeholders = vec!["?"; ids.len()].join(", ");
+        let sql = format!("SELECT id, data, status FROM accounts WHERE id IN ({placeholders})");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(db_err)?;
+        let mut found = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get("id").map_err(db_err)?;
+            let data: String = row.try_get("data").map_err(db_err)?;
+            let status: String = row.try_get("status").map_err(db_err)?;
+            let account: Account = serde_json::from_str(&data)
+                .map_err(|e| StoreError::Corrupt(format!("account {id}: {e}")))?;
+            let status = AccountStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("account {id}: status '{status}'")))?;
+            found.insert(id, (account, status));
+        }
+        Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
     }
 
     async fn contact_checks(&self, queries: &[CheckQuery]) -> StoreResult<Vec<ContactChecks>> {
+        let keys: Vec<&str> = queries.iter().map(|q| q.debtor_key.as_str()).collect();
+        let mut histories = self.histories(&keys).await?;
         let mut out = Vec::with_capacity(queries.len());
         for q in queries {
             let suppressed = self.is_suppressed(q.channel, &q.address).await?;
-            let (history, version) = self.history(&q.debtor_key).await?;
+            let (history, version) = histories
+                .get_mut(q.debtor_key.as_str())
+                .map(|(h, v)| (h.clone(), *v))
+                .unwrap_or_default();
             out.push(ContactChecks {
                 suppressed,
                 history,
@@ -339,19 +413,7 @@ impl Store for SqliteStore {
     }
 
     async fn account(&self, id: &str) -> StoreResult<Option<(Account, AccountStatus)>> {
-        let row = sqlx::query("SELECT data, status FROM accounts WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
-        let Some(row) = row else { return Ok(None) };
-        let data: String = row.try_get("data").map_err(db_err)?;
-        let status: String = row.try_get("status").map_err(db_err)?;
-        let account: Account = serde_json::from_str(&data)
-            .map_err(|e| StoreError::Corrupt(format!("account {id}: {e}")))?;
-        let status = AccountStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("account {id}: status '{status}'")))?;
-        Ok(Some((account, status)))
+        Ok(self.accounts(&[id.to_string()]).await?.pop().flatten())
     }
 
     async fn account_count(&self) -> StoreResult<u64> {
@@ -555,29 +617,11 @@ impl Store for SqliteStore {
     }
 
     async fn history(&self, debtor_key: &str) -> StoreResult<(Vec<HistoryEntry>, u64)> {
-        let rows = sqlx::query("SELECT at, channel, account, conversation FROM history WHERE debtor_key = ? ORDER BY at")
-            .bind(debtor_key)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        let version: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
-                .bind(debtor_key)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_err)?;
-        let entries = rows
-            .iter()
-            .map(|row| {
-                Ok(HistoryEntry {
-                    at: from_ms(row.try_get("at").map_err(db_err)?)?,
-                    channel: channel_from(&row.try_get::<String, _>("channel").map_err(db_err)?)?,
-                    account: row.try_get("account").map_err(db_err)?,
-                    conversation: row.try_get::<i64, _>("conversation").map_err(db_err)? != 0,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok((entries, version.unwrap_or(0) as u64))
+        Ok(self
+            .histories(&[debtor_key])
+            .await?
+            .remove(debtor_key)
+            .unwrap_or_default())
     }
 
     async fn record_conversation(
