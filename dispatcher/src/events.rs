@@ -1,6 +1,8 @@
 //! Events that change the plan of an account (DESIGN.md §2): a payment,
-//! promise or dispute stops the sequence; an opt-out suppresses the address
-//! and stops that channel (or all); a conversation starts cooldowns.
+//! promise or dispute stops the sequence of every campaign whose strategy's
+//! `stop_on` covers it (`AccountStatus::stops`); an opt-out suppresses the
+//! address and stops that channel (or all, in every campaign); a
+//! conversation starts cooldowns.
 
 use chrono::{DateTime, Utc};
 use cobro_campaigns::ChannelKind;
@@ -45,7 +47,7 @@ pub async fn apply_event<S: Store>(
     event: AccountEvent,
     at: DateTime<Utc>,
 ) -> Result<Option<Vec<String>>, StoreError> {
-    let Some((account, _)) = store.account(account_id).await? else {
+    let Some((account, current)) = store.account(account_id).await? else {
         return Ok(None);
     };
     let stop =
@@ -99,7 +101,13 @@ pub async fn apply_event<S: Store>(
             return Ok(Some(Vec::new()));
         }
     };
+    // A status only rises (AccountStatus::rank): a promise after a payment
+    // changes nothing, and what the payment cancelled stays cancelled.
+    if status.rank() <= current.rank() {
+        return Ok(Some(Vec::new()));
+    }
     store.set_account_status(account_id, status).await?;
+    // Cancels the contacts of the campaigns whose stop_on covers `status`.
     Ok(Some(
         store
             .cancel_account_contacts(account_id, None, code, detail, at)

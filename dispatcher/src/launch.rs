@@ -11,7 +11,7 @@ use cobro_channels::templates::TemplateSet;
 use cobro_compliance::{ComplianceGuard, resolve_timezones};
 use cobro_config::LoadedCampaign;
 
-use crate::store::{Store, StoreError};
+use crate::store::{AccountStatus, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
@@ -155,6 +155,14 @@ pub async fn launch<S: Store>(
     if !problems.is_empty() {
         return Err(LaunchError::Templates(problems));
     }
+    // Before any contact is stored, so the campaign's stop_on applies to
+    // every one of them (re-launching with a new strategy updates it).
+    store
+        .set_campaign_stop_from(
+            &loaded.campaign.id,
+            AccountStatus::stop_from(&loaded.strategy.stop_on),
+        )
+        .await?;
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Account>>(4);
     let path = loaded.portfolio_path.clone();

@@ -92,6 +92,10 @@ pub struct Dispatcher<S: Store> {
     /// Counts the decision rows this dispatcher records
     /// (`cobro_decisions_total`); `None` in simulations and tests.
     pub metrics: Option<Arc<DispatchMetrics>>,
+    /// The account status from which this campaign's contacts stop
+    /// (`AccountStatus::stop_from` of the strategy's `stop_on`); the store
+    /// applies the same rule in the reservation.
+    pub stop_from: AccountStatus,
 }
 
 /// The debtor identity caps count against: one person may owe several
@@ -459,7 +463,8 @@ impl<S: Store> Dispatcher<S> {
         let mut queries = Vec::new();
         let mut slots = Vec::new();
         for (i, (record, account)) in records.iter().zip(&accounts).enumerate() {
-            if let Some((account, AccountStatus::Active)) = account
+            if let Some((account, status)) = account
+                && !status.stops(self.stop_from)
                 && let Some(point) = account.contact_point_for(record.contact.channel)
             {
                 queries.push(CheckQuery {
@@ -523,7 +528,7 @@ impl<S: Store> Dispatcher<S> {
                 )
                 .await;
         };
-        if status != AccountStatus::Active {
+        if status.stops(self.stop_from) {
             let row = account_stopped_row(contact, now, status, attempt);
             return self
                 .finish_held(

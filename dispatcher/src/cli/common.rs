@@ -15,6 +15,7 @@ use super::BadInput;
 use crate::channel_set::ChannelSet;
 use crate::pipeline::{Dispatcher, RetryPolicy};
 use crate::sender::SenderProfile;
+use crate::store::AccountStatus;
 use crate::store::any::AnyStore;
 
 /// `--store URL` (else `COBRO_STORE`, else the settings file's `store`,
@@ -123,5 +124,6 @@ pub fn dispatcher(
         sender: sender_profile(loaded, public_url),
         retry: RetryPolicy::default(),
         metrics: None,
+        stop_from: AccountStatus::stop_from(&loaded.strategy.stop_on),
     }
 }

@@ -9,7 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::BadInput;
 use super::common::{StoreArg, load_campaign, load_templates};
 use crate::launch::{LaunchReport, launch};
-use crate::store::Store;
+use crate::store::{AccountStatus, Store};
+use cobro_campaigns::strategy::StopEvent;
 
 #[derive(Debug, clap::Args)]
 pub struct LaunchArgs {
@@ -24,21 +25,22 @@ pub async fn run(args: LaunchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Account events are recorded per account, not per campaign, so today
-/// every one of them ends the account's sequence in every campaign. A
-/// strategy that lists fewer in `stop_on` is told so at launch rather than
-/// finding out from the ledger.
-fn unlisted_stop_events_note(strategy: &cobro_campaigns::strategy::Strategy) -> Option<String> {
-    let unlisted: Vec<&str> = cobro_campaigns::strategy::StopEvent::ALL
+/// A strategy stops on the events its `stop_on` lists, on every stronger
+/// one (promise_to_pay < dispute < paid) and always on opt_out. When that
+/// covers events the file does not list, the launch says which, so nobody
+/// learns it from the ledger.
+fn implied_stop_events_note(strategy: &cobro_campaigns::strategy::Strategy) -> Option<String> {
+    let from = AccountStatus::stop_from(&strategy.stop_on);
+    let implied: Vec<&str> = StopEvent::ALL
         .into_iter()
-        .filter(|e| !strategy.stop_on.contains(e))
+        .filter(|e| !strategy.stop_on.contains(e) && AccountStatus::from(*e).stops(from))
         .map(|e| e.as_str())
         .collect();
-    (!unlisted.is_empty()).then(|| {
+    (!implied.is_empty()).then(|| {
         format!(
-            "note: strategy '{}' does not list {} in stop_on, but any account event (paid, promise_to_pay, dispute, opt_out) still cancels that account's pending contacts in every campaign",
+            "note: strategy '{}' also stops on {} (opt_out always stops; an event stronger than one stop_on lists stops too: promise_to_pay < dispute < paid)",
             strategy.id,
-            unlisted.join(", ")
+            implied.join(", ")
         )
     })
 }
@@ -49,7 +51,7 @@ pub async fn launch_with_progress<S: Store>(
     campaign: &std::path::Path,
 ) -> anyhow::Result<LaunchReport> {
     let loaded = load_campaign(campaign)?;
-    if let Some(note) = unlisted_stop_events_note(&loaded.strategy) {
+    if let Some(note) = implied_stop_events_note(&loaded.strategy) {
         eprintln!("{note}");
     }
     let templates = load_templates(&loaded.templates_dir)?;
@@ -102,18 +104,15 @@ mod tests {
     }
 
     #[test]
-    fn a_strategy_listing_fewer_stop_events_is_told_which() {
-        let note = unlisted_stop_events_note(&strategy("[\"paid\", \"opt_out\"]"))
-            .expect("two events unlisted");
+    fn a_launch_names_the_stop_events_a_strategy_covers_without_listing() {
+        let note = implied_stop_events_note(&strategy("[\"promise_to_pay\"]"))
+            .expect("paid, dispute and opt_out implied");
         assert!(
-            note.contains("'s' does not list promise_to_pay, dispute"),
+            note.contains("'s' also stops on paid, dispute, opt_out"),
             "{note}"
         );
-        assert!(
-            unlisted_stop_events_note(&strategy(
-                "[\"paid\", \"promise_to_pay\", \"dispute\", \"opt_out\"]"
-            ))
-            .is_none()
-        );
+        let note = implied_stop_events_note(&strategy("[\"paid\"]")).expect("opt_out");
+        assert!(note.contains("also stops on opt_out ("), "{note}");
+        assert!(implied_stop_events_note(&strategy("[\"paid\", \"opt_out\"]")).is_none());
     }
 }

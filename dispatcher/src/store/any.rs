@@ -162,6 +162,13 @@ impl Store for AnyStore {
     async fn accounts_by_address(&self, address: &str) -> StoreResult<Vec<String>> {
         delegate!(self, s => s.accounts_by_address(address))
     }
+    async fn set_campaign_stop_from(
+        &self,
+        campaign: &str,
+        stop_from: AccountStatus,
+    ) -> StoreResult<()> {
+        delegate!(self, s => s.set_campaign_stop_from(campaign, stop_from))
+    }
     async fn set_campaign_paused(&self, campaign: &str, paused: bool) -> StoreResult<bool> {
         delegate!(self, s => s.set_campaign_paused(campaign, paused))
     }

@@ -691,6 +691,73 @@ pub async fn reserve_outcomes<S: Store>(store: &S) {
 }
 
 /// Cancelling an account's contacts stops only what has not gone out.
+/// A strategy's `stop_on` is the campaign's: an account event cancels and
+/// refuses to reserve the contacts of the campaigns that stop on it, and
+/// leaves the others (a campaign never given a threshold stops on all).
+pub async fn campaign_stop_from<S: Store>(store: &S) {
+    store
+        .put_accounts(&[sample_account("sa")])
+        .await
+        .expect("put");
+    let a1 = sample_contact("SA", "sa", "s1", ChannelKind::Sms, at(0));
+    let a2 = sample_contact("SA", "sa", "s2", ChannelKind::Email, at(0));
+    let b1 = sample_contact("SB", "sa", "s1", ChannelKind::Sms, at(0));
+    store
+        .set_campaign_stop_from("SA", AccountStatus::Paid)
+        .await
+        .expect("stop_from");
+    store
+        .add_contacts(&[a1.clone(), a2.clone(), b1.clone()])
+        .await
+        .expect("add");
+    store
+        .set_account_status("sa", AccountStatus::PromiseToPay)
+        .await
+        .expect("status");
+    let cancelled = store
+        .cancel_account_contacts("sa", None, "promise_to_pay", "promised", at(1))
+        .await
+        .expect("cancel");
+    assert_eq!(cancelled, vec![b1.id.clone()], "only SB stops on a promise");
+    let claimed = store.claim_due(at(2), 10).await.expect("claim");
+    assert_eq!(claimed.len(), 2, "SA's two contacts are still due");
+    let reserve = |c: &PlannedContact, version| Reservation {
+        contact_id: c.id.clone(),
+        account: "sa".into(),
+        debtor_key: "debtor-sa".into(),
+        channel: c.channel,
+        at: at(3),
+        history_version: version,
+    };
+    assert_eq!(
+        store.reserve(&reserve(&a1, 0)).await.expect("reserve"),
+        ReserveOutcome::Reserved,
+        "a promise does not stop a campaign that stops from paid"
+    );
+    store
+        .set_account_status("sa", AccountStatus::Paid)
+        .await
+        .expect("status");
+    assert_eq!(
+        store
+            .reserve_many(&[reserve(&a2, 1)])
+            .await
+            .expect("reserve"),
+        vec![ReserveOutcome::AccountStopped(AccountStatus::Paid)]
+    );
+    assert_eq!(
+        store
+            .cancel_account_contacts("sa", None, "paid", "paid", at(4))
+            .await
+            .expect("cancel"),
+        vec![a2.id.clone()],
+        "the payment cancels what SA had left"
+    );
+    let counts = store.counts(Some("SA")).await.expect("counts");
+    assert_eq!(counts.get(&ContactState::Cancelled), Some(&1));
+    assert_eq!(counts.get(&ContactState::Sending), Some(&1));
+}
+
 pub async fn cancel_account_contacts<S: Store>(store: &S) {
     let email = sample_contact("x", "acc", "s1", ChannelKind::Email, at(100));
     let sms_pending = sample_contact("x", "acc", "s2", ChannelKind::Sms, at(100));
@@ -1956,6 +2023,7 @@ where
     delivery_status_after_sent(&fresh().await).await;
     reserve_outcomes(&fresh().await).await;
     cancel_account_contacts(&fresh().await).await;
+    campaign_stop_from(&fresh().await).await;
     recover_stale(&fresh().await).await;
     counts_sum_to_plan(&fresh().await).await;
     suppression(&fresh().await).await;
@@ -1989,6 +2057,7 @@ macro_rules! store_conformance_tests {
             delivery_status_after_sent,
             reserve_outcomes,
             cancel_account_contacts,
+            campaign_stop_from,
             recover_stale,
             counts_sum_to_plan,
             suppression,

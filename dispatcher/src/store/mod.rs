@@ -258,6 +258,15 @@ pub trait Store: Send + Sync + 'static {
         &self,
         address: &str,
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// Records the account status from which a campaign's contacts stop
+    /// (`AccountStatus::stop_from` of its strategy), so every worker, event
+    /// and reservation applies the campaign's `stop_on`. A campaign never
+    /// given one stops on every account event.
+    fn set_campaign_stop_from(
+        &self,
+        campaign: &str,
+        stop_from: AccountStatus,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Pauses (or resumes) a campaign: while paused, `claim_due` hands out
     /// none of its contacts and `next_due` ignores them; they keep their
     /// due times and state. Returns whether the setting changed.

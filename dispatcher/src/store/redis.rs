@@ -29,6 +29,7 @@
 //! | `P:supp_prefix` | set | fields of `P:supp` that are prefix entries |
 //! | `P:addr:<address>` | set | ids of accounts that listed the address (inbound replies find their accounts) |
 //! | `P:paused` | set | paused campaigns |
+//! | `P:stop_from` | hash | campaign → the account status from which its contacts stop (`AccountStatus::stop_from`; absent: every account event stops them) |
 //! | `P:pz:<campaign>` | zset | pending contacts of a paused campaign that a claim passed over, by due time (back into `P:due` on resume) |
 //!
 //! Scripts build key names from the prefix passed as `ARGV[1]`, so the
@@ -79,6 +80,22 @@ const ADD_CHUNK: usize = 1_000;
 /// sequential result — so that Lua's memory stays bounded.
 const LUA_COMMON: &str = r#"
 local P = ARGV[1]
+-- AccountStatus::rank and AccountStatus::stops (records.rs): whether a
+-- contact of `campaign` must not go to an account in `status`. A campaign
+-- without a stored `stop_from` stops on every account event; an unknown
+-- status stops (fail closed).
+local STOP_RANK = {active = 0, promise_to_pay = 1, disputed = 2, paid = 3, opted_out = 4}
+local stop_from_of = {}
+local function stops(campaign, status)
+  if not status or status == 'active' then return false end
+  if status == 'opted_out' or not STOP_RANK[status] then return true end
+  local from = stop_from_of[campaign]
+  if not from then
+    from = redis.call('HGET', P .. 'stop_from', campaign) or 'promise_to_pay'
+    stop_from_of[campaign] = from
+  end
+  return STOP_RANK[status] >= math.max(STOP_RANK[from] or 1, 1)
+end
 local deferred, deferred_order, deferred_args = {}, {}, 0
 -- runs one deferred command, in slices, so that no call has more arguments
 -- than Lua's stack holds
@@ -385,7 +402,7 @@ local function reserve_one(n, id, account, debtor, expected, entry, at_ms, at_te
   local c = redis.call('HMGET', key, 'state', 'campaign')
   if c[1] ~= 'queued' then return 'not_queued', '' end
   local status = statuses[n]
-  if status and status ~= 'active' then return 'stopped', status end
+  if stops(c[2], status) then return 'stopped', status end
   local vkey = P .. 'hv:' .. debtor
   if versions[vkey] ~= tonumber(expected) then return 'history_changed', '' end
   defer('ZREM', P .. 'queued', id)
@@ -418,7 +435,7 @@ local key = P .. 'c:' .. id
 local c = redis.call('HMGET', key, 'state', 'campaign')
 if c[1] ~= 'queued' then return {'not_queued'} end
 local status = redis.call('HGET', P .. 'acct_status', account)
-if status and status ~= 'active' then return {'stopped', status} end
+if stops(c[2], status) then return {'stopped', status} end
 local version = tonumber(redis.call('GET', P .. 'hv:' .. debtor) or '0')
 if version ~= tonumber(ARGV[5]) then return {'history_changed'} end
 defer('ZREM', P .. 'queued', id)
@@ -434,6 +451,9 @@ return {'reserved'}
 /// Returns the ids cancelled.
 const LUA_CANCEL: &str = r#"
 local account, channel, code, detail, at = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+-- a stopped account cancels the contacts of the campaigns that stop on
+-- its status; an active one (a channel opt-out) cancels them all
+local status = redis.call('HGET', P .. 'acct_status', account) or 'active'
 local ids = redis.call('SMEMBERS', P .. 'ac:' .. account)
 table.sort(ids)
 local out = {}
@@ -441,7 +461,8 @@ for _, id in ipairs(ids) do
   local key = P .. 'c:' .. id
   local c = redis.call('HMGET', key, 'campaign', 'account', 'step', 'channel', 'attempt', 'state')
   local state = c[6]
-  if (state == 'pending' or state == 'queued') and (channel == '' or c[4] == channel) then
+  if (state == 'pending' or state == 'queued') and (channel == '' or c[4] == channel)
+    and (status == 'active' or stops(c[1], status)) then
     leave(id, state)
     redis.call('HSET', key, 'state', 'cancelled')
     move(c[1], state, 'cancelled')
@@ -1430,6 +1451,20 @@ impl Store for RedisStore {
             .map_err(map_err)?;
         ids.sort();
         Ok(ids)
+    }
+
+    async fn set_campaign_stop_from(
+        &self,
+        campaign: &str,
+        stop_from: AccountStatus,
+    ) -> StoreResult<()> {
+        redis::cmd("HSET")
+            .arg(self.key("stop_from"))
+            .arg(campaign)
+            .arg(stop_from.as_str())
+            .query_async::<()>(&mut self.conn())
+            .await
+            .map_err(map_err)
     }
 
     async fn set_campaign_paused(&self, campaign: &str, paused: bool) -> StoreResult<bool> {

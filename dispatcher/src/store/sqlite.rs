@@ -93,6 +93,10 @@ CREATE TABLE IF NOT EXISTS account_addresses (
 CREATE TABLE IF NOT EXISTS paused_campaigns (
     campaign TEXT PRIMARY KEY
 );
+CREATE TABLE IF NOT EXISTS campaign_stop_from (
+    campaign TEXT PRIMARY KEY,
+    status TEXT NOT NULL
+);
 "#;
 
 /// The embedded store. Cheap to clone (a pool handle).
@@ -532,16 +536,47 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<String>> {
         let mut tx = self.begin().await?;
-        let sql = format!(
-            "UPDATE contacts SET state = 'cancelled' WHERE account = ?1 AND state IN ('pending', 'queued') \
-             AND (?2 IS NULL OR channel = ?2) RETURNING {CONTACT_COLUMNS}"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        // A stopped account cancels the contacts of the campaigns that stop
+        // on its status; an active one (a channel opt-out) cancels them all.
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM accounts WHERE id = ?")
             .bind(account)
-            .bind(channel.map(ChannelKind::as_str))
-            .fetch_all(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
+        let status = status
+            .as_deref()
+            .and_then(AccountStatus::parse)
+            .unwrap_or(AccountStatus::Active);
+        let campaigns: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT campaign FROM contacts WHERE account = ?1 AND state IN ('pending', 'queued') \
+             AND (?2 IS NULL OR channel = ?2)",
+        )
+        .bind(account)
+        .bind(channel.map(ChannelKind::as_str))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let mut rows = Vec::new();
+        for campaign in campaigns {
+            if status != AccountStatus::Active
+                && !status.stops(stop_from_in(&mut tx, &campaign).await?)
+            {
+                continue;
+            }
+            let sql = format!(
+                "UPDATE contacts SET state = 'cancelled' WHERE account = ?1 AND campaign = ?3 \
+                 AND state IN ('pending', 'queued') AND (?2 IS NULL OR channel = ?2) RETURNING {CONTACT_COLUMNS}"
+            );
+            rows.extend(
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(account)
+                    .bind(channel.map(ChannelKind::as_str))
+                    .bind(&campaign)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_err)?,
+            );
+        }
         let ids = record_cancellations(&mut tx, &rows, code, detail, at).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
@@ -772,6 +807,20 @@ impl Store for SqliteStore {
         .map_err(db_err)
     }
 
+    async fn set_campaign_stop_from(
+        &self,
+        campaign: &str,
+        stop_from: AccountStatus,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT OR REPLACE INTO campaign_stop_from (campaign, status) VALUES (?, ?)")
+            .bind(campaign)
+            .bind(stop_from.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn set_campaign_paused(&self, campaign: &str, paused: bool) -> StoreResult<bool> {
         let sql = if paused {
             "INSERT OR IGNORE INTO paused_campaigns (campaign) VALUES (?)"
@@ -871,12 +920,16 @@ async fn reserve_in(
     tx: &mut Transaction<'static, Sqlite>,
     r: &Reservation,
 ) -> StoreResult<ReserveOutcome> {
-    let state: Option<String> = sqlx::query_scalar("SELECT state FROM contacts WHERE id = ?")
-        .bind(&r.contact_id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_err)?;
-    if state.as_deref() != Some("queued") {
+    let contact: Option<(String, String)> =
+        sqlx::query_as("SELECT state, campaign FROM contacts WHERE id = ?")
+            .bind(&r.contact_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    let Some((state, campaign)) = contact else {
+        return Ok(ReserveOutcome::NotQueued);
+    };
+    if state != "queued" {
         return Ok(ReserveOutcome::NotQueued);
     }
     let status: Option<String> = sqlx::query_scalar("SELECT status FROM accounts WHERE id = ?")
@@ -888,7 +941,7 @@ async fn reserve_in(
         .as_deref()
         .and_then(AccountStatus::parse)
         .unwrap_or(AccountStatus::Active);
-    if status != AccountStatus::Active {
+    if status.stops(stop_from_in(tx, &campaign).await?) {
         return Ok(ReserveOutcome::AccountStopped(status));
     }
     let version: Option<i64> =
@@ -916,6 +969,24 @@ async fn reserve_in(
         .map_err(db_err)?;
     bump_version(tx, &r.debtor_key).await?;
     Ok(ReserveOutcome::Reserved)
+}
+
+/// The status from which `campaign`'s contacts stop; a campaign launched
+/// without one stops on every account event.
+async fn stop_from_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    campaign: &str,
+) -> StoreResult<AccountStatus> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT status FROM campaign_stop_from WHERE campaign = ?")
+            .bind(campaign)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    Ok(stored
+        .as_deref()
+        .and_then(AccountStatus::parse)
+        .unwrap_or(AccountStatus::PromiseToPay))
 }
 
 async fn record_cancellations(
