@@ -236,7 +236,6 @@ fn cobro_bin() -> PathBuf {
 /// one debtor's contacts do not race each other, and the `null` transport
 /// for every channel. Returns (campaign file, settings file).
 fn write_campaign(dir: &Path, accounts: usize, store: &str) -> (PathBuf, PathBuf) {
-    use std::fmt::Write as _;
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/examples");
     let start = (chrono::Utc::now() - chrono::Duration::days(4)).date_naive();
     let options = cobro_campaigns::generator::GeneratorOptions {
@@ -251,14 +250,11 @@ fn write_campaign(dir: &Path, accounts: usize, store: &str) -> (PathBuf, PathBuf
         &options,
     )
     .expect("write portfolio");
-    let mut windows = String::from("[windows]\n");
-    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
-        let _ = writeln!(windows, "{day} = [\"00:00-24:00\"]");
-    }
     std::fs::write(
         dir.join("anytime.toml"),
-        format!(
-            "id = \"anytime\"\nname = \"Bench pack open around the clock\"\n\n{windows}\n[targets]\nallowed_roles = [\"debtor\", \"guarantor\", \"co_obligor\"]\nblocked_flags = [\"minor\", \"deceased\", \"cease_communication\"]\n"
+        cobro_dispatcher::testing::open_around_the_clock_pack(
+            &["debtor", "guarantor", "co_obligor"],
+            &["minor", "deceased", "cease_communication"],
         ),
     )
     .expect("pack");

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cobro_dispatcher::http::auth::twilio_signature;
-use cobro_dispatcher::testing::{ChildProcess, RedisServer};
+use cobro_dispatcher::testing::{ChildProcess, RedisServer, open_around_the_clock_pack};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -44,13 +44,9 @@ fn write_campaign(dir: &Path, port: u16, twilio_base: &str) -> std::path::PathBu
         ),
     )
     .expect("portfolio");
-    let mut windows = String::from("[windows]\n");
-    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
-        windows.push_str(&format!("{day} = [\"00:00-24:00\"]\n"));
-    }
     std::fs::write(
         dir.join("anytime.toml"),
-        format!("id = \"anytime\"\nname = \"Open around the clock (test)\"\n\n{windows}\n[targets]\nallowed_roles = [\"debtor\"]\n"),
+        open_around_the_clock_pack(&["debtor"], &[]),
     )
     .expect("pack");
     std::fs::write(

@@ -32,7 +32,7 @@ use cobro_dispatcher::queue::{ContactBatch, QueueBackend};
 use cobro_dispatcher::queue_probe::QueueProbe;
 use cobro_dispatcher::store::any::AnyStore;
 use cobro_dispatcher::store::{LedgerEntry, LedgerState, Store, Suppression};
-use cobro_dispatcher::testing::{ChildProcess, RedisServer};
+use cobro_dispatcher::testing::{ChildProcess, RedisServer, open_around_the_clock_pack};
 use cobro_dispatcher::transports::channel_set_from_settings;
 use http_body_util::BodyExt;
 use http_common::*;
@@ -64,13 +64,9 @@ fn write_campaign(dir: &Path, debtors: &[(&str, &str, &str)], cobro_toml: &str) 
         ));
     }
     std::fs::write(dir.join("portfolio.csv"), csv).expect("portfolio");
-    let mut windows = String::from("[windows]\n");
-    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
-        windows.push_str(&format!("{day} = [\"00:00-24:00\"]\n"));
-    }
     std::fs::write(
         dir.join("anytime.toml"),
-        format!("id = \"anytime\"\nname = \"Open around the clock (test)\"\n\n{windows}\n[targets]\nallowed_roles = [\"debtor\"]\n"),
+        open_around_the_clock_pack(&["debtor"], &[]),
     )
     .expect("pack");
     std::fs::write(

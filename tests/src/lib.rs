@@ -112,7 +112,6 @@ pub fn parse_gestiones(csv_text: &str) -> Vec<Gestion> {
 /// rules pack open around the clock (the window logic itself is proven on
 /// the virtual clock). Returns the campaign file's path.
 pub fn write_wall_clock_campaign(dir: &Path, debtors: usize, seed: u64) -> PathBuf {
-    use std::fmt::Write as _;
     let examples = repo_root().join("config/examples");
     let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
     let options = cobro_campaigns::generator::GeneratorOptions {
@@ -127,14 +126,11 @@ pub fn write_wall_clock_campaign(dir: &Path, debtors: usize, seed: u64) -> PathB
         &options,
     )
     .expect("write portfolio");
-    let mut windows = String::from("[windows]\n");
-    for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
-        let _ = writeln!(windows, "{day} = [\"00:00-24:00\"]");
-    }
     std::fs::write(
         dir.join("anytime.toml"),
-        format!(
-            "id = \"anytime\"\nname = \"Test pack open around the clock\"\n\n{windows}\n[targets]\nallowed_roles = [\"debtor\", \"guarantor\", \"co_obligor\"]\nblocked_flags = [\"minor\", \"deceased\", \"cease_communication\"]\n"
+        cobro_dispatcher::testing::open_around_the_clock_pack(
+            &["debtor", "guarantor", "co_obligor"],
+            &["minor", "deceased", "cease_communication"],
         ),
     )
     .expect("write pack");

@@ -2,7 +2,9 @@
 //! services started privately by the test itself.
 
 pub mod child_process;
+pub mod open_pack;
 pub mod redis_server;
 
 pub use child_process::ChildProcess;
+pub use open_pack::open_around_the_clock_pack;
 pub use redis_server::{RedisServer, RedisServerError};
