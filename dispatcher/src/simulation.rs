@@ -54,7 +54,19 @@ pub async fn run_virtual_clock<S: Store>(
 pub async fn run_virtual_clock_with_events<S: Store>(
     dispatcher: &Dispatcher<S>,
     start: DateTime<Utc>,
+    events: Vec<ScheduledEvent>,
+) -> Result<SimulationStats, PipelineError> {
+    run_virtual_clock_observed(dispatcher, start, events, |_, _| {}).await
+}
+
+/// Like [`run_virtual_clock_with_events`], telling `on_progress` the
+/// totals so far and the virtual instant after every claim: a month of a
+/// large portfolio takes minutes, and an operator should see it move.
+pub async fn run_virtual_clock_observed<S: Store>(
+    dispatcher: &Dispatcher<S>,
+    start: DateTime<Utc>,
     mut events: Vec<ScheduledEvent>,
+    mut on_progress: impl FnMut(&SimulationStats, DateTime<Utc>),
 ) -> Result<SimulationStats, PipelineError> {
     events.sort_by(|a, b| (b.at, &b.account).cmp(&(a.at, &a.account)));
     let mut stats = SimulationStats::default();
@@ -108,6 +120,65 @@ pub async fn run_virtual_clock_with_events<S: Store>(
                 }
             }
         }
+        on_progress(&stats, clock);
     }
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::cli::common::{
+        TransportChoice, channel_set, dispatcher, load_campaign, load_templates,
+    };
+    use crate::launch::launch;
+    use crate::store::any::AnyStore;
+
+    #[tokio::test]
+    async fn progress_follows_the_clock_and_ends_at_the_totals() {
+        let campaign =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/examples/campaign.toml");
+        let loaded = load_campaign(&campaign).expect("example campaign");
+        let store = Arc::new(AnyStore::connect("sqlite::memory:").await.expect("store"));
+        let templates = load_templates(&loaded.templates_dir).expect("templates");
+        launch(store.as_ref(), &loaded, &templates, |_, _| {})
+            .await
+            .expect("launch");
+        let channels = channel_set(&TransportChoice::Null).expect("null transport");
+        let d = dispatcher(
+            store.clone(),
+            &loaded,
+            templates,
+            channels,
+            "https://cobro.example",
+        );
+        let start = Utc.from_utc_datetime(
+            &loaded
+                .campaign
+                .start_date
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight"),
+        );
+        let mut seen = Vec::new();
+        let stats = run_virtual_clock_observed(&d, start, Vec::new(), |s, clock| {
+            seen.push((s.passes, s.sent, clock));
+        })
+        .await
+        .expect("simulation");
+        assert!(stats.sent > 0, "{stats:?}");
+        assert!(seen.len() > 1, "reported after every claim: {}", seen.len());
+        assert!(
+            seen.windows(2)
+                .all(|w| w[0].0 <= w[1].0 && w[0].2 <= w[1].2),
+            "totals and the clock only move forward"
+        );
+        let last = seen.last().expect("a report");
+        assert_eq!((last.0, last.1), (stats.passes, stats.sent));
+        assert!(last.2 >= start);
+    }
 }

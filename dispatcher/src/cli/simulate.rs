@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::{TransportChoice, channel_set, dispatcher, load_campaign, load_templates};
 use super::launch::launch_with_progress;
 use crate::report::CampaignReport;
-use crate::simulation::{ScheduledEvent, run_virtual_clock_with_events};
+use crate::simulation::{ScheduledEvent, run_virtual_clock_observed};
 use crate::store::any::AnyStore;
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +65,21 @@ pub async fn simulate_loaded(
             .and_hms_opt(0, 0, 0)
             .unwrap_or_default(),
     );
-    let stats = run_virtual_clock_with_events(&dispatcher, start, events).await?;
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} virtual clock {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let stats = run_virtual_clock_observed(&dispatcher, start, events, |stats, clock| {
+        bar.set_message(format!(
+            "{}: {} contacts processed, {} sent",
+            clock.format("%Y-%m-%d %H:%M UTC"),
+            stats.passes,
+            stats.sent
+        ));
+        bar.tick();
+    })
+    .await?;
+    bar.finish_and_clear();
     Ok(CampaignReport::from_store(store.as_ref(), &loaded.campaign.id, stats.sms_segments).await?)
 }
