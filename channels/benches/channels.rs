@@ -64,6 +64,7 @@ fn message(
         unsubscribe_url: ctx.unsubscribe_url.clone(),
         status_callback: None,
         voice: None,
+        sent_at: None,
     }
 }
 

@@ -39,6 +39,11 @@ pub struct OutboundMessage {
     /// What a voice call plays; `None` means "say `text` in `language`".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceContent>,
+    /// The instant the dispatcher sends at, on its clock (the virtual one
+    /// in a simulation), so an email's `Date:` agrees with the ledger;
+    /// `None`: now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl OutboundMessage {

@@ -336,6 +336,7 @@ fn rendered_message(set: &TemplateSet, contact_id: &str, channel: ChannelKind) -
         unsubscribe_url: c.unsubscribe_url.clone(),
         status_callback: None,
         voice: None,
+        sent_at: None,
     }
 }
 

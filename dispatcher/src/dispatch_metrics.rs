@@ -393,6 +393,7 @@ mod tests {
             unsubscribe_url: None,
             status_callback: None,
             voice: None,
+            sent_at: None,
         };
         channel.send(&msg).await.expect("null accepts");
         metrics.record_rows(&[

@@ -965,6 +965,7 @@ impl<S: Store> Dispatcher<S> {
             unsubscribe_url,
             status_callback: self.sender.status_callback(contact.channel),
             voice: None,
+            sent_at: Some(at),
         })
     }
 

@@ -101,6 +101,10 @@ pub fn build_email(
         .from(from)
         .to(to)
         .subject(subject);
+    builder = match msg.sent_at {
+        Some(at) => builder.date(std::time::SystemTime::from(at)),
+        None => builder.date_now(),
+    };
     if let Some(url) = &msg.unsubscribe_url {
         if url.contains(['\r', '\n', '<', '>']) {
             return Err(invalid(
@@ -148,6 +152,7 @@ mod tests {
             unsubscribe_url: Some("https://cobro.example/u/abc".into()),
             status_callback: None,
             voice: None,
+            sent_at: None,
         }
     }
 
@@ -180,6 +185,39 @@ mod tests {
             "{raw}"
         );
         assert!(raw.contains("multipart/alternative"));
+    }
+
+    #[test]
+    fn the_date_header_is_the_dispatchers_send_instant() {
+        let mut m = msg();
+        m.sent_at = Some(
+            chrono::DateTime::parse_from_rfc3339("2026-12-01T15:00:00Z")
+                .expect("instant")
+                .with_timezone(&chrono::Utc),
+        );
+        let raw = String::from_utf8(
+            build_email("smtp", &m, "a@b.c")
+                .expect("builds")
+                .formatted(),
+        )
+        .expect("utf8");
+        assert!(
+            raw.contains("Date: Tue, 01 Dec 2026 15:00:00 +0000"),
+            "{raw}"
+        );
+        // Without one, the message is dated now (not 1970).
+        let raw = String::from_utf8(
+            build_email("smtp", &msg(), "a@b.c")
+                .expect("builds")
+                .formatted(),
+        )
+        .expect("utf8");
+        let year = chrono::Utc::now().format(" %Y ").to_string();
+        assert!(
+            raw.lines()
+                .any(|l| l.starts_with("Date: ") && l.contains(&year)),
+            "{raw}"
+        );
     }
 
     #[test]

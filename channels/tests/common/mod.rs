@@ -287,6 +287,7 @@ pub fn email_message(contact_id: &str, to: &str) -> OutboundMessage {
         unsubscribe_url: Some("https://cobro.example/u/tok123".into()),
         status_callback: None,
         voice: None,
+        sent_at: None,
     }
 }
 
@@ -303,6 +304,7 @@ pub fn sms_message(contact_id: &str, to: &str, text: &str) -> OutboundMessage {
         unsubscribe_url: None,
         status_callback: Some("https://cobro.example/webhooks/twilio/status".into()),
         voice: None,
+        sent_at: None,
     }
 }
 
