@@ -701,13 +701,14 @@ pub async fn campaign_stop_from<S: Store>(store: &S) {
         .expect("put");
     let a1 = sample_contact("SA", "sa", "s1", ChannelKind::Sms, at(0));
     let a2 = sample_contact("SA", "sa", "s2", ChannelKind::Email, at(0));
+    let a3 = sample_contact("SA", "sa", "s3", ChannelKind::Voice, at(0));
     let b1 = sample_contact("SB", "sa", "s1", ChannelKind::Sms, at(0));
     store
         .set_campaign_stop_from("SA", AccountStatus::Paid)
         .await
         .expect("stop_from");
     store
-        .add_contacts(&[a1.clone(), a2.clone(), b1.clone()])
+        .add_contacts(&[a1.clone(), a2.clone(), a3.clone(), b1.clone()])
         .await
         .expect("add");
     store
@@ -719,6 +720,14 @@ pub async fn campaign_stop_from<S: Store>(store: &S) {
         .await
         .expect("cancel");
     assert_eq!(cancelled, vec![b1.id.clone()], "only SB stops on a promise");
+    assert_eq!(
+        store
+            .cancel_account_contacts("sa", Some(ChannelKind::Voice), "opt_out", "STOP", at(1))
+            .await
+            .expect("cancel"),
+        vec![a3.id.clone()],
+        "a channel opt-out stops that channel in every campaign"
+    );
     let claimed = store.claim_due(at(2), 10).await.expect("claim");
     assert_eq!(claimed.len(), 2, "SA's two contacts are still due");
     let reserve = |c: &PlannedContact, version| Reservation {
@@ -754,7 +763,7 @@ pub async fn campaign_stop_from<S: Store>(store: &S) {
         "the payment cancels what SA had left"
     );
     let counts = store.counts(Some("SA")).await.expect("counts");
-    assert_eq!(counts.get(&ContactState::Cancelled), Some(&1));
+    assert_eq!(counts.get(&ContactState::Cancelled), Some(&2));
     assert_eq!(counts.get(&ContactState::Sending), Some(&1));
 }
 

@@ -126,9 +126,11 @@ pub trait Store: Send + Sync + 'static {
         &self,
         reservation: &Reservation,
     ) -> impl Future<Output = StoreResult<ReserveOutcome>> + Send;
-    /// Cancels every not-yet-sent contact of an account (optionally only of
-    /// one channel), appending a `cancelled` ledger row to each. Returns the
-    /// ids cancelled.
+    /// Cancels the not-yet-sent contacts of an account, appending a
+    /// `cancelled` ledger row to each, and returns their ids. With a channel
+    /// (an opt-out of that channel) or an active account: every campaign's
+    /// contacts (of that channel). Without, on a stopped account: those of
+    /// the campaigns whose `stop_from` its status reaches.
     fn cancel_account_contacts(
         &self,
         account: &str,

@@ -451,8 +451,9 @@ return {'reserved'}
 /// Returns the ids cancelled.
 const LUA_CANCEL: &str = r#"
 local account, channel, code, detail, at = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
--- a stopped account cancels the contacts of the campaigns that stop on
--- its status; an active one (a channel opt-out) cancels them all
+-- a channel opt-out (the only caller naming a channel) and an active
+-- account cancel every campaign's contacts; a stopped account those of the
+-- campaigns that stop on its status
 local status = redis.call('HGET', P .. 'acct_status', account) or 'active'
 local ids = redis.call('SMEMBERS', P .. 'ac:' .. account)
 table.sort(ids)
@@ -462,7 +463,7 @@ for _, id in ipairs(ids) do
   local c = redis.call('HMGET', key, 'campaign', 'account', 'step', 'channel', 'attempt', 'state')
   local state = c[6]
   if (state == 'pending' or state == 'queued') and (channel == '' or c[4] == channel)
-    and (status == 'active' or stops(c[1], status)) then
+    and (channel ~= '' or status == 'active' or stops(c[1], status)) then
     leave(id, state)
     redis.call('HSET', key, 'state', 'cancelled')
     move(c[1], state, 'cancelled')

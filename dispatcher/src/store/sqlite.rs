@@ -536,8 +536,9 @@ impl Store for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<String>> {
         let mut tx = self.begin().await?;
-        // A stopped account cancels the contacts of the campaigns that stop
-        // on its status; an active one (a channel opt-out) cancels them all.
+        // A channel opt-out (the only caller naming a channel) and an active
+        // account cancel every campaign's contacts; a stopped account those
+        // of the campaigns that stop on its status.
         let status: Option<String> = sqlx::query_scalar("SELECT status FROM accounts WHERE id = ?")
             .bind(account)
             .fetch_optional(&mut *tx)
@@ -558,7 +559,8 @@ impl Store for SqliteStore {
         .map_err(db_err)?;
         let mut rows = Vec::new();
         for campaign in campaigns {
-            if status != AccountStatus::Active
+            if channel.is_none()
+                && status != AccountStatus::Active
                 && !status.stops(stop_from_in(&mut tx, &campaign).await?)
             {
                 continue;
