@@ -656,26 +656,17 @@ impl<S: Store> Dispatcher<S> {
                             ProcessOutcome::Rescheduled(until),
                         ));
                     }
-                    let rows = [row];
-                    let moved = self
-                        .store
-                        .transition(
-                            &contact.id,
+                    return self
+                        .write(
+                            contact,
                             Transition::Reschedule {
                                 due_at: until,
                                 attempt,
                             },
-                            &rows,
+                            &[row],
+                            ProcessOutcome::Rescheduled(until),
                         )
-                        .await?;
-                    if moved {
-                        self.recorded(&rows);
-                    }
-                    return Ok(if moved {
-                        ProcessOutcome::Rescheduled(until)
-                    } else {
-                        ProcessOutcome::Skipped
-                    });
+                        .await;
                 }
                 Decision::Allow => {
                     let reservation = Reservation {
@@ -712,22 +703,17 @@ impl<S: Store> Dispatcher<S> {
                         ReserveOutcome::HistoryChanged => {
                             // Heavy contention on one debtor: try again shortly.
                             let until = send_at + chrono::Duration::seconds(5);
-                            let moved = self
-                                .store
-                                .transition(
-                                    &contact.id,
+                            return self
+                                .write(
+                                    contact,
                                     Transition::Reschedule {
                                         due_at: until,
                                         attempt,
                                     },
                                     &[],
+                                    ProcessOutcome::Rescheduled(until),
                                 )
-                                .await?;
-                            return Ok(if moved {
-                                ProcessOutcome::Rescheduled(until)
-                            } else {
-                                ProcessOutcome::Skipped
-                            });
+                                .await;
                         }
                         ReserveOutcome::NotQueued => return Ok(ProcessOutcome::Skipped),
                         ReserveOutcome::AccountStopped(status) => {
@@ -856,26 +842,16 @@ impl<S: Store> Dispatcher<S> {
                     + chrono::Duration::from_std(backoff)
                         .unwrap_or_else(|_| chrono::Duration::hours(1));
                 row.state = LedgerState::Retry;
-                let rows = [allowed, row];
-                let moved = self
-                    .store
-                    .transition(
-                        &contact.id,
-                        Transition::Reschedule {
-                            due_at: until,
-                            attempt,
-                        },
-                        &rows,
-                    )
-                    .await?;
-                if moved {
-                    self.recorded(&rows);
-                }
-                Ok(if moved {
-                    ProcessOutcome::Rescheduled(until)
-                } else {
-                    ProcessOutcome::Skipped
-                })
+                self.write(
+                    contact,
+                    Transition::Reschedule {
+                        due_at: until,
+                        attempt,
+                    },
+                    &[allowed, row],
+                    ProcessOutcome::Rescheduled(until),
+                )
+                .await
             }
             ChannelError::OptedOut { .. } => {
                 row.state = LedgerState::Failed;
@@ -1038,10 +1014,20 @@ impl<S: Store> Dispatcher<S> {
         rows: &[LedgerEntry],
         outcome: ProcessOutcome,
     ) -> Result<ProcessOutcome, PipelineError> {
-        let moved = self
-            .store
-            .transition(&contact.id, Transition::Finish(state), rows)
-            .await?;
+        self.write(contact, Transition::Finish(state), rows, outcome)
+            .await
+    }
+
+    /// Applies `to` with its ledger rows now (not held for a batch):
+    /// `outcome` when it applied, `Skipped` when the contact had moved on.
+    async fn write(
+        &self,
+        contact: &PlannedContact,
+        to: Transition,
+        rows: &[LedgerEntry],
+        outcome: ProcessOutcome,
+    ) -> Result<ProcessOutcome, PipelineError> {
+        let moved = self.store.transition(&contact.id, to, rows).await?;
         if moved {
             self.recorded(rows);
         }
