@@ -236,48 +236,17 @@ fn cobro_bin() -> PathBuf {
 /// one debtor's contacts do not race each other, and the `null` transport
 /// for every channel. Returns (campaign file, settings file).
 fn write_campaign(dir: &Path, accounts: usize, store: &str) -> (PathBuf, PathBuf) {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/examples");
     let start = (chrono::Utc::now() - chrono::Duration::days(4)).date_naive();
-    let options = cobro_campaigns::generator::GeneratorOptions {
-        reference_date: start,
-        bad_rows: 0,
-    };
-    let portfolio = std::fs::File::create(dir.join("portfolio.csv")).expect("portfolio");
-    cobro_campaigns::generator::write_portfolio_csv(
-        std::io::BufWriter::new(portfolio),
-        accounts,
-        7,
-        &options,
-    )
-    .expect("write portfolio");
-    std::fs::write(
-        dir.join("anytime.toml"),
-        cobro_dispatcher::testing::open_around_the_clock_pack(
-            &["debtor", "guarantor", "co_obligor"],
-            &["minor", "deceased", "cease_communication"],
-        ),
-    )
-    .expect("pack");
-    std::fs::write(
-        dir.join("strategy.toml"),
-        "id = \"bench\"\nstop_on = [\"paid\", \"opt_out\"]\n\n\
-         [[steps]]\nid = \"e\"\nday = 0\nchannel = \"email\"\ntemplate = \"recordatorio\"\nsend_at = \"00:00\"\n\n\
-         [[steps]]\nid = \"s\"\nday = 1\nchannel = \"sms\"\ntemplate = \"aviso_sms\"\nsend_at = \"00:00\"\nfallback = \"email\"\n\n\
-         [[steps]]\nid = \"v\"\nday = 2\nchannel = \"voice\"\ntemplate = \"mensaje_voz\"\nsend_at = \"00:00\"\nfallback = \"sms\"\n",
-    )
-    .expect("strategy");
-    let campaign = dir.join("campaign.toml");
-    std::fs::write(
-        &campaign,
-        format!(
-            "id = \"bench\"\nstart_date = \"{start}\"\nportfolio = \"portfolio.csv\"\nstrategy = \"strategy.toml\"\ntemplates = {:?}\n\n\
-             [rules]\ndefault = [\"anytime.toml\"]\n\n\
-             [sender]\ncollector = \"Cobranzas Andinas\"\ncollector_phone = \"+52 55 5000 1234\"\nemail_from = \"avisos@cobranzas.example\"\n\
-             sms_from = \"COBRANZA\"\nvoice_from = \"+525550001234\"\npayment_base_url = \"https://pagos.example/p/\"\n",
-            examples.join("templates").display().to_string()
-        ),
-    )
-    .expect("campaign");
+    let campaign = cobro_dispatcher::testing::write_open_campaign(
+        dir,
+        &cobro_dispatcher::testing::OpenCampaign {
+            id: "bench",
+            accounts,
+            seed: 7,
+            start,
+            step_days: [0, 1, 2],
+        },
+    );
     let settings = dir.join("cobro.toml");
     // `COBRO_BENCH_WORKER` (e.g. "batch_size = 32"): extra `[worker]`
     // settings, for experiments; the figures in BENCHMARKS.md use the

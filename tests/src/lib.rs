@@ -112,49 +112,17 @@ pub fn parse_gestiones(csv_text: &str) -> Vec<Gestion> {
 /// rules pack open around the clock (the window logic itself is proven on
 /// the virtual clock). Returns the campaign file's path.
 pub fn write_wall_clock_campaign(dir: &Path, debtors: usize, seed: u64) -> PathBuf {
-    let examples = repo_root().join("config/examples");
     let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
-    let options = cobro_campaigns::generator::GeneratorOptions {
-        reference_date: yesterday,
-        bad_rows: 0,
-    };
-    let portfolio = std::fs::File::create(dir.join("portfolio.csv")).expect("create portfolio");
-    cobro_campaigns::generator::write_portfolio_csv(
-        std::io::BufWriter::new(portfolio),
-        debtors,
-        seed,
-        &options,
+    cobro_dispatcher::testing::write_open_campaign(
+        dir,
+        &cobro_dispatcher::testing::OpenCampaign {
+            id: "now",
+            accounts: debtors,
+            seed,
+            start: yesterday,
+            step_days: [0, 0, 0],
+        },
     )
-    .expect("write portfolio");
-    std::fs::write(
-        dir.join("anytime.toml"),
-        cobro_dispatcher::testing::open_around_the_clock_pack(
-            &["debtor", "guarantor", "co_obligor"],
-            &["minor", "deceased", "cease_communication"],
-        ),
-    )
-    .expect("write pack");
-    std::fs::write(
-        dir.join("strategy.toml"),
-        "id = \"now\"\nstop_on = [\"paid\", \"opt_out\"]\n\n\
-         [[steps]]\nid = \"e\"\nday = 0\nchannel = \"email\"\ntemplate = \"recordatorio\"\nsend_at = \"00:00\"\n\n\
-         [[steps]]\nid = \"s\"\nday = 0\nchannel = \"sms\"\ntemplate = \"aviso_sms\"\nsend_at = \"00:00\"\nfallback = \"email\"\n\n\
-         [[steps]]\nid = \"v\"\nday = 0\nchannel = \"voice\"\ntemplate = \"mensaje_voz\"\nsend_at = \"00:00\"\nfallback = \"sms\"\n",
-    )
-    .expect("write strategy");
-    let campaign = dir.join("campaign.toml");
-    std::fs::write(
-        &campaign,
-        format!(
-            "id = \"now\"\nstart_date = \"{yesterday}\"\nportfolio = \"portfolio.csv\"\nstrategy = \"strategy.toml\"\ntemplates = {:?}\n\n\
-             [rules]\ndefault = [\"anytime.toml\"]\n\n\
-             [sender]\ncollector = \"Cobranzas Andinas\"\ncollector_phone = \"+52 55 5000 1234\"\nemail_from = \"avisos@cobranzas.example\"\n\
-             sms_from = \"COBRANZA\"\nvoice_from = \"+525550001234\"\npayment_base_url = \"https://pagos.example/p/\"\n",
-            examples.join("templates").display().to_string()
-        ),
-    )
-    .expect("write campaign");
-    campaign
 }
 
 /// `cobro status --json` → (total, open) of one campaign.
