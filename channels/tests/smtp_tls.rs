@@ -33,6 +33,31 @@ fn with_credentials(mut cfg: SmtpConfig, user: &str, password: &str) -> SmtpConf
     cfg
 }
 
+/// A relay that requires `cobro` / `s3cret-pass` after TLS (`mode`), in
+/// front of a fresh sink, and the config that logs in to it with
+/// `password`. The `Pki` and the sink live as long as the test.
+async fn relay_with_auth(mode: FrontMode, password: &str) -> (Pki, SmtpSink, TlsFront, SmtpConfig) {
+    let pki = Pki::new("relay");
+    let sink = SmtpSink::start(&[]);
+    let front = TlsFront::with_auth(
+        mode,
+        Some(pki.server_identity(&["127.0.0.1"])),
+        sink.port,
+        Some(("cobro", "s3cret-pass")),
+    )
+    .await;
+    let tls = match mode {
+        FrontMode::Implicit => TlsMode::Implicit,
+        FrontMode::StartTls | FrontMode::PlainNoStartTls => TlsMode::StartTls,
+    };
+    let cfg = with_credentials(
+        config(front.port, tls, Some(&pki.ca_file())),
+        "cobro",
+        password,
+    );
+    (pki, sink, front, cfg)
+}
+
 /// The checks of the plain-text test (`smtp.rs`), on a message that came
 /// through TLS.
 fn assert_delivered_intact(raw: &str, provider_id: &str) {
@@ -215,20 +240,7 @@ async fn starttls_not_offered_sends_nothing_in_plain_text() {
 
 #[tokio::test]
 async fn auth_over_starttls_with_good_credentials_delivers() {
-    let pki = Pki::new("relay");
-    let sink = SmtpSink::start(&[]);
-    let front = TlsFront::with_auth(
-        FrontMode::StartTls,
-        Some(pki.server_identity(&["127.0.0.1"])),
-        sink.port,
-        Some(("cobro", "s3cret-pass")),
-    )
-    .await;
-    let cfg = with_credentials(
-        config(front.port, TlsMode::StartTls, Some(&pki.ca_file())),
-        "cobro",
-        "s3cret-pass",
-    );
+    let (_pki, sink, front, cfg) = relay_with_auth(FrontMode::StartTls, "s3cret-pass").await;
     let ch = SmtpChannel::new(cfg).expect("config");
     let msg = email_message("c/a/auth", "jose.perez@example.com");
     let receipt = ch.send(&msg).await.expect("authenticated and sent");
@@ -252,20 +264,7 @@ async fn auth_over_starttls_with_good_credentials_delivers() {
 
 #[tokio::test]
 async fn auth_over_implicit_tls_with_good_credentials_delivers() {
-    let pki = Pki::new("relay");
-    let sink = SmtpSink::start(&[]);
-    let front = TlsFront::with_auth(
-        FrontMode::Implicit,
-        Some(pki.server_identity(&["127.0.0.1"])),
-        sink.port,
-        Some(("cobro", "s3cret-pass")),
-    )
-    .await;
-    let cfg = with_credentials(
-        config(front.port, TlsMode::Implicit, Some(&pki.ca_file())),
-        "cobro",
-        "s3cret-pass",
-    );
+    let (_pki, sink, front, cfg) = relay_with_auth(FrontMode::Implicit, "s3cret-pass").await;
     let receipt = SmtpChannel::new(cfg)
         .expect("config")
         .send(&email_message("c/a/auth", "jose.perez@example.com"))
@@ -280,20 +279,7 @@ async fn auth_over_implicit_tls_with_good_credentials_delivers() {
 
 #[tokio::test]
 async fn auth_with_bad_credentials_is_permanent_and_sends_nothing() {
-    let pki = Pki::new("relay");
-    let sink = SmtpSink::start(&[]);
-    let front = TlsFront::with_auth(
-        FrontMode::StartTls,
-        Some(pki.server_identity(&["127.0.0.1"])),
-        sink.port,
-        Some(("cobro", "s3cret-pass")),
-    )
-    .await;
-    let cfg = with_credentials(
-        config(front.port, TlsMode::StartTls, Some(&pki.ca_file())),
-        "cobro",
-        "wrong-pass",
-    );
+    let (_pki, sink, front, cfg) = relay_with_auth(FrontMode::StartTls, "wrong-pass").await;
     let err = SmtpChannel::new(cfg)
         .expect("config")
         .send(&email_message("c/a/auth", "ana@example.com"))
