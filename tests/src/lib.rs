@@ -125,6 +125,38 @@ pub fn write_wall_clock_campaign(dir: &Path, debtors: usize, seed: u64) -> PathB
     )
 }
 
+/// `cobro launch CAMPAIGN --store STORE`, which must succeed; its stdout.
+pub fn launch_ok(dir: &Path, campaign: &Path, store: &str) -> String {
+    let out = cobro(
+        dir,
+        &[
+            "launch",
+            campaign.to_str().expect("utf-8"),
+            "--store",
+            store,
+        ],
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    stdout(&out)
+}
+
+/// `cobro.toml` for the fault cases: short leases so a dead worker's
+/// contacts come back within the test, `extra_worker` lines added to
+/// `[worker]`, and every channel on an outbox in `outbox` limited to
+/// `rate_limit` (which makes the campaign last long enough to disturb).
+pub fn outbox_worker_settings(outbox: &Path, rate_limit: &str, extra_worker: &str) -> String {
+    let mut s = format!(
+        "[worker]\nconcurrency = 16\nbatch_size = 8\npoll_interval_ms = 50\nqueued_lease_secs = 22\nsending_lease_secs = 5\n{extra_worker}"
+    );
+    for kind in ["email", "sms", "voice"] {
+        s.push_str(&format!(
+            "\n[channels.{kind}]\nprovider = \"outbox\"\ndir = {:?}\nrate_limit = \"{rate_limit}\"\n",
+            outbox.display().to_string()
+        ));
+    }
+    s
+}
+
 /// `cobro status --json` → (total, open) of one campaign.
 pub fn status_of(cwd: &Path, store: &str, campaign: &str) -> (u64, u64) {
     let out = cobro(cwd, &["status", campaign, "--json", "--store", store]);

@@ -20,8 +20,8 @@ use cobro_dispatcher::http::auth::twilio_signature;
 use cobro_dispatcher::testing::RedisServer;
 use cobro_tests::{
     FaultyTwilio, Gestion, LedgerFigures, assert_ledger_consistent, assert_sent_inside_windows,
-    cobro, export_rows, form_encode, free_port, http_request, record_figures, spawn_serve, stderr,
-    stdout, terminate_child, wait_campaign_done, write_wall_clock_campaign,
+    cobro, export_rows, form_encode, free_port, http_request, launch_ok, record_figures,
+    spawn_serve, stderr, terminate_child, wait_campaign_done, write_wall_clock_campaign,
 };
 
 const TOKEN: &str = "events-twilio-token";
@@ -74,21 +74,7 @@ fn payment_and_stop_while_contacts_are_in_flight() {
         ),
     )
     .expect("campaign");
-    let launch = cobro(
-        dir,
-        &[
-            "launch",
-            campaign.to_str().expect("utf-8"),
-            "--store",
-            &store,
-        ],
-    );
-    assert!(
-        launch.status.success(),
-        "{}{}",
-        stdout(&launch),
-        stderr(&launch)
-    );
+    launch_ok(dir, &campaign, &store);
     let accounts = cobro_campaigns::import::import_path(&dir.join("portfolio.csv"))
         .expect("portfolio")
         .accounts;

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use cobro_compliance::RulePack;
 use cobro_dispatcher::testing::RedisServer;
 use cobro_tests::{
-    LedgerFigures, SeededRng, assert_outbox_matches_ledger, assert_sent_inside_windows, cobro,
-    export_rows, outbox_contacts, record_figures, spawn_worker_with_env, status_of, stderr,
-    terminate_child, wait_campaign_done, write_wall_clock_campaign,
+    LedgerFigures, SeededRng, assert_outbox_matches_ledger, assert_sent_inside_windows,
+    export_rows, launch_ok, outbox_contacts, outbox_worker_settings, record_figures,
+    spawn_worker_with_env, status_of, terminate_child, wait_campaign_done,
+    write_wall_clock_campaign,
 };
 
 const SEED: u64 = 0x5EED_0004;
@@ -20,16 +21,7 @@ const SEED: u64 = 0x5EED_0004;
 /// outbox (all three channels) is rate limited so the campaign lasts long
 /// enough for five kills.
 fn settings(outbox: &std::path::Path) -> String {
-    let mut s = String::from(
-        "[worker]\nconcurrency = 16\nbatch_size = 8\npoll_interval_ms = 50\nqueued_lease_secs = 22\nsending_lease_secs = 5\n",
-    );
-    for kind in ["email", "sms", "voice"] {
-        s.push_str(&format!(
-            "\n[channels.{kind}]\nprovider = \"outbox\"\ndir = {:?}\nrate_limit = \"120/s\"\n",
-            outbox.display().to_string()
-        ));
-    }
-    s
+    outbox_worker_settings(outbox, "120/s", "")
 }
 
 #[test]
@@ -41,16 +33,7 @@ fn five_sigkills_in_one_campaign_lose_nothing_and_send_nothing_twice() {
     let outbox = dir.join("outbox");
     std::fs::write(dir.join("cobro.toml"), settings(&outbox)).expect("settings");
     let campaign = write_wall_clock_campaign(dir, 500, SEED);
-    let launch = cobro(
-        dir,
-        &[
-            "launch",
-            campaign.to_str().expect("utf-8"),
-            "--store",
-            &store,
-        ],
-    );
-    assert!(launch.status.success(), "{}", stderr(&launch));
+    launch_ok(dir, &campaign, &store);
 
     let mut rng = SeededRng::new(SEED);
     let mut workers = vec![

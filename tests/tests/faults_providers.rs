@@ -16,7 +16,7 @@ use cobro_compliance::RulePack;
 use cobro_dispatcher::testing::RedisServer;
 use cobro_tests::{
     Fault, FaultySmtpProxy, FaultyTwilio, LedgerFigures, SmtpSink, assert_ledger_consistent,
-    assert_sent_inside_windows, cobro, export_rows, record_figures, spawn_worker_with_env, stderr,
+    assert_sent_inside_windows, export_rows, launch_ok, record_figures, spawn_worker_with_env,
     terminate_child, wait_campaign_done, write_wall_clock_campaign,
 };
 
@@ -48,16 +48,7 @@ fn providers_failing_30_percent_of_the_time_never_cause_a_duplicate_or_a_lost_co
     ));
     std::fs::write(dir.join("cobro.toml"), settings).expect("settings");
     let campaign = write_wall_clock_campaign(dir, 150, SEED);
-    let launch = cobro(
-        dir,
-        &[
-            "launch",
-            campaign.to_str().expect("utf-8"),
-            "--store",
-            &store,
-        ],
-    );
-    assert!(launch.status.success(), "{}", stderr(&launch));
+    launch_ok(dir, &campaign, &store);
 
     let start = Instant::now();
     let env = [("TWILIO_AUTH_TOKEN", TOKEN)];

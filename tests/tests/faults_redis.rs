@@ -10,24 +10,15 @@ use std::time::{Duration, Instant};
 use cobro_compliance::RulePack;
 use cobro_dispatcher::testing::RedisServer;
 use cobro_tests::{
-    LedgerFigures, SeededRng, assert_outbox_matches_ledger, assert_sent_inside_windows, cobro,
-    export_rows, outbox_contacts, record_figures, spawn_worker_with_env, stderr, terminate_child,
-    wait_campaign_done, write_wall_clock_campaign,
+    LedgerFigures, SeededRng, assert_outbox_matches_ledger, assert_sent_inside_windows,
+    export_rows, launch_ok, outbox_contacts, outbox_worker_settings, record_figures,
+    spawn_worker_with_env, terminate_child, wait_campaign_done, write_wall_clock_campaign,
 };
 
 const SEED: u64 = 0x5EED_0005;
 
 fn settings(outbox: &std::path::Path) -> String {
-    let mut s = String::from(
-        "[worker]\nconcurrency = 16\nbatch_size = 8\npoll_interval_ms = 50\nqueued_lease_secs = 22\nsending_lease_secs = 5\nretry_base_backoff_secs = 1\n",
-    );
-    for kind in ["email", "sms", "voice"] {
-        s.push_str(&format!(
-            "\n[channels.{kind}]\nprovider = \"outbox\"\ndir = {:?}\nrate_limit = \"100/s\"\n",
-            outbox.display().to_string()
-        ));
-    }
-    s
+    outbox_worker_settings(outbox, "100/s", "retry_base_backoff_secs = 1\n")
 }
 
 #[test]
@@ -39,16 +30,7 @@ fn redis_restarted_mid_campaign_leaves_a_consistent_ledger() {
     let outbox = dir.join("outbox");
     std::fs::write(dir.join("cobro.toml"), settings(&outbox)).expect("settings");
     let campaign = write_wall_clock_campaign(dir, 400, SEED);
-    let launch = cobro(
-        dir,
-        &[
-            "launch",
-            campaign.to_str().expect("utf-8"),
-            "--store",
-            &store,
-        ],
-    );
-    assert!(launch.status.success(), "{}", stderr(&launch));
+    launch_ok(dir, &campaign, &store);
 
     let mut rng = SeededRng::new(SEED);
     let mut workers = [

@@ -14,9 +14,9 @@ use chrono::{DateTime, Timelike, Utc};
 use cobro_compliance::RulePack;
 use cobro_dispatcher::testing::RedisServer;
 use cobro_tests::{
-    LedgerFigures, assert_outbox_matches_ledger, assert_sent_inside_windows, cobro, export_rows,
-    outbox_contacts, percent_decode, record_figures, repo_root, spawn_worker_with_env, stderr,
-    stdout, terminate_child, wait_campaign_done,
+    LedgerFigures, assert_outbox_matches_ledger, assert_sent_inside_windows, export_rows,
+    launch_ok, outbox_contacts, percent_decode, record_figures, repo_root, spawn_worker_with_env,
+    terminate_child, wait_campaign_done,
 };
 
 const DEBTORS: usize = 80;
@@ -110,26 +110,8 @@ fn sends_that_miss_the_window_are_deferred_to_the_next_one_not_sent_late() {
     )
     .expect("settings");
 
-    let launch = cobro(
-        dir,
-        &[
-            "launch",
-            campaign.to_str().expect("utf-8"),
-            "--store",
-            &store,
-        ],
-    );
-    assert!(
-        launch.status.success(),
-        "{}{}",
-        stdout(&launch),
-        stderr(&launch)
-    );
-    assert!(
-        stdout(&launch).contains(&format!("{DEBTORS} new")),
-        "{}",
-        stdout(&launch)
-    );
+    let launched = launch_ok(dir, &campaign, &store);
+    assert!(launched.contains(&format!("{DEBTORS} new")), "{launched}");
     let start = Instant::now();
     let mut worker = spawn_worker_with_env(dir, &store, &campaign, "w.log", &[]);
     let total = wait_campaign_done(dir, &store, "closing", Duration::from_secs(90));

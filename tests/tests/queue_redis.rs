@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use cobro_dispatcher::testing::RedisServer;
 use cobro_tests::{
-    assert_ledger_consistent, cobro, cobro_bin, outbox_contacts, parse_gestiones, status_of,
-    stderr, stdout, write_wall_clock_campaign,
+    assert_ledger_consistent, cobro, cobro_bin, launch_ok, outbox_contacts, parse_gestiones,
+    status_of, stderr, stdout, write_wall_clock_campaign,
 };
 
 /// Short leases so a killed worker's contacts come back within the test.
@@ -115,21 +115,7 @@ fn two_workers_share_one_redis_and_send_each_contact_once() {
     std::fs::write(dir.join("cobro.toml"), SETTINGS).expect("settings");
     let campaign = write_wall_clock_campaign(dir, 300, 7);
 
-    let launch = cobro(
-        dir,
-        &[
-            "launch",
-            campaign.to_str().expect("utf-8"),
-            "--store",
-            &store,
-        ],
-    );
-    assert!(
-        launch.status.success(),
-        "{}{}",
-        stdout(&launch),
-        stderr(&launch)
-    );
+    launch_ok(dir, &campaign, &store);
     let mut a = spawn_worker(dir, &store, &campaign, "a.log");
     let mut b = spawn_worker(dir, &store, &campaign, "b.log");
     let total = wait_until_done(dir, &store, Duration::from_secs(120));
@@ -148,19 +134,10 @@ fn two_workers_share_one_redis_and_send_each_contact_once() {
         "logs leak an address"
     );
 
-    let again = cobro(
-        dir,
-        &[
-            "launch",
-            campaign.to_str().expect("utf-8"),
-            "--store",
-            &store,
-        ],
-    );
+    let again = launch_ok(dir, &campaign, &store);
     assert!(
-        stdout(&again).contains(", 0 new"),
-        "re-launch added contacts: {}",
-        stdout(&again)
+        again.contains(", 0 new"),
+        "re-launch added contacts: {again}"
     );
 }
 
@@ -172,16 +149,7 @@ fn a_worker_killed_mid_campaign_loses_nothing_and_sends_nothing_twice() {
     let dir = work.path();
     std::fs::write(dir.join("cobro.toml"), SETTINGS).expect("settings");
     let campaign = write_wall_clock_campaign(dir, 1500, 11);
-    let launch = cobro(
-        dir,
-        &[
-            "launch",
-            campaign.to_str().expect("utf-8"),
-            "--store",
-            &store,
-        ],
-    );
-    assert!(launch.status.success(), "{}", stderr(&launch));
+    launch_ok(dir, &campaign, &store);
 
     let mut victim = spawn_worker(dir, &store, &campaign, "victim.log");
     let start = Instant::now();
