@@ -16,5 +16,6 @@ pub mod router;
 pub mod sender;
 pub mod simulation;
 pub mod store;
+#[cfg(feature = "testkit")]
 pub mod testing;
 pub mod transports;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 
 pub mod any;
+#[cfg(feature = "testkit")]
 pub mod conformance;
 mod records;
 pub mod redis;
