@@ -1,0 +1,375 @@
+//! The invented world the generator draws from: regions with their zones
+//! and area codes, first and last names, and per-country creditors,
+//! e-mail domains, currencies and amount ranges. A data table: it may
+//! grow past the size of a logic file.
+
+pub(super) struct Region {
+    pub(super) code: Option<&'static str>,
+    pub(super) zone: &'static str,
+    /// Phone prefixes (area codes) used there.
+    pub(super) areas: &'static [&'static str],
+}
+
+const MX_REGIONS: &[Region] = &[
+    Region {
+        code: Some("MX-CMX"),
+        zone: "America/Mexico_City",
+        areas: &["55", "56"],
+    },
+    Region {
+        code: Some("MX-JAL"),
+        zone: "America/Mexico_City",
+        areas: &["33"],
+    },
+    Region {
+        code: Some("MX-NLE"),
+        zone: "America/Monterrey",
+        areas: &["81"],
+    },
+    Region {
+        code: Some("MX-BCN"),
+        zone: "America/Tijuana",
+        areas: &["664", "686"],
+    },
+    Region {
+        code: Some("MX-ROO"),
+        zone: "America/Cancun",
+        areas: &["998"],
+    },
+    Region {
+        code: Some("MX-SON"),
+        zone: "America/Hermosillo",
+        areas: &["662"],
+    },
+    Region {
+        code: Some("MX-PUE"),
+        zone: "America/Mexico_City",
+        areas: &["222"],
+    },
+    Region {
+        code: None,
+        zone: "America/Mexico_City",
+        areas: &["55", "33", "81"],
+    },
+];
+
+const CO_REGIONS: &[Region] = &[
+    Region {
+        code: Some("CO-DC"),
+        zone: "America/Bogota",
+        areas: &[],
+    },
+    Region {
+        code: Some("CO-ANT"),
+        zone: "America/Bogota",
+        areas: &[],
+    },
+    Region {
+        code: Some("CO-VAC"),
+        zone: "America/Bogota",
+        areas: &[],
+    },
+    Region {
+        code: None,
+        zone: "America/Bogota",
+        areas: &[],
+    },
+];
+
+const CL_REGIONS: &[Region] = &[
+    Region {
+        code: Some("CL-RM"),
+        zone: "America/Santiago",
+        areas: &[],
+    },
+    Region {
+        code: Some("CL-VS"),
+        zone: "America/Santiago",
+        areas: &[],
+    },
+    Region {
+        code: Some("CL-BI"),
+        zone: "America/Santiago",
+        areas: &[],
+    },
+    Region {
+        code: Some("CL-MA"),
+        zone: "America/Punta_Arenas",
+        areas: &[],
+    },
+    Region {
+        code: None,
+        zone: "America/Santiago",
+        areas: &[],
+    },
+];
+
+const PE_REGIONS: &[Region] = &[
+    Region {
+        code: Some("PE-LIM"),
+        zone: "America/Lima",
+        areas: &[],
+    },
+    Region {
+        code: Some("PE-ARE"),
+        zone: "America/Lima",
+        areas: &[],
+    },
+    Region {
+        code: None,
+        zone: "America/Lima",
+        areas: &[],
+    },
+];
+
+const US_REGIONS: &[Region] = &[
+    Region {
+        code: Some("US-NY"),
+        zone: "America/New_York",
+        areas: &["212", "718", "917"],
+    },
+    Region {
+        code: Some("US-CA"),
+        zone: "America/Los_Angeles",
+        areas: &["213", "415", "619"],
+    },
+    Region {
+        code: Some("US-TX"),
+        zone: "America/Chicago",
+        areas: &["713", "214", "512"],
+    },
+    Region {
+        code: Some("US-FL"),
+        zone: "America/New_York",
+        areas: &["305", "407"],
+    },
+    Region {
+        code: Some("US-IL"),
+        zone: "America/Chicago",
+        areas: &["312", "773"],
+    },
+    Region {
+        code: Some("US-AZ"),
+        zone: "America/Phoenix",
+        areas: &["602", "480"],
+    },
+    Region {
+        code: Some("US-HI"),
+        zone: "Pacific/Honolulu",
+        areas: &["808"],
+    },
+    Region {
+        code: None,
+        zone: "America/New_York",
+        areas: &["646", "404", "303"],
+    },
+];
+
+pub(super) const HISPANIC_FIRST: &[&str] = &[
+    "José",
+    "María",
+    "Juan",
+    "Guadalupe",
+    "Luis",
+    "Ana",
+    "Carlos",
+    "Sofía",
+    "Jorge",
+    "Verónica",
+    "Miguel",
+    "Alejandra",
+    "Fernanda",
+    "Diego",
+    "Lucía",
+    "Andrés",
+    "Valentina",
+    "Camila",
+    "Mateo",
+    "Sebastián",
+    "Daniela",
+    "Gabriela",
+    "Ricardo",
+    "Patricia",
+    "Héctor",
+    "Rosa",
+    "Francisco",
+    "Claudia",
+    "Javier",
+    "Paola",
+    "Ximena",
+    "Iván",
+];
+pub(super) const HISPANIC_LAST: &[&str] = &[
+    "García",
+    "Hernández",
+    "Martínez",
+    "López",
+    "González",
+    "Rodríguez",
+    "Pérez",
+    "Sánchez",
+    "Ramírez",
+    "Torres",
+    "Flores",
+    "Rivera",
+    "Gómez",
+    "Díaz",
+    "Cruz",
+    "Morales",
+    "Reyes",
+    "Gutiérrez",
+    "Ortiz",
+    "Castillo",
+    "Muñoz",
+    "Rojas",
+    "Vargas",
+    "Jiménez",
+    "Quispe",
+    "Mamani",
+    "Huamán",
+    "Soto",
+    "Contreras",
+    "Silva",
+    "Ospina",
+    "Cárdenas",
+    "Valencia",
+    "Zapata",
+    "Núñez",
+];
+pub(super) const US_FIRST: &[&str] = &[
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Christopher",
+    "Karen",
+    "Daniel",
+    "Nancy",
+    "Maria",
+    "Jose",
+    "Luis",
+    "Aaliyah",
+    "Tyrone",
+];
+pub(super) const US_LAST: &[&str] = &[
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "O'Brien",
+];
+
+pub(super) struct CountrySpec {
+    pub(super) code: &'static str,
+    pub(super) currency: &'static str,
+    pub(super) language: &'static str,
+    pub(super) regions: &'static [Region],
+    pub(super) creditors: &'static [&'static str],
+    pub(super) email_domains: &'static [&'static str],
+    /// Amount range in whole currency units.
+    pub(super) amount: (u32, u32),
+    pub(super) decimals: bool,
+}
+
+pub(super) const COUNTRIES: [CountrySpec; 5] = [
+    CountrySpec {
+        code: "MX",
+        currency: "MXN",
+        language: "es-MX",
+        regions: MX_REGIONS,
+        creditors: &[
+            "Financiera Nopal S.A. de C.V.",
+            "Tiendas Aurora",
+            "Crédito Solar SOFOM",
+        ],
+        email_domains: &[
+            "gmail.com",
+            "hotmail.com",
+            "outlook.com",
+            "yahoo.com.mx",
+            "prodigy.net.mx",
+        ],
+        amount: (500, 80_000),
+        decimals: true,
+    },
+    CountrySpec {
+        code: "CO",
+        currency: "COP",
+        language: "es-CO",
+        regions: CO_REGIONS,
+        creditors: &["Banco Cafetero S.A.", "Telecom Andina S.A.S."],
+        email_domains: &["gmail.com", "hotmail.com", "outlook.com", "yahoo.es"],
+        amount: (50_000, 20_000_000),
+        decimals: false,
+    },
+    CountrySpec {
+        code: "CL",
+        currency: "CLP",
+        language: "es-CL",
+        regions: CL_REGIONS,
+        creditors: &["Retail Austral SpA", "Crédito Pacífico SpA"],
+        email_domains: &["gmail.com", "hotmail.com", "outlook.cl", "yahoo.com"],
+        amount: (20_000, 3_000_000),
+        decimals: false,
+    },
+    CountrySpec {
+        code: "PE",
+        currency: "PEN",
+        language: "es-PE",
+        regions: PE_REGIONS,
+        creditors: &["Financiera Inca S.A.C.", "Cuotas del Sur S.A."],
+        email_domains: &["gmail.com", "hotmail.com", "outlook.com"],
+        amount: (100, 20_000),
+        decimals: true,
+    },
+    CountrySpec {
+        code: "US",
+        currency: "USD",
+        language: "en-US",
+        regions: US_REGIONS,
+        creditors: &[
+            "Lakeside Credit Union",
+            "Summit Auto Finance LLC",
+            "Prairie Medical Group",
+        ],
+        email_domains: &["gmail.com", "yahoo.com", "aol.com", "icloud.com"],
+        amount: (50, 15_000),
+        decimals: true,
+    },
+];

@@ -1,0 +1,320 @@
+//! The rules for single values (public so other crates and tests can
+//! reuse them): ids, ISO codes, amounts, dates, zones, languages, phones,
+//! emails, consent, roles and flag lists.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::iso;
+use crate::{ContactFlag, ContactRole, Provenance};
+
+/// Account ids become part of contact ids (`campaign/account/step`), so
+/// they may not contain `/` or whitespace.
+pub fn check_id(id: &str) -> Result<(), String> {
+    if id.len() > 128 {
+        return Err("id is longer than 128 characters".into());
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| *c == '/' || c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "id '{id}' contains {c:?}; ids may not contain '/', spaces or control characters"
+        ));
+    }
+    Ok(())
+}
+
+/// ISO 3166-1 alpha-2, case-insensitive; returns the upper-case code.
+pub fn parse_country(raw: &str) -> Result<String, String> {
+    let code = raw.trim().to_ascii_uppercase();
+    if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(format!(
+            "'{raw}' is not an ISO 3166-1 alpha-2 country code (e.g. MX, CO, US)"
+        ));
+    }
+    if !iso::is_country(&code) {
+        return Err(format!("unknown country code '{code}'"));
+    }
+    Ok(code)
+}
+
+/// ISO 4217, case-insensitive; returns the code and its decimals.
+pub fn parse_currency(raw: &str) -> Result<(String, u32), String> {
+    let code = raw.trim().to_ascii_uppercase();
+    match iso::currency_decimals(&code) {
+        Some(d) => Ok((code, d)),
+        None => Err(format!(
+            "unknown ISO 4217 currency code '{raw}' (e.g. MXN, COP, CLP, PEN, USD)"
+        )),
+    }
+}
+
+/// A plain positive decimal with `.` as separator and no more decimals
+/// than the currency has (`None`: unknown currency, allow 2). Thousands
+/// separators and exponents are refused rather than guessed at.
+pub fn parse_amount(raw: &str, decimals: Option<u32>) -> Result<Decimal, String> {
+    let s = raw.trim();
+    if s.starts_with('-') {
+        return Err(format!("negative amount '{s}'"));
+    }
+    let body = s.strip_prefix('+').unwrap_or(s);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits_ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !digits_ok(int) || !frac.is_none_or(digits_ok) {
+        if body.contains(',') {
+            return Err(format!(
+                "'{s}' is not a plain decimal: use '.' as the decimal separator and no thousands separators (e.g. 1234.56)"
+            ));
+        }
+        return Err(format!("'{s}' is not a decimal amount (e.g. 1234.56)"));
+    }
+    let value =
+        Decimal::from_str(body).map_err(|e| format!("'{s}' is not a decimal amount: {e}"))?;
+    let value = value.normalize();
+    let max = decimals.unwrap_or(2);
+    if value.scale() > max {
+        return Err(if max == 0 {
+            format!("'{s}' has decimals but the currency has none")
+        } else {
+            format!("'{s}' has more than {max} decimals")
+        });
+    }
+    if value.is_zero() {
+        return Err("amount must be greater than zero".into());
+    }
+    let mut value = value;
+    value.rescale(max);
+    Ok(value)
+}
+
+/// `YYYY-MM-DD`, or `DD/MM/YYYY` as Latin American and Spanish systems
+/// export it. `MM/DD/YYYY` is never guessed.
+pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+    let s = raw.trim();
+    let parsed = if s.contains('/') {
+        NaiveDate::parse_from_str(s, "%d/%m/%Y")
+    } else {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+    };
+    let d = parsed.map_err(|_| format!("'{s}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)"))?;
+    use chrono::Datelike;
+    if !(1900..=2200).contains(&d.year()) {
+        return Err(format!("'{s}': year {} is out of range", d.year()));
+    }
+    Ok(d)
+}
+
+/// ISO 3166-2 (`MX-BCN`; `BCN` is read as the row country's), checked
+/// against the embedded lists where cobro has them and for shape
+/// elsewhere.
+pub fn parse_subdivision(raw: &str, country: &str) -> Result<String, String> {
+    let up = raw.trim().to_ascii_uppercase();
+    let code = if up.contains('-') {
+        up
+    } else {
+        format!("{country}-{up}")
+    };
+    let Some((prefix, suffix)) = code.split_once('-') else {
+        return Err(format!("'{raw}' is not an ISO 3166-2 code"));
+    };
+    let shape_ok = prefix.len() == 2
+        && prefix.bytes().all(|b| b.is_ascii_uppercase())
+        && (1..=3).contains(&suffix.len())
+        && suffix.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !shape_ok {
+        return Err(format!("'{raw}' is not an ISO 3166-2 code (e.g. MX-BCN)"));
+    }
+    if prefix != country {
+        return Err(format!("subdivision '{code}' is not in country {country}"));
+    }
+    if let Some(list) = iso::subdivisions_of(country)
+        && !list.contains(&suffix)
+    {
+        return Err(format!(
+            "unknown subdivision '{code}' for country {country}"
+        ));
+    }
+    Ok(code)
+}
+
+/// An IANA zone name known to the embedded tz database; returns its
+/// canonical spelling.
+pub fn parse_timezone(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    match chrono_tz::Tz::from_str(s) {
+        Ok(tz) => Ok(tz.name().to_string()),
+        Err(_) => Err(format!(
+            "unknown IANA time zone '{s}' (e.g. America/Mexico_City)"
+        )),
+    }
+}
+
+/// `es`, `es-MX`, `es_mx` → `es-MX`.
+pub fn parse_language(raw: &str) -> Result<String, String> {
+    let s = raw.trim().replace('_', "-");
+    let (lang, region) = match s.split_once('-') {
+        Some((l, r)) => (l, Some(r)),
+        None => (s.as_str(), None),
+    };
+    let lang_ok = (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic());
+    let region_ok =
+        region.is_none_or(|r| r.len() == 2 && r.bytes().all(|b| b.is_ascii_alphabetic()));
+    if !lang_ok || !region_ok {
+        return Err(format!("'{raw}' is not a language tag (e.g. es-MX, en-US)"));
+    }
+    Ok(match region {
+        Some(r) => format!("{}-{}", lang.to_ascii_lowercase(), r.to_ascii_uppercase()),
+        None => lang.to_ascii_lowercase(),
+    })
+}
+
+/// Normalises a phone number to E.164, reading national formats with the
+/// row's country as default region. Numbers that are well-formed but not
+/// dialable in that country's numbering plan are refused: sending to them
+/// wastes money and may reach someone else.
+pub fn normalize_phone(raw: &str, country: Option<&str>) -> Result<String, String> {
+    let s = raw.trim();
+    let region = country.and_then(|c| phonenumber::country::Id::from_str(c).ok());
+    if region.is_none() && !s.starts_with('+') {
+        return Err(format!(
+            "'{s}' has no country code and the row has no usable country"
+        ));
+    }
+    let number =
+        phonenumber::parse(region, s).map_err(|_| format!("'{s}' is not a phone number"))?;
+    // E.164 is `+`, the country code, then the national number with its
+    // leading zeros (Italy); validity is judged on those same digits.
+    let national = number.national().to_string();
+    if !crate::phone::is_valid(&number, &national) {
+        let c = country.unwrap_or("its country");
+        return Err(format!("'{s}' is not a valid phone number for {c}"));
+    }
+    let code = number.code().value().to_string();
+    let mut out = String::with_capacity(1 + code.len() + national.len());
+    out.push('+');
+    out.push_str(&code);
+    out.push_str(&national);
+    Ok(out)
+}
+
+/// A practical mailbox check: one `@`, a plausible local part, a dotted
+/// domain with an alphabetic TLD. Lower-cased, because providers and
+/// suppression lists compare addresses that way.
+pub fn normalize_email(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    let bad = |why: &str| Err(format!("'{s}' is not a valid email address: {why}"));
+    if s.len() > 254 {
+        return bad("too long");
+    }
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return bad("missing '@'");
+    };
+    if local.is_empty() || local.len() > 64 {
+        return bad("empty or too long local part");
+    }
+    const LOCAL_SPECIAL: &[u8] = b"!#$%&'*+-/=?^_`{|}~.";
+    if !local
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || LOCAL_SPECIAL.contains(&b))
+    {
+        return bad("invalid character before '@'");
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return bad("misplaced '.' before '@'");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 {
+        return bad("the domain has no '.'");
+    }
+    for l in &labels {
+        if l.is_empty()
+            || l.len() > 63
+            || l.starts_with('-')
+            || l.ends_with('-')
+            || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return bad("invalid domain");
+        }
+    }
+    let tld = labels[labels.len() - 1];
+    if tld.len() < 2 || !tld.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return bad("invalid top-level domain");
+    }
+    Ok(s.to_ascii_lowercase())
+}
+
+/// `yes/no`, `true/false`, `si/no`, `1/0`; empty means not recorded.
+pub fn parse_consent(raw: Option<&str>) -> Result<Option<bool>, String> {
+    let Some(s) = raw else { return Ok(None) };
+    let v = s.trim();
+    const YES: [&str; 9] = ["yes", "y", "true", "t", "1", "si", "sí", "s", "x"];
+    const NO: [&str; 5] = ["no", "n", "false", "f", "0"];
+    if v.is_empty() {
+        Ok(None)
+    } else if YES.iter().any(|y| y.eq_ignore_ascii_case(v)) || v == "SÍ" || v == "Sí" {
+        Ok(Some(true))
+    } else if NO.iter().any(|n| n.eq_ignore_ascii_case(v)) {
+        Ok(Some(false))
+    } else {
+        Err(format!(
+            "'{s}' is not a consent value (use yes/no, si/no, true/false or 1/0)"
+        ))
+    }
+}
+
+pub(super) fn parse_role(raw: Option<&str>) -> Result<ContactRole, String> {
+    match raw {
+        None => Ok(ContactRole::Debtor),
+        Some(s) => ContactRole::parse(s).ok_or_else(|| {
+            format!("unknown role '{s}' (expected debtor, guarantor, co_obligor, third_party, reference or employer)")
+        }),
+    }
+}
+
+pub(super) fn parse_provenance(raw: Option<&str>) -> Result<Provenance, String> {
+    match raw {
+        None => Ok(Provenance::CreditorFile),
+        Some(s) => Provenance::parse(s).ok_or_else(|| {
+            format!(
+                "unknown provenance '{s}' (expected creditor_file, debtor_provided or skip_traced)"
+            )
+        }),
+    }
+}
+
+pub(super) fn parse_contact_flags(raw: Option<&str>) -> Result<BTreeSet<ContactFlag>, String> {
+    match raw {
+        None => Ok(BTreeSet::new()),
+        Some(s) => parse_list(s, ContactFlag::parse).map_err(|bad| {
+            format!("unknown flag '{bad}' (expected reassigned, employer_email or landline)")
+        }),
+    }
+}
+
+/// `a;b`, `a,b` or `a|b`; returns the first unknown item on failure.
+pub(super) fn parse_list<T: Ord>(
+    raw: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<BTreeSet<T>, String> {
+    let mut out = BTreeSet::new();
+    for item in raw
+        .split([';', ',', '|'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match parse(item) {
+            Some(v) => {
+                out.insert(v);
+            }
+            None => return Err(item.to_string()),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,162 @@
+//! JSONL portfolios: one object per line, keys named like the CSV
+//! columns, with an optional full `contact_points` array.
+
+use std::io::{BufRead, BufReader, Read};
+
+use super::accept::{SeenIds, accept};
+use super::columns::{Col, Core, FieldNames, normalize_key, resolve_column};
+use super::row::{RowView, build_account, nonempty};
+use super::{ImportError, ImportSummary, RowError};
+use crate::Account;
+
+fn json_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        serde_json::Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(json_text)
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
+        serde_json::Value::Object(_) => Some(v.to_string()),
+    }
+}
+
+pub(super) fn import_jsonl<R: Read>(
+    reader: R,
+    origin: &str,
+    mut on_account: impl FnMut(Account),
+) -> Result<ImportSummary, ImportError> {
+    let mut buf = BufReader::with_capacity(1 << 16, reader);
+    let names = FieldNames::default();
+    let id_field = "id";
+    let mut summary = ImportSummary::default();
+    let mut seen = SeenIds::default();
+    let mut raw = Vec::new();
+    let mut line = 0usize;
+    loop {
+        raw.clear();
+        let n = buf
+            .read_until(b'\n', &mut raw)
+            .map_err(|source| ImportError::Io {
+                origin: origin.to_string(),
+                source,
+            })?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        let bytes = if line == 1 {
+            raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&raw)
+        } else {
+            &raw
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        summary.rows_read += 1;
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let pos = e.valid_up_to();
+                summary.errors.push(RowError::new(
+                    line,
+                    "row",
+                    format!(
+                        "not valid UTF-8 (byte 0x{:02X} at position {}); save the file as UTF-8",
+                        bytes.get(pos).copied().unwrap_or_default(),
+                        pos + 1
+                    ),
+                ));
+                continue;
+            }
+        };
+        let obj = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(o)) => o,
+            Ok(_) => {
+                summary
+                    .errors
+                    .push(RowError::new(line, "row", "expected a JSON object"));
+                continue;
+            }
+            Err(e) => {
+                summary
+                    .errors
+                    .push(RowError::new(line, "row", format!("invalid JSON: {e}")));
+                continue;
+            }
+        };
+        // Owned texts first, then a view borrowing them.
+        let mut texts: Vec<(Col, String)> = Vec::with_capacity(obj.len());
+        let mut contact_points = None;
+        let mut row_errs = Vec::new();
+        let mut seen_cols: Vec<(Col, &str)> = Vec::new();
+        for (k, v) in &obj {
+            if normalize_key(k) == "contact_points" {
+                contact_points = Some(v);
+                continue;
+            }
+            if normalize_key(k) == "attributes" {
+                match v {
+                    serde_json::Value::Object(map) => {
+                        for (ak, av) in map {
+                            if let Some(t) = json_text(av) {
+                                texts.push((Col::Attribute(ak.clone()), t));
+                            }
+                        }
+                    }
+                    _ => row_errs.push(RowError::new(line, k.clone(), "expected an object")),
+                }
+                continue;
+            }
+            let col = resolve_column(k);
+            if col != Col::Ignored && !matches!(col, Col::Attribute(_)) {
+                if let Some((_, prev)) = seen_cols.iter().find(|(c, _)| *c == col) {
+                    row_errs.push(RowError::new(
+                        line,
+                        k.clone(),
+                        format!("same field as key '{prev}'"),
+                    ));
+                    continue;
+                }
+                seen_cols.push((col.clone(), k.as_str()));
+            }
+            if let Some(t) = json_text(v) {
+                texts.push((col, t));
+            }
+        }
+        let mut view = RowView {
+            contact_points,
+            ..RowView::default()
+        };
+        for (col, t) in &texts {
+            match col {
+                Col::Core(c) => view.core[*c as usize] = Some(t),
+                Col::Phone(s, a) => view.phones[*s].vals[*a as usize] = Some(t),
+                Col::Email(s, a) => view.emails[*s].vals[*a as usize] = Some(t),
+                Col::Attribute(name) => view.attributes.push((name.as_str(), t)),
+                Col::Ignored => {}
+            }
+        }
+        let id = nonempty(view.core[Core::Id as usize]).map(str::to_string);
+        let result = if row_errs.is_empty() {
+            build_account(&view, &names, line)
+        } else {
+            Err(row_errs)
+        };
+        accept(
+            &mut summary,
+            &mut seen,
+            id_field,
+            id,
+            result,
+            line,
+            &mut on_account,
+        );
+    }
+    Ok(summary)
+}
