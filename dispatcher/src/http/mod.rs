@@ -170,11 +170,16 @@ impl IntoResponse for HttpError {
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
-            // The provider retries on 5xx, which is what we want when the
-            // store is briefly away.
+            // A provider retries on 503, which is what we want while the
+            // store is briefly away; a permanent error (corrupt data, a bad
+            // query) answers 500 so that nobody retries it for hours.
             HttpError::Store(e) => {
-                tracing::error!(error = %e, "store error in HTTP handler");
-                StatusCode::SERVICE_UNAVAILABLE
+                tracing::error!(error = %e, source = ?std::error::Error::source(e), "store error in HTTP handler");
+                if e.is_transient() {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
             }
         };
         (

@@ -18,7 +18,7 @@ pub mod sqlite;
 
 pub use records::{
     AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter,
-    LedgerState, Reservation, ReserveOutcome, Suppression, Transition,
+    LedgerState, Reservation, ReserveOutcome, StateMove, Suppression, Transition,
 };
 
 /// Failures talking to a store. `is_transient` tells the worker whether
