@@ -51,8 +51,15 @@ impl ContactState {
     /// The states a contact ends in. `sent` and `unknown` are terminal for
     /// the plan (nothing sends again) even though a delivery receipt may
     /// still refine them into `delivered` / `undelivered`.
-    pub const TERMINAL: [ContactState; 7] =
-        [Sent, Delivered, Undelivered, Blocked, Cancelled, Failed, Unknown];
+    pub const TERMINAL: [ContactState; 7] = [
+        Sent,
+        Delivered,
+        Undelivered,
+        Blocked,
+        Cancelled,
+        Failed,
+        Unknown,
+    ];
 
     /// Every allowed move, by the state it leaves: the union of what the
     /// store operations in [`StateMove`] do (a unit test keeps the two
