@@ -1,16 +1,8 @@
 //! Accounts: insert, replace, status, and the address index.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::future::Future;
+use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use cobro_campaigns::{Account, ChannelKind, PlannedContact};
-use rust_decimal::Decimal;
-
-use crate::store::{
-    AccountStatus, CheckQuery, ContactRecord, ContactState, LedgerEntry, LedgerFilter, LedgerState,
-    Reservation, ReserveOutcome, Store, Suppression, Transition, TransitionItem,
-};
+use crate::store::{AccountStatus, Store};
 
 use super::fixtures::*;
 

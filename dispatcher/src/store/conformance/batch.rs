@@ -1,16 +1,11 @@
 //! The batch forms against the single calls, and calls over thousands of
 //! contacts.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::future::Future;
-
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
-use rust_decimal::Decimal;
 
 use crate::store::{
-    AccountStatus, CheckQuery, ContactRecord, ContactState, LedgerEntry, LedgerFilter, LedgerState,
-    Reservation, ReserveOutcome, Store, Suppression, Transition, TransitionItem,
+    AccountStatus, CheckQuery, ContactState, LedgerEntry, LedgerFilter, LedgerState, Reservation,
+    ReserveOutcome, Store, Suppression, Transition, TransitionItem,
 };
 
 use super::fixtures::*;

@@ -1,16 +1,11 @@
 //! Account events and operator actions on campaigns: `stop_from`,
 //! cancellations, pause and resume.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::future::Future;
-
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use cobro_campaigns::{Account, ChannelKind, PlannedContact};
-use rust_decimal::Decimal;
+use cobro_campaigns::{ChannelKind, PlannedContact};
 
 use crate::store::{
-    AccountStatus, CheckQuery, ContactRecord, ContactState, LedgerEntry, LedgerFilter, LedgerState,
-    Reservation, ReserveOutcome, Store, Suppression, Transition, TransitionItem,
+    AccountStatus, ContactState, LedgerFilter, LedgerState, Reservation, ReserveOutcome, Store,
+    Transition,
 };
 
 use super::fixtures::*;

@@ -1,17 +1,13 @@
 //! What every check builds on: a fixed clock, sample accounts and
 //! contacts, and small readers.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::future::Future;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 use rust_decimal::Decimal;
 
-use crate::store::{
-    AccountStatus, CheckQuery, ContactRecord, ContactState, LedgerEntry, LedgerFilter, LedgerState,
-    Reservation, ReserveOutcome, Store, Suppression, Transition, TransitionItem,
-};
+use crate::store::{ContactRecord, ContactState, LedgerEntry, LedgerState, Store};
 
 /// The instant every check counts from (a fixed date keeps failures
 /// reproducible).

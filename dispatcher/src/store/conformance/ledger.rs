@@ -1,16 +1,8 @@
 //! The ledger: filters and pages.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::future::Future;
+use cobro_campaigns::ChannelKind;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use cobro_campaigns::{Account, ChannelKind, PlannedContact};
-use rust_decimal::Decimal;
-
-use crate::store::{
-    AccountStatus, CheckQuery, ContactRecord, ContactState, LedgerEntry, LedgerFilter, LedgerState,
-    Reservation, ReserveOutcome, Store, Suppression, Transition, TransitionItem,
-};
+use crate::store::{LedgerEntry, LedgerFilter, LedgerState, Store};
 
 use super::fixtures::*;
 

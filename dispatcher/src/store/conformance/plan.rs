@@ -1,15 +1,11 @@
 //! The plan: adding, claiming, moving, counting and recovering contacts.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::future::Future;
+use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use cobro_campaigns::{Account, ChannelKind, PlannedContact};
-use rust_decimal::Decimal;
+use cobro_campaigns::{ChannelKind, PlannedContact};
 
 use crate::store::{
-    AccountStatus, CheckQuery, ContactRecord, ContactState, LedgerEntry, LedgerFilter, LedgerState,
-    Reservation, ReserveOutcome, Store, Suppression, Transition, TransitionItem,
+    ContactState, LedgerFilter, LedgerState, Reservation, ReserveOutcome, Store, Transition,
 };
 
 use super::fixtures::*;

@@ -1,16 +1,8 @@
 //! The reservation and the debtor history it writes.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::future::Future;
+use cobro_campaigns::{ChannelKind, PlannedContact};
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use cobro_campaigns::{Account, ChannelKind, PlannedContact};
-use rust_decimal::Decimal;
-
-use crate::store::{
-    AccountStatus, CheckQuery, ContactRecord, ContactState, LedgerEntry, LedgerFilter, LedgerState,
-    Reservation, ReserveOutcome, Store, Suppression, Transition, TransitionItem,
-};
+use crate::store::{AccountStatus, ContactState, Reservation, ReserveOutcome, Store, Transition};
 
 use super::fixtures::*;
 

@@ -1,16 +1,8 @@
 //! Suppression lists: exact, prefix, domain, per channel and for all.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::future::Future;
+use cobro_campaigns::ChannelKind;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use cobro_campaigns::{Account, ChannelKind, PlannedContact};
-use rust_decimal::Decimal;
-
-use crate::store::{
-    AccountStatus, CheckQuery, ContactRecord, ContactState, LedgerEntry, LedgerFilter, LedgerState,
-    Reservation, ReserveOutcome, Store, Suppression, Transition, TransitionItem,
-};
+use crate::store::{Store, Suppression};
 
 use super::fixtures::*;
 
