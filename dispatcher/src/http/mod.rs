@@ -198,3 +198,26 @@ pub(crate) fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
 }
+
+#[cfg(test)]
+mod store_error_tests {
+    use super::*;
+
+    #[test]
+    fn only_a_transient_store_error_answers_503() {
+        let transient = HttpError::Store(StoreError::Connection("refused".into()));
+        assert_eq!(
+            transient.into_response().status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        for permanent in [
+            StoreError::Corrupt("account A1: status 'x'".into()),
+            StoreError::Query("bad statement".into()),
+        ] {
+            assert_eq!(
+                HttpError::Store(permanent).into_response().status(),
+                StatusCode::INTERNAL_SERVER_ERROR
+            );
+        }
+    }
+}
