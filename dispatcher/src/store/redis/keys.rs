@@ -1,6 +1,6 @@
 //! Where the Redis store keeps what.
 //!
-//! All keys live under a prefix, `cobro:` by default; `P` below):
+//! All keys live under a prefix (`cobro:` by default; `P` below):
 //!
 //! | key | type | holds |
 //! |---|---|---|

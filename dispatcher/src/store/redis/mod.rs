@@ -7,7 +7,6 @@
 //! per-state counters) runs inside one script, so Redis' single-threaded
 //! script execution is the lock.
 //!
-//!
 //! One file per role trait; `keys.rs` holds the key layout, `codec.rs` the
 //! record and argument encodings, `scripts.rs` and `scripts/*.lua` the Lua.
 //! Scripts build key names from the prefix passed as `ARGV[1]`, so the
@@ -31,9 +30,9 @@ mod suppression;
 
 pub use keys::DEFAULT_PREFIX;
 
-/// A [`Store`](crate::store::Store) on one Redis node. Cheap to share: the connection manager
-/// multiplexes concurrent calls over one connection and reconnects after a
-/// Redis restart.
+/// A [`Store`](crate::store::Store) on one Redis node. Cheap to share:
+/// the connection manager multiplexes concurrent calls over one connection
+/// and reconnects after a Redis restart.
 pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
