@@ -10,9 +10,11 @@
 //! - [`generator`]: seeded sample portfolios for demos and benchmarks.
 
 pub mod account;
+pub mod account_status;
 pub mod campaign;
 pub mod channel;
 pub mod contact_point;
+pub mod contact_state;
 pub mod generator;
 pub mod import;
 pub mod iso;
@@ -24,8 +26,10 @@ pub mod template_element;
 pub mod text_file;
 
 pub use account::{Account, AccountFlag};
+pub use account_status::AccountStatus;
 pub use campaign::Campaign;
 pub use channel::ChannelKind;
 pub use contact_point::{AddressKind, Consent, ContactFlag, ContactPoint, ContactRole, Provenance};
+pub use contact_state::{ContactState, StateMove};
 pub use plan::{ContactId, PlannedContact};
 pub use template_element::TemplateElement;

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, Utc};
 use cobro_campaigns::ChannelKind;
-use cobro_dispatcher::store::{ContactState, Store};
+use cobro_dispatcher::store::{ContactState, prelude::*};
 use http_common::*;
 use serde_json::json;
 

@@ -31,7 +31,7 @@ use cobro_dispatcher::pipeline::ProcessOutcome;
 use cobro_dispatcher::queue::{ContactBatch, QueueBackend};
 use cobro_dispatcher::queue_probe::QueueProbe;
 use cobro_dispatcher::store::any::AnyStore;
-use cobro_dispatcher::store::{LedgerEntry, LedgerState, Store, Suppression};
+use cobro_dispatcher::store::{LedgerEntry, LedgerState, Suppression, prelude::*};
 use cobro_dispatcher::testing::{ChildProcess, RedisServer, open_around_the_clock_pack};
 use cobro_dispatcher::transports::channel_set_from_settings;
 use http_body_util::BodyExt;

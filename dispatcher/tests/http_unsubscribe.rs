@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use cobro_campaigns::ChannelKind;
 use cobro_dispatcher::http::link_profile;
-use cobro_dispatcher::store::{ContactState, Store};
+use cobro_dispatcher::store::{ContactState, prelude::*};
 use http_common::*;
 
 fn token(account: &str, secret: &[u8]) -> String {

@@ -6,7 +6,7 @@ mod http_common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use cobro_campaigns::ChannelKind;
-use cobro_dispatcher::store::{ContactState, LedgerFilter, LedgerState, Store};
+use cobro_dispatcher::store::{ContactState, LedgerFilter, LedgerState, prelude::*};
 use http_common::*;
 
 const STATUS: &str = "/webhooks/twilio/status";

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use cobro_dispatcher::queue::{QueueBackend, WorkerOptions, run_workers};
 use cobro_dispatcher::store::redis::RedisStore;
-use cobro_dispatcher::store::{ContactState, LedgerFilter, LedgerState, Store};
+use cobro_dispatcher::store::{ContactState, LedgerFilter, LedgerState, prelude::*};
 use cobro_dispatcher::testing::RedisServer;
 use queue_common::{Behaviour, Recorder, add_due_now, never, opts};
 

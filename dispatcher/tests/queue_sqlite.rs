@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use cobro_dispatcher::queue::{QueueBackend, run_workers};
 use cobro_dispatcher::store::sqlite::SqliteStore;
-use cobro_dispatcher::store::{ContactState, Store};
+use cobro_dispatcher::store::{ContactState, prelude::*};
 use queue_common::{Behaviour, Recorder, add_due_now, never, opts};
 
 async fn run(n: usize, shared_file: bool) {

@@ -4,7 +4,7 @@
 use cobro_campaigns::ChannelKind;
 use cobro_dispatcher::store::conformance::{at, sample_contact};
 use cobro_dispatcher::store::redis::RedisStore;
-use cobro_dispatcher::store::{ContactState, Store};
+use cobro_dispatcher::store::{ContactState, prelude::*};
 use cobro_dispatcher::testing::RedisServer;
 
 async fn fresh() -> (RedisServer, RedisStore) {

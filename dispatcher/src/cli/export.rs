@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::BadInput;
 use super::common::StoreArg;
-use crate::store::{LedgerFilter, Store};
+use crate::store::{LedgerFilter, prelude::*};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ExportCommand {

@@ -8,7 +8,7 @@ use cobro_campaigns::import::import_path;
 
 use super::common::StoreArg;
 use super::{BadInput, EXIT_BAD_INPUT};
-use crate::store::Store;
+use crate::store::prelude::*;
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {

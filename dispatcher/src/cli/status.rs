@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use super::common::StoreArg;
-use crate::store::{ContactState, Store};
+use crate::store::{ContactState, prelude::*};
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {

@@ -10,7 +10,7 @@ use cobro_channels::mask_address;
 
 use super::BadInput;
 use super::common::StoreArg;
-use crate::store::{Store, Suppression};
+use crate::store::{Suppression, prelude::*};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SuppressCommand {

@@ -23,7 +23,7 @@ use super::{AppState, HttpError, auth};
 use crate::events::{AccountEvent, apply_event};
 use crate::launch::launch;
 use crate::store::any::AnyStore;
-use crate::store::{ContactState, LedgerFilter, Store, Suppression};
+use crate::store::{ContactState, LedgerFilter, Suppression, prelude::*};
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()

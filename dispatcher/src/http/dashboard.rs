@@ -16,7 +16,7 @@ use cobro_channels::mask_address;
 
 use super::{AppState, HttpError, html_escape};
 use crate::report::CampaignReport;
-use crate::store::{ContactState, Store};
+use crate::store::{ContactState, prelude::*};
 
 /// A campaign id made safe for an element id.
 pub fn slug(id: &str) -> String {

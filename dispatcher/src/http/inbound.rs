@@ -11,7 +11,7 @@ use cobro_channels::mask_address;
 use super::HttpError;
 use crate::events::{AccountEvent, apply_event};
 use crate::store::any::AnyStore;
-use crate::store::{LedgerEntry, LedgerFilter, LedgerState, Store, Suppression};
+use crate::store::{LedgerEntry, LedgerFilter, LedgerState, Suppression, prelude::*};
 
 /// The meaning of an inbound text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

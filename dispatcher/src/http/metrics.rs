@@ -31,7 +31,7 @@ use super::{AppState, HttpError};
 use crate::dispatch_metrics::{DispatchMetrics, is_decision, label};
 use crate::queue_probe::{PROBE_TIMEOUT, QueueProbe};
 use crate::store::any::AnyStore;
-use crate::store::{ContactState, Store, StoreError};
+use crate::store::{ContactState, StoreError, prelude::*};
 
 /// How old the ledger-wide `cobro_decisions` snapshot may get before a
 /// scrape starts a refresh. For live rates use `cobro_decisions_total`.

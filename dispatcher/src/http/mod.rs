@@ -170,11 +170,16 @@ impl IntoResponse for HttpError {
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
-            // The provider retries on 5xx, which is what we want when the
-            // store is briefly away.
+            // A provider retries on 503, which is what we want while the
+            // store is briefly away; a permanent error (corrupt data, a bad
+            // query) answers 500 so that nobody retries it for hours.
             HttpError::Store(e) => {
-                tracing::error!(error = %e, "store error in HTTP handler");
-                StatusCode::SERVICE_UNAVAILABLE
+                tracing::error!(error = %e, source = ?std::error::Error::source(e), "store error in HTTP handler");
+                if e.is_transient() {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
             }
         };
         (
@@ -192,4 +197,27 @@ pub(crate) fn html_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod store_error_tests {
+    use super::*;
+
+    #[test]
+    fn only_a_transient_store_error_answers_503() {
+        let transient = HttpError::Store(StoreError::Connection("refused".into()));
+        assert_eq!(
+            transient.into_response().status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        for permanent in [
+            StoreError::Corrupt("account A1: status 'x'".into()),
+            StoreError::Query("bad statement".into()),
+        ] {
+            assert_eq!(
+                HttpError::Store(permanent).into_response().status(),
+                StatusCode::INTERNAL_SERVER_ERROR
+            );
+        }
+    }
 }

@@ -13,7 +13,7 @@ use cobro_channels::mask_address;
 
 use super::{AppState, HttpError, html_escape};
 use crate::sender::UnsubscribeClaim;
-use crate::store::{Store, Suppression};
+use crate::store::{Suppression, prelude::*};
 
 /// Spanish for debtors whose language is Spanish, English otherwise.
 #[derive(Clone, Copy, PartialEq, Eq)]

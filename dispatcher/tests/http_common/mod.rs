@@ -17,7 +17,7 @@ use cobro_dispatcher::store::any::AnyStore;
 use cobro_dispatcher::store::conformance::sample_account;
 use cobro_dispatcher::store::sqlite::SqliteStore;
 use cobro_dispatcher::store::{
-    ContactState, LedgerEntry, LedgerFilter, LedgerState, Store, Transition,
+    ContactState, LedgerEntry, LedgerFilter, LedgerState, Transition, prelude::*,
 };
 use http_body_util::BodyExt;
 use tower::ServiceExt;

@@ -13,8 +13,8 @@ use cobro_campaigns::{ChannelKind, PlannedContact};
 use cobro_dispatcher::pipeline::{PipelineError, ProcessOutcome};
 use cobro_dispatcher::queue::{ContactProcessor, WorkerOptions};
 use cobro_dispatcher::store::{
-    ContactRecord, ContactState, LedgerEntry, LedgerState, Reservation, ReserveOutcome, Store,
-    StoreError, Transition,
+    ContactRecord, ContactState, LedgerEntry, LedgerState, Reservation, ReserveOutcome, StoreError,
+    Transition, prelude::*,
 };
 
 #[derive(Debug, Clone, Copy)]

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use super::{AppState, HttpError, auth, inbound};
 use crate::events::{AccountEvent, apply_event};
 use crate::store::any::AnyStore;
-use crate::store::{ContactState, LedgerFilter, LedgerState, Store, Transition};
+use crate::store::{ContactState, LedgerFilter, LedgerState, Transition, prelude::*};
 use cobro_campaigns::ChannelKind;
 
 pub mod infobip;

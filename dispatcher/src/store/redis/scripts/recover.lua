@@ -1,0 +1,32 @@
+-- Crash recovery (StateMove::RecoverQueued, StateMove::RecoverSending).
+-- ARGV: prefix, queued_before ms, sending_before ms, detail for unknown
+-- rows. Returns {requeued, unknown}.
+local requeued, unknown = 0, 0
+local ids = redis.call('ZRANGEBYSCORE', P .. 'queued', '-inf', '(' .. ARGV[2])
+for _, id in ipairs(ids) do
+  local key = P .. 'c:' .. id
+  redis.call('ZREM', P .. 'queued', id)
+  local c = redis.call('HMGET', key, 'state', 'due', 'campaign')
+  if FROM.recover_queued[c[1]] then
+    redis.call('HSET', key, 'state', 'pending')
+    redis.call('ZADD', P .. 'due', c[2], id)
+    move(c[3], 'queued', 'pending')
+    requeued = requeued + 1
+  end
+end
+ids = redis.call('ZRANGEBYSCORE', P .. 'sending', '-inf', '(' .. ARGV[3])
+for _, id in ipairs(ids) do
+  local key = P .. 'c:' .. id
+  redis.call('ZREM', P .. 'sending', id)
+  local c = redis.call('HMGET', key, 'campaign', 'account', 'step', 'channel', 'attempt', 'state', 'sending_at')
+  if FROM.recover_sending[c[6]] then
+    redis.call('HSET', key, 'state', 'unknown')
+    move(c[1], 'sending', 'unknown')
+    -- the row is dated at the reservation: that is when the attempt whose
+    -- outcome is unknown happened
+    local at = c[7] or ''
+    ledger(row(id, c, 'unknown', at, '', ARGV[4]), c[1], c[2], '')
+    unknown = unknown + 1
+  end
+end
+return {requeued, unknown}

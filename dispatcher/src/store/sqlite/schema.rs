@@ -1,0 +1,95 @@
+//! The tables and indexes of the SQLite store, created at connect time.
+
+use sqlx::SqlitePool;
+
+use super::db;
+use crate::store::StoreResult;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active'
+);
+CREATE TABLE IF NOT EXISTS contacts (
+    id TEXT PRIMARY KEY,
+    campaign TEXT NOT NULL,
+    account TEXT NOT NULL,
+    step TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    template TEXT NOT NULL,
+    fallback TEXT,
+    planned_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    claimed_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS contacts_due ON contacts (state, due_at);
+CREATE INDEX IF NOT EXISTS contacts_account ON contacts (account);
+CREATE INDEX IF NOT EXISTS contacts_campaign ON contacts (campaign, state);
+CREATE TABLE IF NOT EXISTS history (
+    debtor_key TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    conversation INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_debtor ON history (debtor_key, at);
+CREATE TABLE IF NOT EXISTS history_version (
+    debtor_key TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ledger (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    contact_id TEXT NOT NULL,
+    campaign TEXT NOT NULL,
+    account TEXT NOT NULL,
+    step TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    timezones TEXT NOT NULL,
+    rules TEXT NOT NULL,
+    code TEXT,
+    detail TEXT,
+    provider TEXT,
+    provider_id TEXT,
+    attempt INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_campaign ON ledger (campaign, seq);
+CREATE INDEX IF NOT EXISTS ledger_account ON ledger (account, seq);
+CREATE INDEX IF NOT EXISTS ledger_contact ON ledger (contact_id, seq);
+CREATE INDEX IF NOT EXISTS ledger_provider_id ON ledger (provider_id);
+CREATE TABLE IF NOT EXISTS suppressions (
+    channel TEXT NOT NULL,
+    address TEXT NOT NULL,
+    prefix INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (channel, address)
+);
+CREATE TABLE IF NOT EXISTS account_addresses (
+    address TEXT NOT NULL,
+    account TEXT NOT NULL,
+    PRIMARY KEY (address, account)
+);
+CREATE TABLE IF NOT EXISTS paused_campaigns (
+    campaign TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS campaign_stop_from (
+    campaign TEXT PRIMARY KEY,
+    status TEXT NOT NULL
+);
+"#;
+
+/// Creates what does not exist yet (every statement is `IF NOT EXISTS`).
+pub(super) async fn create(pool: &SqlitePool) -> StoreResult<()> {
+    for statement in SCHEMA.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
+            .execute(pool)
+            .await
+            .map_err(db("create schema"))?;
+    }
+    Ok(())
+}

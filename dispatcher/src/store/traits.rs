@@ -1,0 +1,235 @@
+//! The store's role traits. Each is declared once, through `role_trait!`,
+//! which also implements it for [`AnyStore`] by matching on the backend: a
+//! signature is written once, and adding a method to a role needs no
+//! forwarding code anywhere else.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use cobro_campaigns::{Account, ChannelKind, PlannedContact};
+
+use super::any::AnyStore;
+use super::{
+    AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState, HistoryEntry,
+    LedgerEntry, LedgerFilter, Reservation, ReserveOutcome, StoreResult, Suppression, Transition,
+    TransitionItem,
+};
+
+/// Declares a role trait whose methods are all `async` and answer a
+/// `StoreResult`, and implements it for `AnyStore` by handing each call to
+/// the backend the value holds.
+macro_rules! role_trait {
+    (
+        $(#[$meta:meta])*
+        pub trait $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                fn $method:ident(&self $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty;
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        pub trait $name: Send + Sync + 'static {
+            $(
+                $(#[$fmeta])*
+                fn $method(&self $(, $arg: $ty)*) -> impl Future<Output = StoreResult<$ret>> + Send;
+            )*
+        }
+
+        impl $name for AnyStore {
+            $(
+                async fn $method(&self $(, $arg: $ty)*) -> StoreResult<$ret> {
+                    match self {
+                        AnyStore::Sqlite(store) => store.$method($($arg),*).await,
+                        AnyStore::Redis(store) => store.$method($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+role_trait! {
+    /// Accounts and their status (what the pipeline checks before sending).
+    pub trait AccountStore {
+        /// Inserts or replaces accounts by id.
+        fn put_accounts(&self, accounts: &[Account]) -> ();
+        fn account(&self, id: &str) -> Option<(Account, AccountStatus)>;
+        /// `account` for each id, in order, in one round trip.
+        fn accounts(&self, ids: &[String]) -> Vec<Option<(Account, AccountStatus)>>;
+        fn account_count(&self) -> u64;
+        /// Records that the account stops or pauses the campaign (paid,
+        /// promise, dispute, opt-out); the pipeline checks it before sending.
+        fn set_account_status(&self, id: &str, status: AccountStatus) -> bool;
+        /// Ids of accounts that listed `address` among their contact points
+        /// when they were stored: an inbound STOP names only the number. May
+        /// include accounts whose address has since changed, so callers check
+        /// the account itself before acting.
+        fn accounts_by_address(&self, address: &str) -> Vec<String>;
+    }
+}
+
+role_trait! {
+    /// The contact plan: planned contacts, the feeder's claims and every
+    /// move of a contact after its send (the moves are those of
+    /// `cobro_campaigns::StateMove`; a store refuses any other).
+    pub trait PlanStore {
+        /// Adds contacts not already planned (by id); returns how many were new.
+        /// Re-launching a campaign therefore adds nothing twice.
+        fn add_contacts(&self, contacts: &[PlannedContact]) -> u64;
+        fn contact(&self, id: &str) -> Option<ContactRecord>;
+        /// Atomically moves up to `limit` pending contacts due at or before
+        /// `now` to `queued` and returns them, so that two feeders never hand
+        /// out the same contact. Ordered by due time.
+        fn claim_due(&self, now: DateTime<Utc>, limit: usize) -> Vec<ContactRecord>;
+        /// The earliest due time among pending contacts (what a virtual clock
+        /// jumps to next).
+        fn next_due(&self) -> Option<DateTime<Utc>>;
+        /// Moves a claimed contact on (back to pending at a new time, or to a
+        /// terminal state) and appends its ledger rows, in one transaction.
+        /// Returns false when the contact was not in a state that allows it
+        /// (already finished, cancelled meanwhile).
+        fn transition(&self, id: &str, to: Transition, ledger: &[LedgerEntry]) -> bool;
+        /// `transition` for each item, in order, in one round trip; each item is
+        /// atomic on its own exactly as `transition` (the batch as a whole is
+        /// not). Returns what `transition` would have returned for each.
+        fn transitions(&self, items: &[TransitionItem]) -> Vec<bool>;
+        /// `add_contacts(plan)`, then `transitions(items)`: a batch's fallbacks
+        /// and its writes, in one round trip where the backend can (Redis: one
+        /// script, the additions first). A failure of the first is returned
+        /// without making the second.
+        fn plan_and_transitions(&self, plan: &[PlannedContact], items: &[TransitionItem]) -> Vec<bool>;
+        /// Cancels the not-yet-sent contacts of an account, appending a
+        /// `cancelled` ledger row to each, and returns their ids. With a channel
+        /// (an opt-out of that channel) or an active account: every campaign's
+        /// contacts (of that channel). Without, on a stopped account: those of
+        /// the campaigns whose `stop_from` its status reaches.
+        fn cancel_account_contacts(
+            &self,
+            account: &str,
+            channel: Option<ChannelKind>,
+            code: &str,
+            detail: &str,
+            at: DateTime<Utc>,
+        ) -> Vec<String>;
+        /// Crash recovery: `queued` contacts claimed before `queued_before` go
+        /// back to pending; `sending` contacts older than `sending_before` become
+        /// `unknown` (never resent automatically). Returns (requeued, unknown).
+        fn recover_stale(&self, queued_before: DateTime<Utc>, sending_before: DateTime<Utc>) -> (u64, u64);
+        /// Counts per state, for one campaign or all.
+        fn counts(&self, campaign: Option<&str>) -> BTreeMap<ContactState, u64>;
+        fn campaigns(&self) -> Vec<String>;
+    }
+}
+
+role_trait! {
+    /// What a worker reads and reserves right before a send: the checks the
+    /// guard decides on, and the reservation that is the idempotency key
+    /// and the cap slot in one step.
+    pub trait ReservationStore {
+        /// `is_suppressed` and `history` for each query, in order, in one round
+        /// trip. Like the single calls, not atomic with later writes (the
+        /// reservation compares the history version).
+        fn contact_checks(&self, queries: &[CheckQuery]) -> Vec<ContactChecks>;
+        /// Atomically checks that the contact is still `queued`, its account is
+        /// still active, and the debtor's history is unchanged since the guard
+        /// read it (`history_version`); then marks it `sending` and appends the
+        /// attempt to the debtor's history. This is the idempotency key and the
+        /// cap reservation in one step, across all workers.
+        fn reserve(&self, reservation: &Reservation) -> ReserveOutcome;
+        /// `reserve` for each reservation, in order, in one round trip; each is
+        /// checked and applied exactly as `reserve` would (so a second
+        /// reservation for a debtor the batch already reserved sees the bumped
+        /// version and answers `HistoryChanged`).
+        fn reserve_many(&self, reservations: &[Reservation]) -> Vec<ReserveOutcome>;
+    }
+}
+
+role_trait! {
+    /// Contact history per debtor: what frequency caps and cooldowns count.
+    pub trait HistoryStore {
+        /// Past contacts of a debtor and the version the reservation compares.
+        fn history(&self, debtor_key: &str) -> (Vec<HistoryEntry>, u64);
+        /// A conversation (right-party contact) starts cooldowns.
+        fn record_conversation(
+            &self,
+            debtor_key: &str,
+            account: &str,
+            channel: ChannelKind,
+            at: DateTime<Utc>,
+        ) -> ();
+    }
+}
+
+role_trait! {
+    /// The ledger (gestiones): append-only, what a regulator reads.
+    pub trait LedgerStore {
+        fn append_ledger(&self, entries: &[LedgerEntry]) -> ();
+        fn ledger(&self, filter: &LedgerFilter) -> Vec<LedgerEntry>;
+        /// One page of a campaign's ledger rows, in append order, so reports
+        /// and dashboards count millions of rows without holding them. Pass
+        /// cursor 0 first, then the cursor each page returns; `None` when no
+        /// row follows the page.
+        fn campaign_ledger_page(&self, campaign: &str, cursor: u64, limit: usize) -> (Vec<LedgerEntry>, Option<u64>);
+    }
+}
+
+role_trait! {
+    /// Suppression lists: addresses nobody may contact.
+    pub trait SuppressionStore {
+        fn suppress(&self, entry: &Suppression) -> ();
+        /// Removes an exact entry; returns whether one existed.
+        fn unsuppress(&self, channel: Option<ChannelKind>, address: &str) -> bool;
+        fn suppressions(&self) -> Vec<Suppression>;
+        /// True when the address is on a list for this channel or for all
+        /// channels, exactly or by prefix.
+        fn is_suppressed(&self, channel: ChannelKind, address: &str) -> bool;
+    }
+}
+
+role_trait! {
+    /// A campaign's settings and an operator's actions on it.
+    pub trait CampaignStore {
+        /// Records the account status from which a campaign's contacts stop
+        /// (`AccountStatus::stop_from` of its strategy), so every worker, event
+        /// and reservation applies the campaign's `stop_on`. A campaign never
+        /// given one stops on every account event.
+        fn set_campaign_stop_from(&self, campaign: &str, stop_from: AccountStatus) -> ();
+        /// Pauses (or resumes) a campaign: while paused, `claim_due` hands out
+        /// none of its contacts and `next_due` ignores them; they keep their
+        /// due times and state. Returns whether the setting changed.
+        fn set_campaign_paused(&self, campaign: &str, paused: bool) -> bool;
+        fn paused_campaigns(&self) -> Vec<String>;
+        /// Cancels every not-yet-sent (pending or queued) contact of a
+        /// campaign, appending a `cancelled` ledger row to each. Returns the
+        /// ids cancelled.
+        fn cancel_campaign_contacts(&self, campaign: &str, code: &str, detail: &str, at: DateTime<Utc>) -> Vec<String>;
+    }
+}
+
+/// Everything the dispatcher persists: every role at once. Every method is
+/// one round trip (or one transaction) so that a contact's checks cost a
+/// bounded number of trips whatever the backend. Implemented for every
+/// type that plays all the roles; generic code asks for `S: Store`.
+pub trait Store:
+    AccountStore
+    + PlanStore
+    + ReservationStore
+    + HistoryStore
+    + LedgerStore
+    + SuppressionStore
+    + CampaignStore
+{
+}
+
+impl<S> Store for S where
+    S: AccountStore
+        + PlanStore
+        + ReservationStore
+        + HistoryStore
+        + LedgerStore
+        + SuppressionStore
+        + CampaignStore
+{
+}
