@@ -4,18 +4,19 @@
 pub mod channel_set;
 pub mod cli;
 pub mod dispatch_metrics;
-pub mod events;
+pub mod engine;
 pub mod http;
 pub mod launch;
-pub mod pipeline;
 pub mod queue;
 pub mod queue_probe;
-pub mod quota;
 pub mod report;
-pub mod router;
-pub mod sender;
-pub mod simulation;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testing;
 pub mod transports;
+
+// The paths these modules had before they moved under `engine/`, kept so
+// that code written against them compiles unchanged; new code names
+// `engine::…`.
+pub use engine as pipeline;
+pub use engine::{events, quota, router, sender, simulation};

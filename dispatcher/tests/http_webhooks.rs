@@ -228,7 +228,7 @@ async fn human_answered_call_is_delivered_and_a_conversation() {
     assert_eq!(json(&body)["results"][0]["outcome"], "recorded");
     assert_eq!(state_of(&env, &sent.id).await, ContactState::Delivered);
     let (account, _) = env.store.account("A1").await.unwrap().unwrap();
-    let key = cobro_dispatcher::pipeline::debtor_key(&account);
+    let key = cobro_campaigns::debtor_key(&account);
     let (history, _) = env.store.history(&key).await.unwrap();
     assert_eq!(history.iter().filter(|h| h.conversation).count(), 1);
     // Replayed: still one conversation.
@@ -275,7 +275,7 @@ async fn machine_answered_and_unanswered_calls() {
     let (account, _) = env.store.account("A1").await.unwrap().unwrap();
     let (history, _) = env
         .store
-        .history(&cobro_dispatcher::pipeline::debtor_key(&account))
+        .history(&cobro_campaigns::debtor_key(&account))
         .await
         .unwrap();
     assert!(

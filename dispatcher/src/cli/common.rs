@@ -13,8 +13,8 @@ use cobro_config::{LoadedCampaign, Settings};
 
 use super::BadInput;
 use crate::channel_set::ChannelSet;
-use crate::pipeline::{Dispatcher, RetryPolicy};
-use crate::sender::SenderProfile;
+use crate::engine::sender::SenderProfile;
+use crate::engine::{Dispatcher, RetryPolicy};
 use crate::store::AccountStatus;
 use crate::store::any::AnyStore;
 

@@ -14,8 +14,8 @@ use cobro_campaigns::generator::{GeneratorOptions, write_portfolio_csv};
 use super::common::{TransportChoice, load_campaign};
 use super::launch::launch_with_progress;
 use super::simulate::simulate_loaded;
-use crate::events::AccountEvent;
-use crate::simulation::ScheduledEvent;
+use crate::engine::events::AccountEvent;
+use crate::engine::simulation::ScheduledEvent;
 use crate::store::any::AnyStore;
 use cobro_campaigns::ChannelKind;
 

@@ -1,6 +1,6 @@
 //! `cobro event KIND --account ID`: payment, promise to pay, dispute,
 //! opt-out and conversation change the plan at once (the HTTP API does the
-//! same through `crate::events`).
+//! same through `crate::engine::events`).
 
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -9,7 +9,7 @@ use cobro_campaigns::ChannelKind;
 
 use super::BadInput;
 use super::common::StoreArg;
-use crate::events::{AccountEvent, apply_event};
+use crate::engine::events::{AccountEvent, apply_event};
 
 #[derive(Debug, clap::Args)]
 pub struct EventArgs {

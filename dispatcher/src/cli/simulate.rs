@@ -11,8 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::{TransportChoice, channel_set, dispatcher, load_campaign, load_templates};
 use super::launch::launch_with_progress;
+use crate::engine::simulation::{ScheduledEvent, run_virtual_clock_observed};
 use crate::report::CampaignReport;
-use crate::simulation::{ScheduledEvent, run_virtual_clock_observed};
 use crate::store::any::AnyStore;
 
 #[derive(Debug, clap::Args)]

@@ -16,10 +16,10 @@ use cobro_channels::outbox::OutboxChannel;
 use super::BadInput;
 use super::common::{StoreArg, dispatcher, load_campaign, load_templates};
 use crate::dispatch_metrics::DispatchMetrics;
+use crate::engine::router::CampaignRouter;
 use crate::http::metrics::{WorkerMetricsState, worker_router};
 use crate::queue::{QueueBackend, WorkerOptions, run_workers, shutdown_signal};
 use crate::queue_probe::QueueProbe;
-use crate::router::CampaignRouter;
 use crate::store::any::AnyStore;
 use crate::transports::channel_set_from_settings;
 
@@ -138,7 +138,7 @@ pub async fn work_with(
             channels.clone(),
             &settings.http.public_url,
         );
-        d.retry = crate::pipeline::RetryPolicy {
+        d.retry = crate::engine::RetryPolicy {
             max_attempts: settings.worker.max_attempts,
             base_backoff: Duration::from_secs(settings.worker.retry_base_backoff_secs),
         };

@@ -178,7 +178,7 @@ async fn campaign_action(
             let ids = store
                 .cancel_campaign_contacts(
                     &id,
-                    "campaign_cancelled",
+                    crate::engine::LedgerCode::CampaignCancelled.as_str(),
                     "the campaign was cancelled by an operator",
                     Utc::now(),
                 )

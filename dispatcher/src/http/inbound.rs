@@ -9,6 +9,7 @@ use cobro_campaigns::ChannelKind;
 use cobro_channels::mask_address;
 
 use super::HttpError;
+use crate::engine::LedgerCode;
 use crate::events::{AccountEvent, apply_event};
 use crate::store::any::AnyStore;
 use crate::store::{LedgerEntry, LedgerFilter, LedgerState, Suppression, prelude::*};
@@ -125,12 +126,12 @@ pub async fn handle(
     let address = normalise_number(&msg.from);
     let intent = parse_keyword(&msg.text);
     let intent_name = match intent {
-        InboundIntent::OptOut { all_channels: true } => "opt_out_all",
+        InboundIntent::OptOut { all_channels: true } => LedgerCode::OptOutAll.as_str(),
         InboundIntent::OptOut {
             all_channels: false,
-        } => "opt_out",
-        InboundIntent::OptIn => "opt_in",
-        InboundIntent::Message => "message",
+        } => LedgerCode::OptOut.as_str(),
+        InboundIntent::OptIn => LedgerCode::OptIn.as_str(),
+        InboundIntent::Message => LedgerCode::InboundMessage.as_str(),
     };
     if let Some(id) = &msg.message_id {
         let seen = store

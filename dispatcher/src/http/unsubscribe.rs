@@ -163,7 +163,7 @@ pub async fn one_click(
         .cancel_account_contacts(
             &claim.account,
             Some(claim.channel),
-            "opt_out",
+            crate::engine::LedgerCode::OptOut.as_str(),
             "the debtor unsubscribed (one-click link)",
             now,
         )

@@ -14,7 +14,7 @@ use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 
 use super::{ContactBatch, ContactProcessor, Stats};
-use crate::pipeline::PipelineError;
+use crate::engine::{LedgerCode, PipelineError};
 use crate::store::{ContactRecord, ContactState, LedgerEntry, LedgerState, Store, Transition};
 
 /// Everything a job needs, shared by all jobs of a process.
@@ -251,7 +251,7 @@ async fn record_permanent_failure<S: Store>(
         _ => return,
     };
     let mut row = LedgerEntry::for_contact(&record.contact, state, Utc::now());
-    row.code = Some("internal_error".into());
+    row.code = Some(LedgerCode::InternalError.into());
     row.detail = Some(error.to_string());
     row.attempt = current.attempt;
     if let Err(e) = store.transition(id, Transition::Finish(to), &[row]).await {

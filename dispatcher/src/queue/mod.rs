@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::{Dispatcher, PipelineError, ProcessOutcome};
+use crate::engine::{Dispatcher, PipelineError, ProcessOutcome};
 use crate::store::{ContactRecord, Store, StoreError};
 
 mod backend;

@@ -1,13 +1,13 @@
-//! Events that change the plan of an account (DESIGN.md §2): a payment,
+//! Events that change the plan of an account: a payment,
 //! promise or dispute stops the sequence of every campaign whose strategy's
 //! `stop_on` covers it (`AccountStatus::stops`); an opt-out suppresses the
 //! address and stops that channel (or all, in every campaign); a
 //! conversation starts cooldowns.
 
 use chrono::{DateTime, Utc};
-use cobro_campaigns::ChannelKind;
+use cobro_campaigns::{ChannelKind, debtor_key};
 
-use crate::pipeline::debtor_key;
+use super::LedgerCode;
 use crate::store::{AccountStatus, Store, StoreError, Suppression};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,17 +51,17 @@ pub async fn apply_event<S: Store>(
         return Ok(None);
     };
     let stop =
-        |status: AccountStatus, code: &'static str, detail: &'static str| (status, code, detail);
+        |status: AccountStatus, code: LedgerCode, detail: &'static str| (status, code, detail);
     let (status, code, detail) = match event {
-        AccountEvent::Payment => stop(AccountStatus::Paid, "paid", "the debtor paid"),
+        AccountEvent::Payment => stop(AccountStatus::Paid, LedgerCode::Paid, "the debtor paid"),
         AccountEvent::PromiseToPay => stop(
             AccountStatus::PromiseToPay,
-            "promise_to_pay",
+            LedgerCode::PromiseToPay,
             "the debtor promised to pay",
         ),
         AccountEvent::Dispute => stop(
             AccountStatus::Disputed,
-            "dispute",
+            LedgerCode::Dispute,
             "the debtor disputes the debt",
         ),
         AccountEvent::OptOut(channel) => {
@@ -87,7 +87,7 @@ pub async fn apply_event<S: Store>(
                 .cancel_account_contacts(
                     account_id,
                     channel,
-                    "opt_out",
+                    LedgerCode::OptOut.as_str(),
                     "the debtor asked not to be contacted",
                     at,
                 )
@@ -110,7 +110,7 @@ pub async fn apply_event<S: Store>(
     // Cancels the contacts of the campaigns whose stop_on covers `status`.
     Ok(Some(
         store
-            .cancel_account_contacts(account_id, None, code, detail, at)
+            .cancel_account_contacts(account_id, None, code.as_str(), detail, at)
             .await?,
     ))
 }

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{AccountEvent, apply_event};
-use crate::pipeline::{Dispatcher, PipelineError, ProcessOutcome};
+use super::events::{AccountEvent, apply_event};
+use super::{Dispatcher, PipelineError, ProcessOutcome};
 use crate::store::Store;
 
 /// What the driver itself saw (the ledger holds the rest).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::pipeline::{Dispatcher, PipelineError, ProcessOutcome};
+use super::{Dispatcher, PipelineError, ProcessOutcome};
 use crate::queue::ContactProcessor;
 use crate::store::{ContactRecord, Store};
 

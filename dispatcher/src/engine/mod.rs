@@ -1,0 +1,130 @@
+//! The per-contact engine: one function over `(contact, now)` used by both
+//! drivers, the queue (wall clock) and the simulation (virtual clock), so a
+//! simulation shows exactly what a real run would do (see ARCHITECTURE.md,
+//! "the life of one contact").
+//!
+//! A contact's pass, in the order it happens:
+//! - [`decide`]: load the account, check it can be contacted, ask the guard
+//!   and reserve the slot (the state machine's guard step);
+//! - [`send`]: render, hand to the provider and classify the outcome;
+//! - [`rows`] and [`write`]: the ledger rows of each step, and the
+//!   transition that ends the pass (now, or held for the batch);
+//! - [`fallback`]: the contact a blocked or failed step plans on its
+//!   fallback channel.
+//!
+//! [`batch`] and [`reserve_gate`] only share the store's round trips among
+//! the contacts of one queue job; the decisions are the ones a single
+//! [`Dispatcher::process`] makes. [`simulation`] and [`router`] drive the
+//! engine; [`events`] applies account events (payment, opt-out…) to the
+//! plan; [`ledger_code`] names the codes the rows carry.
+
+mod batch;
+mod decide;
+pub mod events;
+mod fallback;
+pub mod ledger_code;
+pub mod quota;
+mod reserve_gate;
+pub mod router;
+mod rows;
+mod send;
+pub mod sender;
+pub mod simulation;
+mod write;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cobro_channels::templates::TemplateSet;
+use cobro_compliance::ComplianceGuard;
+
+use crate::channel_set::ChannelSet;
+use crate::dispatch_metrics::DispatchMetrics;
+use crate::store::{AccountStatus, ContactRecord, Store, StoreError};
+
+pub use ledger_code::LedgerCode;
+use sender::SenderProfile;
+
+/// What happened to one contact on one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessOutcome {
+    Sent {
+        segments: Option<u32>,
+    },
+    /// Back to the plan until this instant (guard deferral or retry).
+    Rescheduled(DateTime<Utc>),
+    Blocked,
+    Cancelled,
+    Failed,
+    /// Handed to the provider but the answer is unknown (a timeout after
+    /// the request went out): never resent automatically.
+    Unknown,
+    /// Nothing to do: the contact was already finished or taken.
+    Skipped,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl PipelineError {
+    /// Worth retrying the whole contact later (the store was unreachable).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PipelineError::Store(e) => e.is_transient(),
+            PipelineError::Setup(_) => false,
+        }
+    }
+}
+
+/// How transient provider failures are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// Backoff of the first retry; doubles on each further one.
+    pub base_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Everything a worker needs to take a contact from due to done.
+pub struct Dispatcher<S: Store> {
+    pub store: Arc<S>,
+    pub guard: Arc<ComplianceGuard>,
+    pub channels: ChannelSet,
+    pub templates: Arc<TemplateSet>,
+    pub sender: SenderProfile,
+    pub retry: RetryPolicy,
+    /// Counts the decision rows this dispatcher records
+    /// (`cobro_decisions_total`); `None` in simulations and tests.
+    pub metrics: Option<Arc<DispatchMetrics>>,
+    /// The account status from which this campaign's contacts stop
+    /// (`AccountStatus::stop_from` of the strategy's `stop_on`); the store
+    /// applies the same rule in the reservation.
+    pub stop_from: AccountStatus,
+}
+
+impl<S: Store> Dispatcher<S> {
+    /// Takes one claimed contact through guard, reservation, render and
+    /// send at instant `now`, and records every step in the ledger.
+    pub async fn process(
+        &self,
+        record: ContactRecord,
+        now: DateTime<Utc>,
+    ) -> Result<ProcessOutcome, PipelineError> {
+        self.run(record, now, None, None, None).await
+    }
+}
