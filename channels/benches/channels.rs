@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use cobro_campaigns::ChannelKind;
-use cobro_channels::email::{SmtpChannel, SmtpConfig, TlsMode};
 use cobro_channels::outbox::OutboxChannel;
+use cobro_channels::providers::smtp::{SmtpChannel, SmtpConfig, TlsMode};
 use cobro_channels::templates::{MessageContext, TemplateSet};
 use cobro_channels::{Channel, OutboundMessage};
 
@@ -132,7 +132,7 @@ fn main() {
         .collect();
     let start = Instant::now();
     for m in &msgs {
-        let built = cobro_channels::email::build_email(
+        let built = cobro_channels::providers::smtp::build_email(
             "bench",
             m,
             "Cobranzas Andinas <avisos@cobranzas-andinas.example>",

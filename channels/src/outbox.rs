@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-use crate::email::build_email;
 use crate::encoding::{SmsEncoding, sms_segments};
+use crate::providers::smtp::build_email;
 use crate::{Channel, ChannelError, ChannelKind, ConfigError, OutboundMessage, Receipt};
 
 /// Temporary file names are unique per process, not per channel: several

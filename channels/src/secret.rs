@@ -1,6 +1,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 
 /// A credential. Its `Debug` and `Display` print `***` so a config dump or
 /// an error message can never leak it into logs.
@@ -17,6 +18,13 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// Constant-time equality of two secrets, so that response timing does not
+/// leak how much of a guess was right (length differences still show,
+/// which reveals nothing useful about a random token).
+pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
 impl From<&str> for Secret {
@@ -113,7 +121,14 @@ pub mod duration_serde {
 
 #[cfg(test)]
 mod tests {
-    use super::Secret;
+    use super::{Secret, secrets_equal};
+
+    #[test]
+    fn constant_time_compare() {
+        assert!(secrets_equal(b"abc", b"abc"));
+        assert!(!secrets_equal(b"abc", b"abd"));
+        assert!(!secrets_equal(b"abc", b"abcd"));
+    }
 
     #[test]
     fn never_prints() {

@@ -49,7 +49,7 @@ const TEXT: &str = "Cobranzas Andinas, en nombre de Banco del Sol: su saldo venc
 
 mod twilio {
     use super::*;
-    use cobro_channels::sms::{TwilioConfig, TwilioSms};
+    use cobro_channels::providers::twilio::{TwilioConfig, TwilioSms};
 
     const MESSAGES: &str = "/2010-04-01/Accounts/AC0123456789abcdef/Messages.json";
 
@@ -301,7 +301,7 @@ mod twilio {
 mod twilio_voice {
     use super::*;
     use cobro_channels::VoiceContent;
-    use cobro_channels::voice::{MachineDetection, TwilioVoice, TwilioVoiceConfig};
+    use cobro_channels::providers::twilio::{MachineDetection, TwilioVoice, TwilioVoiceConfig};
 
     const CALLS: &str = "/2010-04-01/Accounts/AC0123456789abcdef/Calls.json";
 
@@ -413,7 +413,7 @@ mod twilio_voice {
 
 mod vonage {
     use super::*;
-    use cobro_channels::sms::{VonageConfig, VonageSms};
+    use cobro_channels::providers::vonage::{VonageConfig, VonageSms};
 
     fn channel(server: &MockServer) -> VonageSms {
         let mut cfg = VonageConfig::new("abcd1234", "vonage-s3cret");
@@ -573,8 +573,8 @@ mod vonage {
 
 mod infobip {
     use super::*;
-    use cobro_channels::sms::{InfobipConfig, InfobipSms};
-    use cobro_channels::voice::{InfobipVoice, InfobipVoiceConfig};
+    use cobro_channels::providers::infobip::{InfobipConfig, InfobipSms};
+    use cobro_channels::providers::infobip::{InfobipVoice, InfobipVoiceConfig};
 
     fn channel(server: &MockServer) -> InfobipSms {
         let mut cfg = InfobipConfig::new(server.uri(), "ib-api-key-123");
@@ -772,7 +772,7 @@ mod infobip {
 mod webhook {
     use super::*;
     use cobro_channels::Secret;
-    use cobro_channels::sms::{WebhookChannel, WebhookConfig};
+    use cobro_channels::providers::webhook::{WebhookChannel, WebhookConfig};
 
     fn config(server: &MockServer) -> WebhookConfig {
         let mut cfg =
@@ -889,12 +889,14 @@ mod webhook {
             .expect(1)
             .mount(&server)
             .await;
-        let mut cfg =
-            cobro_channels::voice::WebhookConfig::new("ivr-local", format!("{}/voz", server.uri()));
+        let mut cfg = cobro_channels::providers::webhook::WebhookConfig::new(
+            "ivr-local",
+            format!("{}/voz", server.uri()),
+        );
         cfg.body_template = Some(
             r#"{"numero": {{ to }}, "audio": {{ voice.url }}, "idioma": {{ language }}}"#.into(),
         );
-        let ch = cobro_channels::voice::WebhookChannel::new(cfg).expect("config");
+        let ch = cobro_channels::providers::webhook::WebhookChannel::new(cfg).expect("config");
         let mut msg = sms_message("c/a/d7", "+525512345678", "texto");
         msg.channel = cobro_campaigns::ChannelKind::Voice;
         msg.voice = Some(cobro_channels::VoiceContent::Play {

@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cobro_channels::email::{SmtpChannel, SmtpConfig, TlsMode};
+use cobro_channels::providers::smtp::{SmtpChannel, SmtpConfig, TlsMode};
 use cobro_channels::{Channel, ChannelError};
 use common::*;
 

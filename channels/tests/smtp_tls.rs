@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine;
-use cobro_channels::email::{SmtpChannel, SmtpConfig, TlsMode};
+use cobro_channels::providers::smtp::{SmtpChannel, SmtpConfig, TlsMode};
 use cobro_channels::{Channel, ChannelError, ProviderConfig, Secret};
 use common::*;
 use tls_front::{AuthAttempt, FrontMode, Pki, TlsFront};

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod error;
 pub mod guard;
 pub mod holidays;
+pub mod optout_words;
 pub mod pack;
 pub mod tz;
 mod window;
@@ -23,5 +24,6 @@ pub use guard::{
     ComplianceGuard, ContactAttempt, DebtorProfile, Decision, PastContact, PastContactKind, Reason,
     ReasonCode, Verdict,
 };
+pub use optout_words::{ReplyIntent, classify_reply};
 pub use pack::{Cap, CapPeriod, CapScope, Cooldown, RulePack};
 pub use tz::{ResolvedZones, TzSource, resolve_timezones};

@@ -8,7 +8,7 @@ use cobro_compliance::{ComplianceGuard, RulePack};
 use serde::Deserialize;
 
 use crate::ConfigError;
-use crate::settings::find_line;
+use crate::locate::find_line;
 
 /// `campaign.toml`: one monthly campaign. Paths are relative to the file.
 #[derive(Debug, Clone, Deserialize)]

@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use crate::locate::{key_at, line_of};
+
 /// A settings file that cannot be used. Always names the file, and the line
 /// and key when the problem is inside it, so an operator can fix it without
 /// guessing.
@@ -43,25 +45,4 @@ impl ConfigError {
             message: err.message().to_string(),
         }
     }
-}
-
-/// 1-based line number of a byte offset.
-pub(crate) fn line_of(src: &str, offset: usize) -> usize {
-    src[..offset.min(src.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// The `key = …` on the line of `offset`, or the nearest `[table]` above.
-fn key_at(src: &str, offset: Option<usize>) -> Option<String> {
-    let offset = offset?.min(src.len());
-    let start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line = src[start..].lines().next().unwrap_or("").trim();
-    if let Some((key, _)) = line.split_once('=') {
-        return Some(key.trim().to_string());
-    }
-    line.strip_prefix('[')
-        .map(|l| l.trim_end_matches(']').to_string())
 }

@@ -1,14 +1,19 @@
-//! Loading and validating cobro's settings files (DESIGN.md §8): typed,
+//! Loading and validating cobro's settings files: typed,
 //! `deny_unknown_fields`, validated once at load, with errors that name the
 //! file, line and key. Secrets come from the environment (`${VAR}`), never
 //! from the files themselves.
 
 mod campaign;
+mod channels;
 mod env;
 mod error;
+mod locate;
 mod settings;
+mod worker;
 
 pub use campaign::{CampaignFile, LoadedCampaign, RulesMap, SenderSection};
+pub use channels::ChannelSection;
 pub use env::expand_env;
 pub use error::ConfigError;
-pub use settings::{ChannelSection, HttpSection, Settings, WorkerSection};
+pub use settings::{HttpSection, Settings};
+pub use worker::WorkerSection;

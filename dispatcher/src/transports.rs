@@ -1,14 +1,13 @@
 //! Builds the channel set a run uses from `cobro.toml`'s `[channels.*]`
-//! sections: one provider per channel kind, its own config type validating
-//! the keys (`deny_unknown_fields`), and its rate limit.
+//! sections, already typed at load (one provider config per channel kind,
+//! and its rate limit): this file only builds and wires them.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use cobro_campaigns::ChannelKind;
-use cobro_channels::rate_limit::{ProviderLimiter, RateLimit};
-use cobro_channels::{Channel, ProviderConfig};
-use cobro_config::{ChannelSection, Settings};
+use cobro_channels::Channel;
+use cobro_channels::rate_limit::ProviderLimiter;
+use cobro_config::Settings;
 
 use crate::channel_set::ChannelSet;
 use crate::quota::RedisQuota;
@@ -52,22 +51,16 @@ pub async fn channel_set_from_settings(
         None
     };
     for kind in ChannelKind::ALL {
-        let Some(section) = settings.channels.get(kind.as_str()) else {
+        let Some(section) = settings.channels.get(&kind) else {
             set = set.with(kind, default.clone());
             continue;
         };
-        let error = |message: String| TransportError {
+        let transport = section.transport.build().map_err(|e| TransportError {
             file: file.clone(),
             kind: kind.to_string(),
-            message,
-        };
-        let transport = build(kind, section).map_err(error)?;
-        if let Some(rate) = &section.rate_limit {
-            let rate = RateLimit::from_str(rate).map_err(|e| TransportError {
-                file: file.clone(),
-                kind: format!("{kind}.rate_limit"),
-                message: e.to_string(),
-            })?;
+            message: e.to_string(),
+        })?;
+        if let Some(rate) = section.rate_limit {
             if let Some(shared) = shared.as_mut() {
                 shared.set(transport.name(), rate);
             } else {
@@ -83,26 +76,4 @@ pub async fn channel_set_from_settings(
         _ => {}
     }
     Ok(set)
-}
-
-/// The section as the channels crate's tagged `ProviderConfig`: `twilio`
-/// and `infobip` under `[channels.voice]` mean their voice APIs.
-fn build(kind: ChannelKind, section: &ChannelSection) -> Result<Arc<dyn Channel>, String> {
-    let provider = match (section.provider.as_str(), kind) {
-        ("twilio", ChannelKind::Voice) => "twilio-voice",
-        ("infobip", ChannelKind::Voice) => "infobip-voice",
-        (other, _) => other,
-    };
-    let mut table = section.options.clone();
-    table.insert("provider".into(), toml::Value::String(provider.to_string()));
-    let config: ProviderConfig = toml::Value::Table(table)
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().to_string())?;
-    if !config.kinds().contains(&kind) {
-        return Err(format!(
-            "provider `{}` cannot carry {kind}",
-            section.provider
-        ));
-    }
-    config.build().map_err(|e| e.to_string())
 }

@@ -29,19 +29,15 @@ async fn example_cobro_toml_builds_smtp_and_twilio_transports() {
     assert_eq!(set.provider_name(ChannelKind::Sms), "twilio");
     assert_eq!(set.provider_name(ChannelKind::Email), "smtp");
 
-    // A provider key the provider does not know is refused, naming it.
-    let bad = Settings::from_toml_str(
+    // A provider key the provider does not know is refused, naming it:
+    // at load now (the section is typed there), before any transport.
+    let err = match Settings::from_toml_str(
         "[channels.sms]\nprovider = \"twilio\"\naccount_sid = \"AC1\"\nauth_token = \"x\"\nauth_tokn = \"y\"\n",
         Path::new("cobro.toml"),
-    )
-    .expect("section parses");
-    let err =
-        match channel_set_from_settings(&bad, Arc::new(NullChannel::new()), "sqlite://unused.db")
-            .await
-        {
-            Ok(_) => panic!("an unknown provider key must be refused"),
-            Err(err) => err.to_string(),
-        };
+    ) {
+        Ok(_) => panic!("an unknown provider key must be refused"),
+        Err(err) => err.to_string(),
+    };
     assert!(
         err.contains("cobro.toml") && err.contains("channels.sms") && err.contains("auth_tokn"),
         "{err}"

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod common;
+pub mod config;
 pub mod demo;
 pub mod event;
 pub mod export;
@@ -71,6 +72,9 @@ pub enum Command {
     /// Export the ledger (gestiones) as CSV.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Check a settings file (cobro.toml).
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }
 
 /// Arguments of a command that is not built yet.
@@ -81,14 +85,16 @@ pub struct NotYet {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Rules(cmd) = cli.command {
-        return rules::run(cmd);
-    }
+    let command = match cli.command {
+        Command::Rules(cmd) => return rules::run(cmd),
+        Command::Config(cmd) => return config::run(cmd),
+        other => other,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        match cli.command {
+        match command {
             Command::Demo(args) => demo::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Launch(args) => launch::run(args).await,
@@ -98,7 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Event(args) => event::run(args).await,
             Command::Suppress(cmd) => suppress::run(cmd).await,
             Command::Export(cmd) => export::run(cmd).await,
-            Command::Rules(_) => unreachable!("handled above"),
+            Command::Rules(_) | Command::Config(_) => unreachable!("handled above"),
             Command::Work(args) => work::run(args).await,
             Command::Serve(args) => serve::run(args).await,
         }

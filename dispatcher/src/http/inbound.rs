@@ -1,90 +1,18 @@
-//! What a debtor's reply means. Opt-out keywords must be recognised however
-//! they are typed ("Baja", " BAJA. ", "no molestar", "No Molestár"):
-//! missing one is a compliance failure, so matching is generous about case,
-//! accents, spaces and punctuation, and looks at the first word(s) too
-//! ("BAJA por favor").
+//! Applying a debtor's reply: an opt-out suppresses the address and
+//! cancels what is left, an opt-in lifts what a reply put there, anything
+//! else is recorded for a human. What the words mean is a compliance rule
+//! ([`cobro_compliance::optout_words`]).
 
 use chrono::{DateTime, Utc};
 use cobro_campaigns::ChannelKind;
-use cobro_channels::mask_address;
+use cobro_channels::{InboundMessage, mask_address};
+use cobro_compliance::{ReplyIntent, classify_reply};
 
 use super::HttpError;
 use crate::engine::LedgerCode;
 use crate::events::{AccountEvent, apply_event};
 use crate::store::any::AnyStore;
 use crate::store::{LedgerEntry, LedgerFilter, LedgerState, Suppression, prelude::*};
-
-/// The meaning of an inbound text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InboundIntent {
-    /// Stop messages on the channel it came in on; `all_channels` for STOPALL.
-    OptOut { all_channels: bool },
-    /// START / ALTA / UNSTOP: messages may resume.
-    OptIn,
-    /// Anything else: a human should read it.
-    Message,
-}
-
-const OPT_OUT: &[&str] = &[
-    "stop",
-    "baja",
-    "alto",
-    "cancelar",
-    "nomolestar",
-    "unsubscribe",
-    "darmedebaja",
-    "desuscribir",
-];
-/// Twilio's English extras, only as the whole message: as a first word
-/// ("End of the month I pay") they are too common.
-const OPT_OUT_WHOLE: &[&str] = &["cancel", "end", "quit", "stopstop"];
-const OPT_OUT_ALL: &[&str] = &["stopall"];
-const OPT_IN: &[&str] = &["start", "alta", "unstop"];
-
-/// Lower-case ASCII letters and digits of a word, accents folded.
-fn fold(word: &str) -> String {
-    word.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
-            'é' | 'è' | 'ë' | 'ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' => 'u',
-            'ñ' => 'n',
-            'ç' => 'c',
-            other => other,
-        })
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
-}
-
-/// Classifies a reply. The whole text, or its first one, two or three
-/// words joined, must be a keyword ("NO MOLESTAR", "dar de baja").
-pub fn parse_keyword(text: &str) -> InboundIntent {
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(fold)
-        .filter(|w| !w.is_empty())
-        .collect();
-    let mut candidates: Vec<String> = Vec::new();
-    for n in 1..=3.min(words.len()) {
-        candidates.push(words[..n].concat());
-    }
-    let is = |set: &[&str]| candidates.iter().any(|c| set.contains(&c.as_str()));
-    let whole = words.concat();
-    if is(OPT_OUT_ALL) {
-        InboundIntent::OptOut { all_channels: true }
-    } else if is(OPT_OUT) || OPT_OUT_WHOLE.contains(&whole.as_str()) {
-        InboundIntent::OptOut {
-            all_channels: false,
-        }
-    } else if is(OPT_IN) {
-        InboundIntent::OptIn
-    } else {
-        InboundIntent::Message
-    }
-}
 
 /// E.164 with a leading `+` (Vonage and Infobip send `525512345678`).
 pub fn normalise_number(raw: &str) -> String {
@@ -94,15 +22,6 @@ pub fn normalise_number(raw: &str) -> String {
     } else {
         format!("+{digits}")
     }
-}
-
-/// One inbound message, whatever the provider.
-#[derive(Debug, Clone)]
-pub struct InboundMessage {
-    pub provider: &'static str,
-    pub message_id: Option<String>,
-    pub from: String,
-    pub text: String,
 }
 
 /// What handling an inbound message did.
@@ -124,14 +43,14 @@ pub async fn handle(
 ) -> Result<InboundOutcome, HttpError> {
     let channel = ChannelKind::Sms;
     let address = normalise_number(&msg.from);
-    let intent = parse_keyword(&msg.text);
+    let intent = classify_reply(&msg.text);
     let intent_name = match intent {
-        InboundIntent::OptOut { all_channels: true } => LedgerCode::OptOutAll.as_str(),
-        InboundIntent::OptOut {
+        ReplyIntent::OptOut { all_channels: true } => LedgerCode::OptOutAll.as_str(),
+        ReplyIntent::OptOut {
             all_channels: false,
         } => LedgerCode::OptOut.as_str(),
-        InboundIntent::OptIn => LedgerCode::OptIn.as_str(),
-        InboundIntent::Message => LedgerCode::InboundMessage.as_str(),
+        ReplyIntent::OptIn => LedgerCode::OptIn.as_str(),
+        ReplyIntent::Message => LedgerCode::InboundMessage.as_str(),
     };
     if let Some(id) = &msg.message_id {
         let seen = store
@@ -165,7 +84,7 @@ pub async fn handle(
 
     let mut cancelled = 0;
     match intent {
-        InboundIntent::OptOut { all_channels } => {
+        ReplyIntent::OptOut { all_channels } => {
             let scope = if all_channels { None } else { Some(channel) };
             for account in &accounts {
                 if let Some(ids) =
@@ -186,7 +105,7 @@ pub async fn handle(
                 })
                 .await?;
         }
-        InboundIntent::OptIn => {
+        ReplyIntent::OptIn => {
             store.unsuppress(Some(channel), &address).await?;
             // An all-channel entry is lifted only when a debtor's own
             // reply (STOPALL) or opt-out event put it there; a regulator's
@@ -200,7 +119,7 @@ pub async fn handle(
                 store.unsuppress(None, &address).await?;
             }
         }
-        InboundIntent::Message => {}
+        ReplyIntent::Message => {}
     }
     let rows: Vec<LedgerEntry> = if accounts.is_empty() {
         vec![String::new()]
@@ -242,55 +161,6 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keywords_in_any_case_accent_and_spacing() {
-        for text in [
-            "STOP",
-            " stop ",
-            "Stop.",
-            "BAJA",
-            "baja por favor",
-            "Alto",
-            "CANCELAR",
-            "NO MOLESTAR",
-            "no  molestar!",
-            "No Molestár",
-            "unsubscribe",
-            "UnSubScribe",
-            "báJa",
-            "END",
-            "Quit",
-        ] {
-            assert_eq!(
-                parse_keyword(text),
-                InboundIntent::OptOut {
-                    all_channels: false
-                },
-                "{text}"
-            );
-        }
-        for text in ["STOPALL", "stopall", " StopAll "] {
-            assert_eq!(
-                parse_keyword(text),
-                InboundIntent::OptOut { all_channels: true },
-                "{text}"
-            );
-        }
-        for text in ["START", "alta", "Unstop", " ÁLTA "] {
-            assert_eq!(parse_keyword(text), InboundIntent::OptIn, "{text}");
-        }
-        for text in [
-            "",
-            "hola, ya pagué",
-            "¿cuánto debo?",
-            "no puedo pagar",
-            "stopping by later? no",
-            "end of month I pay",
-        ] {
-            assert_eq!(parse_keyword(text), InboundIntent::Message, "{text}");
-        }
-    }
 
     #[test]
     fn numbers_get_a_plus() {

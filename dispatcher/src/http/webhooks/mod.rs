@@ -1,8 +1,9 @@
 //! Provider callbacks: `POST /webhooks/{provider}/status` (delivery
-//! receipts) and `POST /webhooks/{provider}/inbound` (replies). Each
-//! provider file only parses its payload into the shapes below; checking
-//! the signature first and applying the result to the store happen here,
-//! once.
+//! receipts) and `POST /webhooks/{provider}/inbound` (replies). The
+//! provider's own module in the channels crate checks the signature and
+//! parses the payload into provider-neutral reports and messages; applying
+//! them to the store happens here, once, without naming any provider's
+//! fields.
 //!
 //! Unknown message ids answer 200 with `"outcome": "unknown_id"` and store
 //! nothing: a provider retries non-2xx answers for hours, and an id we never
@@ -15,30 +16,15 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use cobro_campaigns::ChannelKind;
+use cobro_channels::{
+    CallbackError, CallbackKeys, CallbackRequest, DeliveryReport, DeliveryStatus, Provider,
+};
 
-use super::{AppState, HttpError, auth, inbound};
+use super::{AppState, HttpError, inbound};
 use crate::events::{AccountEvent, apply_event};
 use crate::store::any::AnyStore;
 use crate::store::{ContactState, LedgerFilter, LedgerState, Transition, prelude::*};
-use cobro_campaigns::ChannelKind;
-
-pub mod infobip;
-pub mod twilio;
-pub mod vonage;
-
-/// One delivery receipt, whatever the provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusUpdate {
-    pub provider_id: String,
-    /// `Delivered` or `Undelivered`; `None` for an interim status
-    /// (queued, ringing, accepted) that changes nothing.
-    pub outcome: Option<ContactState>,
-    pub code: Option<String>,
-    pub detail: Option<String>,
-    /// A person (not a machine) answered a call: a conversation, which
-    /// starts cooldowns (US Reg F).
-    pub human_answer: bool,
-}
 
 /// What one receipt did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -68,7 +54,7 @@ impl DeliveryOutcome {
 /// allows that from sent/sending/unknown, so a replay changes nothing.
 pub async fn record_delivery(
     store: &AnyStore,
-    update: &StatusUpdate,
+    update: &DeliveryReport,
     now: DateTime<Utc>,
 ) -> Result<DeliveryOutcome, HttpError> {
     let rows = store
@@ -83,8 +69,10 @@ pub async fn record_delivery(
     }) else {
         return Ok(DeliveryOutcome::UnknownId);
     };
-    let Some(state) = update.outcome else {
-        return Ok(DeliveryOutcome::Ignored);
+    let state = match update.status {
+        Some(DeliveryStatus::Delivered) => ContactState::Delivered,
+        Some(DeliveryStatus::Undelivered) => ContactState::Undelivered,
+        None => return Ok(DeliveryOutcome::Ignored),
     };
     let mut row = sent.clone();
     row.state = if state == ContactState::Delivered {
@@ -113,51 +101,6 @@ pub async fn record_delivery(
     Ok(DeliveryOutcome::Recorded)
 }
 
-/// Form or JSON body as flat string pairs (Vonage sends either; the
-/// query string too, for GET-style callbacks).
-pub(crate) fn flat_params(
-    headers: &HeaderMap,
-    query: Option<&str>,
-    body: &[u8],
-) -> Result<Vec<(String, String)>, HttpError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    let mut out: Vec<(String, String)> = Vec::new();
-    if is_json {
-        let value: serde_json::Value = serde_json::from_slice(body)
-            .map_err(|e| HttpError::BadRequest(format!("body is not valid JSON: {e}")))?;
-        let serde_json::Value::Object(map) = value else {
-            return Err(HttpError::BadRequest("body must be a JSON object".into()));
-        };
-        for (k, v) in map {
-            let v = match v {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Null => continue,
-                other => other.to_string(),
-            };
-            out.push((k, v));
-        }
-    } else if !body.is_empty() {
-        out = serde_urlencoded::from_bytes(body)
-            .map_err(|e| HttpError::BadRequest(format!("body is not a valid form: {e}")))?;
-    }
-    if let Some(q) = query {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).unwrap_or_default();
-        out.extend(pairs.into_iter().filter(|(k, _)| k != "secret"));
-    }
-    Ok(out)
-}
-
-pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.trim().is_empty())
-}
-
 fn forbidden(state: &AppState, provider: &str, kind: &str) -> Response {
     state.metrics.webhook(provider, kind, "bad_signature");
     tracing::warn!(
@@ -172,78 +115,41 @@ fn forbidden(state: &AppState, provider: &str, kind: &str) -> Response {
         .into_response()
 }
 
-/// The URL Twilio requested, rebuilt from our configured public URL.
+/// The URL the provider requested, rebuilt from our configured public
+/// URL (what Twilio signs).
 fn public_url_of(state: &AppState, uri: &Uri) -> String {
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     format!("{}{}", state.config.public_url, path)
 }
 
-/// Checks the request's signature or shared secret, then parses it.
-fn authenticated_params(
-    state: &AppState,
-    provider: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Option<Vec<(String, String)>>, HttpError> {
-    match provider {
-        "twilio" => {
-            let params: Vec<(String, String)> =
-                serde_urlencoded::from_bytes(body).unwrap_or_default();
-            let url = public_url_of(state, uri);
-            Ok(auth::verify_twilio(
-                state.config.twilio_auth_token.as_deref(),
-                headers,
-                &url,
-                &params,
-            )
-            .then_some(params))
-        }
-        "vonage" => {
-            if !auth::verify_shared_secret(
-                state.config.webhook_secret.as_deref(),
-                headers,
-                uri.query(),
-            ) {
-                return Ok(None);
-            }
-            flat_params(headers, uri.query(), body).map(Some)
-        }
-        _ => Ok(Some(Vec::new())),
-    }
-}
-
-/// Checks a callback's signature (Twilio) or shared secret (Vonage,
-/// Infobip) and parses it: form parameters for Twilio and Vonage, a JSON
-/// body for Infobip. `None` when the check fails (the caller answers 403
-/// and stores nothing).
-fn authenticated_payload<T>(
+/// Runs the provider's signature check and parser on the request: `None`
+/// when the check fails (the caller answers 403 and stores nothing).
+fn authenticated<T>(
     state: &AppState,
     provider: &str,
     uri: &Uri,
     headers: &HeaderMap,
     body: &Bytes,
-    from_params: impl FnOnce(&str, &[(String, String)]) -> Result<Vec<T>, HttpError>,
-    from_json: impl FnOnce(&[u8]) -> Result<Vec<T>, HttpError>,
-) -> Result<Option<Vec<T>>, HttpError> {
-    match provider {
-        "twilio" | "vonage" => match authenticated_params(state, provider, uri, headers, body)? {
-            Some(params) => from_params(provider, &params).map(Some),
-            None => Ok(None),
-        },
-        "infobip" => {
-            if !auth::verify_shared_secret(
-                state.config.webhook_secret.as_deref(),
-                headers,
-                uri.query(),
-            ) {
-                return Ok(None);
-            }
-            from_json(body).map(Some)
-        }
-        other => Err(HttpError::NotFound(format!(
-            "unknown provider '{other}' (twilio, vonage, infobip)"
-        ))),
+    parse: impl FnOnce(Provider, &CallbackRequest<'_>, &CallbackKeys<'_>) -> Result<T, CallbackError>,
+) -> Result<Option<(Provider, T)>, HttpError> {
+    let provider =
+        Provider::for_callbacks(provider).map_err(|e| HttpError::NotFound(e.to_string()))?;
+    let url = public_url_of(state, uri);
+    let request = CallbackRequest {
+        url: &url,
+        query: uri.query(),
+        headers,
+        body,
+    };
+    let keys = CallbackKeys {
+        twilio_auth_token: state.config.twilio_auth_token.as_deref(),
+        shared_secret: state.config.webhook_secret.as_deref(),
+    };
+    match parse(provider, &request, &keys) {
+        Ok(parsed) => Ok(Some((provider, parsed))),
+        Err(e) if e.is_unauthenticated() => Ok(None),
+        Err(e) if e.is_unknown_provider() => Err(HttpError::NotFound(e.to_string())),
+        Err(e) => Err(HttpError::BadRequest(e.to_string())),
     }
 }
 
@@ -255,18 +161,10 @@ pub async fn status(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let Some(updates) = authenticated_payload(
-        &state,
-        &provider,
-        &uri,
-        &headers,
-        &body,
-        |provider, params| match provider {
-            "twilio" => twilio::status_update(params).map(|u| vec![u]),
-            _ => vonage::status_update(params).map(|u| vec![u]),
-        },
-        infobip::status_updates,
-    )?
+    let Some((_, updates)) =
+        authenticated(&state, &provider, &uri, &headers, &body, |p, req, keys| {
+            p.delivery_reports(req, keys)
+        })?
     else {
         return Ok(forbidden(&state, &provider, "status"));
     };
@@ -292,18 +190,10 @@ pub async fn inbound(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let Some(messages) = authenticated_payload(
-        &state,
-        &provider,
-        &uri,
-        &headers,
-        &body,
-        |provider, params| match provider {
-            "twilio" => twilio::inbound_message(params).map(|m| vec![m]),
-            _ => vonage::inbound_message(params).map(|m| vec![m]),
-        },
-        infobip::inbound_messages,
-    )?
+    let Some((known, messages)) =
+        authenticated(&state, &provider, &uri, &headers, &body, |p, req, keys| {
+            p.inbound_messages(req, keys)
+        })?
     else {
         return Ok(forbidden(&state, &provider, "inbound"));
     };
@@ -322,13 +212,11 @@ pub async fn inbound(
         );
         results.push(outcome);
     }
-    if provider == "twilio" {
-        // Twilio reads the answer as TwiML: an empty Response sends no reply
-        // (Twilio itself answers STOP with its own confirmation).
+    if let Some((content_type, reply)) = known.inbound_reply() {
         return Ok((
             StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>",
+            [(header::CONTENT_TYPE, content_type)],
+            reply,
         )
             .into_response());
     }

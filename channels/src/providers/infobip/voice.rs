@@ -1,48 +1,13 @@
 //! Infobip text-to-speech voice messages (`POST /tts/3/single`). Statuses
-//! and errors use the Infobip SMS table ([`crate::sms::infobip::errors`]).
+//! and errors use the Infobip SMS table ([`super::errors`]).
 
-use std::time::Duration;
-
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::sms::infobip::InfobipApi;
+use super::api::InfobipApi;
+use super::config::InfobipVoiceConfig;
 use crate::{
-    Channel, ChannelError, ConfigError, OutboundMessage, Receipt, Secret, VoiceContent,
-    duration_serde, mask_address,
+    Channel, ChannelError, ConfigError, OutboundMessage, Receipt, VoiceContent, mask_address,
 };
-
-/// Infobip voice settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InfobipVoiceConfig {
-    pub base_url: String,
-    pub api_key: Secret,
-    /// Caller id (E.164 digits) when a message has none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Infobip voice name (e.g. `Miguel`); default voice of the language
-    /// when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub voice_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_callback: Option<String>,
-    #[serde(default = "crate::http::default_timeout", with = "duration_serde")]
-    pub timeout: Duration,
-}
-
-impl InfobipVoiceConfig {
-    pub fn new(base_url: impl Into<String>, api_key: impl Into<Secret>) -> Self {
-        InfobipVoiceConfig {
-            base_url: base_url.into(),
-            api_key: api_key.into(),
-            from: None,
-            voice_name: None,
-            status_callback: None,
-            timeout: crate::http::DEFAULT_TIMEOUT,
-        }
-    }
-}
 
 /// Infobip TTS language codes are the primary subtag (`es`, `en`).
 fn tts_language(language: &str) -> String {

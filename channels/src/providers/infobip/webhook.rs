@@ -4,10 +4,7 @@
 
 use serde::Deserialize;
 
-use super::StatusUpdate;
-use crate::http::HttpError;
-use crate::http::inbound::InboundMessage;
-use crate::store::ContactState;
+use crate::callback::{CallbackError, DeliveryReport, DeliveryStatus, InboundMessage};
 
 #[derive(Deserialize)]
 struct Envelope<T> {
@@ -51,26 +48,26 @@ struct Inbound {
     message_id: Option<String>,
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<Vec<T>, HttpError> {
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<Vec<T>, CallbackError> {
     serde_json::from_slice::<Envelope<T>>(body)
         .map(|e| e.results)
-        .map_err(|e| HttpError::BadRequest(format!("not an Infobip payload: {e}")))
+        .map_err(|e| CallbackError::Malformed(format!("not an Infobip payload: {e}")))
 }
 
-pub fn status_updates(body: &[u8]) -> Result<Vec<StatusUpdate>, HttpError> {
+pub fn delivery_reports(body: &[u8]) -> Result<Vec<DeliveryReport>, CallbackError> {
     Ok(parse::<Report>(body)?
         .into_iter()
         .map(|r| {
             let outcome = match r.status.group_name.as_str() {
-                "DELIVERED" => Some(ContactState::Delivered),
-                "UNDELIVERABLE" | "EXPIRED" | "REJECTED" => Some(ContactState::Undelivered),
+                "DELIVERED" => Some(DeliveryStatus::Delivered),
+                "UNDELIVERABLE" | "EXPIRED" | "REJECTED" => Some(DeliveryStatus::Undelivered),
                 _ => None,
             };
             let error = r.error.filter(|e| e.id.unwrap_or(0) != 0);
-            StatusUpdate {
+            DeliveryReport {
                 provider_id: r.message_id,
-                outcome,
-                code: (outcome == Some(ContactState::Undelivered))
+                status: outcome,
+                code: (outcome == Some(DeliveryStatus::Undelivered))
                     .then(|| r.status.group_name.to_ascii_lowercase()),
                 detail: r.status.name.map(|n| match &error {
                     Some(e) => format!("{n}; {}", e.name.clone().unwrap_or_default()),
@@ -82,7 +79,7 @@ pub fn status_updates(body: &[u8]) -> Result<Vec<StatusUpdate>, HttpError> {
         .collect())
 }
 
-pub fn inbound_messages(body: &[u8]) -> Result<Vec<InboundMessage>, HttpError> {
+pub fn inbound_messages(body: &[u8]) -> Result<Vec<InboundMessage>, CallbackError> {
     Ok(parse::<Inbound>(body)?
         .into_iter()
         .map(|m| InboundMessage {

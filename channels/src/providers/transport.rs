@@ -1,20 +1,19 @@
-//! One config type for any transport, so the config crate can read a
-//! `[[providers]]` table and the dispatcher can build `Arc<dyn Channel>`s
-//! without matching on provider names itself.
+//! One config type for any transport, so the config crate can hold a
+//! `[channels.*]` section typed and the dispatcher can build
+//! `Arc<dyn Channel>`s without matching on provider names itself.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::email::{SmtpChannel, SmtpConfig};
+use super::infobip::{InfobipConfig, InfobipSms, InfobipVoice, InfobipVoiceConfig};
+use super::smtp::{SmtpChannel, SmtpConfig};
+use super::twilio::{TwilioConfig, TwilioSms, TwilioVoice, TwilioVoiceConfig};
+use super::vonage::{VonageConfig, VonageSms};
+use super::webhook::{WebhookChannel, WebhookConfig};
 use crate::null::NullChannel;
 use crate::outbox::OutboxChannel;
-use crate::sms::{
-    InfobipConfig, InfobipSms, TwilioConfig, TwilioSms, VonageConfig, VonageSms, WebhookChannel,
-    WebhookConfig,
-};
-use crate::voice::{InfobipVoice, InfobipVoiceConfig, TwilioVoice, TwilioVoiceConfig};
 use crate::{Channel, ChannelKind, ConfigError};
 
 /// Outbox settings.

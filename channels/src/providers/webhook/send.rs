@@ -1,71 +1,11 @@
-//! A generic JSON webhook provider, so a shop can plug in any local SMS
-//! aggregator or voice platform without code: a URL, headers (credentials
-//! are [`Secret`]s) and an optional body template.
-//!
-//! The body template is minijinja with JSON auto-escaping: `{{ to }}`
-//! renders as a JSON string literal (quotes included), so a template is
-//! written like `{"msisdn": {{ to }}, "texto": {{ text }}}` and cannot be
-//! broken by a quote in the text. Variables: every field of
-//! [`OutboundMessage`] plus `segments` and `encoding` (`gsm7`/`ucs2`).
-//! Without a template the message itself is posted as JSON.
-//!
-//! Answers: 2xx accepted (the provider id is read at `id_pointer`, a JSON
-//! pointer, default `/id`); 429 throttled (honours `Retry-After`); 408/5xx
-//! transient; other 4xx permanent, or opted-out when listed in
-//! `opted_out_statuses` (some aggregators answer 403/410 for blocklisted
-//! numbers).
-
-use std::collections::BTreeMap;
-use std::time::Duration;
-
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
-use serde::{Deserialize, Serialize};
 
+use super::config::WebhookConfig;
 use crate::encoding::{Encoding, sms_segments};
 use crate::http::{self, classify_status};
 use crate::{
-    Channel, ChannelError, ChannelKind, ConfigError, OutboundMessage, Receipt, Secret,
-    duration_serde, mask_address,
+    Channel, ChannelError, ChannelKind, ConfigError, OutboundMessage, Receipt, mask_address,
 };
-
-/// Generic webhook settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookConfig {
-    /// Provider name for receipts, logs and rate limits.
-    pub name: String,
-    pub url: String,
-    /// Extra headers, e.g. `Authorization = "Bearer …"`.
-    #[serde(default)]
-    pub headers: BTreeMap<String, Secret>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_template: Option<String>,
-    /// JSON pointer to the provider's message id in the answer.
-    #[serde(default = "default_id_pointer")]
-    pub id_pointer: String,
-    #[serde(default)]
-    pub opted_out_statuses: Vec<u16>,
-    #[serde(default = "crate::http::default_timeout", with = "duration_serde")]
-    pub timeout: Duration,
-}
-
-fn default_id_pointer() -> String {
-    "/id".to_string()
-}
-
-impl WebhookConfig {
-    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
-        WebhookConfig {
-            name: name.into(),
-            url: url.into(),
-            headers: BTreeMap::new(),
-            body_template: None,
-            id_pointer: default_id_pointer(),
-            opted_out_statuses: Vec::new(),
-            timeout: http::DEFAULT_TIMEOUT,
-        }
-    }
-}
 
 /// Posts each message to a configured URL; usable for SMS and voice.
 #[derive(Debug)]

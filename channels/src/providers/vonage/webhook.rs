@@ -1,0 +1,34 @@
+//! Vonage (SMS API) delivery receipts (`messageId`, `status`, `err-code`)
+//! and inbound messages (`msisdn`, `text`, `messageId`), as JSON, form or
+//! query parameters.
+
+use crate::callback::{CallbackError, DeliveryReport, DeliveryStatus, InboundMessage, param};
+
+pub fn delivery_report(params: &[(String, String)]) -> Result<DeliveryReport, CallbackError> {
+    let id = param(params, "messageId").ok_or_else(|| CallbackError::missing("messageId"))?;
+    let status = param(params, "status").ok_or_else(|| CallbackError::missing("status"))?;
+    let outcome = match status {
+        "delivered" => Some(DeliveryStatus::Delivered),
+        "expired" | "failed" | "rejected" => Some(DeliveryStatus::Undelivered),
+        _ => None,
+    };
+    let err = param(params, "err-code").filter(|e| *e != "0");
+    Ok(DeliveryReport {
+        provider_id: id.to_string(),
+        status: outcome,
+        code: (outcome == Some(DeliveryStatus::Undelivered))
+            .then(|| err.map_or_else(|| status.to_string(), |e| format!("vonage_{e}"))),
+        detail: err.map(|e| format!("Vonage {status}, err-code {e}")),
+        human_answer: false,
+    })
+}
+
+pub fn inbound_message(params: &[(String, String)]) -> Result<InboundMessage, CallbackError> {
+    let from = param(params, "msisdn").ok_or_else(|| CallbackError::missing("msisdn"))?;
+    Ok(InboundMessage {
+        provider: "vonage",
+        message_id: param(params, "messageId").map(str::to_string),
+        from: from.to_string(),
+        text: param(params, "text").unwrap_or("").to_string(),
+    })
+}
