@@ -8,6 +8,7 @@ pub mod events;
 pub mod http;
 pub mod launch;
 pub mod pipeline;
+pub mod prometheus;
 pub mod queue;
 pub mod queue_probe;
 pub mod quota;
