@@ -262,7 +262,15 @@ fn text(body: String) -> Response {
         .into_response()
 }
 
-/// `GET /metrics`.
+/// Prometheus metrics.
+///
+/// Contacts by state, ledger decisions by code (snapshot), provider
+/// latency histogram and errors by class, decisions by rule and code,
+/// apalis queue jobs by state, webhook calls.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Prometheus text format 0.0.4", body = String, content_type = "text/plain"),
+    (status = 503, description = "store unavailable", body = super::openapi::ApiError),
+))]
 pub async fn prometheus(State(state): State<AppState>) -> Result<Response, HttpError> {
     Ok(text(render(&state).await?))
 }
@@ -312,7 +320,11 @@ async fn health(store: &AnyStore, queue: Option<&QueueProbe>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// `GET /healthz`.
+/// Health: store and queue reachable.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses(
+    (status = 200, description = "both answered", body = Health),
+    (status = 503, description = "the store or the queue did not answer within 3 s; its field holds the error", body = Health),
+))]
 pub async fn healthz(State(state): State<AppState>) -> Response {
     health(&state.store, state.queue.as_deref()).await
 }
