@@ -150,6 +150,7 @@ pub async fn list_campaigns(State(state): State<AppState>) -> Result<Json<Campai
 #[serde(deny_unknown_fields)]
 pub struct LaunchBody {
     /// Path of a campaign.toml on the server.
+    #[schema(value_type = String)]
     campaign_file: PathBuf,
 }
 
