@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 
 /// Upper bounds (seconds) of the provider latency histogram: from an
 /// outbox write (about a millisecond) to a provider API at its timeout
@@ -219,7 +221,10 @@ impl Registry {
                 Kind::Gauge => "gauge",
                 Kind::Histogram => "histogram",
             };
-            out.push_str(&format!("# HELP {} {}\n# TYPE {} {kind}\n", f.name, f.help, f.name));
+            out.push_str(&format!(
+                "# HELP {} {}\n# TYPE {} {kind}\n",
+                f.name, f.help, f.name
+            ));
             let samples = blocks.remove(f.name).unwrap_or_default();
             for line in sorted_samples(f, samples) {
                 out.push_str(line);
@@ -263,10 +268,16 @@ mod tests {
         let a = Registry::new(&[WEBHOOKS]);
         let b = Registry::new(&[WEBHOOKS]);
         a.scope(|| ::metrics::counter!(WEBHOOKS.name, "provider" => "x").increment(2));
-        assert!(a.render().contains("cobro_webhooks_total{provider=\"x\"} 2"));
+        assert!(
+            a.render()
+                .contains("cobro_webhooks_total{provider=\"x\"} 2")
+        );
         let text = b.render();
         assert!(!text.contains("provider"), "{text}");
-        assert!(text.contains("# TYPE cobro_webhooks_total counter"), "{text}");
+        assert!(
+            text.contains("# TYPE cobro_webhooks_total counter"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -289,8 +300,9 @@ mod tests {
         assert!(lines.contains(
             &"cobro_provider_request_duration_seconds_bucket{provider=\"a\",le=\"+Inf\"} 1"
         ));
-        assert!(lines[LATENCY_BUCKETS.len() + 2].starts_with(
-            "cobro_provider_request_duration_seconds_count{provider=\"a\"}"
-        ));
+        assert!(
+            lines[LATENCY_BUCKETS.len() + 2]
+                .starts_with("cobro_provider_request_duration_seconds_count{provider=\"a\"}")
+        );
     }
 }

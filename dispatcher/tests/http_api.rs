@@ -465,8 +465,10 @@ fn documented_operations(spec: &serde_json::Value) -> std::collections::BTreeSet
     let mut out = std::collections::BTreeSet::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
         for method in item.as_object().expect("path item").keys() {
-            if ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
-                .contains(&method.as_str())
+            if [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ]
+            .contains(&method.as_str())
             {
                 out.insert((method.to_uppercase(), path.clone()));
             }
@@ -511,7 +513,10 @@ async fn openapi_document_is_valid_openapi_3() {
     let (_, body) = call(&env, api("GET", "/api/openapi.json", None, None)).await;
     // It reads back as an OpenAPI document.
     let doc: utoipa::openapi::OpenApi = serde_json::from_str(&body).expect("an OpenAPI document");
-    assert!(matches!(doc.openapi, utoipa::openapi::OpenApiVersion::Version31));
+    assert!(matches!(
+        doc.openapi,
+        utoipa::openapi::OpenApiVersion::Version31
+    ));
     let spec = json(&body);
     assert!(spec["openapi"].as_str().expect("version").starts_with("3."));
     assert!(spec["info"]["title"].is_string() && spec["info"]["version"].is_string());
@@ -520,7 +525,9 @@ async fn openapi_document_is_valid_openapi_3() {
     refs(&spec, &mut found);
     assert!(!found.is_empty());
     for r in found {
-        let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("external $ref {r}"));
+        let pointer = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external $ref {r}"));
         assert!(spec.pointer(pointer).is_some(), "{r} does not resolve");
     }
     for (path, item) in spec["paths"].as_object().expect("paths") {
@@ -540,7 +547,10 @@ async fn openapi_document_is_valid_openapi_3() {
                 .unwrap_or_default();
             for segment in path.split('/') {
                 if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                    assert!(params.contains(&name), "{method} {path}: no path parameter {name}");
+                    assert!(
+                        params.contains(&name),
+                        "{method} {path}: no path parameter {name}"
+                    );
                 }
             }
             for requirement in op["security"].as_array().into_iter().flatten() {

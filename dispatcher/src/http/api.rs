@@ -10,9 +10,9 @@ use std::str::FromStr;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::http::Method;
 use axum::{Json, Router, middleware};
 use chrono::Utc;
 use cobro_campaigns::ChannelKind;
@@ -136,7 +136,9 @@ pub struct CampaignList {
     (status = 200, description = "campaigns", body = CampaignList),
     (status = 401, description = "missing or wrong bearer token", body = ApiError),
 ))]
-pub async fn list_campaigns(State(state): State<AppState>) -> Result<Json<CampaignList>, HttpError> {
+pub async fn list_campaigns(
+    State(state): State<AppState>,
+) -> Result<Json<CampaignList>, HttpError> {
     let paused = state.store.paused_campaigns().await?;
     let mut campaigns = Vec::new();
     for c in state.store.campaigns().await? {

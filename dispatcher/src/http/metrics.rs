@@ -309,7 +309,9 @@ async fn health(store: &AnyStore, queue: Option<&QueueProbe>) -> Response {
     let healthy = store_result.is_ok() && queue_result.is_ok();
     let body = Health {
         status: if healthy { "ok" } else { "unavailable" }.to_string(),
-        store: store_result.map(|()| "ok".to_string()).unwrap_or_else(|e| e),
+        store: store_result
+            .map(|()| "ok".to_string())
+            .unwrap_or_else(|e| e),
         queue: queue_result.map(str::to_string).unwrap_or_else(|e| e),
     };
     let status = if healthy {

@@ -162,8 +162,16 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/", dashboard::page),
         route(Method::GET, "/healthz", metrics::healthz),
         route(Method::GET, "/metrics", metrics::prometheus),
-        route(Method::POST, "/webhooks/{provider}/status", webhooks::status),
-        route(Method::POST, "/webhooks/{provider}/inbound", webhooks::inbound),
+        route(
+            Method::POST,
+            "/webhooks/{provider}/status",
+            webhooks::status,
+        ),
+        route(
+            Method::POST,
+            "/webhooks/{provider}/inbound",
+            webhooks::inbound,
+        ),
         route(Method::GET, "/u/{token}", unsubscribe::confirm_page),
         route(Method::POST, "/u/{token}", unsubscribe::one_click),
         // The description is public: it holds no data.
