@@ -26,7 +26,7 @@ use super::{AppState, HttpError, Route, auth, route};
 use crate::events::{AccountEvent, apply_event};
 use crate::launch::launch;
 use crate::store::any::AnyStore;
-use crate::store::{ContactState, LedgerFilter, Store, Suppression};
+use crate::store::{AccountStatus, ContactState, LedgerEntry, LedgerFilter, Store, Suppression};
 
 /// Where [`router`] nests these routes.
 pub const PREFIX: &str = "/api";
@@ -298,26 +298,26 @@ pub async fn campaign_action(
 
 /// An account's status and its ledger rows.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = History)]
-pub struct HistoryDoc {
+pub struct History {
     pub account: String,
     /// The account's status (active, promise_to_pay, paid…).
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: AccountStatus,
     /// Ledger rows, oldest first.
     #[schema(value_type = Vec<Object>)]
-    pub rows: Vec<serde_json::Value>,
+    pub rows: Vec<LedgerEntry>,
 }
 
 /// Ledger rows (gestiones) of an account.
 #[utoipa::path(get, path = "/api/accounts/{id}/history", tag = "api", security(("bearer" = [])), params(("id" = String, Path, description = "account id")), responses(
-    (status = 200, description = "history", body = HistoryDoc),
+    (status = 200, description = "history", body = History),
     (status = 401, description = "missing or wrong bearer token", body = ApiError),
     (status = 404, description = "unknown account", body = ApiError),
 ))]
 pub async fn account_history(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, HttpError> {
+) -> Result<Json<History>, HttpError> {
     let Some((_, status)) = state.store.account(&id).await? else {
         return Err(HttpError::NotFound(format!("no account '{id}'")));
     };
@@ -328,9 +328,11 @@ pub async fn account_history(
             ..Default::default()
         })
         .await?;
-    Ok(Json(
-        serde_json::json!({"account": id, "status": status, "rows": rows}),
-    ))
+    Ok(Json(History {
+        account: id,
+        status,
+        rows,
+    }))
 }
 
 /// An account event.
@@ -414,23 +416,35 @@ fn normalise_address(raw: &str, prefix: bool) -> Result<String, HttpError> {
 
 /// Suppression list entries, as stored.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = SuppressionList)]
-pub struct SuppressionListDoc {
+pub struct SuppressionList {
     #[schema(value_type = Vec<Object>)]
-    pub suppressions: Vec<serde_json::Value>,
+    pub suppressions: Vec<Suppression>,
+}
+
+/// The entry as stored (address normalised, source defaulted).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressionAdded {
+    #[schema(value_type = Object)]
+    pub suppression: Suppression,
+}
+
+/// A removal's answer: `{"removed": true}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Removed {
+    pub removed: bool,
 }
 
 /// List suppression entries.
 #[utoipa::path(get, path = "/api/suppressions", tag = "api", security(("bearer" = [])), responses(
-    (status = 200, description = "entries", body = SuppressionListDoc),
+    (status = 200, description = "entries", body = SuppressionList),
     (status = 401, description = "missing or wrong bearer token", body = ApiError),
 ))]
 pub async fn list_suppressions(
     State(state): State<AppState>,
-) -> Result<Json<serde_json::Value>, HttpError> {
-    Ok(Json(
-        serde_json::json!({ "suppressions": state.store.suppressions().await? }),
-    ))
+) -> Result<Json<SuppressionList>, HttpError> {
+    Ok(Json(SuppressionList {
+        suppressions: state.store.suppressions().await?,
+    }))
 }
 
 /// A suppression entry to add.
@@ -452,7 +466,7 @@ pub struct SuppressionBody {
 
 /// Add a suppression entry.
 #[utoipa::path(post, path = "/api/suppressions", tag = "api", security(("bearer" = [])), request_body = SuppressionBody, responses(
-    (status = 201, description = "added: `{\"suppression\": entry}`", body = Object),
+    (status = 201, description = "added", body = SuppressionAdded),
     (status = 400, description = "malformed body", body = ApiError),
     (status = 401, description = "missing or wrong bearer token", body = ApiError),
     (status = 422, description = "invalid address or channel", body = ApiError),
@@ -475,7 +489,7 @@ pub async fn add_suppression(
     state.store.suppress(&entry).await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "suppression": entry })),
+        Json(SuppressionAdded { suppression: entry }),
     )
         .into_response())
 }
@@ -492,7 +506,7 @@ pub struct RemoveQuery {
 
 /// Remove a suppression entry.
 #[utoipa::path(delete, path = "/api/suppressions", tag = "api", security(("bearer" = [])), params(RemoveQuery), responses(
-    (status = 200, description = "removed: `{\"removed\": true}`", body = Object),
+    (status = 200, description = "removed", body = Removed),
     (status = 400, description = "no address", body = ApiError),
     (status = 401, description = "missing or wrong bearer token", body = ApiError),
     (status = 404, description = "no such entry", body = ApiError),
@@ -500,7 +514,7 @@ pub struct RemoveQuery {
 pub async fn remove_suppression(
     State(state): State<AppState>,
     Query(q): Query<RemoveQuery>,
-) -> Result<Json<serde_json::Value>, HttpError> {
+) -> Result<Json<Removed>, HttpError> {
     let address = q
         .address
         .ok_or_else(|| HttpError::BadRequest("the address query parameter is required".into()))?;
@@ -509,5 +523,5 @@ pub async fn remove_suppression(
     if !state.store.unsuppress(channel, &address).await? {
         return Err(HttpError::NotFound("no such suppression entry".into()));
     }
-    Ok(Json(serde_json::json!({"removed": true})))
+    Ok(Json(Removed { removed: true }))
 }

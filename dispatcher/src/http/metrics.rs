@@ -1,5 +1,5 @@
-//! `GET /metrics` (Prometheus text format) and `GET /healthz`, for
-//! `cobro serve` and, through [`worker_router`], for `cobro work
+//! `GET /metrics` (Prometheus text format), for `cobro serve` and,
+//! through [`worker_router`] (with `/healthz`), for `cobro work
 //! --metrics-bind`.
 //!
 //! Three kinds of numbers, each from where it is true:
@@ -20,13 +20,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ::metrics::{counter, gauge};
-use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Serialize;
 
 use super::{AppState, HttpError};
 use crate::dispatch_metrics::{DispatchMetrics, is_decision};
@@ -34,7 +32,7 @@ use crate::prometheus::{
     CAMPAIGN_PAUSED, CONTACTS, DECISIONS, DECISIONS_SNAPSHOT_AGE, Family, QUEUE_DEPTH, QUEUE_JOBS,
     QUEUE_UP, Registry, SUPPRESSIONS, WEBHOOKS,
 };
-use crate::queue_probe::{PROBE_TIMEOUT, QueueProbe};
+use crate::queue_probe::QueueProbe;
 use crate::store::any::AnyStore;
 use crate::store::{ContactState, Store, StoreError};
 
@@ -275,62 +273,6 @@ pub async fn prometheus(State(state): State<AppState>) -> Result<Response, HttpE
     Ok(text(render(&state).await?))
 }
 
-/// The answer of `/healthz`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Health {
-    /// `ok` when both answered, else `unavailable`.
-    #[schema(pattern = "^(ok|unavailable)$")]
-    pub status: String,
-    /// `ok`, or the store's error.
-    pub store: String,
-    /// `ok`, `unused` (this process runs no workers and was given no
-    /// `--queue`), or the queue's error.
-    pub queue: String,
-}
-
-/// 200 `{"status":"ok","store":"ok","queue":"ok"}` when the store and the
-/// queue answer; 503 with the failing one's error in its field otherwise.
-/// A process that uses no queue reports `"queue":"unused"`.
-async fn health(store: &AnyStore, queue: Option<&QueueProbe>) -> Response {
-    let store_check = async {
-        match tokio::time::timeout(PROBE_TIMEOUT, store.account_count()).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {PROBE_TIMEOUT:?}")),
-        }
-    };
-    let queue_check = async {
-        match queue {
-            Some(probe) => probe.jobs().await.map(|_| "ok").map_err(|e| e.to_string()),
-            None => Ok("unused"),
-        }
-    };
-    let (store_result, queue_result) = tokio::join!(store_check, queue_check);
-    let healthy = store_result.is_ok() && queue_result.is_ok();
-    let body = Health {
-        status: if healthy { "ok" } else { "unavailable" }.to_string(),
-        store: store_result
-            .map(|()| "ok".to_string())
-            .unwrap_or_else(|e| e),
-        queue: queue_result.map(str::to_string).unwrap_or_else(|e| e),
-    };
-    let status = if healthy {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (status, Json(body)).into_response()
-}
-
-/// Health: store and queue reachable.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses(
-    (status = 200, description = "both answered", body = Health),
-    (status = 503, description = "the store or the queue did not answer within 3 s; its field holds the error", body = Health),
-))]
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    health(&state.store, state.queue.as_deref()).await
-}
-
 /// What the metrics endpoint of a `cobro work` process needs.
 #[derive(Clone)]
 pub struct WorkerMetricsState {
@@ -346,7 +288,7 @@ pub struct WorkerMetricsState {
 pub fn worker_router(state: WorkerMetricsState) -> Router {
     Router::new()
         .route("/metrics", get(worker_prometheus))
-        .route("/healthz", get(worker_healthz))
+        .route("/healthz", get(super::health::worker_healthz))
         .with_state(state)
 }
 
@@ -355,8 +297,4 @@ async fn worker_prometheus(State(state): State<WorkerMetricsState>) -> Response 
     state.dispatch.render(&mut out);
     out.push_str(&render_queue(state.queue.as_deref()).await);
     text(out)
-}
-
-async fn worker_healthz(State(state): State<WorkerMetricsState>) -> Response {
-    health(&state.store, state.queue.as_deref()).await
 }

@@ -25,6 +25,7 @@ use crate::store::any::AnyStore;
 pub mod api;
 pub mod auth;
 pub mod dashboard;
+pub mod health;
 pub mod inbound;
 pub mod metrics;
 pub mod openapi;
@@ -160,7 +161,7 @@ where
 pub fn routes() -> Vec<Route> {
     vec![
         route(Method::GET, "/", dashboard::page),
-        route(Method::GET, "/healthz", metrics::healthz),
+        route(Method::GET, "/healthz", health::healthz),
         route(Method::GET, "/metrics", metrics::prometheus),
         route(
             Method::POST,

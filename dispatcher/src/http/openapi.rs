@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{api, dashboard, metrics, unsubscribe};
+use super::{api, dashboard, health, metrics, unsubscribe};
 
 /// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,7 +38,7 @@ impl Modify for BearerAuth {
     ),
     paths(
         dashboard::page,
-        metrics::healthz,
+        health::healthz,
         metrics::prometheus,
         webhook_status,
         webhook_inbound,
@@ -55,7 +55,7 @@ impl Modify for BearerAuth {
         api::add_suppression,
         api::remove_suppression,
     ),
-    components(schemas(ApiError, metrics::Health)),
+    components(schemas(ApiError, health::Health)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;
