@@ -2,32 +2,25 @@
 //! provider latency and errors measured around every transport, and the
 //! decisions the pipeline recorded, by rule and code.
 //!
-//! In-process and lock-light on purpose: a send records into atomics of a
-//! series registered once when the channel set is built, so the hot path
-//! neither allocates nor takes a lock; decisions take one short lock per
-//! recorded row. Counters start at zero with the process (Prometheus'
-//! `rate()` and `increase()` handle restarts); the ledger-wide totals stay
-//! the store-derived `cobro_decisions` gauge of `/metrics`.
+//! Recorded through the `metrics` macros into this registry's own recorder
+//! ([`Registry`]). The hot path stays lock-free: a metered channel
+//! registers its series' handles on first use and then only records into
+//! them. Counters start at zero with the process (Prometheus' `rate()` and
+//! `increase()` handle restarts); the ledger-wide totals stay the
+//! store-derived `cobro_decisions` gauge of `/metrics`.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use cobro_campaigns::ChannelKind;
 use cobro_channels::{Channel, ChannelError, OutboundMessage, Receipt};
 use cobro_compliance::ReasonCode;
 use futures::future::BoxFuture;
 
+pub use crate::prometheus::LATENCY_BUCKETS;
+use crate::prometheus::{DECISIONS_TOTAL, PROVIDER_ERRORS, PROVIDER_LATENCY, Registry};
 use crate::store::{LedgerEntry, LedgerState};
-
-/// Upper bounds (seconds) of the latency histogram: from an outbox write
-/// (about a millisecond) to a provider API at its timeout (30 s).
-pub const LATENCY_BUCKETS: [f64; 13] = [
-    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-];
 
 /// How a provider call ended: `ok` or the `ChannelError` class, which is
 /// what the pipeline branches on (retry, fallback, suppress).
@@ -78,35 +71,6 @@ pub fn decision_rule(row: &LedgerEntry) -> String {
     "none".to_string()
 }
 
-/// A Prometheus histogram over [`LATENCY_BUCKETS`] in atomics.
-#[derive(Default)]
-struct Histogram {
-    /// Per bucket (not cumulative); rendering accumulates.
-    buckets: [AtomicU64; LATENCY_BUCKETS.len()],
-    count: AtomicU64,
-    sum_nanos: AtomicU64,
-}
-
-impl Histogram {
-    fn observe(&self, elapsed: Duration) {
-        let secs = elapsed.as_secs_f64();
-        if let Some(i) = LATENCY_BUCKETS.iter().position(|le| secs <= *le) {
-            self.buckets[i].fetch_add(1, Ordering::Relaxed);
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-    }
-}
-
-/// The series of one provider on one channel.
-struct ProviderSeries {
-    provider: String,
-    channel: ChannelKind,
-    /// Indexed like [`OUTCOMES`].
-    latency: [Histogram; OUTCOMES.len()],
-}
-
 fn outcome_index(result: &Result<Receipt, ChannelError>) -> usize {
     let class = match result {
         Ok(_) => "ok",
@@ -115,36 +79,22 @@ fn outcome_index(result: &Result<Receipt, ChannelError>) -> usize {
     OUTCOMES.iter().position(|o| *o == class).unwrap_or(0)
 }
 
-/// `cobro_decisions_total` labels.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct DecisionKey {
-    campaign: String,
-    channel: ChannelKind,
-    decision: &'static str,
-    code: String,
-    rule: String,
-}
-
 /// The registry one worker process (or `cobro serve --workers`) shares
 /// between its transports, its pipeline and its `/metrics`.
-#[derive(Default)]
 pub struct DispatchMetrics {
-    providers: Mutex<Vec<Arc<ProviderSeries>>>,
-    decisions: Mutex<BTreeMap<DecisionKey, u64>>,
+    registry: Arc<Registry>,
 }
 
-/// A poisoned lock only means a panic elsewhere mid-update of a counter;
-/// the counts are still the best we have.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Escapes a label value (Prometheus text format 0.0.4).
-pub fn label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+impl Default for DispatchMetrics {
+    fn default() -> Self {
+        let registry = Arc::new(Registry::new(&[
+            PROVIDER_LATENCY,
+            PROVIDER_ERRORS,
+            DECISIONS_TOTAL,
+        ]));
+        registry.keep_up();
+        DispatchMetrics { registry }
+    }
 }
 
 impl DispatchMetrics {
@@ -152,145 +102,46 @@ impl DispatchMetrics {
         Arc::new(DispatchMetrics::default())
     }
 
-    /// The series of `provider` on `channel`, registered on first use so
-    /// that wrapping one transport twice shares its counts.
-    fn series(&self, provider: &str, channel: ChannelKind) -> Arc<ProviderSeries> {
-        let mut providers = lock(&self.providers);
-        if let Some(s) = providers
-            .iter()
-            .find(|s| s.provider == provider && s.channel == channel)
-        {
-            return s.clone();
-        }
-        let series = Arc::new(ProviderSeries {
-            provider: provider.to_string(),
-            channel,
-            latency: Default::default(),
-        });
-        providers.push(series.clone());
-        series
-    }
-
     /// Wraps `transport` (serving `channel`) so that every send is timed
-    /// and classified here.
+    /// and classified here. Wrapping one transport twice shares its series:
+    /// the recorder keys them by name and labels.
     pub fn meter(
         self: &Arc<Self>,
         channel: ChannelKind,
         transport: Arc<dyn Channel>,
     ) -> Arc<dyn Channel> {
-        let series = self.series(transport.name(), channel);
         Arc::new(MeteredChannel {
+            provider: transport.name().to_string(),
             inner: transport,
-            series,
+            channel,
+            registry: self.registry.clone(),
+            latency: Default::default(),
+            errors: OnceLock::new(),
         })
     }
 
     /// Counts the decision rows among `rows`, which the store has just
     /// recorded.
     pub fn record_rows(&self, rows: &[LedgerEntry]) {
-        let mut keys: Vec<DecisionKey> = rows
-            .iter()
-            .filter(|row| is_decision(row.state))
-            .map(|row| DecisionKey {
-                campaign: row.campaign.clone(),
-                channel: row.channel,
-                decision: row.state.as_str(),
-                code: row.code.clone().unwrap_or_default(),
-                rule: decision_rule(row),
-            })
-            .collect();
-        if keys.is_empty() {
-            return;
-        }
-        let mut decisions = lock(&self.decisions);
-        for key in keys.drain(..) {
-            *decisions.entry(key).or_default() += 1;
-        }
+        let decisions = rows.iter().filter(|row| is_decision(row.state));
+        self.registry.scope(|| {
+            for row in decisions {
+                ::metrics::counter!(
+                    DECISIONS_TOTAL.name,
+                    "campaign" => row.campaign.clone(),
+                    "channel" => row.channel.as_str(),
+                    "decision" => row.state.as_str(),
+                    "code" => row.code.clone().unwrap_or_default(),
+                    "rule" => decision_rule(row),
+                )
+                .increment(1);
+            }
+        });
     }
 
     /// Appends the three families in Prometheus text format.
     pub fn render(&self, out: &mut String) {
-        let mut providers: Vec<Arc<ProviderSeries>> = lock(&self.providers).clone();
-        providers.sort_by(|a, b| (&a.provider, a.channel).cmp(&(&b.provider, b.channel)));
-
-        out.push_str(
-            "# HELP cobro_provider_request_duration_seconds Time a provider took to accept or refuse one message, by provider, channel and outcome (ok or the error class), in this process.\n\
-             # TYPE cobro_provider_request_duration_seconds histogram\n",
-        );
-        for s in &providers {
-            for (outcome, h) in OUTCOMES.iter().zip(&s.latency) {
-                let count = h.count.load(Ordering::Relaxed);
-                if count == 0 {
-                    continue;
-                }
-                let labels = format!(
-                    "provider=\"{}\",channel=\"{}\",outcome=\"{outcome}\"",
-                    label(&s.provider),
-                    s.channel
-                );
-                let mut cumulative = 0;
-                for (le, bucket) in LATENCY_BUCKETS.iter().zip(&h.buckets) {
-                    cumulative += bucket.load(Ordering::Relaxed);
-                    let _ = writeln!(
-                        out,
-                        "cobro_provider_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {cumulative}"
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "cobro_provider_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {count}"
-                );
-                let sum = h.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
-                let _ = writeln!(
-                    out,
-                    "cobro_provider_request_duration_seconds_sum{{{labels}}} {sum}"
-                );
-                let _ = writeln!(
-                    out,
-                    "cobro_provider_request_duration_seconds_count{{{labels}}} {count}"
-                );
-            }
-        }
-
-        out.push_str(
-            "# HELP cobro_provider_errors_total Provider calls that failed, by provider, channel and error class, in this process.\n\
-             # TYPE cobro_provider_errors_total counter\n",
-        );
-        for s in &providers {
-            // Every class is written once the provider has been used, so
-            // that an alert on a class sees 0 before the first error.
-            if s.latency
-                .iter()
-                .all(|h| h.count.load(Ordering::Relaxed) == 0)
-            {
-                continue;
-            }
-            for (class, h) in OUTCOMES.iter().zip(&s.latency).skip(1) {
-                let _ = writeln!(
-                    out,
-                    "cobro_provider_errors_total{{provider=\"{}\",channel=\"{}\",class=\"{class}\"}} {}",
-                    label(&s.provider),
-                    s.channel,
-                    h.count.load(Ordering::Relaxed)
-                );
-            }
-        }
-
-        out.push_str(
-            "# HELP cobro_decisions_total Decisions this process recorded in the ledger, by campaign, channel, decision, reason code and the rule that made it (none: decided by the pipeline).\n\
-             # TYPE cobro_decisions_total counter\n",
-        );
-        for (k, n) in lock(&self.decisions).iter() {
-            let _ = writeln!(
-                out,
-                "cobro_decisions_total{{campaign=\"{}\",channel=\"{}\",decision=\"{}\",code=\"{}\",rule=\"{}\"}} {n}",
-                label(&k.campaign),
-                k.channel,
-                k.decision,
-                label(&k.code),
-                label(&k.rule)
-            );
-        }
+        out.push_str(&self.registry.render());
     }
 }
 
@@ -298,7 +149,50 @@ impl DispatchMetrics {
 /// same name, so rate limits and receipts are unchanged.
 struct MeteredChannel {
     inner: Arc<dyn Channel>,
-    series: Arc<ProviderSeries>,
+    provider: String,
+    channel: ChannelKind,
+    registry: Arc<Registry>,
+    /// Indexed like [`OUTCOMES`]; registered on the first send with that
+    /// outcome, so that an outcome never seen has no series.
+    latency: [OnceLock<::metrics::Histogram>; OUTCOMES.len()],
+    /// Indexed like `OUTCOMES[1..]`; every class is registered on the
+    /// first send of any outcome, so that an alert on a class sees 0
+    /// before the first error.
+    errors: OnceLock<Vec<::metrics::Counter>>,
+}
+
+impl MeteredChannel {
+    fn observe(&self, outcome: usize, elapsed: std::time::Duration) {
+        let errors = self.errors.get_or_init(|| {
+            self.registry.scope(|| {
+                OUTCOMES[1..]
+                    .iter()
+                    .map(|class| {
+                        ::metrics::counter!(
+                            PROVIDER_ERRORS.name,
+                            "provider" => self.provider.clone(),
+                            "channel" => self.channel.as_str(),
+                            "class" => *class,
+                        )
+                    })
+                    .collect()
+            })
+        });
+        let latency = self.latency[outcome].get_or_init(|| {
+            self.registry.scope(|| {
+                ::metrics::histogram!(
+                    PROVIDER_LATENCY.name,
+                    "provider" => self.provider.clone(),
+                    "channel" => self.channel.as_str(),
+                    "outcome" => OUTCOMES[outcome],
+                )
+            })
+        });
+        latency.record(elapsed);
+        if let Some(errors) = outcome.checked_sub(1).and_then(|i| errors.get(i)) {
+            errors.increment(1);
+        }
+    }
 }
 
 impl Channel for MeteredChannel {
@@ -313,7 +207,7 @@ impl Channel for MeteredChannel {
         Box::pin(async move {
             let started = Instant::now();
             let result = self.inner.send(msg).await;
-            self.series.latency[outcome_index(&result)].observe(started.elapsed());
+            self.observe(outcome_index(&result), started.elapsed());
             result
         })
     }

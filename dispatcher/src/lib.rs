@@ -7,6 +7,7 @@ pub mod dispatch_metrics;
 pub mod engine;
 pub mod http;
 pub mod launch;
+pub mod prometheus;
 pub mod queue;
 pub mod queue_probe;
 pub mod report;

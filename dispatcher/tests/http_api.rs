@@ -459,3 +459,115 @@ async fn openapi_description_is_public_json() {
         assert!(spec["paths"][path].is_object(), "{path} described");
     }
 }
+
+/// `(METHOD, path)` of every operation the document describes.
+fn documented_operations(spec: &serde_json::Value) -> std::collections::BTreeSet<(String, String)> {
+    let mut out = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            if [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ]
+            .contains(&method.as_str())
+            {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn openapi_describes_every_route_of_the_router_and_no_other() {
+    let env = setup().await;
+    let (_, body) = call(&env, api("GET", "/api/openapi.json", None, None)).await;
+    let routed: std::collections::BTreeSet<(String, String)> =
+        cobro_dispatcher::http::route_table()
+            .into_iter()
+            .map(|(method, path)| (method.to_string(), path))
+            .collect();
+    assert!(routed.contains(&("GET".to_string(), "/metrics".to_string())));
+    assert!(routed.contains(&("DELETE".to_string(), "/api/suppressions".to_string())));
+    assert_eq!(documented_operations(&json(&body)), routed);
+}
+
+/// Every `$ref` in `value`.
+fn refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", serde_json::Value::String(r)) => out.push(r),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn openapi_document_is_valid_openapi_3() {
+    let env = setup().await;
+    let (_, body) = call(&env, api("GET", "/api/openapi.json", None, None)).await;
+    // It reads back as an OpenAPI document.
+    let doc: utoipa::openapi::OpenApi = serde_json::from_str(&body).expect("an OpenAPI document");
+    assert!(matches!(
+        doc.openapi,
+        utoipa::openapi::OpenApiVersion::Version31
+    ));
+    let spec = json(&body);
+    assert!(spec["openapi"].as_str().expect("version").starts_with("3."));
+    assert!(spec["info"]["title"].is_string() && spec["info"]["version"].is_string());
+    // Every reference resolves inside the document.
+    let mut found = Vec::new();
+    refs(&spec, &mut found);
+    assert!(!found.is_empty());
+    for r in found {
+        let pointer = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external $ref {r}"));
+        assert!(spec.pointer(pointer).is_some(), "{r} does not resolve");
+    }
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(!responses.is_empty(), "{method} {path} answers nothing");
+            // Each `{param}` of the template is a path parameter, and
+            // each security requirement names a defined scheme.
+            let params: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "path" && p["required"] == true)
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for segment in path.split('/') {
+                if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    assert!(
+                        params.contains(&name),
+                        "{method} {path}: no path parameter {name}"
+                    );
+                }
+            }
+            for requirement in op["security"].as_array().into_iter().flatten() {
+                for scheme in requirement.as_object().expect("requirement").keys() {
+                    assert!(
+                        spec["components"]["securitySchemes"][scheme].is_object(),
+                        "{method} {path}: unknown scheme {scheme}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"],
+        json!({"type": "http", "scheme": "bearer"})
+    );
+    // The API's operations ask for the token; the webhooks do not.
+    assert!(spec["paths"]["/api/campaigns"]["get"]["security"].is_array());
+    assert!(spec["paths"]["/webhooks/{provider}/status"]["post"]["security"].is_null());
+}

@@ -4,40 +4,53 @@
 //! `events::apply_event` the CLI uses, so the API and `cobro event` /
 //! `cobro suppress` can never disagree.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use chrono::Utc;
 use cobro_campaigns::ChannelKind;
 use cobro_channels::templates::TemplateSet;
 use cobro_config::LoadedCampaign;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use super::{AppState, HttpError, auth};
+use super::openapi::ApiError;
+use super::{AppState, HttpError, Route, auth, route};
 use crate::events::{AccountEvent, apply_event};
 use crate::launch::launch;
 use crate::store::any::AnyStore;
-use crate::store::{ContactState, LedgerFilter, Suppression, prelude::*};
+use crate::store::{AccountStatus, ContactState, LedgerEntry, LedgerFilter, Suppression, prelude::*};
+
+/// Where [`router`] nests these routes.
+pub const PREFIX: &str = "/api";
+
+/// The API's routes, relative to [`PREFIX`]: what [`router`] serves and
+/// what the OpenAPI test compares with the document.
+pub fn routes() -> Vec<Route> {
+    vec![
+        route(Method::GET, "/campaigns", list_campaigns),
+        route(Method::POST, "/campaigns", launch_campaign),
+        route(Method::GET, "/campaigns/{id}", campaign_progress),
+        route(Method::POST, "/campaigns/{id}/{action}", campaign_action),
+        route(Method::GET, "/accounts/{id}/history", account_history),
+        route(Method::POST, "/accounts/{id}/events", account_event),
+        route(Method::GET, "/suppressions", list_suppressions),
+        route(Method::POST, "/suppressions", add_suppression),
+        route(Method::DELETE, "/suppressions", remove_suppression),
+    ]
+}
 
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/campaigns", get(list_campaigns).post(launch_campaign))
-        .route("/campaigns/{id}", get(campaign_progress))
-        .route("/campaigns/{id}/{action}", post(campaign_action))
-        .route("/accounts/{id}/history", get(account_history))
-        .route("/accounts/{id}/events", post(account_event))
-        .route(
-            "/suppressions",
-            get(list_suppressions)
-                .post(add_suppression)
-                .delete(remove_suppression),
-        )
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, r| router.route(r.path, r.handler))
         .route_layer(middleware::from_fn_with_state(state, auth::require_bearer))
 }
 
@@ -61,18 +74,31 @@ fn parse_channel(value: Option<&str>) -> Result<Option<ChannelKind>, HttpError> 
 }
 
 /// Counts of one campaign, in the shape of `cobro status --json`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Progress {
+    pub campaign: String,
+    /// Planned contacts in every state.
+    pub total: u64,
+    /// Contacts still to send: pending, queued or sending.
+    pub open: u64,
+    pub paused: bool,
+    /// Contacts by state.
+    pub states: BTreeMap<String, u64>,
+}
+
+/// Counts of one campaign, in the shape of `cobro status --json`.
 pub async fn progress_json(
     store: &AnyStore,
     campaign: &str,
     paused: bool,
-) -> Result<serde_json::Value, HttpError> {
+) -> Result<Progress, HttpError> {
     let counts = store.counts(Some(campaign)).await?;
-    let mut states = serde_json::Map::new();
+    let mut states = BTreeMap::new();
     let mut total = 0;
     for s in ContactState::ALL {
         let n = counts.get(&s).copied().unwrap_or(0);
         total += n;
-        states.insert(s.as_str().into(), n.into());
+        states.insert(s.as_str().to_string(), n);
     }
     let open: u64 = [
         ContactState::Pending,
@@ -82,9 +108,13 @@ pub async fn progress_json(
     .iter()
     .map(|s| counts.get(s).copied().unwrap_or(0))
     .sum();
-    Ok(
-        serde_json::json!({"campaign": campaign, "total": total, "open": open, "paused": paused, "states": states}),
-    )
+    Ok(Progress {
+        campaign: campaign.to_string(),
+        total,
+        open,
+        paused,
+        states,
+    })
 }
 
 async fn known_campaign(store: &AnyStore, id: &str) -> Result<(), HttpError> {
@@ -95,27 +125,60 @@ async fn known_campaign(store: &AnyStore, id: &str) -> Result<(), HttpError> {
     }
 }
 
-async fn list_campaigns(
-    State(state): State<AppState>,
-) -> Result<Json<serde_json::Value>, HttpError> {
-    let paused = state.store.paused_campaigns().await?;
-    let mut out = Vec::new();
-    for c in state.store.campaigns().await? {
-        out.push(progress_json(&state.store, &c, paused.contains(&c)).await?);
-    }
-    Ok(Json(serde_json::json!({ "campaigns": out })))
+/// Every campaign's progress.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignList {
+    pub campaigns: Vec<Progress>,
 }
 
-#[derive(Deserialize)]
+/// Campaigns with progress.
+#[utoipa::path(get, path = "/api/campaigns", tag = "api", security(("bearer" = [])), responses(
+    (status = 200, description = "campaigns", body = CampaignList),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+))]
+pub async fn list_campaigns(
+    State(state): State<AppState>,
+) -> Result<Json<CampaignList>, HttpError> {
+    let paused = state.store.paused_campaigns().await?;
+    let mut campaigns = Vec::new();
+    for c in state.store.campaigns().await? {
+        campaigns.push(progress_json(&state.store, &c, paused.contains(&c)).await?);
+    }
+    Ok(Json(CampaignList { campaigns }))
+}
+
+/// What `POST /api/campaigns` launches.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LaunchBody {
+pub struct LaunchBody {
     /// Path of a campaign.toml on the server.
+    #[schema(value_type = String)]
     campaign_file: PathBuf,
 }
 
-/// `POST /api/campaigns`: import, check, plan, store (idempotent, like
-/// `cobro launch`).
-async fn launch_campaign(
+/// What a launch did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Launched {
+    pub campaign: String,
+    pub rows_read: usize,
+    /// `line N: field: reason` of each portfolio row refused.
+    pub bad_rows: Vec<String>,
+    pub accounts: u64,
+    pub planned: u64,
+    /// Contacts new to the store (0 on a repeated launch).
+    pub added: u64,
+}
+
+/// Launch a campaign from a campaign.toml on the server (idempotent).
+///
+/// Import, check, plan, store, like `cobro launch`.
+#[utoipa::path(post, path = "/api/campaigns", tag = "api", security(("bearer" = [])), request_body = LaunchBody, responses(
+    (status = 201, description = "launched", body = Launched),
+    (status = 400, description = "malformed body", body = ApiError),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+    (status = 422, description = "invalid campaign", body = ApiError),
+))]
+pub async fn launch_campaign(
     State(state): State<AppState>,
     payload: Result<Json<LaunchBody>, JsonRejection>,
 ) -> Result<Response, HttpError> {
@@ -133,45 +196,75 @@ async fn launch_campaign(
         })?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({
-            "campaign": loaded.campaign.id,
-            "rows_read": report.import.rows_read,
-            "bad_rows": report.import.bad_rows,
-            "accounts": report.accounts,
-            "planned": report.planned,
-            "added": report.added,
-        })),
+        Json(Launched {
+            campaign: loaded.campaign.id,
+            rows_read: report.import.rows_read,
+            bad_rows: report.import.bad_rows,
+            accounts: report.accounts,
+            planned: report.planned,
+            added: report.added,
+        }),
     )
         .into_response())
 }
 
-async fn campaign_progress(
+/// Progress of a campaign.
+#[utoipa::path(get, path = "/api/campaigns/{id}", tag = "api", security(("bearer" = [])), params(("id" = String, Path, description = "campaign id")), responses(
+    (status = 200, description = "progress", body = Progress),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+    (status = 404, description = "unknown campaign", body = ApiError),
+))]
+pub async fn campaign_progress(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, HttpError> {
+) -> Result<Json<Progress>, HttpError> {
     known_campaign(&state.store, &id).await?;
     let paused = state.store.paused_campaigns().await?.contains(&id);
     Ok(Json(progress_json(&state.store, &id, paused).await?))
 }
 
-/// `POST /api/campaigns/{id}/pause|resume|cancel`. Pause stops claims of
-/// its contacts (they keep their state and due time); resume lets them be
-/// claimed again, each re-checked by the guard at that moment. Cancel
-/// pauses for good (so a fallback planned by an in-flight send is never
-/// claimed) and cancels every open contact with a ledger row.
-async fn campaign_action(
+/// What a campaign action did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionResult {
+    pub campaign: String,
+    pub action: String,
+    /// pause, resume: whether the campaign's paused flag changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<bool>,
+    /// cancel: how many open contacts were cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancelled: Option<usize>,
+    pub progress: Progress,
+}
+
+/// Pause, resume or cancel a campaign.
+///
+/// Pause stops claims of its contacts (they keep their state and due
+/// time); resume lets them be claimed again, each re-checked by the guard
+/// at that moment. Cancel pauses for good (so a fallback planned by an
+/// in-flight send is never claimed) and cancels every open contact with a
+/// ledger row.
+#[utoipa::path(post, path = "/api/campaigns/{id}/{action}", tag = "api", security(("bearer" = [])), params(
+    ("id" = String, Path, description = "campaign id"),
+    ("action" = String, Path, description = "pause, resume or cancel", pattern = "^(pause|resume|cancel)$"),
+), responses(
+    (status = 200, description = "done", body = ActionResult),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+    (status = 404, description = "unknown campaign or action", body = ApiError),
+))]
+pub async fn campaign_action(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
-) -> Result<Json<serde_json::Value>, HttpError> {
+) -> Result<Json<ActionResult>, HttpError> {
     known_campaign(&state.store, &id).await?;
     let store = &state.store;
-    let mut result = serde_json::json!({"campaign": id, "action": action});
+    let (mut changed, mut cancelled) = (None, None);
     match action.as_str() {
         "pause" => {
-            result["changed"] = store.set_campaign_paused(&id, true).await?.into();
+            changed = Some(store.set_campaign_paused(&id, true).await?);
         }
         "resume" => {
-            result["changed"] = store.set_campaign_paused(&id, false).await?.into();
+            changed = Some(store.set_campaign_paused(&id, false).await?);
         }
         "cancel" => {
             store.set_campaign_paused(&id, true).await?;
@@ -183,7 +276,7 @@ async fn campaign_action(
                     Utc::now(),
                 )
                 .await?;
-            result["cancelled"] = ids.len().into();
+            cancelled = Some(ids.len());
         }
         other => {
             return Err(HttpError::NotFound(format!(
@@ -193,15 +286,38 @@ async fn campaign_action(
     }
     tracing::info!(campaign = %id, action = %action, "campaign action");
     let paused = store.paused_campaigns().await?.contains(&id);
-    result["progress"] = progress_json(store, &id, paused).await?;
-    Ok(Json(result))
+    let progress = progress_json(store, &id, paused).await?;
+    Ok(Json(ActionResult {
+        campaign: id,
+        action,
+        changed,
+        cancelled,
+        progress,
+    }))
 }
 
-/// `GET /api/accounts/{id}/history`: the account's gestiones.
-async fn account_history(
+/// An account's status and its ledger rows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct History {
+    pub account: String,
+    /// The account's status (active, promise_to_pay, paid…).
+    #[schema(value_type = String)]
+    pub status: AccountStatus,
+    /// Ledger rows, oldest first.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<LedgerEntry>,
+}
+
+/// Ledger rows (gestiones) of an account.
+#[utoipa::path(get, path = "/api/accounts/{id}/history", tag = "api", security(("bearer" = [])), params(("id" = String, Path, description = "account id")), responses(
+    (status = 200, description = "history", body = History),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+    (status = 404, description = "unknown account", body = ApiError),
+))]
+pub async fn account_history(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, HttpError> {
+) -> Result<Json<History>, HttpError> {
     let Some((_, status)) = state.store.account(&id).await? else {
         return Err(HttpError::NotFound(format!("no account '{id}'")));
     };
@@ -212,34 +328,60 @@ async fn account_history(
             ..Default::default()
         })
         .await?;
-    Ok(Json(
-        serde_json::json!({"account": id, "status": status, "rows": rows}),
-    ))
+    Ok(Json(History {
+        account: id,
+        status,
+        rows,
+    }))
 }
 
-#[derive(Deserialize)]
+/// An account event.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct EventBody {
-    kind: String,
+#[schema(as = Event)]
+pub struct EventBody {
+    /// payment, promise_to_pay, dispute, opt_out or conversation.
+    #[schema(pattern = "^(payment|promise_to_pay|dispute|opt_out|conversation)$")]
+    pub kind: String,
+    /// email, sms or voice (opt_out, conversation); absent: every channel.
     #[serde(default)]
-    channel: Option<String>,
+    pub channel: Option<String>,
 }
 
-/// `POST /api/accounts/{id}/events`: payment, promise to pay, dispute,
-/// opt-out and conversation change the plan at once.
-async fn account_event(
+/// What an event changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventApplied {
+    pub account: String,
+    pub kind: String,
+    /// Ids of the contacts the event cancelled.
+    pub cancelled: Vec<String>,
+}
+
+/// Record a payment, promise, dispute, opt-out or conversation.
+///
+/// Each changes the account's plan at once.
+#[utoipa::path(post, path = "/api/accounts/{id}/events", tag = "api", security(("bearer" = [])), params(("id" = String, Path, description = "account id")), request_body = EventBody, responses(
+    (status = 200, description = "applied; lists the cancelled contacts", body = EventApplied),
+    (status = 400, description = "malformed body", body = ApiError),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+    (status = 404, description = "unknown account", body = ApiError),
+    (status = 422, description = "unknown kind or channel", body = ApiError),
+))]
+pub async fn account_event(
     State(state): State<AppState>,
     Path(id): Path<String>,
     payload: Result<Json<EventBody>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, HttpError> {
+) -> Result<Json<EventApplied>, HttpError> {
     let req = body(payload)?;
     let channel = parse_channel(req.channel.as_deref())?;
     let event = AccountEvent::parse(&req.kind, channel).map_err(HttpError::Unprocessable)?;
     match apply_event(state.store.as_ref(), &id, event, Utc::now()).await? {
         None => Err(HttpError::NotFound(format!("no account '{id}'"))),
-        Some(cancelled) => Ok(Json(
-            serde_json::json!({"account": id, "kind": req.kind, "cancelled": cancelled}),
-        )),
+        Some(cancelled) => Ok(Json(EventApplied {
+            account: id,
+            kind: req.kind,
+            cancelled,
+        })),
     }
 }
 
@@ -272,28 +414,64 @@ fn normalise_address(raw: &str, prefix: bool) -> Result<String, HttpError> {
     Ok(a)
 }
 
-async fn list_suppressions(
-    State(state): State<AppState>,
-) -> Result<Json<serde_json::Value>, HttpError> {
-    Ok(Json(
-        serde_json::json!({ "suppressions": state.store.suppressions().await? }),
-    ))
+/// Suppression list entries, as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressionList {
+    #[schema(value_type = Vec<Object>)]
+    pub suppressions: Vec<Suppression>,
 }
 
-#[derive(Deserialize)]
+/// The entry as stored (address normalised, source defaulted).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressionAdded {
+    #[schema(value_type = Object)]
+    pub suppression: Suppression,
+}
+
+/// A removal's answer: `{"removed": true}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Removed {
+    pub removed: bool,
+}
+
+/// List suppression entries.
+#[utoipa::path(get, path = "/api/suppressions", tag = "api", security(("bearer" = [])), responses(
+    (status = 200, description = "entries", body = SuppressionList),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+))]
+pub async fn list_suppressions(
+    State(state): State<AppState>,
+) -> Result<Json<SuppressionList>, HttpError> {
+    Ok(Json(SuppressionList {
+        suppressions: state.store.suppressions().await?,
+    }))
+}
+
+/// A suppression entry to add.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SuppressionBody {
-    address: String,
+#[schema(as = Suppression)]
+pub struct SuppressionBody {
+    /// E.164 number or email; with prefix, a number range or @domain.
+    pub address: String,
     /// email, sms, voice; absent or "all" for every channel.
     #[serde(default)]
-    channel: Option<String>,
+    pub channel: Option<String>,
     #[serde(default)]
-    prefix: bool,
+    pub prefix: bool,
+    /// Who asked (default: officer).
     #[serde(default)]
-    source: Option<String>,
+    pub source: Option<String>,
 }
 
-async fn add_suppression(
+/// Add a suppression entry.
+#[utoipa::path(post, path = "/api/suppressions", tag = "api", security(("bearer" = [])), request_body = SuppressionBody, responses(
+    (status = 201, description = "added", body = SuppressionAdded),
+    (status = 400, description = "malformed body", body = ApiError),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+    (status = 422, description = "invalid address or channel", body = ApiError),
+))]
+pub async fn add_suppression(
     State(state): State<AppState>,
     payload: Result<Json<SuppressionBody>, JsonRejection>,
 ) -> Result<Response, HttpError> {
@@ -311,23 +489,32 @@ async fn add_suppression(
     state.store.suppress(&entry).await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "suppression": entry })),
+        Json(SuppressionAdded { suppression: entry }),
     )
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct RemoveQuery {
+/// Which entry to remove.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RemoveQuery {
+    /// The entry's address (required).
     address: Option<String>,
+    /// The entry's channel; absent: the all-channels entry.
     channel: Option<String>,
 }
 
-/// `DELETE /api/suppressions?address=…&channel=…` (channel absent: the
-/// all-channels entry).
-async fn remove_suppression(
+/// Remove a suppression entry.
+#[utoipa::path(delete, path = "/api/suppressions", tag = "api", security(("bearer" = [])), params(RemoveQuery), responses(
+    (status = 200, description = "removed", body = Removed),
+    (status = 400, description = "no address", body = ApiError),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+    (status = 404, description = "no such entry", body = ApiError),
+))]
+pub async fn remove_suppression(
     State(state): State<AppState>,
     Query(q): Query<RemoveQuery>,
-) -> Result<Json<serde_json::Value>, HttpError> {
+) -> Result<Json<Removed>, HttpError> {
     let address = q
         .address
         .ok_or_else(|| HttpError::BadRequest("the address query parameter is required".into()))?;
@@ -336,5 +523,5 @@ async fn remove_suppression(
     if !state.store.unsuppress(channel, &address).await? {
         return Err(HttpError::NotFound("no such suppression entry".into()));
     }
-    Ok(Json(serde_json::json!({"removed": true})))
+    Ok(Json(Removed { removed: true }))
 }

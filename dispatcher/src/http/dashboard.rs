@@ -185,6 +185,10 @@ pub async fn render(state: &AppState) -> Result<String, HttpError> {
     Ok(html)
 }
 
+/// Dashboard (HTML): campaigns, their states and decisions.
+#[utoipa::path(get, path = "/", tag = "operations", responses(
+    (status = 200, description = "Dashboard (HTML)", body = String, content_type = "text/html"),
+))]
 pub async fn page(State(state): State<AppState>) -> Result<Html<String>, HttpError> {
     Ok(Html(render(&state).await?))
 }

@@ -1,5 +1,5 @@
-//! `GET /metrics` (Prometheus text format) and `GET /healthz`, for
-//! `cobro serve` and, through [`worker_router`], for `cobro work
+//! `GET /metrics` (Prometheus text format), for `cobro serve` and,
+//! through [`worker_router`] (with `/healthz`), for `cobro work
 //! --metrics-bind`.
 //!
 //! Three kinds of numbers, each from where it is true:
@@ -15,21 +15,24 @@
 //! - queue jobs come from the apalis backend itself ([`QueueProbe`]).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Json;
+use ::metrics::{counter, gauge};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::{AppState, HttpError};
-use crate::dispatch_metrics::{DispatchMetrics, is_decision, label};
-use crate::queue_probe::{PROBE_TIMEOUT, QueueProbe};
+use crate::dispatch_metrics::{DispatchMetrics, is_decision};
+use crate::prometheus::{
+    CAMPAIGN_PAUSED, CONTACTS, DECISIONS, DECISIONS_SNAPSHOT_AGE, Family, QUEUE_DEPTH, QUEUE_JOBS,
+    QUEUE_UP, Registry, SUPPRESSIONS, WEBHOOKS,
+};
+use crate::queue_probe::QueueProbe;
 use crate::store::any::AnyStore;
 use crate::store::{ContactState, StoreError, prelude::*};
 
@@ -48,7 +51,7 @@ struct LedgerSnapshot {
 /// Counters kept by the HTTP side of this process, and the ledger
 /// snapshot.
 pub struct Metrics {
-    webhooks: Mutex<BTreeMap<(String, String, String), u64>>,
+    webhooks: Registry,
     ledger: Mutex<Option<LedgerSnapshot>>,
     /// A refresh is running; a second one would only double the scan.
     refreshing: AtomicBool,
@@ -65,7 +68,7 @@ impl Metrics {
     /// `ttl` zero recomputes the ledger totals on every scrape (tests).
     pub fn with_ledger_ttl(ttl: Duration) -> Self {
         Metrics {
-            webhooks: Mutex::default(),
+            webhooks: Registry::new(&[WEBHOOKS]),
             ledger: Mutex::default(),
             refreshing: AtomicBool::new(false),
             ledger_ttl: ttl,
@@ -74,14 +77,15 @@ impl Metrics {
 
     /// Counts one webhook call by provider, kind and outcome.
     pub fn webhook(&self, provider: &str, kind: &str, outcome: &str) {
-        if let Ok(mut map) = self.webhooks.lock() {
-            *map.entry((provider.to_string(), kind.to_string(), outcome.to_string()))
-                .or_default() += 1;
-        }
-    }
-
-    pub fn webhook_counts(&self) -> BTreeMap<(String, String, String), u64> {
-        self.webhooks.lock().map(|m| m.clone()).unwrap_or_default()
+        self.webhooks.scope(|| {
+            counter!(
+                WEBHOOKS.name,
+                "provider" => provider.to_string(),
+                "kind" => kind.to_string(),
+                "outcome" => outcome.to_string(),
+            )
+            .increment(1);
+        });
     }
 
     fn snapshot(&self) -> Option<(Duration, LedgerDecisions)> {
@@ -161,101 +165,87 @@ async fn scan_ledger(store: &AnyStore) -> Result<LedgerDecisions, StoreError> {
     Ok(decisions)
 }
 
-/// The queue's jobs by state and whether it answered. A queue that does
-/// not answer leaves the scrape itself working: `cobro_queue_up 0`.
-async fn render_queue(out: &mut String, queue: Option<&QueueProbe>) {
+/// The queue's jobs by state and whether it answered, as exposition
+/// text. A queue that does not answer leaves the scrape itself working:
+/// `cobro_queue_up 0`.
+async fn render_queue(queue: Option<&QueueProbe>) -> String {
     let Some(probe) = queue else {
-        return;
+        return String::new();
     };
     let jobs = probe.jobs().await;
-    out.push_str("# HELP cobro_queue_up 1 when the apalis queue answered this scrape.\n# TYPE cobro_queue_up gauge\n");
-    let _ = writeln!(
-        out,
-        "cobro_queue_up{{queue=\"{}\"}} {}",
-        label(probe.queue_name()),
-        u8::from(jobs.is_ok())
-    );
-    match jobs {
-        Ok(jobs) => {
-            out.push_str("# HELP cobro_queue_jobs Jobs in the apalis queue by state, read from the queue backend (a job carries up to worker.batch_size contacts).\n# TYPE cobro_queue_jobs gauge\n");
+    let families: &[Family] = match &jobs {
+        Ok(_) => &[QUEUE_UP, QUEUE_JOBS],
+        Err(e) => {
+            tracing::warn!(error = %e, "queue not readable for /metrics");
+            &[QUEUE_UP]
+        }
+    };
+    let registry = Registry::new(families);
+    registry.scope(|| {
+        let name = probe.queue_name().to_string();
+        gauge!(QUEUE_UP.name, "queue" => name.clone()).set(f64::from(u8::from(jobs.is_ok())));
+        if let Ok(jobs) = &jobs {
             for (state, n) in jobs.by_state() {
-                let _ = writeln!(
-                    out,
-                    "cobro_queue_jobs{{queue=\"{}\",state=\"{state}\"}} {n}",
-                    label(probe.queue_name())
-                );
+                gauge!(QUEUE_JOBS.name, "queue" => name.clone(), "state" => state).set(n as f64);
             }
         }
-        Err(e) => tracing::warn!(error = %e, "queue not readable for /metrics"),
-    }
+    });
+    registry.render()
 }
 
-/// The exposition text of `cobro serve`.
+/// The exposition text of `cobro serve`. The store-wide gauges go into a
+/// registry of this scrape only, so that a campaign that is gone leaves
+/// no stale series behind.
 pub async fn render(state: &AppState) -> Result<String, HttpError> {
     let store = &state.store;
-    let mut out = String::new();
     let campaigns = store.campaigns().await?;
     let paused = store.paused_campaigns().await?;
-    out.push_str("# HELP cobro_contacts Planned contacts by campaign and state.\n# TYPE cobro_contacts gauge\n");
-    let mut queued_total = 0;
+    let mut counts = Vec::with_capacity(campaigns.len());
     for campaign in &campaigns {
-        let counts = store.counts(Some(campaign)).await?;
-        for s in ContactState::ALL {
-            let n = counts.get(&s).copied().unwrap_or(0);
-            let _ = writeln!(
-                out,
-                "cobro_contacts{{campaign=\"{}\",state=\"{}\"}} {n}",
-                label(campaign),
-                s.as_str()
-            );
-        }
-        queued_total += counts.get(&ContactState::Queued).copied().unwrap_or(0);
+        counts.push((campaign, store.counts(Some(campaign)).await?));
     }
     let (age, decisions) = state.metrics.ledger_decisions(store).await?;
-    out.push_str("# HELP cobro_decisions Ledger decisions and outcomes by campaign, state and reason code (all processes; a snapshot, see cobro_decisions_snapshot_age_seconds).\n# TYPE cobro_decisions gauge\n");
-    for ((campaign, state, code), n) in &decisions {
-        let _ = writeln!(
-            out,
-            "cobro_decisions{{campaign=\"{}\",state=\"{state}\",code=\"{}\"}} {n}",
-            label(campaign),
-            label(code)
-        );
-    }
-    out.push_str("# HELP cobro_decisions_snapshot_age_seconds Age of the cobro_decisions snapshot.\n# TYPE cobro_decisions_snapshot_age_seconds gauge\n");
-    let _ = writeln!(
-        out,
-        "cobro_decisions_snapshot_age_seconds {}",
-        age.as_secs_f64()
-    );
-    out.push_str("# HELP cobro_queue_depth Contacts claimed from the plan and not yet started (store state `queued`, all processes).\n# TYPE cobro_queue_depth gauge\n");
-    let _ = writeln!(out, "cobro_queue_depth {queued_total}");
-    out.push_str("# HELP cobro_campaign_paused 1 while a campaign is paused.\n# TYPE cobro_campaign_paused gauge\n");
-    for campaign in &campaigns {
-        let _ = writeln!(
-            out,
-            "cobro_campaign_paused{{campaign=\"{}\"}} {}",
-            label(campaign),
-            u8::from(paused.contains(campaign))
-        );
-    }
-    out.push_str("# HELP cobro_suppressions Entries on suppression lists.\n# TYPE cobro_suppressions gauge\n");
-    let _ = writeln!(
-        out,
-        "cobro_suppressions {}",
-        store.suppressions().await?.len()
-    );
-    out.push_str("# HELP cobro_webhooks_total Webhook calls handled by this process.\n# TYPE cobro_webhooks_total counter\n");
-    for ((provider, kind, outcome), n) in state.metrics.webhook_counts() {
-        let _ = writeln!(
-            out,
-            "cobro_webhooks_total{{provider=\"{}\",kind=\"{}\",outcome=\"{}\"}} {n}",
-            label(&provider),
-            label(&kind),
-            label(&outcome)
-        );
-    }
+    let suppressions = store.suppressions().await?.len();
+
+    let gauges = Registry::new(&[
+        CONTACTS,
+        DECISIONS,
+        DECISIONS_SNAPSHOT_AGE,
+        QUEUE_DEPTH,
+        CAMPAIGN_PAUSED,
+        SUPPRESSIONS,
+    ]);
+    gauges.scope(|| {
+        let mut queued_total = 0;
+        for (campaign, counts) in &counts {
+            for s in ContactState::ALL {
+                let n = counts.get(&s).copied().unwrap_or(0);
+                gauge!(CONTACTS.name, "campaign" => campaign.to_string(), "state" => s.as_str())
+                    .set(n as f64);
+            }
+            queued_total += counts.get(&ContactState::Queued).copied().unwrap_or(0);
+        }
+        for ((campaign, state, code), n) in &decisions {
+            gauge!(
+                DECISIONS.name,
+                "campaign" => campaign.clone(),
+                "state" => state.clone(),
+                "code" => code.clone(),
+            )
+            .set(*n as f64);
+        }
+        gauge!(DECISIONS_SNAPSHOT_AGE.name).set(age.as_secs_f64());
+        gauge!(QUEUE_DEPTH.name).set(queued_total as f64);
+        for campaign in &campaigns {
+            gauge!(CAMPAIGN_PAUSED.name, "campaign" => campaign.clone())
+                .set(f64::from(u8::from(paused.contains(campaign))));
+        }
+        gauge!(SUPPRESSIONS.name).set(suppressions as f64);
+    });
+    let mut out = gauges.render();
+    out.push_str(&state.metrics.webhooks.render());
     state.dispatch.render(&mut out);
-    render_queue(&mut out, state.queue.as_deref()).await;
+    out.push_str(&render_queue(state.queue.as_deref()).await);
     Ok(out)
 }
 
@@ -270,46 +260,17 @@ fn text(body: String) -> Response {
         .into_response()
 }
 
-/// `GET /metrics`.
+/// Prometheus metrics.
+///
+/// Contacts by state, ledger decisions by code (snapshot), provider
+/// latency histogram and errors by class, decisions by rule and code,
+/// apalis queue jobs by state, webhook calls.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Prometheus text format 0.0.4", body = String, content_type = "text/plain"),
+    (status = 503, description = "store unavailable", body = super::openapi::ApiError),
+))]
 pub async fn prometheus(State(state): State<AppState>) -> Result<Response, HttpError> {
     Ok(text(render(&state).await?))
-}
-
-/// 200 `{"status":"ok","store":"ok","queue":"ok"}` when the store and the
-/// queue answer; 503 with the failing one's error in its field otherwise.
-/// A process that uses no queue reports `"queue":"unused"`.
-async fn health(store: &AnyStore, queue: Option<&QueueProbe>) -> Response {
-    let store_check = async {
-        match tokio::time::timeout(PROBE_TIMEOUT, store.account_count()).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {PROBE_TIMEOUT:?}")),
-        }
-    };
-    let queue_check = async {
-        match queue {
-            Some(probe) => probe.jobs().await.map(|_| "ok").map_err(|e| e.to_string()),
-            None => Ok("unused"),
-        }
-    };
-    let (store_result, queue_result) = tokio::join!(store_check, queue_check);
-    let healthy = store_result.is_ok() && queue_result.is_ok();
-    let body = serde_json::json!({
-        "status": if healthy { "ok" } else { "unavailable" },
-        "store": store_result.map(|()| "ok".to_string()).unwrap_or_else(|e| e),
-        "queue": queue_result.map(str::to_string).unwrap_or_else(|e| e),
-    });
-    let status = if healthy {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (status, Json(body)).into_response()
-}
-
-/// `GET /healthz`.
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    health(&state.store, state.queue.as_deref()).await
 }
 
 /// What the metrics endpoint of a `cobro work` process needs.
@@ -327,17 +288,13 @@ pub struct WorkerMetricsState {
 pub fn worker_router(state: WorkerMetricsState) -> Router {
     Router::new()
         .route("/metrics", get(worker_prometheus))
-        .route("/healthz", get(worker_healthz))
+        .route("/healthz", get(super::health::worker_healthz))
         .with_state(state)
 }
 
 async fn worker_prometheus(State(state): State<WorkerMetricsState>) -> Response {
     let mut out = String::new();
     state.dispatch.render(&mut out);
-    render_queue(&mut out, state.queue.as_deref()).await;
+    out.push_str(&render_queue(state.queue.as_deref()).await);
     text(out)
-}
-
-async fn worker_healthz(State(state): State<WorkerMetricsState>) -> Response {
-    health(&state.store, state.queue.as_deref()).await
 }

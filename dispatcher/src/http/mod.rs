@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::http::StatusCode;
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::dispatch_metrics::DispatchMetrics;
 use crate::queue_probe::QueueProbe;
@@ -24,6 +25,7 @@ use crate::store::any::AnyStore;
 pub mod api;
 pub mod auth;
 pub mod dashboard;
+pub mod health;
 pub mod inbound;
 pub mod metrics;
 pub mod openapi;
@@ -130,21 +132,69 @@ impl AppState {
     }
 }
 
+/// One route of the service: a method, an axum path (written as the
+/// OpenAPI document writes it) and its handler.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+/// A [`Route`] answering `method` (GET, POST or DELETE) on `path`.
+pub(crate) fn route<H, T>(method: Method, path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    // The methods are constants of the route tables, all of which axum
+    // can filter on.
+    let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
+    Route {
+        method,
+        path,
+        handler: on(filter, handler),
+    }
+}
+
+/// The routes outside `/api`: what [`router`] serves and what the OpenAPI
+/// test compares with the document.
+pub fn routes() -> Vec<Route> {
+    vec![
+        route(Method::GET, "/", dashboard::page),
+        route(Method::GET, "/healthz", health::healthz),
+        route(Method::GET, "/metrics", metrics::prometheus),
+        route(
+            Method::POST,
+            "/webhooks/{provider}/status",
+            webhooks::status,
+        ),
+        route(
+            Method::POST,
+            "/webhooks/{provider}/inbound",
+            webhooks::inbound,
+        ),
+        route(Method::GET, "/u/{token}", unsubscribe::confirm_page),
+        route(Method::POST, "/u/{token}", unsubscribe::one_click),
+        // The description is public: it holds no data.
+        route(Method::GET, "/api/openapi.json", openapi::document),
+    ]
+}
+
+/// Every `(method, path)` [`router`] answers, `/api` ones included.
+pub fn route_table() -> Vec<(Method, String)> {
+    let public = routes().into_iter().map(|r| (r.method, r.path.to_string()));
+    let api = api::routes()
+        .into_iter()
+        .map(|r| (r.method, format!("{}{}", api::PREFIX, r.path)));
+    public.chain(api).collect()
+}
+
 /// The whole service.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(dashboard::page))
-        .route("/healthz", get(metrics::healthz))
-        .route("/metrics", get(metrics::prometheus))
-        .route("/webhooks/{provider}/status", post(webhooks::status))
-        .route("/webhooks/{provider}/inbound", post(webhooks::inbound))
-        .route(
-            "/u/{token}",
-            get(unsubscribe::confirm_page).post(unsubscribe::one_click),
-        )
-        // The description is public: it holds no data.
-        .route("/api/openapi.json", get(openapi::document))
-        .nest("/api", api::router(state.clone()))
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, r| router.route(r.path, r.handler))
+        .nest(api::PREFIX, api::router(state.clone()))
         .with_state(state)
 }
 

@@ -94,7 +94,14 @@ fn invalid(lang: Lang) -> Response {
         .into_response()
 }
 
-/// `GET /u/{token}`: the confirmation page (changes nothing).
+/// Unsubscribe confirmation page (changes nothing).
+#[utoipa::path(get, path = "/u/{token}", tag = "unsubscribe",
+    params(("token" = String, Path, description = "the signed token of the message's link")),
+    responses(
+        (status = 200, description = "HTML: the confirmation form", body = String, content_type = "text/html"),
+        (status = 404, description = "HTML: the link is not valid", body = String, content_type = "text/html"),
+    ),
+)]
 pub async fn confirm_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -117,10 +124,19 @@ pub async fn confirm_page(
     Ok(Html(page(lang, t.title, &body)).into_response())
 }
 
+/// RFC 8058 one-click unsubscribe (List-Unsubscribe=One-Click).
+///
 /// `POST /u/{token}`: RFC 8058 one-click (`List-Unsubscribe=One-Click`),
 /// also what the confirmation page's button sends. Suppresses the address
 /// for the claim's channel and cancels the account's pending contacts of
 /// that channel. Idempotent.
+#[utoipa::path(post, path = "/u/{token}", tag = "unsubscribe",
+    params(("token" = String, Path, description = "the signed token of the message's link")),
+    responses(
+        (status = 200, description = "HTML: unsubscribed", body = String, content_type = "text/html"),
+        (status = 404, description = "HTML: the link is not valid", body = String, content_type = "text/html"),
+    ),
+)]
 pub async fn one_click(
     State(state): State<AppState>,
     Path(token): Path<String>,
