@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use apalis::prelude::*;
 use apalis_redis::RedisStorage;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_testkit::RedisServer;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 

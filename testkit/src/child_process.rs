@@ -66,6 +66,11 @@ impl ChildProcess {
         self.child.kill()
     }
 
+    /// The exit status if the process has exited, without waiting.
+    pub fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
+        self.child.try_wait()
+    }
+
     /// Waits for the process to exit.
     pub fn wait(&mut self) -> std::io::Result<ExitStatus> {
         self.child.wait()
