@@ -43,9 +43,7 @@ impl ChildProcess {
     /// When it is still running after `timeout` (the process is then
     /// killed on drop).
     pub fn stop_within(&mut self, timeout: Duration) -> ExitStatus {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        self.terminate();
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait for child") {
@@ -59,6 +57,14 @@ impl ChildProcess {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Sends SIGTERM and returns at once (to stop several processes
+    /// together, then [`ChildProcess::wait`] for each).
+    pub fn terminate(&self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
     }
 
     /// SIGKILL: a crash, not a shutdown (pair it with [`ChildProcess::wait`]).
