@@ -91,3 +91,20 @@ impl Drop for ChildProcess {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_ends_the_process_with_sigterm() {
+        let child = Command::new("sleep")
+            .arg("60")
+            .spawn()
+            .expect("spawn sleep");
+        let mut process = ChildProcess::new(child, "sleep");
+        let status = process.stop_within(Duration::from_secs(5));
+        assert!(!status.success(), "sleep was cut short: {status}");
+        assert!(process.try_wait().expect("try_wait").is_some());
+    }
+}

@@ -17,3 +17,13 @@ pub fn try_free_port() -> std::io::Result<u16> {
 pub fn free_port() -> u16 {
     try_free_port().expect("bind a free port on 127.0.0.1")
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_free_port_can_be_bound() {
+        let port = super::free_port();
+        assert_ne!(port, 0);
+        std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind the free port");
+    }
+}
