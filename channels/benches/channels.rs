@@ -186,7 +186,7 @@ fn main() {
 
     // 3. SMTP to a real smtp-sink (no dump files: measures the SMTP path).
     let count = n(2000).min(5000);
-    let sink = common::SmtpSink::start_opts(false, &[]);
+    let sink = cobro_testkit::SmtpSink::start_opts(false, &[]);
     for concurrency in [1usize, 8] {
         let mut cfg = SmtpConfig::new(
             "127.0.0.1",

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use cobro_channels::providers::smtp::{SmtpChannel, SmtpConfig, TlsMode};
 use cobro_channels::{Channel, ChannelError};
+use cobro_testkit::{SmtpSink, free_port};
 use common::*;
 
 fn channel(port: u16, max_concurrent: usize) -> SmtpChannel {

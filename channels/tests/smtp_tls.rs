@@ -14,6 +14,7 @@ use std::time::Duration;
 use base64::Engine;
 use cobro_channels::providers::smtp::{SmtpChannel, SmtpConfig, TlsMode};
 use cobro_channels::{Channel, ChannelError, ProviderConfig, Secret};
+use cobro_testkit::SmtpSink;
 use common::*;
 use tls_front::{AuthAttempt, FrontMode, Pki, TlsFront};
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use cobro_dispatcher::testing::RedisServer;
+use cobro_testkit::RedisServer;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)

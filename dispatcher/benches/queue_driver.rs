@@ -14,7 +14,7 @@ use apalis::prelude::*;
 use apalis_redis::RedisStorage;
 use cobro_dispatcher::queue::{QueueBackend, WorkerOptions, run_workers};
 use cobro_dispatcher::store::redis::RedisStore;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_testkit::RedisServer;
 use queue_common::{Behaviour, Recorder, add_due_now, opts};
 
 const N: usize = 100_000;

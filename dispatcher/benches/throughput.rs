@@ -25,14 +25,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use apalis::prelude::*;
 use apalis_redis::RedisStorage;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_testkit::{ChildProcess, RedisServer};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
@@ -372,7 +372,7 @@ async fn cobro_pipeline(url: &str, accounts: usize, workers: usize) -> CobroRun 
     let redis_cpu_before = redis_cpu(&mut conn).await;
 
     let started = Instant::now();
-    let mut children: Vec<Child> = (0..workers)
+    let mut children: Vec<ChildProcess> = (0..workers)
         .map(|_| {
             Command::new(&bin)
                 .arg("work")
@@ -387,6 +387,7 @@ async fn cobro_pipeline(url: &str, accounts: usize, workers: usize) -> CobroRun 
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())
                 .spawn()
+                .map(|child| ChildProcess::new(child, "cobro work"))
                 .expect("spawn cobro work")
         })
         .collect();
@@ -413,11 +414,8 @@ async fn cobro_pipeline(url: &str, accounts: usize, workers: usize) -> CobroRun 
     let after = commandstats(&mut conn).await;
     let redis_cpu_s = redis_cpu(&mut conn).await - redis_cpu_before;
     let worker_cpu_s: f64 = children.iter().map(|c| process_cpu(c.id())).sum();
-    for child in &mut children {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status();
+    for child in &children {
+        child.terminate();
     }
     for child in &mut children {
         let _ = child.wait();

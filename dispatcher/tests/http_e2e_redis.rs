@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cobro_dispatcher::http::auth::twilio_signature;
-use cobro_dispatcher::testing::{ChildProcess, RedisServer, open_around_the_clock_pack};
+use cobro_dispatcher::testing::open_around_the_clock_pack;
+use cobro_testkit::{ChildProcess, RedisServer, free_port};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -78,14 +79,6 @@ fn write_campaign(dir: &Path, port: u16, twilio_base: &str) -> std::path::PathBu
     )
     .expect("cobro.toml");
     campaign
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 /// A Twilio callback signed over the URL it goes to.

@@ -1,8 +1,8 @@
 //! A worker process killed with SIGKILL mid-campaign: its jobs run again
 //! elsewhere (apalis re-enqueues a dead worker's jobs; the store's leases
 //! return its contacts to the plan), nothing is lost, and nothing is sent
-//! twice (the reservation). The "process" is this test binary re-run with
-//! an environment variable that makes `child_worker_process` a worker.
+//! twice (the reservation). The process killed is `queue_crash_child`
+//! (`tests/bin/queue_crash_child.rs`), a worker and nothing else.
 
 mod queue_common;
 
@@ -11,40 +11,11 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cobro_dispatcher::queue::{QueueBackend, WorkerOptions, run_workers};
+use cobro_dispatcher::queue::{QueueBackend, run_workers};
 use cobro_dispatcher::store::redis::RedisStore;
 use cobro_dispatcher::store::{ContactState, LedgerFilter, LedgerState, prelude::*};
-use cobro_dispatcher::testing::RedisServer;
-use queue_common::{Behaviour, Recorder, add_due_now, never, opts};
-
-const CHILD_ENV: &str = "COBRO_TEST_QUEUE_CHILD_REDIS";
-
-/// Short heartbeats and leases so that recovery happens within seconds.
-fn crash_opts() -> WorkerOptions {
-    let mut o = opts(32, 4);
-    o.heartbeat_interval = Duration::from_secs(1);
-    o.missed_heartbeats = 2;
-    o.queued_lease = Duration::from_secs(4);
-    o.sending_lease = Duration::from_secs(4);
-    o.maintenance_interval = Duration::from_secs(1);
-    o
-}
-
-/// The child: a worker process until killed. A no-op in a normal run.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn child_worker_process() {
-    let Ok(url) = std::env::var(CHILD_ENV) else {
-        return;
-    };
-    let store = Arc::new(RedisStore::connect(&url).await.expect("store"));
-    let recorder = Arc::new(Recorder::new(
-        store.clone(),
-        Behaviour::Reserve(Duration::from_millis(50)),
-    ));
-    let mut o = crash_opts();
-    o.stop_when_idle = false;
-    let _ = run_workers(store, recorder, &QueueBackend::Redis(url), o, never()).await;
-}
+use cobro_testkit::RedisServer;
+use queue_common::{Behaviour, Recorder, add_due_now, crash_opts, never};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkilled_worker_loses_nothing_and_sends_nothing_twice() {
@@ -53,15 +24,8 @@ async fn sigkilled_worker_loses_nothing_and_sends_nothing_twice() {
     let store = Arc::new(RedisStore::connect(&server.url()).await.expect("store"));
     let ids = add_due_now(store.as_ref(), "crash", N).await;
 
-    let exe = std::env::current_exe().expect("test binary");
-    let mut child = Command::new(exe)
-        .args([
-            "child_worker_process",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, server.url())
+    let mut child = Command::new(env!("CARGO_BIN_EXE_queue_crash_child"))
+        .arg(server.url())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use cobro_dispatcher::queue::{QueueBackend, run_workers};
 use cobro_dispatcher::store::redis::RedisStore;
 use cobro_dispatcher::store::{ContactState, LedgerFilter, LedgerState, prelude::*};
-use cobro_dispatcher::testing::RedisServer;
+use cobro_testkit::RedisServer;
 use queue_common::{Behaviour, Recorder, add_due_now, never, opts};
 
 async fn redis() -> (RedisServer, Arc<RedisStore>, QueueBackend) {

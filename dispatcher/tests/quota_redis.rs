@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use cobro_channels::rate_limit::RateLimit;
 use cobro_dispatcher::quota::RedisQuota;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_testkit::RedisServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_handles_share_one_provider_rate() {

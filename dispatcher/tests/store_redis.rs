@@ -5,7 +5,7 @@ use cobro_campaigns::ChannelKind;
 use cobro_dispatcher::store::conformance::{at, sample_contact};
 use cobro_dispatcher::store::redis::RedisStore;
 use cobro_dispatcher::store::{ContactState, prelude::*};
-use cobro_dispatcher::testing::RedisServer;
+use cobro_testkit::RedisServer;
 
 async fn fresh() -> (RedisServer, RedisStore) {
     let server = RedisServer::start().expect("redis-server starts");

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use cobro_testkit::{ChildProcess, SmtpSink};
+
 /// The `cobro` binary next to this test executable (`target/<profile>/`),
 /// wherever `CARGO_TARGET_DIR` points.
 pub fn cobro_bin() -> PathBuf {
@@ -105,24 +107,6 @@ pub fn parse_gestiones(csv_text: &str) -> Vec<Gestion> {
             }
         })
         .collect()
-}
-
-/// A campaign written into `dir` that runs on the wall clock *now*: its
-/// start date is yesterday and every step is due at 00:00 local, under a
-/// rules pack open around the clock (the window logic itself is proven on
-/// the virtual clock). Returns the campaign file's path.
-pub fn write_wall_clock_campaign(dir: &Path, debtors: usize, seed: u64) -> PathBuf {
-    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
-    cobro_dispatcher::testing::write_open_campaign(
-        dir,
-        &cobro_dispatcher::testing::OpenCampaign {
-            id: "now",
-            accounts: debtors,
-            seed,
-            start: yesterday,
-            step_days: [0, 0, 0],
-        },
-    )
 }
 
 /// `cobro launch CAMPAIGN --store STORE`, which must succeed; its stdout.
@@ -286,7 +270,7 @@ pub fn spawn_worker_with_env(
     campaign: &Path,
     log: &str,
     env: &[(&str, &str)],
-) -> std::process::Child {
+) -> ChildProcess {
     let log = std::fs::File::create(dir.join(log)).expect("log file");
     let mut cmd = Command::new(cobro_bin());
     cmd.args(["work", "--campaign"])
@@ -303,7 +287,7 @@ pub fn spawn_worker_with_env(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.spawn().expect("spawn cobro work")
+    ChildProcess::new(cmd.spawn().expect("spawn cobro work"), "cobro work")
 }
 
 /// Polls `cobro status` until campaign `id` has contacts and none open.
@@ -324,25 +308,16 @@ pub fn wait_campaign_done(dir: &Path, store: &str, id: &str, timeout: std::time:
 }
 
 /// SIGTERM, then waits (at most 20 s) for a clean exit.
-pub fn terminate_child(child: &mut std::process::Child) {
-    let pid = child.id().to_string();
-    let _ = Command::new("kill").args(["-TERM", &pid]).status();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(
-                status.success(),
-                "worker exited with {status} after SIGTERM"
-            );
-            return;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("worker did not stop within 20 s of SIGTERM");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+///
+/// # Panics
+/// When the process is still running after 20 s (it is then killed) or
+/// exits unsuccessfully.
+pub fn terminate_child(child: &mut ChildProcess) {
+    let status = child.stop_within(std::time::Duration::from_secs(20));
+    assert!(
+        status.success(),
+        "worker exited with {status} after SIGTERM"
+    );
 }
 
 /// `cobro export gestiones --campaign ID`, parsed.
@@ -728,135 +703,16 @@ fn serve_twilio(
     Ok(())
 }
 
-/// postfix's `smtp-sink` (`$COBRO_SMTP_SINK`, else
-/// `~/.cache/cobro-test-tools/smtp-sink`, installed by
-/// `scripts/test-deps.sh`) on a free port, dumping every message into a
-/// folder; killed on drop.
-pub struct SmtpSink {
-    child: std::process::Child,
-    pub port: u16,
-    pub dir: tempfile_dir::Dir,
-}
-
-/// A temporary folder without a `tempfile` dependency in this library.
-pub mod tempfile_dir {
-    pub struct Dir(pub std::path::PathBuf);
-    impl Dir {
-        pub fn new(tag: &str) -> Dir {
-            let path = std::env::temp_dir().join(format!(
-                "cobro-{tag}-{}-{}",
-                std::process::id(),
-                chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
-            ));
-            std::fs::create_dir_all(&path).expect("temp folder");
-            Dir(path)
-        }
-        pub fn path(&self) -> &std::path::Path {
-            &self.0
+/// Contact ids of the messages `sink` received (from `Message-ID`, which
+/// cobro derives from the contact id), with how many times each came.
+pub fn contact_counts(sink: &SmtpSink) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for raw in sink.messages() {
+        if let Some(id) = message_contact_id(&raw) {
+            *counts.entry(id).or_default() += 1;
         }
     }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
-impl SmtpSink {
-    pub fn start() -> SmtpSink {
-        let binary = std::env::var("COBRO_SMTP_SINK").map_or_else(
-            |_| {
-                PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
-                    .join(".cache/cobro-test-tools/smtp-sink")
-            },
-            PathBuf::from,
-        );
-        assert!(
-            binary.exists(),
-            "smtp-sink not found at {}; run scripts/test-deps.sh or set COBRO_SMTP_SINK",
-            binary.display()
-        );
-        let dir = tempfile_dir::Dir::new("smtp-sink");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
-                .expect("chmod");
-        }
-        for _ in 0..50 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("free port")
-                .port();
-            let mut cmd = Command::new(&binary);
-            cmd.arg("-c");
-            if running_as_root() {
-                cmd.args(["-u", "nobody"]);
-            }
-            cmd.args(["-d", &format!("{}/%Y%m%d%H%M%S.", dir.path().display())])
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("256")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null());
-            let mut child = cmd.spawn().expect("spawn smtp-sink");
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-            while std::time::Instant::now() < deadline {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return SmtpSink { child, port, dir };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("smtp-sink did not start");
-    }
-
-    /// The raw messages dumped so far.
-    pub fn messages(&self) -> Vec<String> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.sort();
-        files
-            .iter()
-            .filter_map(|p| std::fs::read(p).ok())
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .collect()
-    }
-
-    /// Contact ids of the messages received (from `Message-ID`, which
-    /// cobro derives from the contact id), with how many times each came.
-    pub fn contact_counts(&self) -> std::collections::BTreeMap<String, usize> {
-        let mut counts = std::collections::BTreeMap::new();
-        for raw in self.messages() {
-            if let Some(id) = message_contact_id(&raw) {
-                *counts.entry(id).or_default() += 1;
-            }
-        }
-        counts
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    counts
 }
 
 /// The contact id in a message's `Message-ID` (`<local@domain>`, with
@@ -1068,12 +924,7 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
 /// Starts `cobro serve` in `dir` (with `dir/cobro.toml`), waits for its
 /// "listening" line on stdout, and returns the child; stderr goes to
 /// `dir/LOG`.
-pub fn spawn_serve(
-    dir: &Path,
-    args: &[&str],
-    env: &[(&str, &str)],
-    log: &str,
-) -> std::process::Child {
+pub fn spawn_serve(dir: &Path, args: &[&str], env: &[(&str, &str)], log: &str) -> ChildProcess {
     use std::io::BufRead;
     let mut cmd = Command::new(cobro_bin());
     cmd.arg("serve")
@@ -1089,8 +940,8 @@ pub fn spawn_serve(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("start cobro serve");
-    let stdout = child.stdout.take().expect("stdout");
+    let mut child = ChildProcess::new(cmd.spawn().expect("start cobro serve"), "cobro serve");
+    let stdout = child.take_stdout().expect("stdout");
     let mut line = String::new();
     std::io::BufReader::new(stdout)
         .read_line(&mut line)
@@ -1101,12 +952,4 @@ pub fn spawn_serve(
         std::fs::read_to_string(dir.join(log)).unwrap_or_default()
     );
     child
-}
-
-/// A free TCP port on 127.0.0.1 (someone could take it before use).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
 }

@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use cobro_dispatcher::http::auth::twilio_signature;
+use cobro_testkit::free_port;
 use cobro_tests::{
-    cobro, form_encode, free_port, http_request, outbox_contacts, parse_gestiones, repo_root,
-    spawn_serve, stderr, stdout, terminate_child,
+    cobro, form_encode, http_request, outbox_contacts, parse_gestiones, repo_root, spawn_serve,
+    stderr, stdout, terminate_child,
 };
 
 fn corpus(rel: &str) -> PathBuf {

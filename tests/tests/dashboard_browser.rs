@@ -6,8 +6,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
+use cobro_testkit::ChildProcess;
 use cobro_tests::{cobro, cobro_bin, stderr};
 
 fn chromium() -> PathBuf {
@@ -43,19 +44,6 @@ fn chromium_run(profile: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("run chromium")
-}
-
-/// Stops the server with SIGTERM when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let _ = self.0.wait();
-    }
 }
 
 /// The number inside the element with this id (`<b id="x">123</b>`).
@@ -100,7 +88,7 @@ fn dashboard_in_headless_chromium_matches_cobro_status() {
         .spawn()
         .expect("start cobro serve");
     let stdout = child.stdout.take().expect("stdout");
-    let server = Server(child);
+    let mut server = ChildProcess::new(child, "cobro serve");
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)
@@ -192,5 +180,5 @@ fn dashboard_in_headless_chromium_matches_cobro_status() {
         assert_eq!(per_day, sent_total, "per-day bars add up to the sent total");
         assert!(dom.contains("class=\"bar "), "bars are drawn");
     }
-    drop(server);
+    server.stop();
 }

@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use cobro_compliance::RulePack;
 use cobro_dispatcher::http::auth::twilio_signature;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_dispatcher::testing::write_wall_clock_campaign;
+use cobro_testkit::{RedisServer, free_port};
 use cobro_tests::{
     FaultyTwilio, Gestion, LedgerFigures, assert_ledger_consistent, assert_sent_inside_windows,
-    cobro, export_rows, form_encode, free_port, http_request, launch_ok, record_figures,
-    spawn_serve, stderr, terminate_child, wait_campaign_done, write_wall_clock_campaign,
+    cobro, export_rows, form_encode, http_request, launch_ok, record_figures, spawn_serve, stderr,
+    terminate_child, wait_campaign_done,
 };
 
 const TOKEN: &str = "events-twilio-token";

@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use cobro_compliance::RulePack;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_dispatcher::testing::write_wall_clock_campaign;
+use cobro_testkit::{RedisServer, SmtpSink};
 use cobro_tests::{
-    Fault, FaultySmtpProxy, FaultyTwilio, LedgerFigures, SmtpSink, assert_ledger_consistent,
-    assert_sent_inside_windows, export_rows, launch_ok, record_figures, spawn_worker_with_env,
-    terminate_child, wait_campaign_done, write_wall_clock_campaign,
+    Fault, FaultySmtpProxy, FaultyTwilio, LedgerFigures, assert_ledger_consistent,
+    assert_sent_inside_windows, contact_counts, export_rows, launch_ok, record_figures,
+    spawn_worker_with_env, terminate_child, wait_campaign_done,
 };
 
 const SEED: u64 = 0x5EED_0006;
@@ -31,7 +32,7 @@ fn providers_failing_30_percent_of_the_time_never_cause_a_duplicate_or_a_lost_co
     let dir = work.path();
 
     let twilio = FaultyTwilio::start(SEED, 0.3, Duration::from_millis(3500));
-    let sink = SmtpSink::start();
+    let sink = SmtpSink::start(&[]);
     let proxy = FaultySmtpProxy::start(sink.port, SEED ^ 1, 0.3, Duration::from_millis(3500));
     let mut settings = String::from(
         "[worker]\nconcurrency = 16\nbatch_size = 4\npoll_interval_ms = 50\nqueued_lease_secs = 22\nsending_lease_secs = 10\nretry_base_backoff_secs = 1\nmax_attempts = 4\n",
@@ -132,7 +133,7 @@ fn providers_failing_30_percent_of_the_time_never_cause_a_duplicate_or_a_lost_co
 
     // Email at smtp-sink, by the contact id in Message-ID.
     std::thread::sleep(Duration::from_millis(300));
-    let delivered = sink.contact_counts();
+    let delivered = contact_counts(&sink);
     let twice: Vec<_> = delivered.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "smtp-sink got a contact twice: {twice:?}");
     for row in sent_rows.values().filter(|r| r.channel == "email") {

@@ -8,11 +8,12 @@
 use std::time::{Duration, Instant};
 
 use cobro_compliance::RulePack;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_dispatcher::testing::write_wall_clock_campaign;
+use cobro_testkit::RedisServer;
 use cobro_tests::{
     LedgerFigures, SeededRng, assert_outbox_matches_ledger, assert_sent_inside_windows,
     export_rows, launch_ok, outbox_contacts, outbox_worker_settings, record_figures,
-    spawn_worker_with_env, terminate_child, wait_campaign_done, write_wall_clock_campaign,
+    spawn_worker_with_env, terminate_child, wait_campaign_done,
 };
 
 const SEED: u64 = 0x5EED_0005;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Timelike, Utc};
 use cobro_compliance::RulePack;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_testkit::RedisServer;
 use cobro_tests::{
     LedgerFigures, assert_outbox_matches_ledger, assert_sent_inside_windows, export_rows,
     launch_ok, outbox_contacts, percent_decode, record_figures, repo_root, spawn_worker_with_env,

@@ -4,40 +4,20 @@
 //! sent contact once, and a re-launch adds nothing.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cobro_dispatcher::testing::RedisServer;
+use cobro_dispatcher::testing::write_wall_clock_campaign;
+use cobro_testkit::{ChildProcess, RedisServer};
 use cobro_tests::{
-    assert_ledger_consistent, cobro, cobro_bin, launch_ok, outbox_contacts, parse_gestiones,
-    status_of, stderr, stdout, write_wall_clock_campaign,
+    assert_ledger_consistent, cobro, launch_ok, outbox_contacts, parse_gestiones,
+    spawn_worker_with_env, status_of, stderr, stdout, terminate_child,
 };
 
 /// Short leases so a killed worker's contacts come back within the test.
 const SETTINGS: &str = "[worker]\nconcurrency = 16\nbatch_size = 8\npoll_interval_ms = 50\nqueued_lease_secs = 25\nsending_lease_secs = 8\n";
 
-fn spawn_worker(dir: &Path, store: &str, campaign: &Path, log: &str) -> Child {
-    let log = std::fs::File::create(dir.join(log)).expect("log file");
-    Command::new(cobro_bin())
-        .args([
-            "work",
-            "--campaign",
-            campaign.to_str().expect("utf-8"),
-            "--store",
-            store,
-        ])
-        .args([
-            "--config",
-            dir.join("cobro.toml").to_str().expect("utf-8"),
-            "--outbox",
-            dir.join("outbox").to_str().expect("utf-8"),
-        ])
-        .current_dir(dir)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("spawn cobro work")
+fn spawn_worker(dir: &Path, store: &str, campaign: &Path, log: &str) -> ChildProcess {
+    spawn_worker_with_env(dir, store, campaign, log, &[])
 }
 
 fn wait_until_done(dir: &Path, store: &str, timeout: Duration) -> u64 {
@@ -52,26 +32,6 @@ fn wait_until_done(dir: &Path, store: &str, timeout: Duration) -> u64 {
             "campaign still has {open} of {total} contacts open after {timeout:?}"
         );
         std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
-fn terminate(child: &mut Child) {
-    let pid = child.id().to_string();
-    let _ = Command::new("kill").args(["-TERM", &pid]).status();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(
-                status.success(),
-                "worker exited with {status} after SIGTERM"
-            );
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "worker did not stop within 20 s of SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -119,8 +79,8 @@ fn two_workers_share_one_redis_and_send_each_contact_once() {
     let mut a = spawn_worker(dir, &store, &campaign, "a.log");
     let mut b = spawn_worker(dir, &store, &campaign, "b.log");
     let total = wait_until_done(dir, &store, Duration::from_secs(120));
-    terminate(&mut a);
-    terminate(&mut b);
+    terminate_child(&mut a);
+    terminate_child(&mut b);
     assert!(
         total >= 900,
         "300 accounts × 3 steps, plus fallbacks: {total}"
@@ -170,6 +130,6 @@ fn a_worker_killed_mid_campaign_loses_nothing_and_sends_nothing_twice() {
 
     let mut survivor = spawn_worker(dir, &store, &campaign, "survivor.log");
     wait_until_done(dir, &store, Duration::from_secs(150));
-    terminate(&mut survivor);
+    terminate_child(&mut survivor);
     audit(dir, &store);
 }

@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use cobro_dispatcher::http::auth::twilio_signature;
-use cobro_dispatcher::testing::RedisServer;
+use cobro_dispatcher::testing::write_wall_clock_campaign;
+use cobro_testkit::{RedisServer, SmtpSink, free_port};
 use cobro_tests::{
-    FaultySmtpProxy, FaultyTwilio, SmtpSink, cobro_bin, form_encode, free_port, http_request,
-    repo_root, spawn_serve, spawn_worker_with_env, terminate_child, wait_campaign_done,
-    write_wall_clock_campaign,
+    FaultySmtpProxy, FaultyTwilio, cobro_bin, form_encode, http_request, repo_root, spawn_serve,
+    spawn_worker_with_env, terminate_child, wait_campaign_done,
 };
 
 const TWILIO_TOKEN: &str = "SECRET-twilio-7f3a9c1e";
@@ -87,7 +87,7 @@ fn addresses_and_secrets_never_reach_the_logs_and_the_api_needs_its_token() {
     let work = tempfile::tempdir().expect("temp dir");
     let dir = work.path();
     let twilio = FaultyTwilio::start(0x5EC, 0.3, Duration::from_millis(2500));
-    let sink = SmtpSink::start();
+    let sink = SmtpSink::start(&[]);
     let proxy = FaultySmtpProxy::start(sink.port, 0x5ED, 0.3, Duration::from_millis(2500));
     let port = free_port();
     let mut settings = format!(

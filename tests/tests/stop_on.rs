@@ -5,7 +5,8 @@
 //! payment changes nothing. Driven through the real `cobro` binary
 //! (`launch`, `event`, `status`, `export gestiones`) on SQLite.
 
-use cobro_tests::{cobro, export_rows, status_of, stderr, stdout, write_wall_clock_campaign};
+use cobro_dispatcher::testing::write_wall_clock_campaign;
+use cobro_tests::{cobro, export_rows, status_of, stderr, stdout};
 
 /// `cobro event KIND --account ID` → how many contacts it cancelled.
 fn event(dir: &std::path::Path, store: &str, kind: &str, account: &str) -> usize {

@@ -1,13 +1,11 @@
-//! Shared test helpers: a real `smtp-sink` on a free port, sample messages
-//! and accounts, and header/MIME decoding for asserting what arrived.
+//! Shared test helpers: sample messages and accounts, and header/MIME
+//! decoding for asserting what arrived (the real `smtp-sink` and free
+//! ports come from `cobro-testkit`).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
-use std::time::{Duration, Instant};
 
 use base64::Engine;
 use chrono::NaiveDate;
@@ -15,134 +13,6 @@ use cobro_campaigns::{Account, ChannelKind};
 use cobro_channels::OutboundMessage;
 use cobro_channels::templates::SenderIdentity;
 use rust_decimal::Decimal;
-
-/// Finds postfix's `smtp-sink` (installed by `scripts/test-deps.sh`).
-pub fn smtp_sink_binary() -> PathBuf {
-    if let Ok(p) = std::env::var("COBRO_SMTP_SINK") {
-        return PathBuf::from(p);
-    }
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    let p = PathBuf::from(home).join(".cache/cobro-test-tools/smtp-sink");
-    assert!(
-        p.exists(),
-        "smtp-sink not found at {}; run scripts/test-deps.sh or set COBRO_SMTP_SINK",
-        p.display()
-    );
-    p
-}
-
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
-pub fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-/// A private `smtp-sink` that keeps every message as a file; killed on
-/// drop.
-pub struct SmtpSink {
-    child: Child,
-    pub port: u16,
-    pub dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    /// `extra` are smtp-sink options such as `["-r", "rcpt"]` (4xx on
-    /// RCPT), `["-f", "rcpt"]` (5xx), `["-q", "data"]` (drop),
-    /// `["-Q", "rcpt"]` (421 and hang up).
-    pub fn start(extra: &[&str]) -> SmtpSink {
-        Self::start_opts(true, extra)
-    }
-
-    /// `dump = false` keeps no files (for throughput measurements).
-    pub fn start_opts(dump: bool, extra: &[&str]) -> SmtpSink {
-        Self::start_on(None, dump, extra)
-    }
-
-    /// Like [`SmtpSink::start_opts`] on a given port (to restart a sink
-    /// where a client's pooled connections pointed).
-    pub fn start_on(fixed_port: Option<u16>, dump: bool, extra: &[&str]) -> SmtpSink {
-        let dir = tempfile::tempdir().expect("tempdir");
-        // smtp-sink drops privileges to `nobody` when run as root, and
-        // then writes the dumps as nobody.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
-                .expect("chmod");
-        }
-        for _attempt in 0..50 {
-            let port = fixed_port.unwrap_or_else(free_port);
-            let mut cmd = Command::new(smtp_sink_binary());
-            cmd.arg("-c");
-            if running_as_root() {
-                cmd.args(["-u", "nobody"]);
-            }
-            if dump {
-                cmd.args(["-d", &format!("{}/%Y%m%d%H%M%S.", dir.path().display())]);
-            }
-            cmd.args(extra)
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("256")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            let mut child = cmd.spawn().expect("spawn smtp-sink");
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return SmtpSink { child, port, dir };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // port taken: try another (or wait for it)
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("smtp-sink did not start");
-    }
-
-    /// Waits until `n` messages were dumped and returns them, sorted.
-    pub fn wait_for(&self, n: usize, timeout: Duration) -> Vec<String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let files = self.files();
-            if files.len() >= n || Instant::now() > deadline {
-                return files
-                    .iter()
-                    .map(|p| std::fs::read_to_string(p).expect("read dump"))
-                    .collect();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    pub fn files(&self) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        v.sort();
-        v
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Headers of an RFC 5322 message (unfolded), name → values.
 pub fn headers(raw: &str) -> BTreeMap<String, Vec<String>> {

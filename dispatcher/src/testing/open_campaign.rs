@@ -75,3 +75,21 @@ pub fn write_open_campaign(dir: &Path, spec: &OpenCampaign<'_>) -> PathBuf {
     .expect("write campaign");
     campaign
 }
+
+/// A campaign written into `dir` that runs on the wall clock *now*: its
+/// start date is yesterday and every step is due at 00:00 local, under a
+/// rules pack open around the clock (the window logic itself is proven on
+/// the virtual clock). Returns the campaign file's path.
+pub fn write_wall_clock_campaign(dir: &Path, debtors: usize, seed: u64) -> PathBuf {
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
+    write_open_campaign(
+        dir,
+        &OpenCampaign {
+            id: "now",
+            accounts: debtors,
+            seed,
+            start: yesterday,
+            step_days: [0, 0, 0],
+        },
+    )
+}

@@ -229,6 +229,19 @@ pub fn opts(concurrency: usize, batch_size: usize) -> WorkerOptions {
     }
 }
 
+/// Worker options of the crash tests (the test and the worker process it
+/// kills): short heartbeats and leases so that recovery happens within
+/// seconds.
+pub fn crash_opts() -> WorkerOptions {
+    let mut o = opts(32, 4);
+    o.heartbeat_interval = Duration::from_secs(1);
+    o.missed_heartbeats = 2;
+    o.queued_lease = Duration::from_secs(4);
+    o.sending_lease = Duration::from_secs(4);
+    o.maintenance_interval = Duration::from_secs(1);
+    o
+}
+
 /// A shutdown that never comes (the run ends by `stop_when_idle`).
 pub fn never() -> impl Future<Output = ()> + Send + 'static {
     std::future::pending()

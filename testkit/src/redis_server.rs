@@ -4,10 +4,12 @@
 //! someone else), and fault tests need to kill and restart the server.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::net::TcpStream;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::port::try_free_port;
 
 /// Why a test server could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +22,14 @@ pub enum RedisServerError {
     NotReady(u16, Duration),
 }
 
+impl RedisServerError {
+    /// Whether `redis-server` is missing (or not executable) on this
+    /// machine, as opposed to a server that started and misbehaved.
+    pub fn is_not_installed(&self) -> bool {
+        matches!(self, RedisServerError::Spawn(_))
+    }
+}
+
 /// A running private server. Restarting keeps the port and the directory,
 /// so with `aof` the data survives a restart the way it would in
 /// production.
@@ -27,7 +37,7 @@ pub enum RedisServerError {
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
-    dir: PathBuf,
+    dir: tempfile::TempDir,
     aof: bool,
 }
 
@@ -44,14 +54,14 @@ impl RedisServer {
     }
 
     fn start_with(aof: bool) -> Result<RedisServer, RedisServerError> {
-        let port = free_port()?;
-        let dir = std::env::temp_dir().join(format!(
-            "cobro-redis-{}-{}-{}",
-            std::process::id(),
-            port,
-            rand::random::<u32>()
-        ));
-        std::fs::create_dir_all(&dir)?;
+        // The free port can be taken before the server binds; the child
+        // then exits on the bind error and `wait_ready` fails loudly rather
+        // than talk to a foreign server (unless the intruder is itself a
+        // Redis, which on a test machine is unlikely).
+        let port = try_free_port()?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("cobro-redis-{port}-"))
+            .tempdir()?;
         let mut server = RedisServer {
             child: None,
             port,
@@ -69,13 +79,13 @@ impl RedisServer {
             .arg("--bind")
             .arg("127.0.0.1")
             .arg("--dir")
-            .arg(&self.dir)
+            .arg(self.dir.path())
             .arg("--save")
             .arg("")
             .arg("--daemonize")
             .arg("no")
             .arg("--logfile")
-            .arg(self.dir.join("redis.log"));
+            .arg(self.dir.path().join("redis.log"));
         if self.aof {
             cmd.args(["--appendonly", "yes", "--appendfsync", "always"]);
         } else {
@@ -113,7 +123,7 @@ impl RedisServer {
 
     /// The server's working directory (logs, AOF).
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.dir.path()
     }
 
     /// Kills the server with SIGKILL (a crash, not a shutdown).
@@ -137,19 +147,10 @@ impl RedisServer {
 }
 
 impl Drop for RedisServer {
+    /// The process first; the directory goes with the `TempDir` after.
     fn drop(&mut self) {
         self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// A port nobody listens on right now. Another process could take it before
-/// the server binds; `wait_ready` would then fail loudly, not silently talk
-/// to a foreign server, because the child exits on a bind error... unless
-/// the intruder is itself a Redis, which on a test machine is unlikely.
-fn free_port() -> std::io::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
 
 fn ping(port: u16) -> bool {
