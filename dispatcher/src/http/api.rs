@@ -26,7 +26,9 @@ use super::{AppState, HttpError, Route, auth, route};
 use crate::events::{AccountEvent, apply_event};
 use crate::launch::launch;
 use crate::store::any::AnyStore;
-use crate::store::{AccountStatus, ContactState, LedgerEntry, LedgerFilter, Suppression, prelude::*};
+use crate::store::{
+    AccountStatus, ContactState, LedgerEntry, LedgerFilter, Suppression, prelude::*,
+};
 
 /// Where [`router`] nests these routes.
 pub const PREFIX: &str = "/api";

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::AppState;
 use super::metrics::WorkerMetricsState;
 use crate::queue_probe::{PROBE_TIMEOUT, QueueProbe};
-use crate::store::Store;
 use crate::store::any::AnyStore;
+use crate::store::prelude::*;
 
 /// The answer of `/healthz`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
