@@ -1,4 +1,4 @@
-//! Throughput on one private `redis-server`, in one run (DESIGN.md §10,
+//! Throughput on one private `redis-server`, in one run (BENCHMARKS.md §1,
 //! issue 7 item 1):
 //!
 //! (a) bare apalis-redis 1.0 with a no-op job (one worker, cobro's poll

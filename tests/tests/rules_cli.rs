@@ -1,4 +1,4 @@
-//! `cobro rules check|explain|calendar` end to end (DESIGN.md §9): exit
+//! `cobro rules check|explain|calendar` end to end: exit
 //! codes, the explain JSON contract, errors naming file, line and key, and
 //! the 50 ms answer time of `rules explain`.
 

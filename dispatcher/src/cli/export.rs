@@ -1,4 +1,4 @@
-//! `cobro export gestiones`: the ledger as CSV (DESIGN.md §9 columns).
+//! `cobro export gestiones`: the ledger as CSV (the export columns in the README).
 
 use std::process::ExitCode;
 

@@ -1,5 +1,6 @@
-//! Command-line contract of DESIGN.md §9. Each command lives in its own
-//! file; this one only routes.
+//! The command-line contract (the README lists it; other tools drive cobro
+//! through it, so names, flags and exit codes do not change). Each command
+//! lives in its own file; this one only routes.
 
 use std::process::ExitCode;
 
@@ -20,7 +21,7 @@ pub mod status;
 pub mod suppress;
 pub mod work;
 
-/// Exit code for bad input or configuration (DESIGN.md §9).
+/// Exit code for bad input or configuration (part of the CLI contract).
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// An error caused by what the user handed us (a file, a flag), as opposed

@@ -1,4 +1,4 @@
-//! `cobro rules check|explain|calendar` (DESIGN.md §9): the compliance
+//! `cobro rules check|explain|calendar`: the compliance
 //! guard exposed to compliance officers. All the logic lives in
 //! `cobro-compliance`; this file parses flags and prints.
 

@@ -1,5 +1,5 @@
-//! The HTTP service behind `cobro serve` (DESIGN.md §7): provider webhooks
-//! that close the loop (delivery status, inbound STOP/BAJA), one-click
+//! The HTTP service behind `cobro serve` (see ARCHITECTURE.md): provider
+//! webhooks that close the loop (delivery status, inbound STOP/BAJA), one-click
 //! unsubscribe, the operations API, metrics, health and a dashboard.
 //!
 //! Every handler talks to the store through the same `Store` trait the

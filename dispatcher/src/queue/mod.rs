@@ -1,5 +1,5 @@
-//! The queue driver (DESIGN.md §6): runs the per-contact pipeline on the
-//! wall clock through apalis.
+//! The queue driver (ARCHITECTURE.md, "The queue"): runs the per-contact
+//! pipeline on the wall clock through apalis.
 //!
 //! The plan lives in our store, indexed by due time; apalis only ever holds
 //! what is due now. Three loops run in every `cobro work` process:
