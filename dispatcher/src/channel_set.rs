@@ -10,7 +10,7 @@ use cobro_channels::rate_limit::ProviderLimiter;
 use cobro_channels::{Channel, ChannelError, OutboundMessage, Receipt};
 
 use crate::dispatch_metrics::DispatchMetrics;
-use crate::quota::RedisQuota;
+use crate::engine::quota::RedisQuota;
 
 /// One transport per channel kind. A kind without a transport fails its
 /// sends permanently (and so falls back), rather than silently dropping.

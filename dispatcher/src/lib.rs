@@ -15,9 +15,3 @@ pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testing;
 pub mod transports;
-
-// The paths these modules had before they moved under `engine/`, kept so
-// that code written against them compiles unchanged; new code names
-// `engine::…`.
-pub use engine as pipeline;
-pub use engine::{events, quota, router, sender, simulation};

@@ -10,7 +10,7 @@ use cobro_channels::rate_limit::ProviderLimiter;
 use cobro_config::Settings;
 
 use crate::channel_set::ChannelSet;
-use crate::quota::RedisQuota;
+use crate::engine::quota::RedisQuota;
 
 /// A `[channels.*]` section that cannot be used.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cobro_channels::rate_limit::RateLimit;
-use cobro_dispatcher::quota::RedisQuota;
+use cobro_dispatcher::engine::quota::RedisQuota;
 use cobro_testkit::RedisServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

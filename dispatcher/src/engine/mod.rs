@@ -16,13 +16,12 @@
 //! the contacts of one queue job; the decisions are the ones a single
 //! [`Dispatcher::process`] makes. [`simulation`] and [`router`] drive the
 //! engine; [`events`] applies account events (payment, opt-out…) to the
-//! plan; [`ledger_code`] names the codes the rows carry.
+//! plan; [`LedgerCode`] (in the store, beside the ledger row) names the codes the rows carry.
 
 mod batch;
 mod decide;
 pub mod events;
 mod fallback;
-pub mod ledger_code;
 pub mod quota;
 mod reserve_gate;
 pub mod router;
@@ -43,7 +42,7 @@ use crate::channel_set::ChannelSet;
 use crate::dispatch_metrics::DispatchMetrics;
 use crate::store::{AccountStatus, ContactRecord, Store, StoreError};
 
-pub use ledger_code::LedgerCode;
+pub use crate::store::LedgerCode;
 use sender::SenderProfile;
 
 /// What happened to one contact on one pass.

@@ -23,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::ApiError;
 use super::{AppState, HttpError, Route, auth, route};
-use crate::events::{AccountEvent, apply_event};
+use crate::engine::events::{AccountEvent, apply_event};
 use crate::launch::launch;
 use crate::store::any::AnyStore;
 use crate::store::{

@@ -10,7 +10,7 @@ use cobro_compliance::{ReplyIntent, classify_reply};
 
 use super::HttpError;
 use crate::engine::LedgerCode;
-use crate::events::{AccountEvent, apply_event};
+use crate::engine::events::{AccountEvent, apply_event};
 use crate::store::any::AnyStore;
 use crate::store::{LedgerEntry, LedgerFilter, LedgerState, Suppression, prelude::*};
 

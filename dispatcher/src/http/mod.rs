@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::dispatch_metrics::DispatchMetrics;
+use crate::engine::sender::SenderProfile;
 use crate::queue_probe::QueueProbe;
-use crate::sender::SenderProfile;
 use crate::store::StoreError;
 use crate::store::any::AnyStore;
 

@@ -12,7 +12,7 @@ use chrono::Utc;
 use cobro_channels::mask_address;
 
 use super::{AppState, HttpError, html_escape};
-use crate::sender::UnsubscribeClaim;
+use crate::engine::sender::UnsubscribeClaim;
 use crate::store::{Suppression, prelude::*};
 
 /// Spanish for debtors whose language is Spanish, English otherwise.

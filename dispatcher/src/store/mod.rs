@@ -14,12 +14,14 @@ pub mod any;
 #[cfg(feature = "testkit")]
 pub mod conformance;
 mod error;
+mod ledger_code;
 mod records;
 pub mod redis;
 pub mod sqlite;
 mod traits;
 
 pub use error::{StoreError, StoreResult};
+pub use ledger_code::LedgerCode;
 pub use traits::{
     AccountStore, CampaignStore, HistoryStore, LedgerStore, PlanStore, ReservationStore, Store,
     SuppressionStore,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cobro_campaigns::{ChannelKind, PlannedContact};
-use cobro_dispatcher::pipeline::{PipelineError, ProcessOutcome};
+use cobro_dispatcher::engine::{PipelineError, ProcessOutcome};
 use cobro_dispatcher::queue::{ContactProcessor, WorkerOptions};
 use cobro_dispatcher::store::{
     ContactRecord, ContactState, LedgerEntry, LedgerState, Reservation, ReserveOutcome, StoreError,

@@ -22,7 +22,7 @@ use cobro_channels::{
 };
 
 use super::{AppState, HttpError, inbound};
-use crate::events::{AccountEvent, apply_event};
+use crate::engine::events::{AccountEvent, apply_event};
 use crate::store::any::AnyStore;
 use crate::store::{ContactState, LedgerFilter, LedgerState, Transition, prelude::*};
 

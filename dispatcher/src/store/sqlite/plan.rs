@@ -14,8 +14,8 @@ use super::guards::states_in;
 use super::rows::{CONTACT_COLUMNS, contact_from_row, from_ms, insert_ledger, ms};
 use super::{SqliteStore, db};
 use crate::store::{
-    AccountStatus, ContactRecord, ContactState, LedgerEntry, LedgerState, PlanStore, StateMove,
-    StoreError, StoreResult, Transition, TransitionItem,
+    AccountStatus, ContactRecord, ContactState, LedgerCode, LedgerEntry, LedgerState, PlanStore,
+    StateMove, StoreError, StoreResult, Transition, TransitionItem,
 };
 
 impl PlanStore for SqliteStore {
@@ -218,7 +218,7 @@ impl PlanStore for SqliteStore {
             .iter()
             .map(|(r, reserved_at)| {
                 let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Unknown, *reserved_at);
-                e.code = Some("interrupted".into());
+                e.code = Some(LedgerCode::Interrupted.as_str().into());
                 e.detail = Some("the worker stopped between handing the message over and recording the answer; not resent".into());
                 e.attempt = r.attempt;
                 e
