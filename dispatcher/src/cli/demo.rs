@@ -100,7 +100,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     print!("{}", report.to_text());
     std::fs::write(dir.join("report.html"), report.to_html())?;
     println!(
-        "\n{} debtors, {} contacts planned; done in {:.1} s.\n  portfolio: {}\n  store:     {}\n  outbox:    {}\n  report:    {}\n  audit:     cobro export gestiones --store {url}",
+        "\n{} debtors, {} contacts planned; done in {:.1} s.\n  portfolio: {}\n  store:     {}\n  outbox:    {}\n  report:    {}\n  audit:     cobro export gestiones --store {url}\n  serve:     cobro serve --store {url}   (then open http://127.0.0.1:8080/)",
         args.debtors,
         launched.planned,
         started.elapsed().as_secs_f64(),
