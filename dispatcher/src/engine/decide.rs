@@ -76,16 +76,7 @@ impl<S: Store> Dispatcher<S> {
                 format!("the account has no usable {} address", contact.channel),
                 attempt,
             );
-            self.plan_fallback_held(batch, contact, now).await?;
-            return self
-                .finish_held(
-                    batch,
-                    contact,
-                    ContactState::Blocked,
-                    &[row],
-                    ProcessOutcome::Blocked,
-                )
-                .await;
+            return self.block_held(batch, contact, now, row).await;
         };
 
         let key = debtor_key(&account);
@@ -156,18 +147,7 @@ impl<S: Store> Dispatcher<S> {
                 Decision::Block => {
                     let row =
                         verdict_row(contact, LedgerState::Blocked, send_at, &verdict, attempt);
-                    // The fallback is guarded on its own channel (a per-channel
-                    // opt-out or missing consent may not apply there).
-                    self.plan_fallback_held(batch, contact, send_at).await?;
-                    return self
-                        .finish_held(
-                            batch,
-                            contact,
-                            ContactState::Blocked,
-                            &[row],
-                            ProcessOutcome::Blocked,
-                        )
-                        .await;
+                    return self.block_held(batch, contact, send_at, row).await;
                 }
                 Decision::Defer { until } => {
                     let row =

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use cobro_campaigns::PlannedContact;
 
 use super::batch::BatchSlot;
-use super::{Dispatcher, PipelineError};
-use crate::store::Store;
+use super::{Dispatcher, PipelineError, ProcessOutcome};
+use crate::store::{ContactState, LedgerEntry, Store};
 
 /// The fallback contact of a blocked or failed step (`step+channel`, due
 /// at `at`), if the step has one.
@@ -62,5 +62,26 @@ impl<S: Store> Dispatcher<S> {
             }
             None => self.plan_fallback(contact, at).await,
         }
+    }
+
+    /// Blocks a contact whose write is held, its fallback planned first
+    /// (the fallback is guarded on its own channel: a per-channel opt-out
+    /// or missing consent may not apply there).
+    pub(super) async fn block_held(
+        &self,
+        batch: Option<BatchSlot<'_>>,
+        contact: &PlannedContact,
+        at: DateTime<Utc>,
+        row: LedgerEntry,
+    ) -> Result<ProcessOutcome, PipelineError> {
+        self.plan_fallback_held(batch, contact, at).await?;
+        self.finish_held(
+            batch,
+            contact,
+            ContactState::Blocked,
+            &[row],
+            ProcessOutcome::Blocked,
+        )
+        .await
     }
 }
