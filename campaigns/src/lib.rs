@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod account_status;
+pub mod book;
 pub mod campaign;
 pub mod channel;
 pub mod contact_point;
@@ -18,6 +19,7 @@ pub mod contact_state;
 pub mod debtor;
 pub mod generator;
 pub mod import;
+pub mod payments_import;
 pub mod iso;
 mod phone;
 pub mod plan;

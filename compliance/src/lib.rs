@@ -21,8 +21,8 @@ mod window;
 pub use calendar::{CalendarDay, ZoneDay, month_calendar};
 pub use error::{ComplianceError, RulesError};
 pub use guard::{
-    ComplianceGuard, ContactAttempt, DebtorProfile, Decision, PastContact, PastContactKind, Reason,
-    ReasonCode, Verdict,
+    AvoidHours, AvoidHoursError, ComplianceGuard, ContactAttempt, DebtorProfile, Decision,
+    PastContact, PastContactKind, Reason, ReasonCode, Verdict,
 };
 pub use optout_words::{ReplyIntent, classify_reply};
 pub use pack::{Cap, CapPeriod, CapScope, Cooldown, RulePack};

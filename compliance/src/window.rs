@@ -107,7 +107,7 @@ pub(crate) fn status(pack: &RulePack, tz: Tz, margin: u32, t: DateTime<Utc>) -> 
 
 /// The first instant in `(lo, hi]` whose offset differs from `off_lo`
 /// (the offset at `lo`), assuming one transition in between.
-fn transition_after(tz: Tz, lo: i64, hi: i64, off_lo: i64) -> Option<DateTime<Utc>> {
+pub(crate) fn transition_after(tz: Tz, lo: i64, hi: i64, off_lo: i64) -> Option<DateTime<Utc>> {
     let (mut lo, mut hi) = (lo + 1, hi);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;

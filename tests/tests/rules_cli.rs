@@ -167,6 +167,127 @@ fn explain_prints_the_json_contract() {
 }
 
 #[test]
+fn explain_reports_the_debtors_avoided_hours() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cwd = dir.path();
+    let debtor = r#"{"country":"MX","subdivision":"MX-CMX","avoid":[["18:00","22:00"]]}"#;
+    // 2026-12-14T00:30Z is Sunday 2026-12-13 18:30 in Mexico City (UTC-6):
+    // inside 18:00–22:00, and Sunday is closed in mx-profeco anyway. The
+    // range ends at 22:00 Sunday, still closed (and 22:00 is where the
+    // weekday window ends, end exclusive), so the first instant both allow
+    // is Monday 07:00 = 13:00Z, not 22:00 local (04:00Z).
+    let j = explain(
+        cwd,
+        &[
+            "--rules",
+            "mx-profeco",
+            "--at",
+            "2026-12-14T00:30:00Z",
+            "--channel",
+            "sms",
+            "--debtor",
+            debtor,
+        ],
+    );
+    assert_eq!(j["decision"], "defer");
+    assert_eq!(j["until"], "2026-12-14T13:00:00Z");
+    assert_eq!(j["timezones"], serde_json::json!(["America/Mexico_City"]));
+    let codes: Vec<&str> = j["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .filter_map(|r| r["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["closed_day", "debtor_preference"], "{j}");
+    assert_eq!(j["reasons"][1]["rule"], "debtor");
+    let detail = j["reasons"][1]["detail"].as_str().expect("detail");
+    assert!(
+        detail.starts_with("Sun 2026-12-13 18:30:00 (America/Mexico_City): the debtor asked not to be contacted 18:00–22:00"),
+        "{detail}"
+    );
+
+    // Monday 18:30 (2026-12-15T00:30Z): open for the pack, avoided by the
+    // debtor alone; the range ends where the window closes (22:00, end
+    // exclusive), so the answer is Tuesday 07:00 = 13:00Z.
+    let j = explain(
+        cwd,
+        &[
+            "--rules",
+            "mx-profeco",
+            "--at",
+            "2026-12-15T00:30:00Z",
+            "--channel",
+            "sms",
+            "--debtor",
+            debtor,
+        ],
+    );
+    assert_eq!(j["decision"], "defer");
+    assert_eq!(j["until"], "2026-12-15T13:00:00Z");
+    assert_eq!(j["reasons"].as_array().map(Vec::len), Some(1), "{j}");
+    assert_eq!(j["reasons"][0]["code"], "debtor_preference");
+
+    // Tuesday 05:00 (11:00Z): the pack opens at 07:00, the debtor avoids
+    // 07:00–09:00, so the contact waits for 09:00 (15:00Z).
+    let j = explain(
+        cwd,
+        &[
+            "--rules",
+            "mx-profeco",
+            "--at",
+            "2026-12-15T11:00:00Z",
+            "--channel",
+            "sms",
+            "--debtor",
+            r#"{"country":"MX","subdivision":"MX-CMX","avoid":[["07:00","09:00"]]}"#,
+        ],
+    );
+    assert_eq!(j["until"], "2026-12-15T15:00:00Z");
+    assert_eq!(j["reasons"][0]["code"], "outside_hours");
+    assert_eq!(j["reasons"][1]["code"], "debtor_preference");
+
+    // A block still wins: a minor is not contacted, preference or not.
+    let j = explain(
+        cwd,
+        &[
+            "--rules",
+            "mx-profeco",
+            "--at",
+            "2026-12-15T00:30:00Z",
+            "--channel",
+            "sms",
+            "--debtor",
+            r#"{"country":"MX","subdivision":"MX-CMX","flags":["minor"],"avoid":[["18:00","22:00"]]}"#,
+        ],
+    );
+    assert_eq!(j["decision"], "block");
+    assert_eq!(j["reasons"][0]["code"], "flagged");
+
+    // Equal ends are refused as bad input, saying why.
+    let out = cobro(
+        cwd,
+        &[
+            "rules",
+            "explain",
+            "--rules",
+            "mx-profeco",
+            "--at",
+            "2026-12-15T00:30:00Z",
+            "--channel",
+            "sms",
+            "--debtor",
+            r#"{"country":"MX","avoid":[["18:00","18:00"]]}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("avoided hours 18:00–18:00 are empty"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn explain_rejects_bad_input_with_exit_2() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cases: [&[&str]; 4] = [

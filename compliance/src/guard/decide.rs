@@ -1,21 +1,96 @@
 //! One decision for one contact at one instant: zones, suppression,
 //! targets, consent, windows and holidays, then caps and cooldowns, the
-//! most restrictive pack winning.
+//! most restrictive pack winning, and last the hours the debtor asked not
+//! to be contacted in (closed for that debtor whatever the packs allow).
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use cobro_campaigns::ChannelKind;
 
+use super::avoid::skip_avoided;
 use super::caps::caps_free_at;
 use super::{
-    ComplianceGuard, ContactAttempt, DebtorProfile, Decision, PastContact, Reason, ReasonCode,
-    Verdict,
+    AvoidHours, ComplianceGuard, ContactAttempt, DebtorProfile, Decision, PastContact, Reason,
+    ReasonCode, Verdict,
 };
 use crate::pack::{RulePack, channel_index};
 use crate::tz::{self, TzSource};
 use crate::window;
 
 const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// The `rule` of reasons that come from the debtor's own preferences.
+const DEBTOR_RULE: &str = "debtor";
+
+/// Bound on the rounds of the search for an instant outside the debtor's
+/// avoided hours (each round jumps past one avoided stretch). The horizon
+/// ends the search long before in any real profile; this only keeps a
+/// pathological one (thousands of ranges) from spinning: fail closed.
+const MAX_SKIPS: usize = 100_000;
+
+/// A range of avoided hours the deferral search jumped over: the range,
+/// the zone it was read in, and the instant it avoided.
+type Skipped = (AvoidHours, Tz, DateTime<Utc>);
+
+/// The earliest instant `>= t0` allowed by every `(pack, zone, margin)`
+/// constraint that no avoided range covers in any zone, or `None` when
+/// there is none within the horizon (the caller blocks). The packs are asked first; when their
+/// instant is avoided, the search jumps past the avoided stretch and asks
+/// the packs again, so neither can overrule the other. With no ranges this
+/// is exactly [`window::earliest_common`] from `t0`. `skipped`, when
+/// given, collects the ranges jumped over (for the explanation).
+fn earliest_outside_avoided(
+    constraints: &[(&RulePack, Tz, u32)],
+    avoid: &[AvoidHours],
+    zones: &[Tz],
+    t0: DateTime<Utc>,
+    skipped: &mut Option<Vec<Skipped>>,
+) -> Option<DateTime<Utc>> {
+    let limit = t0 + chrono::Duration::days(window::HORIZON_DAYS as i64);
+    let mut t = t0;
+    for _ in 0..MAX_SKIPS {
+        t = window::earliest_common(&mut constraints.iter().copied(), t)?;
+        let Some(next) = skip_avoided(avoid, zones, t) else {
+            return Some(t);
+        };
+        if let Some(out) = skipped.as_mut() {
+            for r in avoid {
+                if let Some(z) = zones.iter().find(|z| r.avoids(**z, t))
+                    && !out.iter().any(|(seen, _, _)| seen == r)
+                {
+                    out.push((*r, *z, t));
+                }
+            }
+        }
+        t = next;
+        if t > limit {
+            return None;
+        }
+    }
+    None
+}
+
+/// `Mon 2026-12-14 07:00:00 (America/Mexico_City)`: an instant as the
+/// debtor's clock shows it, for details.
+fn local_when(z: Tz, t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&z);
+    let date = local.date_naive();
+    format!(
+        "{} {} {} ({})",
+        DAY_NAMES[date.weekday().num_days_from_monday() as usize],
+        date,
+        local.format("%H:%M:%S"),
+        z.name()
+    )
+}
+
+fn avoid_kind(r: &AvoidHours) -> &'static str {
+    if r.wraps_midnight() {
+        "start inclusive, end exclusive, across midnight"
+    } else {
+        "start inclusive, end exclusive"
+    }
+}
 
 fn hhmm(secs: u32) -> String {
     if secs.is_multiple_of(60) {
@@ -69,6 +144,7 @@ impl ComplianceGuard {
             }
         }
         let ch = channel_index(attempt.channel);
+        let avoid = &debtor.avoid[..];
         if !capped
             && packs().all(|p| {
                 zones
@@ -76,12 +152,21 @@ impl ComplianceGuard {
                     .iter()
                     .all(|z| window::status(p, *z, p.0.margins[ch], now).is_none())
             })
+            && skip_avoided(avoid, zones.zones(), now).is_none()
         {
             return Decision::Allow;
         }
-        let mut it =
-            packs().flat_map(|p| zones.zones().iter().map(move |z| (p, *z, p.0.margins[ch])));
-        match window::earliest_common(&mut it, t0) {
+        let found = if avoid.is_empty() {
+            let mut it =
+                packs().flat_map(|p| zones.zones().iter().map(move |z| (p, *z, p.0.margins[ch])));
+            window::earliest_common(&mut it, t0)
+        } else {
+            let list: Vec<(&RulePack, Tz, u32)> = packs()
+                .flat_map(|p| zones.zones().iter().map(move |z| (p, *z, p.0.margins[ch])))
+                .collect();
+            earliest_outside_avoided(&list, avoid, zones.zones(), t0, &mut None)
+        };
+        match found {
             Some(until) => Decision::Defer { until },
             None => Decision::Block,
         }
@@ -196,6 +281,28 @@ impl ComplianceGuard {
                 });
             }
         }
+        let avoid = &debtor.avoid[..];
+        // The debtor's avoided hours, after the packs' reasons: one reason
+        // per range, naming the other zones it also avoids `now` in.
+        for r in avoid {
+            let mut hit = zl.iter().filter(|z| r.avoids(**z, now));
+            if let Some(z) = hit.next() {
+                let others: Vec<&str> = hit.map(|z| z.name()).collect();
+                let mut detail = format!(
+                    "{}: the debtor asked not to be contacted {r} ({})",
+                    local_when(*z, now),
+                    avoid_kind(r)
+                );
+                if !others.is_empty() {
+                    detail.push_str(&format!("; likewise in {}", others.join(", ")));
+                }
+                reasons.push(Reason {
+                    rule: DEBTOR_RULE.into(),
+                    code: ReasonCode::DebtorPreference,
+                    detail,
+                });
+            }
+        }
         if reasons.is_empty() {
             return Verdict {
                 decision: Decision::Allow,
@@ -205,23 +312,56 @@ impl ComplianceGuard {
                 reasons,
             };
         }
-        let mut it = packs
-            .iter()
-            .flat_map(|p| zl.iter().map(move |z| (*p, *z, p.0.margins[ch])));
-        match window::earliest_common(&mut it, t0) {
-            Some(until) => Verdict {
-                decision: Decision::Defer { until },
-                timezones: zone_vec,
-                tz_source: src,
-                rules,
-                reasons,
-            },
+        let mut skipped = Some(Vec::new());
+        let found = if avoid.is_empty() {
+            let mut it = packs
+                .iter()
+                .flat_map(|p| zl.iter().map(move |z| (*p, *z, p.0.margins[ch])));
+            window::earliest_common(&mut it, t0)
+        } else {
+            let list: Vec<(&RulePack, Tz, u32)> = packs
+                .iter()
+                .flat_map(|p| zl.iter().map(move |z| (*p, *z, p.0.margins[ch])))
+                .collect();
+            earliest_outside_avoided(&list, avoid, zl, t0, &mut skipped)
+        };
+        match found {
+            Some(until) => {
+                // Ranges the deferral had to jump over although `now` is
+                // outside them (a pack opening inside avoided hours): say
+                // so, or `until` would look later than the packs allow.
+                for (r, z, at) in skipped.into_iter().flatten() {
+                    if zl.iter().all(|zz| !r.avoids(*zz, now)) {
+                        reasons.push(Reason {
+                            rule: DEBTOR_RULE.into(),
+                            code: ReasonCode::DebtorPreference,
+                            detail: format!(
+                                "{}: the debtor asked not to be contacted {r} ({}); the deferral skips those hours",
+                                local_when(z, at),
+                                avoid_kind(&r)
+                            ),
+                        });
+                    }
+                }
+                Verdict {
+                    decision: Decision::Defer { until },
+                    timezones: zone_vec,
+                    tz_source: src,
+                    rules,
+                    reasons,
+                }
+            }
             None => {
+                let outside = if avoid.is_empty() {
+                    ""
+                } else {
+                    " outside the debtor's avoided hours"
+                };
                 reasons.push(Reason {
                     rule: packs.iter().map(|p| p.id()).collect::<Vec<_>>().join("+"),
                     code: ReasonCode::OutsideHours,
                     detail: format!(
-                        "no instant in the next {} days is allowed by every pack in every zone",
+                        "no instant in the next {} days is allowed by every pack in every zone{outside}",
                         window::HORIZON_DAYS
                     ),
                 });
@@ -238,16 +378,9 @@ fn window_detail(
     code: ReasonCode,
     now: DateTime<Utc>,
 ) -> String {
-    let local = now.with_timezone(&z);
-    let date = local.date_naive();
+    let date = now.with_timezone(&z).date_naive();
     let day = DAY_NAMES[date.weekday().num_days_from_monday() as usize];
-    let when = format!(
-        "{} {} {} ({})",
-        day,
-        date,
-        local.format("%H:%M:%S"),
-        z.name()
-    );
+    let when = local_when(z, now);
     match code {
         ReasonCode::Holiday => format!(
             "{when}: holiday ({}), no {channel} contact",

@@ -9,6 +9,8 @@ use cobro_campaigns::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::AvoidHours;
+
 /// The contact about to be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContactAttempt {
@@ -27,8 +29,9 @@ fn default_provenance() -> Provenance {
 }
 
 /// What the guard needs to know about the person at the other end: where
-/// they are (for local time), what is flagged on the account, and who the
-/// contact point belongs to. Also the `--debtor` JSON of `cobro rules explain`.
+/// they are (for local time), what is flagged on the account, who the
+/// contact point belongs to, and the hours they asked not to be contacted
+/// in. Also the `--debtor` JSON of `cobro rules explain`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DebtorProfile {
@@ -55,6 +58,12 @@ pub struct DebtorProfile {
     #[serde(default)]
     /// Flags of the contact point (employer email…).
     pub contact_flags: BTreeSet<ContactFlag>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Local hours the debtor asked not to be contacted in
+    /// (`[["18:00","22:00"]]`), read in the debtor's resolved zones; closed
+    /// for this debtor whatever the packs allow. Omitted when empty, so
+    /// profiles without a preference serialise as before.
+    pub avoid: Vec<AvoidHours>,
 }
 
 impl DebtorProfile {
@@ -69,6 +78,7 @@ impl DebtorProfile {
             provenance: point.provenance,
             consent: point.consent,
             contact_flags: point.flags.clone(),
+            avoid: Vec::new(),
         }
     }
 
@@ -83,6 +93,7 @@ impl DebtorProfile {
             provenance: Provenance::CreditorFile,
             consent: Consent::default(),
             contact_flags: BTreeSet::new(),
+            avoid: Vec::new(),
         }
     }
 }

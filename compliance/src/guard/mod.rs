@@ -4,8 +4,11 @@
 //! What the guard is told (`input`), what it answers (`reason`), how it
 //! decides (`decide`, with the cap and cooldown arithmetic in `caps`) and
 //! how an answer is shown to officers (`explain`) live apart, so a new
-//! rule touches `decide` and a new code touches `reason` only.
+//! rule touches `decide` and a new code touches `reason` only. The hours a
+//! debtor asked not to be contacted in (`avoid`) are part of what the
+//! guard is told.
 
+mod avoid;
 mod caps;
 mod decide;
 mod explain;
@@ -16,6 +19,7 @@ use std::collections::BTreeMap;
 
 use crate::pack::RulePack;
 
+pub use avoid::{AvoidHours, AvoidHoursError};
 pub use input::{ContactAttempt, DebtorProfile, PastContact, PastContactKind};
 pub use reason::{ALL_CODES, Decision, Reason, ReasonCode, Verdict};
 

@@ -67,6 +67,9 @@ pub enum ReasonCode {
     Flagged,
     /// The debtor's zone (or country) cannot be resolved.
     UnknownTimezone,
+    /// The debtor asked not to be contacted at this local hour (Reg F
+    /// §1006.6(b)(1)(i), honoured in every country).
+    DebtorPreference,
 }
 
 impl ReasonCode {
@@ -83,6 +86,7 @@ impl ReasonCode {
             ReasonCode::TargetNotAllowed => "target_not_allowed",
             ReasonCode::Flagged => "flagged",
             ReasonCode::UnknownTimezone => "unknown_timezone",
+            ReasonCode::DebtorPreference => "debtor_preference",
         }
     }
 
@@ -95,6 +99,7 @@ impl ReasonCode {
                 | ReasonCode::Holiday
                 | ReasonCode::FrequencyCap
                 | ReasonCode::Cooldown
+                | ReasonCode::DebtorPreference
         )
     }
 }
@@ -112,7 +117,7 @@ impl std::str::FromStr for ReasonCode {
 }
 
 /// Every reason code, in the order the `rules explain` contract lists them.
-pub const ALL_CODES: [ReasonCode; 10] = [
+pub const ALL_CODES: [ReasonCode; 11] = [
     ReasonCode::OutsideHours,
     ReasonCode::ClosedDay,
     ReasonCode::Holiday,
@@ -123,6 +128,7 @@ pub const ALL_CODES: [ReasonCode; 10] = [
     ReasonCode::TargetNotAllowed,
     ReasonCode::Flagged,
     ReasonCode::UnknownTimezone,
+    ReasonCode::DebtorPreference,
 ];
 
 impl fmt::Display for ReasonCode {
@@ -134,7 +140,8 @@ impl fmt::Display for ReasonCode {
 /// One rule that stood in the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
-    /// Pack id (or `suppression`, `consent`, `timezone`, `guard`).
+    /// Pack id (or `suppression`, `consent`, `timezone`, `guard`, or
+    /// `debtor` for the debtor's own avoided hours).
     pub rule: String,
     /// Machine code.
     pub code: ReasonCode,
