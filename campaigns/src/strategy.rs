@@ -40,6 +40,22 @@ pub struct StepFilter {
     pub dpd_max: Option<u32>,
     pub amount_min: Option<Decimal>,
     pub amount_max: Option<Decimal>,
+    /// An event the step waits for (`after = "broken_promise"`). Planned
+    /// like any step; the engine sends it only when the event happened by
+    /// its due time (see `StepAfter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<StepAfter>,
+}
+
+/// What a step may wait for. The plan is made at launch, before anyone
+/// knows whether a promise will break, so such a step is planned for every
+/// account and decided when due: sent when a promise of the account has
+/// broken, held while one is open, cancelled when none was made or all
+/// were kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepAfter {
+    BrokenPromise,
 }
 
 impl StepFilter {
@@ -227,6 +243,7 @@ struct RawWhen {
     dpd_max: Option<Spanned<i64>>,
     amount_min: Option<Spanned<toml::Value>>,
     amount_max: Option<Spanned<toml::Value>>,
+    after: Option<Spanned<String>>,
 }
 
 /// The default local send hour when a step gives none.
@@ -587,11 +604,25 @@ fn parse_when(
             format!("amount_min ({a}) is greater than amount_max ({b})"),
         );
     }
+    let after = match &w.after {
+        None => None,
+        Some(v) => match v.get_ref().trim() {
+            "broken_promise" => Some(StepAfter::BrokenPromise),
+            other => {
+                return cx.err(
+                    v.span(),
+                    k("after"),
+                    format!("unknown event '{other}' (broken_promise)"),
+                );
+            }
+        },
+    };
     Ok(StepFilter {
         segments,
         dpd_min,
         dpd_max,
         amount_min,
         amount_max,
+        after,
     })
 }

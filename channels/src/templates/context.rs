@@ -43,6 +43,11 @@ pub struct MessageContext {
     pub due_date: NaiveDate,
     pub days_past_due: i64,
     pub payment_link: String,
+    /// The debtor's personal page (signed, expiring, bound to the
+    /// account): pay, promise, agree a plan, dispute, choose how to be
+    /// contacted. Set per message by the dispatcher.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portal_link: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsubscribe_url: Option<String>,
     pub opt_out_keyword: String,
@@ -98,6 +103,7 @@ impl MessageContext {
             due_date: account.due_date,
             days_past_due: account.days_past_due(today),
             payment_link,
+            portal_link: None,
             unsubscribe_url: sender.unsubscribe_url.clone(),
             opt_out_keyword: sender
                 .opt_out_keyword
@@ -107,6 +113,11 @@ impl MessageContext {
             language: account.language.clone(),
             attributes: account.attributes.clone(),
         }
+    }
+
+    pub fn with_portal_link(mut self, url: impl Into<String>) -> Self {
+        self.portal_link = Some(url.into());
+        self
     }
 
     pub fn with_unsubscribe_url(mut self, url: impl Into<String>) -> Self {

@@ -375,7 +375,8 @@ impl TemplateSet {
         language: &str,
         channel: ChannelKind,
     ) -> Result<Vec<(String, usize, String)>, TemplateError> {
-        const KNOWN: [&str; 14] = [
+        const KNOWN: [&str; 15] = [
+            "portal_link",
             "debtor_name",
             "creditor",
             "collector",
@@ -474,7 +475,9 @@ fn element_present(
     match element {
         TemplateElement::CollectorId => vars.contains("collector"),
         TemplateElement::CreditorId => vars.contains("creditor"),
-        TemplateElement::PaymentLink => vars.contains("payment_link"),
+        TemplateElement::PaymentLink => {
+            vars.contains("payment_link") || vars.contains("portal_link")
+        }
         TemplateElement::OptOut => match channel {
             ChannelKind::Email => vars.contains("unsubscribe_url"),
             ChannelKind::Sms | ChannelKind::Voice => {

@@ -125,5 +125,17 @@ pub fn dispatcher(
         retry: RetryPolicy::default(),
         metrics: None,
         stop_from: AccountStatus::stop_from(&loaded.strategy.stop_on),
+        book_limits: cobro_campaigns::book::BookLimits::default(),
+        broken_promise_steps: Arc::new(
+            loaded
+                .strategy
+                .steps
+                .iter()
+                .filter(|s| {
+                    s.when.after == Some(cobro_campaigns::strategy::StepAfter::BrokenPromise)
+                })
+                .map(|s| s.id.clone())
+                .collect(),
+        ),
     }
 }

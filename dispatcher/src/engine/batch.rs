@@ -23,6 +23,8 @@ pub(super) struct Prefetched {
     /// Present when the account is active and has an address for the
     /// contact's channel.
     pub(super) checks: Option<ContactChecks>,
+    /// The account's book (payments, promises, disputes, preferences).
+    pub(super) book: cobro_campaigns::book::AccountBook,
 }
 
 /// A terminal write (or deferral) held back to go out with the rest of
@@ -159,7 +161,8 @@ impl<S: Store> Dispatcher<S> {
     async fn prefetch(&self, records: &[ContactRecord]) -> Result<Vec<Prefetched>, StoreError> {
         let ids: Vec<String> = records.iter().map(|r| r.contact.account.clone()).collect();
         let accounts = self.store.accounts(&ids).await?;
-        if accounts.len() != records.len() {
+        let books = self.store.books(&ids).await?;
+        if accounts.len() != records.len() || books.len() != records.len() {
             return Err(StoreError::Corrupt(
                 "batch account read answered a different count".into(),
             ));
@@ -187,9 +190,11 @@ impl<S: Store> Dispatcher<S> {
         }
         let mut out: Vec<Prefetched> = accounts
             .into_iter()
-            .map(|account| Prefetched {
+            .zip(books)
+            .map(|(account, book)| Prefetched {
                 account,
                 checks: None,
+                book,
             })
             .collect();
         for (slot, checks) in slots.into_iter().zip(checks) {

@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use cobro_campaigns::debtor_key;
-use cobro_compliance::{ContactAttempt, DebtorProfile, Decision, PastContact, PastContactKind};
+use cobro_compliance::{
+    AvoidHours, ContactAttempt, DebtorProfile, Decision, PastContact, PastContactKind,
+};
 
 use super::batch::{BatchSlot, Prefetched};
 use super::reserve_gate::GateTicket;
@@ -32,9 +34,13 @@ impl<S: Store> Dispatcher<S> {
         let contact = &record.contact;
         let attempt = record.attempt;
 
-        let (account, pre_checks) = match pre {
-            Some(pre) => (pre.account, pre.checks),
-            None => (self.store.account(&contact.account).await?, None),
+        let (account, pre_checks, book) = match pre {
+            Some(pre) => (pre.account, pre.checks, pre.book),
+            None => (
+                self.store.account(&contact.account).await?,
+                None,
+                self.store.book(&contact.account).await?.0,
+            ),
         };
         let Some((account, status)) = account else {
             let row = note_row(
@@ -67,6 +73,12 @@ impl<S: Store> Dispatcher<S> {
                 )
                 .await;
         }
+        if let Some(outcome) = self
+            .hold_for_book(&book, contact, now, attempt, batch)
+            .await?
+        {
+            return Ok(outcome);
+        }
         let Some(point) = account.contact_point_for(contact.channel).cloned() else {
             let row = note_row(
                 contact,
@@ -93,7 +105,13 @@ impl<S: Store> Dispatcher<S> {
             channel: contact.channel,
             suppressed,
         };
-        let profile = DebtorProfile::from_account(&account, &point);
+        let mut profile = DebtorProfile::from_account(&account, &point);
+        profile.avoid = book
+            .preferences
+            .avoid
+            .iter()
+            .filter_map(|(from, to)| AvoidHours::new(*from, *to).ok())
+            .collect();
 
         let mut races = 0;
         loop {

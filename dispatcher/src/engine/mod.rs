@@ -22,6 +22,8 @@ mod batch;
 mod decide;
 pub mod events;
 mod fallback;
+mod hold;
+pub mod portal_token;
 pub mod quota;
 mod reserve_gate;
 pub mod router;
@@ -114,6 +116,12 @@ pub struct Dispatcher<S: Store> {
     /// (`AccountStatus::stop_from` of the strategy's `stop_on`); the store
     /// applies the same rule in the reservation.
     pub stop_from: AccountStatus,
+    /// The house limits on promises and plans (grace days decide when a
+    /// promise breaks and the hold ends).
+    pub book_limits: cobro_campaigns::book::BookLimits,
+    /// Steps of this campaign's strategy that wait for a broken promise
+    /// (`when.after = "broken_promise"`).
+    pub broken_promise_steps: Arc<std::collections::BTreeSet<String>>,
 }
 
 impl<S: Store> Dispatcher<S> {

@@ -205,7 +205,8 @@ impl<S: Store> Dispatcher<S> {
             account,
             &self.sender.identity(unsubscribe_url.clone()),
             at.date_naive(),
-        );
+        )
+        .with_portal_link(self.sender.portal_url(&account.id, at));
         let rendered = self
             .templates
             .render(

@@ -119,6 +119,18 @@ impl SenderProfile {
         serde_json::from_slice(&payload).ok()
     }
 
+    /// The debtor's personal page for `account`, valid for
+    /// `portal_token::DEFAULT_LINK_DAYS` from `now`.
+    pub fn portal_url(&self, account: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+        let token = super::portal_token::portal_token(
+            &self.link_secret,
+            account,
+            now,
+            super::portal_token::DEFAULT_LINK_DAYS,
+        );
+        format!("{}/d/{}", self.public_url.trim_end_matches('/'), token)
+    }
+
     pub fn unsubscribe_url(
         &self,
         account: &Account,

@@ -49,6 +49,14 @@ pub enum LedgerCode {
     /// The engine gave up on the contact after an error of its own (the
     /// queue job failed for good).
     InternalError,
+    /// Deferred: the debtor promised to pay (or agreed a plan) and the
+    /// promise is still open; contacts wait for its deadline.
+    PromiseHold,
+    /// Deferred: the debtor disputes the debt; nothing goes out until the
+    /// dispute is resolved (checked again each day).
+    DisputeHold,
+    /// Cancelled: the step is for broken promises and none broke.
+    NoBrokenPromise,
 }
 
 impl LedgerCode {
@@ -71,6 +79,9 @@ impl LedgerCode {
             LedgerCode::CampaignCancelled => "campaign_cancelled",
             LedgerCode::Interrupted => "interrupted",
             LedgerCode::InternalError => "internal_error",
+            LedgerCode::PromiseHold => "promise_hold",
+            LedgerCode::DisputeHold => "dispute_hold",
+            LedgerCode::NoBrokenPromise => "no_broken_promise",
         }
     }
 }
@@ -130,6 +141,9 @@ mod tests {
             (LedgerCode::CampaignCancelled, "campaign_cancelled"),
             (LedgerCode::Interrupted, "interrupted"),
             (LedgerCode::InternalError, "internal_error"),
+            (LedgerCode::PromiseHold, "promise_hold"),
+            (LedgerCode::DisputeHold, "dispute_hold"),
+            (LedgerCode::NoBrokenPromise, "no_broken_promise"),
         ];
         for (code, s) in expected {
             assert_eq!(code.as_str(), s);

@@ -23,16 +23,16 @@ mod traits;
 pub use error::{StoreError, StoreResult};
 pub use ledger_code::LedgerCode;
 pub use traits::{
-    AccountStore, CampaignStore, HistoryStore, LedgerStore, PlanStore, ReservationStore, Store,
-    SuppressionStore,
+    AccountStore, BookStore, CampaignStore, HistoryStore, LedgerStore, PlanStore, ReservationStore,
+    Store, SuppressionStore,
 };
 
 /// Every role trait, for code that calls store methods on a concrete type
 /// (generic code bound by `S: Store` sees them already).
 pub mod prelude {
     pub use super::traits::{
-        AccountStore, CampaignStore, HistoryStore, LedgerStore, PlanStore, ReservationStore, Store,
-        SuppressionStore,
+        AccountStore, BookStore, CampaignStore, HistoryStore, LedgerStore, PlanStore,
+        ReservationStore, Store, SuppressionStore,
     };
 }
 

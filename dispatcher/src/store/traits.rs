@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
+use cobro_campaigns::book::AccountBook;
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 
 use super::any::AnyStore;
@@ -120,6 +121,30 @@ role_trait! {
         /// Counts per state, for one campaign or all.
         fn counts(&self, campaign: Option<&str>) -> BTreeMap<ContactState, u64>;
         fn campaigns(&self) -> Vec<String>;
+        /// Every contact of an account, in every campaign, sorted by id (the
+        /// account view: what is pending and when it is due).
+        fn account_contacts(&self, account: &str) -> Vec<ContactRecord>;
+    }
+}
+
+role_trait! {
+    /// The account book (payments, promises, plans, disputes, the debtor's
+    /// preferences): one document per account with a version, written by
+    /// compare-and-set so two processes recording payments for one account
+    /// never lose one.
+    pub trait BookStore {
+        /// The book and its version (an account without one: an empty book,
+        /// version 0).
+        fn book(&self, account: &str) -> (AccountBook, u64);
+        /// `book` for each account, in order, in one round trip (without
+        /// versions: what the pipeline reads before deciding).
+        fn books(&self, accounts: &[String]) -> Vec<AccountBook>;
+        /// Writes the book when its version is still `version` and bumps it;
+        /// returns false (writing nothing) when another writer got there
+        /// first: read again and re-apply.
+        fn put_book(&self, account: &str, book: &AccountBook, version: u64) -> bool;
+        /// Accounts that have a book, sorted (reports and the review list).
+        fn book_accounts(&self) -> Vec<String>;
     }
 }
 
@@ -220,6 +245,7 @@ pub trait Store:
     + LedgerStore
     + SuppressionStore
     + CampaignStore
+    + BookStore
 {
 }
 
@@ -231,5 +257,6 @@ impl<S> Store for S where
         + LedgerStore
         + SuppressionStore
         + CampaignStore
+        + BookStore
 {
 }

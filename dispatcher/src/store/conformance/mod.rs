@@ -47,6 +47,7 @@ use super::Store;
 
 mod accounts;
 mod batch;
+mod book;
 mod campaigns;
 mod fixtures;
 mod ledger;
@@ -57,6 +58,7 @@ mod suppression;
 
 pub use accounts::{accounts, accounts_by_address};
 pub use batch::{batch_forms_match_single_calls, long_calls_stay_consistent};
+pub use book::{account_contacts_list_every_campaign, books_compare_and_set};
 pub use campaigns::{campaign_pause_resume_cancel, campaign_stop_from, cancel_account_contacts};
 pub use fixtures::{at, sample_account, sample_contact, t0};
 pub use ledger::{campaign_ledger_pages, ledger_filters};
@@ -97,6 +99,8 @@ where
     batch_forms_match_single_calls(&fresh().await).await;
     long_calls_stay_consistent(&fresh().await).await;
     state_machine_every_pair(&fresh().await).await;
+    books_compare_and_set(&fresh().await).await;
+    account_contacts_list_every_campaign(&fresh().await).await;
 }
 
 /// One `#[tokio::test]` per conformance check. `$make` is an async fn
@@ -131,7 +135,9 @@ macro_rules! store_conformance_tests {
             campaign_pause_resume_cancel,
             batch_forms_match_single_calls,
             long_calls_stay_consistent,
-            state_machine_every_pair
+            state_machine_every_pair,
+            books_compare_and_set,
+            account_contacts_list_every_campaign
         );
     };
     (@each $make:path; $($check:ident),* $(,)?) => {

@@ -18,6 +18,7 @@ use super::{StoreError, StoreResult};
 use codec::redis_err;
 
 mod accounts;
+mod book;
 mod campaigns;
 mod codec;
 mod history;

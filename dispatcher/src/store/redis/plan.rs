@@ -229,4 +229,20 @@ impl PlanStore for RedisStore {
         out.sort();
         Ok(out)
     }
+
+    async fn account_contacts(&self, account: &str) -> StoreResult<Vec<ContactRecord>> {
+        let mut ids: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.key(&format!("ac:{account}")))
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("account_contacts"))?;
+        ids.sort();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(record) = self.contact(&id).await? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
 }

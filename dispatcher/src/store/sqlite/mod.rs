@@ -18,6 +18,7 @@ use sqlx::{Sqlite, Transaction};
 use super::{StoreError, StoreResult};
 
 mod accounts;
+mod book;
 mod campaigns;
 mod guards;
 mod history;

@@ -253,6 +253,16 @@ impl PlanStore for SqliteStore {
             .await
             .map_err(db("campaigns"))
     }
+
+    async fn account_contacts(&self, account: &str) -> StoreResult<Vec<ContactRecord>> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE account = ? ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("account_contacts"))?;
+        rows.iter().map(contact_from_row).collect()
+    }
 }
 
 /// One contact's transition and its ledger rows inside `tx`. Nothing is

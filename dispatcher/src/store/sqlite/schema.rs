@@ -11,6 +11,11 @@ CREATE TABLE IF NOT EXISTS accounts (
     data TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'active'
 );
+CREATE TABLE IF NOT EXISTS books (
+    account TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS contacts (
     id TEXT PRIMARY KEY,
     campaign TEXT NOT NULL,
