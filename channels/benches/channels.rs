@@ -77,7 +77,8 @@ fn main() {
     let today = NaiveDate::from_ymd_opt(2026, 12, 22).expect("date");
     let ctx =
         MessageContext::from_account(&common::account("es-MX", "MXN"), &common::sender(), today)
-            .with_unsubscribe_url("https://cobro.example/u/tok123");
+            .with_unsubscribe_url("https://cobro.example/u/tok123")
+            .with_portal_link("https://cobro.example/d/tok456");
     println!(
         "cobro-channels bench ({} cores)",
         std::thread::available_parallelism()
@@ -98,7 +99,8 @@ fn main() {
             &common::account(lang, currency),
             &common::sender(),
             today,
-        );
+        )
+        .with_portal_link("https://cobro.example/d/tok456");
         let mut row = format!("sms segments {lang}:");
         for template in ["aviso_sms", "mensaje_voz", "ultimo_aviso"] {
             let r = set

@@ -25,11 +25,12 @@ const LANGUAGES: [(&str, &str); 5] = [
 
 /// (template, channels it may be sent on, including fallbacks) of the
 /// example strategy.
-const STEPS: [(&str, &[ChannelKind]); 4] = [
+const STEPS: [(&str, &[ChannelKind]); 5] = [
     ("recordatorio", &[ChannelKind::Email]),
     ("aviso_sms", &[ChannelKind::Sms, ChannelKind::Email]),
     ("mensaje_voz", &[ChannelKind::Voice, ChannelKind::Sms]),
     ("ultimo_aviso", &[ChannelKind::Email, ChannelKind::Sms]),
+    ("promesa_incumplida", &[ChannelKind::Sms, ChannelKind::Email]),
 ];
 
 fn today() -> NaiveDate {
@@ -39,6 +40,7 @@ fn today() -> NaiveDate {
 fn ctx(language: &str, currency: &str) -> MessageContext {
     MessageContext::from_account(&account(language, currency), &sender(), today())
         .with_unsubscribe_url("https://cobro.example/u/tok123")
+        .with_portal_link("https://cobro.example/d/tok456")
 }
 
 #[test]
@@ -85,9 +87,10 @@ fn examples_cover_every_step_language_and_channel() {
                         assert!(!subject.contains('\n') && !subject.is_empty());
                         let html = r.html.as_deref().expect("html");
                         assert!(html.contains("https://cobro.example/u/tok123"));
-                        assert!(
-                            html.contains("https://pagos.cobranzas-andinas.example/p/A-000123")
-                        );
+                        // The signed personal link, never the guessable
+                        // account-id link.
+                        assert!(html.contains("https://cobro.example/d/tok456"), "{html}");
+                        assert!(!html.contains("/p/A-000123"), "{html}");
                         assert!(r.text.contains("https://cobro.example/u/tok123"));
                     }
                     ChannelKind::Sms => {
@@ -151,7 +154,8 @@ fn html_is_escaped_and_text_is_not() {
     let mut acc = account("es-MX", "MXN");
     acc.debtor_name = "Ana <b>\"Tom & Jerry\"</b>".into();
     let c = MessageContext::from_account(&acc, &sender(), today())
-        .with_unsubscribe_url("https://u.example/x?a=1&b=2");
+        .with_unsubscribe_url("https://u.example/x?a=1&b=2")
+        .with_portal_link("https://u.example/d/tok");
     let r = set
         .render("recordatorio", "es-MX", ChannelKind::Email, &c)
         .expect("render");
