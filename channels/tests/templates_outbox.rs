@@ -30,7 +30,10 @@ const STEPS: [(&str, &[ChannelKind]); 5] = [
     ("aviso_sms", &[ChannelKind::Sms, ChannelKind::Email]),
     ("mensaje_voz", &[ChannelKind::Voice, ChannelKind::Sms]),
     ("ultimo_aviso", &[ChannelKind::Email, ChannelKind::Sms]),
-    ("promesa_incumplida", &[ChannelKind::Sms, ChannelKind::Email]),
+    (
+        "promesa_incumplida",
+        &[ChannelKind::Sms, ChannelKind::Email],
+    ),
 ];
 
 fn today() -> NaiveDate {

@@ -1,6 +1,7 @@
 //! Joins the crates into the running system: stores, queue, the
 //! per-contact pipeline, simulation, HTTP service and the CLI.
 
+pub mod account_view;
 pub mod channel_set;
 pub mod cli;
 pub mod dispatch_metrics;

@@ -13,6 +13,7 @@ pub mod event;
 pub mod export;
 pub mod import;
 pub mod launch;
+pub mod payments;
 pub mod rules;
 pub mod run;
 pub mod serve;
@@ -65,8 +66,11 @@ pub enum Command {
     /// Check, explain and print compliance rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
-    /// Record an event (payment, promise_to_pay, dispute, opt_out, conversation).
+    /// Record an event (payment, promise_to_pay, plan, dispute, dispute_resolved, preferences, opt_out, conversation).
     Event(event::EventArgs),
+    /// Record payments from the creditor's file.
+    #[command(subcommand)]
+    Payments(payments::PaymentsCommand),
     /// Manage suppression lists.
     #[command(subcommand)]
     Suppress(suppress::SuppressCommand),
@@ -103,6 +107,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Simulate(args) => simulate::run(args).await,
             Command::Status(args) => status::run(args).await,
             Command::Event(args) => event::run(args).await,
+            Command::Payments(cmd) => payments::run(cmd).await,
             Command::Suppress(cmd) => suppress::run(cmd).await,
             Command::Export(cmd) => export::run(cmd).await,
             Command::Rules(_) | Command::Config(_) => unreachable!("handled above"),

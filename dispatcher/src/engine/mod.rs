@@ -18,6 +18,7 @@
 //! engine; [`events`] applies account events (payment, opt-out…) to the
 //! plan; [`LedgerCode`] (in the store, beside the ledger row) names the codes the rows carry.
 
+pub mod actions;
 mod batch;
 mod decide;
 pub mod events;

@@ -41,6 +41,12 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/campaigns", launch_campaign),
         route(Method::GET, "/campaigns/{id}", campaign_progress),
         route(Method::POST, "/campaigns/{id}/{action}", campaign_action),
+        route(Method::GET, "/accounts/{id}", super::accounts::account),
+        route(
+            Method::POST,
+            "/accounts/{id}/payments",
+            super::accounts::record_payment,
+        ),
         route(Method::GET, "/accounts/{id}/history", account_history),
         route(Method::POST, "/accounts/{id}/events", account_event),
         route(Method::GET, "/suppressions", list_suppressions),

@@ -22,6 +22,7 @@ use crate::queue_probe::QueueProbe;
 use crate::store::StoreError;
 use crate::store::any::AnyStore;
 
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod dashboard;
@@ -29,6 +30,8 @@ pub mod health;
 pub mod inbound;
 pub mod metrics;
 pub mod openapi;
+pub mod payment_webhooks;
+pub mod portal;
 pub mod unsubscribe;
 pub mod webhooks;
 
@@ -99,6 +102,8 @@ pub struct AppState {
     /// The queue `/healthz` checks and `/metrics` reads; `None` when this
     /// process neither runs workers nor was given `--queue`.
     pub queue: Option<Arc<QueueProbe>>,
+    /// The debtor's page: who collects, house limits, payment provider.
+    pub portal: portal::PortalSettings,
 }
 
 impl AppState {
@@ -109,7 +114,14 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             dispatch: DispatchMetrics::new(),
             queue: None,
+            portal: portal::PortalSettings::default(),
         }
+    }
+
+    /// The debtor's page settings (collector identity, payment provider).
+    pub fn with_portal(mut self, portal: portal::PortalSettings) -> Self {
+        self.portal = portal;
+        self
     }
 
     /// Shares the registry the in-process workers record into.
@@ -175,6 +187,14 @@ pub fn routes() -> Vec<Route> {
         ),
         route(Method::GET, "/u/{token}", unsubscribe::confirm_page),
         route(Method::POST, "/u/{token}", unsubscribe::one_click),
+        route(
+            Method::POST,
+            "/webhooks/mercadopago",
+            payment_webhooks::mercadopago,
+        ),
+        route(Method::POST, "/webhooks/stripe", payment_webhooks::stripe),
+        route(Method::GET, "/d/{token}", portal::show),
+        route(Method::POST, "/d/{token}/{action}", portal::act),
         // The description is public: it holds no data.
         route(Method::GET, "/api/openapi.json", openapi::document),
     ]
