@@ -103,10 +103,7 @@ fn examples_cover_every_step_language_and_channel() {
                             "Responda BAJA para no recibir más mensajes."
                         };
                         assert!(r.text.ends_with(opt_out), "{lang}/{template}: {}", r.text);
-                        assert!(
-                            r.text
-                                .contains("https://pagos.cobranzas-andinas.example/p/A-000123")
-                        );
+                        assert!(r.text.contains("https://cobro.example/d/tok456"));
                         let enc = sms_segments(&r.text);
                         assert!(enc.segments <= 3, "{lang}/{template}: {enc:?} {}", r.text);
                         if lang != "en-US" {

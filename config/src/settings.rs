@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::ConfigError;
 use crate::channels::{ChannelSection, parse_channels};
+use crate::house::{HouseSection, PaymentsSection};
 use crate::worker::WorkerSection;
 
 /// `cobro.toml`: where state lives, how workers run, how the HTTP service
@@ -17,6 +18,9 @@ pub struct Settings {
     pub store: String,
     pub worker: WorkerSection,
     pub http: HttpSection,
+    /// What a debtor may agree to (promises, plans).
+    pub house: HouseSection,
+    pub payments: PaymentsSection,
     /// Per channel kind: its transport, typed.
     pub channels: BTreeMap<ChannelKind, ChannelSection>,
     pub path: Option<PathBuf>,
@@ -34,6 +38,10 @@ struct RawSettings {
     #[serde(default)]
     http: HttpSection,
     #[serde(default)]
+    house: HouseSection,
+    #[serde(default)]
+    payments: PaymentsSection,
+    #[serde(default)]
     channels: BTreeMap<String, toml::Table>,
 }
 
@@ -47,6 +55,8 @@ impl Default for Settings {
             store: default_store(),
             worker: WorkerSection::default(),
             http: HttpSection::default(),
+            house: HouseSection::default(),
+            payments: PaymentsSection::default(),
             channels: Default::default(),
             path: None,
         }
@@ -95,10 +105,13 @@ impl Settings {
         let raw: RawSettings =
             toml::from_str(src).map_err(|e| ConfigError::from_toml(path, src, e))?;
         raw.worker.validate(src, path)?;
+        raw.house.validate(src, path)?;
         Ok(Settings {
             store: raw.store,
             worker: raw.worker,
             http: raw.http,
+            house: raw.house,
+            payments: raw.payments,
             channels: parse_channels(raw.channels, src, path)?,
             path: Some(path.to_path_buf()),
         })

@@ -16,8 +16,8 @@ fn event(dir: &std::path::Path, store: &str, kind: &str, account: &str) -> usize
     );
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
-    text.split_whitespace()
-        .nth(1)
+    text.split_once(" pending contacts cancelled")
+        .and_then(|(head, _)| head.rsplit(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no count in {text:?}"))
 }
@@ -106,10 +106,23 @@ fn each_campaign_stops_on_the_events_its_strategy_lists() {
         status_of(dir, &store, "now").1,
         now_total - by_payment as u64
     );
+    // A promise after the payment is refused (exit 2) and changes nothing.
+    let late = cobro(
+        dir,
+        &[
+            "event",
+            "promise_to_pay",
+            "--account",
+            &account,
+            "--store",
+            &store,
+        ],
+    );
+    assert_eq!(late.status.code(), Some(2), "{}", stderr(&late));
+    assert!(stderr(&late).contains("already paid"), "{}", stderr(&late));
     assert_eq!(
-        event(dir, &store, "promise_to_pay", &account),
-        0,
-        "a promise after the payment changes nothing"
+        status_of(dir, &store, "avisos").1,
+        avisos_total - by_promise as u64
     );
 
     let cancelled = |campaign: &str| -> Vec<String> {

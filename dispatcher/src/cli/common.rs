@@ -139,3 +139,68 @@ pub fn dispatcher(
         ),
     }
 }
+
+fn required_env(name: &str, provider: &str) -> anyhow::Result<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| {
+            anyhow::Error::new(BadInput(format!(
+                "[payments] provider = \"{provider}\" needs the environment variable {name}"
+            )))
+        })
+}
+
+/// The payment provider `[payments]` names, with its secrets from the
+/// environment; a missing secret stops the start instead of failing each
+/// debtor's payment later.
+pub fn payment_provider(
+    settings: &Settings,
+) -> anyhow::Result<Option<cobro_payments::PaymentProvider>> {
+    use cobro_config::PaymentProviderKind;
+    use cobro_payments::{MercadoPagoConfig, PaymentProvider, StripeConfig};
+    let base_url = settings.payments.base_url.clone();
+    Ok(match settings.payments.provider {
+        PaymentProviderKind::None => None,
+        PaymentProviderKind::MercadoPago => {
+            let mut config = MercadoPagoConfig::new(
+                required_env("MERCADOPAGO_ACCESS_TOKEN", "mercadopago")?,
+                required_env("MERCADOPAGO_WEBHOOK_SECRET", "mercadopago")?,
+            );
+            if let Some(url) = base_url {
+                config.base_url = url;
+            }
+            Some(PaymentProvider::mercadopago(config))
+        }
+        PaymentProviderKind::Stripe => {
+            let mut config = StripeConfig::new(
+                required_env("STRIPE_SECRET_KEY", "stripe")?,
+                required_env("STRIPE_WEBHOOK_SECRET", "stripe")?,
+            );
+            if let Some(url) = base_url {
+                config.base_url = url;
+            }
+            Some(PaymentProvider::stripe(config))
+        }
+    })
+}
+
+/// What the debtor's page needs: the collector named by the first
+/// campaign's sender (Profeco requires the collector to identify itself),
+/// the house limits and the payment provider.
+pub fn portal_settings(
+    settings: &Settings,
+    campaigns: &[PathBuf],
+) -> anyhow::Result<crate::http::portal::PortalSettings> {
+    let mut portal = crate::http::portal::PortalSettings {
+        limits: settings.house.limits(),
+        payments: payment_provider(settings)?.map(Arc::new),
+        ..Default::default()
+    };
+    if let Some(path) = campaigns.first() {
+        let loaded = load_campaign(path)?;
+        portal.collector = loaded.file.sender.collector.clone();
+        portal.collector_contact = loaded.file.sender.collector_phone.clone();
+    }
+    Ok(portal)
+}

@@ -13,11 +13,13 @@ use cobro_campaigns::generator::{GeneratorOptions, write_portfolio_csv};
 
 use super::common::{TransportChoice, load_campaign};
 use super::launch::launch_with_progress;
-use super::simulate::simulate_loaded;
-use crate::engine::events::AccountEvent;
-use crate::engine::simulation::ScheduledEvent;
+use super::simulate::{SimulationLinks, simulate_loaded};
+use crate::engine::simulation::{ScheduledEvent, SimulatedEvent};
 use crate::store::any::AnyStore;
+use chrono::NaiveTime;
 use cobro_campaigns::ChannelKind;
+use cobro_campaigns::book::BookAction;
+use rust_decimal::Decimal;
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -42,6 +44,19 @@ pub fn examples_dir() -> PathBuf {
         return local.to_path_buf();
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/examples")
+}
+
+/// Where the printed `cobro serve` listens (its default bind).
+const DEMO_URL: &str = "http://127.0.0.1:8080";
+
+fn links_url(links: &SimulationLinks, account: &str) -> String {
+    let token = crate::engine::portal_token::portal_token(
+        &links.secret,
+        account,
+        chrono::Utc::now(),
+        crate::engine::portal_token::DEFAULT_LINK_DAYS,
+    );
+    format!("{}/d/{token}", links.public_url)
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -96,11 +111,38 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let loaded = load_campaign(&campaign_path)?;
     let events = demo_events(&portfolio, &loaded)?;
     let outbox = TransportChoice::Outbox(dir.join("outbox"));
-    let report = simulate_loaded(store, &loaded, outbox, events).await?;
+    // The messages' personal links must open in the `cobro serve` the
+    // demo prints, so they are signed with a secret that command is given.
+    let secret = std::env::var("COBRO_LINK_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| {
+            (0..16)
+                .map(|_| format!("{:02x}", rand::random::<u8>()))
+                .collect()
+        });
+    let links = SimulationLinks {
+        public_url: DEMO_URL.to_string(),
+        secret: secret.clone().into_bytes(),
+    };
+    let sample = events
+        .iter()
+        .find(|e| matches!(&e.event, SimulatedEvent::Action(BookAction::Payment { reference, .. }) if reference.starts_with("demo-part-")))
+        .or(events.first())
+        .map(|e| e.account.clone());
+    let report = simulate_loaded(
+        store,
+        &loaded,
+        outbox,
+        events,
+        Some(&links),
+        Default::default(),
+    )
+    .await?;
     print!("{}", report.to_text());
     std::fs::write(dir.join("report.html"), report.to_html())?;
     println!(
-        "\n{} debtors, {} contacts planned; done in {:.1} s.\n  portfolio: {}\n  store:     {}\n  outbox:    {}\n  report:    {}\n  audit:     cobro export gestiones --store {url}\n  serve:     cobro serve --store {url}   (then open http://127.0.0.1:8080/)",
+        "\n{} debtors, {} contacts planned; done in {:.1} s.\n  portfolio: {}\n  store:     {}\n  outbox:    {}\n  report:    {}\n  audit:     cobro export gestiones --store {url}",
         args.debtors,
         launched.planned,
         started.elapsed().as_secs_f64(),
@@ -109,37 +151,136 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         dir.join("outbox").display(),
         dir.join("report.html").display(),
     );
+    println!(
+        "\nServe it (console, API with token 'demo', debtors' pages):\n  COBRO_LINK_SECRET={secret} COBRO_API_TOKEN=demo cobro serve --store {url} --campaign {}\nthen open {DEMO_URL}/",
+        campaign_path.display()
+    );
+    if let Some(account) = sample {
+        println!(
+            "and a debtor's page (account {account}, who paid a third): {}",
+            links_url(&links, &account)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 /// What debtors do during the demo month, so the report shows sequences
-/// cut short: about one in twelve pays on day 5 (its later contacts are
-/// cancelled), one in thirty answers an SMS with BAJA on day 4 (SMS to that
-/// number stops), one in forty promises to pay on day 10.
+/// cut short, paused and resumed, all through the same book actions the
+/// debtor's page records:
+/// - one in twelve pays in full on day 5 (later contacts cancelled);
+/// - one in twelve pays a third on day 2 (the balance drops, reminders go on);
+/// - one in thirty turns SMS off on day 4 (SMS to that number stops);
+/// - one in twenty promises on day 6 to pay on day 11; a third of them
+///   keep it, the rest break it and get the broken-promise step;
+/// - one in thirty agrees a three-instalment plan on day 2 and misses the
+///   first instalment;
+/// - one in sixty disputes the debt on day 1 (every contact held until
+///   it is resolved on day 8);
+/// - one in thirty asks not to be contacted 09:00-12:00 from day 1.
 fn demo_events(
     portfolio: &Path,
     loaded: &cobro_config::LoadedCampaign,
 ) -> anyhow::Result<Vec<ScheduledEvent>> {
-    let start = loaded
-        .campaign
-        .start_date
+    let start_date = loaded.campaign.start_date;
+    let start = start_date
         .and_hms_opt(12, 0, 0)
         .unwrap_or_default()
         .and_utc();
+    let day = |n: i64| start + chrono::Duration::days(n);
+    let date = |n: u64| start_date + chrono::Days::new(n);
     let report = cobro_campaigns::import::import_path(portfolio)?;
     let mut events = Vec::new();
-    for (i, account) in report.accounts.iter().enumerate() {
-        let (day, event) = match i {
-            i if i % 12 == 5 => (5, AccountEvent::Payment),
-            i if i % 30 == 7 => (4, AccountEvent::OptOut(Some(ChannelKind::Sms))),
-            i if i % 40 == 11 => (10, AccountEvent::PromiseToPay),
-            _ => continue,
-        };
+    let mut push = |at, account: &str, event: SimulatedEvent| {
         events.push(ScheduledEvent {
-            at: start + chrono::Duration::days(day),
-            account: account.id.clone(),
+            at,
+            account: account.to_string(),
             event,
-        });
+        })
+    };
+    for (i, account) in report.accounts.iter().enumerate() {
+        let id = account.id.as_str();
+        let decimals = cobro_campaigns::iso::currency_decimals(&account.currency).unwrap_or(2);
+        let payment = |at, amount: Decimal, tag: &str| BookAction::Payment {
+            amount: amount.round_dp(decimals),
+            at,
+            reference: format!("demo-{tag}-{id}"),
+        };
+        match i % 60 {
+            5 | 17 | 29 | 41 | 53 => push(
+                day(5),
+                id,
+                payment(day(5), account.amount_due, "full").into(),
+            ),
+            3 | 13 | 23 | 33 | 43 => push(
+                day(2),
+                id,
+                payment(day(2), account.amount_due / Decimal::from(3), "part").into(),
+            ),
+            7 | 37 => push(
+                day(4),
+                id,
+                BookAction::Preferences {
+                    optout: Some(ChannelKind::Sms),
+                    prefer: None,
+                    avoid: None,
+                }
+                .into(),
+            ),
+            r @ (11 | 31 | 51) => {
+                push(
+                    day(6),
+                    id,
+                    BookAction::Promise {
+                        date: date(11),
+                        amount: account.amount_due,
+                    }
+                    .into(),
+                );
+                if r == 11 {
+                    push(
+                        day(10),
+                        id,
+                        payment(day(10), account.amount_due, "promise").into(),
+                    );
+                }
+            }
+            19 | 49 => push(
+                day(2),
+                id,
+                BookAction::Plan {
+                    instalments: 3,
+                    first_date: date(9),
+                }
+                .into(),
+            ),
+            27 => {
+                push(
+                    day(1),
+                    id,
+                    BookAction::Dispute {
+                        reason: "amount_wrong".into(),
+                        text: "El monto no corresponde a mi estado de cuenta.".into(),
+                    }
+                    .into(),
+                );
+                // Reviewed and answered a week later: the sequence resumes.
+                push(day(8), id, BookAction::DisputeResolved.into());
+            }
+            4 | 34 => push(
+                day(1) - chrono::Duration::hours(6),
+                id,
+                BookAction::Preferences {
+                    optout: None,
+                    prefer: None,
+                    avoid: Some((
+                        NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+                        NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default(),
+                    )),
+                }
+                .into(),
+            ),
+            _ => {}
+        }
     }
     Ok(events)
 }

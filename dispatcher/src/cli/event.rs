@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use cobro_campaigns::ChannelKind;
-use cobro_campaigns::book::{BookAction, BookLimits, EventSource};
+use cobro_campaigns::book::{BookAction, EventSource};
 use rust_decimal::Decimal;
 
 use super::BadInput;
@@ -91,7 +91,7 @@ pub async fn run(args: EventArgs) -> anyhow::Result<ExitCode> {
         .map(|c| ChannelKind::from_str(c).map_err(|e| BadInput(e.to_string())))
         .transpose()?;
     let now = Utc::now();
-    let limits = BookLimits::default();
+    let limits = args.store.settings()?.house.limits();
     let kind = args.kind.trim().to_ascii_lowercase().replace('-', "_");
     let store = args.store.open().await?;
     let balance = || async {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::Utc;
-use cobro_campaigns::book::{BookAction, BookLimits, EventSource};
+use cobro_campaigns::book::{BookAction, EventSource};
 use cobro_campaigns::payments_import::import_payments_path;
 
 use super::BadInput;
@@ -47,7 +47,7 @@ pub async fn run(cmd: PaymentsCommand) -> anyhow::Result<ExitCode> {
         return Ok(exit(report.errors.is_empty()));
     }
     let store = args.store.open().await?;
-    let limits = BookLimits::default();
+    let limits = args.store.settings()?.house.limits();
     let now = Utc::now();
     let (mut recorded, mut repeated, mut refused) = (0usize, 0usize, 0usize);
     for row in &report.rows {

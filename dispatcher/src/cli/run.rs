@@ -50,8 +50,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             let channels = channel_set_from_settings(&settings, default, &args.store.url()?)
                 .await
                 .map_err(|e| BadInput(e.to_string()))?;
-            let report =
-                simulate_loaded(store, &loaded, TransportChoice::Set(channels), Vec::new()).await?;
+            let report = simulate_loaded(
+                store,
+                &loaded,
+                TransportChoice::Set(channels),
+                Vec::new(),
+                None,
+                settings.house.limits(),
+            )
+            .await?;
             print!("{}", report.to_text());
             Ok(ExitCode::SUCCESS)
         }

@@ -85,7 +85,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // The in-process workers record provider calls and decisions here;
     // /metrics renders them.
     let dispatch = DispatchMetrics::new();
-    let mut state = AppState::new(store.clone(), config).with_dispatch_metrics(dispatch.clone());
+    let portal = super::common::portal_settings(&settings, &args.campaigns)?;
+    match &portal.payments {
+        Some(p) => eprintln!(
+            "cobro serve: debtors pay at {} (notifications at {public_url}/webhooks/{})",
+            p.name(),
+            p.name()
+        ),
+        None => eprintln!(
+            "cobro serve: no [payments] provider; the debtor's page offers each account's own payment_link"
+        ),
+    }
+    let mut state = AppState::new(store.clone(), config)
+        .with_dispatch_metrics(dispatch.clone())
+        .with_portal(portal);
     if args.workers.is_some() || args.queue.is_some() {
         let url = queue_url(args.queue.as_deref(), &args.store)?;
         state = state.with_queue(Arc::new(queue_probe(&url)?));

@@ -32,13 +32,28 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let store = Arc::new(AnyStore::connect(&url).await?);
     launch_with_progress(store.as_ref(), &args.campaign).await?;
     let loaded = load_campaign(&args.campaign)?;
-    let report = simulate_loaded(store, &loaded, TransportChoice::Null, Vec::new()).await?;
+    let report = simulate_loaded(
+        store,
+        &loaded,
+        TransportChoice::Null,
+        Vec::new(),
+        None,
+        Default::default(),
+    )
+    .await?;
     print!("{}", report.to_text());
     if let Some(path) = args.html {
         std::fs::write(&path, report.to_html())?;
         println!("report written to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the messages' links point and what signs them, so a simulated
+/// run's messages can be opened in `cobro serve` (the demo).
+pub struct SimulationLinks {
+    pub public_url: String,
+    pub secret: Vec<u8>,
 }
 
 /// Runs an already launched campaign on the virtual clock and builds its
@@ -48,16 +63,22 @@ pub async fn simulate_loaded(
     loaded: &cobro_config::LoadedCampaign,
     transport: TransportChoice,
     events: Vec<ScheduledEvent>,
+    links: Option<&SimulationLinks>,
+    limits: cobro_campaigns::book::BookLimits,
 ) -> anyhow::Result<CampaignReport> {
     let templates = load_templates(&loaded.templates_dir)?;
     let channels = channel_set(&transport)?;
-    let dispatcher = dispatcher(
+    let mut dispatcher = dispatcher(
         store.clone(),
         loaded,
         templates,
         channels,
-        "https://cobro.example",
+        links.map_or("https://cobro.example", |l| l.public_url.as_str()),
     );
+    if let Some(links) = links {
+        dispatcher.sender.link_secret = links.secret.clone();
+    }
+    dispatcher.book_limits = limits;
     let start = Utc.from_utc_datetime(
         &loaded
             .campaign

@@ -143,6 +143,7 @@ pub async fn work_with(
             base_backoff: Duration::from_secs(settings.worker.retry_base_backoff_secs),
         };
         d.metrics = Some(metrics.clone());
+        d.book_limits = settings.house.limits();
         router.add(&loaded.campaign.id, Arc::new(d));
     }
     let queue_url = queue_url(args.queue.as_deref(), &args.store)?;

@@ -217,8 +217,12 @@ impl<S: Store> Dispatcher<S> {
                                 &verdict,
                                 attempt,
                             );
+                            // The message states what is owed now, after
+                            // any partial payments, not the original debt.
+                            let mut owed = account.clone();
+                            owed.amount_due = book.balance(account.amount_due);
                             return self
-                                .send(&record, &account, &point, &verdict, allowed, send_at, batch)
+                                .send(&record, &owed, &point, &verdict, allowed, send_at, batch)
                                 .await;
                         }
                         ReserveOutcome::HistoryChanged if races < MAX_RESERVE_RACES => {

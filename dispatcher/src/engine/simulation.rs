@@ -4,7 +4,9 @@
 //! would decide.
 
 use chrono::{DateTime, Utc};
+use cobro_campaigns::book::{BookAction, EventSource};
 
+use super::actions::{ActionError, record_action};
 use super::events::{AccountEvent, apply_event};
 use super::{Dispatcher, PipelineError, ProcessOutcome};
 use crate::store::Store;
@@ -24,6 +26,11 @@ pub struct SimulationStats {
     pub last_instant: Option<DateTime<Utc>>,
 }
 
+/// A simulation stops this long after its start even if contacts are
+/// still pending: an unresolved dispute holds its contacts forever, and
+/// a virtual clock must not chase them. What is left stays `pending`.
+const HORIZON_DAYS: i64 = 400;
+
 /// How many contacts one claim takes from the plan.
 const CLAIM_CHUNK: usize = 500;
 
@@ -37,7 +44,29 @@ const BATCH: usize = 16;
 pub struct ScheduledEvent {
     pub at: DateTime<Utc>,
     pub account: String,
-    pub event: AccountEvent,
+    pub event: SimulatedEvent,
+}
+
+/// What a simulated debtor does: a bare status event (a STOP reply, a
+/// conversation) or an action on the account's book (a payment with its
+/// amount, a promise, a plan, a dispute, preferences), recorded exactly
+/// as the debtor's page records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimulatedEvent {
+    Account(AccountEvent),
+    Action(BookAction),
+}
+
+impl From<AccountEvent> for SimulatedEvent {
+    fn from(e: AccountEvent) -> Self {
+        SimulatedEvent::Account(e)
+    }
+}
+
+impl From<BookAction> for SimulatedEvent {
+    fn from(a: BookAction) -> Self {
+        SimulatedEvent::Action(a)
+    }
 }
 
 /// Runs until no contact is pending. Contacts are processed at their own
@@ -81,15 +110,38 @@ pub async fn run_virtual_clock_observed<S: Store>(
             (Some(d), Some(e)) => d.min(e),
         };
         clock = clock.max(next);
+        if clock > start + chrono::Duration::days(HORIZON_DAYS) {
+            break;
+        }
         while events.last().is_some_and(|e| e.at <= clock) {
             if let Some(e) = events.pop() {
-                apply_event(
-                    dispatcher.store.as_ref(),
-                    &e.account,
-                    e.event,
-                    clock.max(e.at),
-                )
-                .await?;
+                let at = clock.max(e.at);
+                match e.event {
+                    SimulatedEvent::Account(event) => {
+                        apply_event(dispatcher.store.as_ref(), &e.account, event, at).await?;
+                    }
+                    SimulatedEvent::Action(action) => {
+                        match record_action(
+                            dispatcher.store.as_ref(),
+                            &e.account,
+                            &action,
+                            EventSource::Simulation,
+                            at,
+                            &dispatcher.book_limits,
+                        )
+                        .await
+                        {
+                            Ok(_) => {}
+                            // The store failing stops the run; an action
+                            // the house limits refuse is what a real
+                            // debtor would see refused: it is skipped.
+                            Err(ActionError::Store(err)) => return Err(err.into()),
+                            Err(err) => {
+                                tracing::debug!(account = %e.account, "simulated action refused: {err}");
+                            }
+                        }
+                    }
+                }
             }
         }
         let claimed = dispatcher.store.claim_due(clock, CLAIM_CHUNK).await?;
