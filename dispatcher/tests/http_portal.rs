@@ -366,3 +366,47 @@ async fn mercadopago_notifications_are_verified_and_read_back_from_its_api() {
     assert_eq!(view["payments"].as_array().map(Vec::len), Some(1), "{view}");
     assert_eq!(view["balance"], "874.25", "{view}");
 }
+
+#[tokio::test]
+async fn pay_sends_the_debtor_to_a_stripe_checkout_for_the_amount_chosen() {
+    use wiremock::matchers::{body_string_contains, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/checkout/sessions"))
+        .and(header("authorization", "Bearer sk_test_x"))
+        .and(body_string_contains("client_reference_id=A1"))
+        .and(body_string_contains("unit_amount%5D=25050"))
+        .and(body_string_contains("currency%5D=mxn"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "id": "cs_test_pay1",
+            "object": "checkout.session",
+            "url": "https://checkout.stripe.com/c/pay/cs_test_pay1",
+            "payment_status": "unpaid",
+            "status": "open"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut config = StripeConfig::new("sk_test_x".to_string(), STRIPE_SECRET.to_string());
+    config.base_url = server.uri();
+    let env = setup(Some(PaymentProvider::stripe(config))).await;
+    let t = token("A1");
+    let csrf = csrf_for(LINK_SECRET, &t);
+    let (status, _, location) = call(
+        &env,
+        form(
+            &format!("/d/{t}/pay"),
+            &format!("amount=250.50&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some("https://checkout.stripe.com/c/pay/cs_test_pay1")
+    );
+    // Nothing is paid until Stripe says so.
+    let (book, _) = env.store.book("A1").await.expect("book");
+    assert!(book.payments.is_empty());
+}
