@@ -30,7 +30,8 @@ pub struct ServeArgs {
     /// (needs --campaign).
     #[arg(long)]
     pub workers: Option<usize>,
-    /// Campaign files the in-process workers send (repeatable).
+    /// Campaign files the in-process workers send (repeatable); the first
+    /// one's `[sender]` names the collector on the debtors' pages.
     #[arg(long = "campaign")]
     pub campaigns: Vec<PathBuf>,
     /// Where the apalis queue lives (as `cobro work --queue`). `/healthz`
