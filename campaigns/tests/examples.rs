@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use cobro_campaigns::ChannelKind;
 use cobro_campaigns::generator::{GeneratorOptions, write_portfolio_csv};
 use cobro_campaigns::import::import_path;
-use cobro_campaigns::strategy::{StepTrigger, StopEvent, Strategy};
+use cobro_campaigns::strategy::{StepAfter, StepTrigger, StopEvent, Strategy};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/examples")
@@ -128,7 +128,23 @@ fn example_strategy_is_the_documented_one() {
                 "09:30:00".into(),
                 Some(ChannelKind::Sms)
             ),
+            (
+                "d21-promesa",
+                StepTrigger::DayOffset(21),
+                ChannelKind::Sms,
+                "promesa_incumplida",
+                "10:30:00".into(),
+                Some(ChannelKind::Email)
+            ),
         ]
     );
-    assert_eq!(s.stop_on, StopEvent::ALL.to_vec());
+    // Promises and disputes pause the sequence instead of ending it, so the
+    // example stops only on what ends the debt or the consent.
+    assert_eq!(s.stop_on, vec![StopEvent::Paid, StopEvent::OptOut]);
+    // Only the broken-promise reminder waits for an event.
+    let after: Vec<_> = s.steps.iter().map(|st| st.when.after).collect();
+    assert_eq!(
+        after,
+        vec![None, None, None, None, Some(StepAfter::BrokenPromise)]
+    );
 }
