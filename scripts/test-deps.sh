@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine, when missing:
 #   - redis-server (tests spawn private instances on free ports)
+#   - chromium and chromium-driver (the browser tests)
 #   - postfix's smtp-sink, unpacked without installing postfix (no daemon)
 # Prints nothing when everything is already there. Safe to run repeatedly.
 set -euo pipefail
@@ -22,10 +23,11 @@ if ! command -v redis-server >/dev/null 2>&1; then
   apt_install redis-server
 fi
 
-# The dashboard's browser test drives Debian's headless Chromium.
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "test-deps: installing chromium" >&2
-  apt_install chromium
+# The browser tests drive Debian's headless Chromium, directly (the
+# dashboard) and through chromedriver (the debtor's page).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "test-deps: installing chromium and chromium-driver" >&2
+  apt_install chromium chromium-driver
 fi
 
 SINK="$TOOLS_DIR/postfix/usr/sbin/smtp-sink"

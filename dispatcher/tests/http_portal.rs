@@ -410,3 +410,78 @@ async fn pay_sends_the_debtor_to_a_stripe_checkout_for_the_amount_chosen() {
     let (book, _) = env.store.book("A1").await.expect("book");
     assert!(book.payments.is_empty());
 }
+
+fn api(method: &str, path: &str, body: Option<&str>) -> Request<Body> {
+    let builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {API_TOKEN}"));
+    match body {
+        Some(b) => builder
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
+        None => builder.body(Body::empty()),
+    }
+    .expect("request")
+}
+
+#[tokio::test]
+async fn a_dispute_from_the_page_is_listed_for_review_until_resolved() {
+    let env = setup(None).await;
+    let (status, body, _) = call(&env, api("GET", "/api/disputes", None)).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "[]"));
+    let t = token("A1");
+    let csrf = csrf_for(LINK_SECRET, &t);
+    let (status, _, location) = call(
+        &env,
+        form(
+            &format!("/d/{t}/dispute"),
+            &format!("reason=not_mine&text=No+reconozco+esta+deuda&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.unwrap_or_default().contains("ok=dispute"));
+
+    // Without the token the list is closed like every API call.
+    let (status, _, _) = call(
+        &env,
+        Request::get("/api/disputes")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body, _) = call(&env, api("GET", "/api/disputes", None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let list: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list[0]["account"], "A1");
+    assert_eq!(list[0]["reason"], "not_mine");
+    assert_eq!(list[0]["text"], "No reconozco esta deuda");
+    assert_eq!(list[0]["source"], "portal");
+    assert!(list[0]["resolved_at"].is_null());
+    let view = account_json(&env).await;
+    assert_eq!(view["status"], "disputed", "{view}");
+
+    // Resolved through the API: off the review list, on `state=all`.
+    let (status, body, _) = call(
+        &env,
+        api(
+            "POST",
+            "/api/accounts/A1/events",
+            Some(r#"{"kind":"dispute_resolved"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, body, _) = call(&env, api("GET", "/api/disputes", None)).await;
+    assert_eq!(body, "[]");
+    let (_, body, _) = call(&env, api("GET", "/api/disputes?state=all", None)).await;
+    let list: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert!(list[0]["resolved_at"].is_string(), "{list}");
+    let (status, _, _) = call(&env, api("GET", "/api/disputes?state=maybe", None)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let view = account_json(&env).await;
+    assert_ne!(view["status"], "disputed", "{view}");
+}

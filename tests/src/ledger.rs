@@ -18,7 +18,49 @@ pub struct Gestion {
     pub provider_id: String,
 }
 
-/// Parses the ledger CSV, checking the documented header.
+/// A debtor's action in the export (an event row: no contact, the event
+/// kind as its state).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GestionEvent {
+    pub account: String,
+    pub kind: String,
+    pub at: String,
+    pub detail: String,
+    pub source: String,
+}
+
+/// The event rows of the ledger CSV.
+pub fn parse_gestion_events(csv_text: &str) -> Vec<GestionEvent> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = reader.headers().expect("header row").clone();
+    let idx = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("export lacks column {name}: {headers:?}"))
+    };
+    reader
+        .records()
+        .map(|r| r.expect("csv row"))
+        .filter(|r| r[idx("contact_id")].is_empty())
+        .map(|r| {
+            assert!(
+                r[idx("step")].is_empty() && r[idx("channel")].is_empty(),
+                "an event row names no step or channel: {r:?}"
+            );
+            GestionEvent {
+                account: r[idx("account")].to_string(),
+                kind: r[idx("state")].to_string(),
+                at: r[idx("at")].to_string(),
+                detail: r[idx("detail")].to_string(),
+                source: r[idx("source")].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Parses the ledger CSV, checking the documented header: the rows about
+/// contacts (the debtors' event rows are [`parse_gestion_events`]).
 pub fn parse_gestiones(csv_text: &str) -> Vec<Gestion> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let headers = reader.headers().expect("header row").clone();
@@ -46,19 +88,18 @@ pub fn parse_gestiones(csv_text: &str) -> Vec<Gestion> {
     let idx = |name: &str| headers.iter().position(|h| h == name).expect("column");
     reader
         .records()
-        .map(|r| {
-            let r = r.expect("csv row");
-            Gestion {
-                contact_id: r[idx("contact_id")].to_string(),
-                account: r[idx("account")].to_string(),
-                channel: r[idx("channel")].to_string(),
-                state: r[idx("state")].to_string(),
-                at: r[idx("at")].to_string(),
-                timezones: r[idx("timezones")].to_string(),
-                rules: r[idx("rules")].to_string(),
-                code: r[idx("code")].to_string(),
-                provider_id: r[idx("provider_id")].to_string(),
-            }
+        .map(|r| r.expect("csv row"))
+        .filter(|r| !r[idx("contact_id")].is_empty())
+        .map(|r| Gestion {
+            contact_id: r[idx("contact_id")].to_string(),
+            account: r[idx("account")].to_string(),
+            channel: r[idx("channel")].to_string(),
+            state: r[idx("state")].to_string(),
+            at: r[idx("at")].to_string(),
+            timezones: r[idx("timezones")].to_string(),
+            rules: r[idx("rules")].to_string(),
+            code: r[idx("code")].to_string(),
+            provider_id: r[idx("provider_id")].to_string(),
         })
         .collect()
 }

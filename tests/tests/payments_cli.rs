@@ -6,7 +6,7 @@
 //! nothing twice; the payment that reaches zero cancels what is pending.
 
 use cobro_dispatcher::testing::write_wall_clock_campaign;
-use cobro_tests::{cobro, status_of, stderr, stdout};
+use cobro_tests::{cobro, parse_gestion_events, parse_gestiones, status_of, stderr, stdout};
 use rust_decimal::Decimal;
 
 /// The `balance N CUR` that `cobro event` prints.
@@ -154,5 +154,35 @@ fn partial_payments_lower_the_balance_and_a_payments_file_counts_once() {
         balance_in(&stdout(&out)),
         a.amount_due - third - Decimal::new(1000, 2),
         "DEP-2 came in the file already: not counted twice"
+    );
+
+    // Every payment is a gestión in the export, once, with who recorded it.
+    let export = cobro(dir, &["export", "gestiones", "--store", &store]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let events = parse_gestion_events(&stdout(&export));
+    let mut payments: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e.kind == "payment")
+        .map(|e| (e.account.as_str(), e.source.as_str()))
+        .collect();
+    payments.sort();
+    let mut expected = vec![
+        (a.id.as_str(), "cli"),
+        (a.id.as_str(), "import"),
+        (b.id.as_str(), "import"),
+    ];
+    expected.sort();
+    assert_eq!(payments, expected, "{events:#?}");
+    assert!(events.iter().all(|e| !e.at.is_empty()), "{events:#?}");
+    // The contact rows still audit as before.
+    assert!(!parse_gestiones(&stdout(&export)).is_empty());
+    let only_a = cobro(
+        dir,
+        &["export", "gestiones", "--account", &a.id, "--store", &store],
+    );
+    let events_a = parse_gestion_events(&stdout(&only_a));
+    assert!(
+        events_a.len() == 2 && events_a.iter().all(|e| e.account == a.id),
+        "{events_a:#?}"
     );
 }

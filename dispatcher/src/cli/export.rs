@@ -1,12 +1,20 @@
-//! `cobro export gestiones`: the ledger as CSV (the export columns in the README).
+//! `cobro export gestiones`: the ledger as CSV (the export columns in the
+//! README), with the debtors' own actions (payments, promises, plans,
+//! disputes, preferences) as event rows in their place in time: an event
+//! row has an empty `contact_id`, `step` and `channel`, the event kind as
+//! its `state`, its detail, and who recorded it in `source`.
 
 use std::process::ExitCode;
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, SecondsFormat, Utc};
+use cobro_campaigns::book::BookEvent;
 
 use super::BadInput;
 use super::common::StoreArg;
-use crate::store::{LedgerFilter, prelude::*};
+use crate::store::any::AnyStore;
+use crate::store::{LedgerEntry, LedgerFilter, prelude::*};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ExportCommand {
@@ -27,7 +35,7 @@ pub struct GestionesArgs {
     pub store: StoreArg,
 }
 
-pub const HEADER: [&str; 15] = [
+pub const HEADER: [&str; 16] = [
     "contact_id",
     "campaign",
     "account",
@@ -43,6 +51,7 @@ pub const HEADER: [&str; 15] = [
     "provider_id",
     "attempt",
     "seq",
+    "source",
 ];
 
 pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
@@ -64,9 +73,19 @@ pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
             ..Default::default()
         })
         .await?;
+    let events = book_events(&store, &args, &rows, since).await?;
+    let mut events = events.into_iter().peekable();
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(HEADER)?;
-    for (seq, r) in rows.iter().enumerate() {
+    let mut seq = 0usize;
+    let mut next_seq = || {
+        seq += 1;
+        seq.to_string()
+    };
+    for r in &rows {
+        while let Some((account, e)) = events.next_if(|(_, e)| e.at <= r.at) {
+            write_event(&mut out, &account, &e, &next_seq())?;
+        }
         out.write_record([
             r.contact_id.as_str(),
             &r.campaign,
@@ -82,9 +101,74 @@ pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
             r.provider.as_deref().unwrap_or(""),
             r.provider_id.as_deref().unwrap_or(""),
             &r.attempt.to_string(),
-            &(seq + 1).to_string(),
+            &next_seq(),
+            "",
         ])?;
+    }
+    for (account, e) in events {
+        write_event(&mut out, &account, &e, &next_seq())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The book events of the exported accounts, oldest first: the account of
+/// `--account`, the accounts of the exported rows with `--campaign`, every
+/// account with a book otherwise.
+async fn book_events(
+    store: &AnyStore,
+    args: &GestionesArgs,
+    rows: &[LedgerEntry],
+    since: Option<DateTime<Utc>>,
+) -> anyhow::Result<Vec<(String, BookEvent)>> {
+    let accounts: Vec<String> = match (&args.account, &args.campaign) {
+        (Some(a), _) => vec![a.clone()],
+        (None, Some(_)) => rows
+            .iter()
+            .map(|r| r.account.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        (None, None) => store.book_accounts().await?,
+    };
+    let mut events = Vec::new();
+    for chunk in accounts.chunks(500) {
+        let books = store.books(chunk).await?;
+        for (account, book) in chunk.iter().zip(books) {
+            events.extend(
+                book.events
+                    .into_iter()
+                    .filter(|e| since.is_none_or(|s| e.at >= s))
+                    .map(|e| (account.clone(), e)),
+            );
+        }
+    }
+    events.sort_by(|a, b| (a.1.at, &a.0).cmp(&(b.1.at, &b.0)));
+    Ok(events)
+}
+
+fn write_event<W: std::io::Write>(
+    out: &mut csv::Writer<W>,
+    account: &str,
+    e: &BookEvent,
+    seq: &str,
+) -> csv::Result<()> {
+    out.write_record([
+        "",
+        "",
+        account,
+        "",
+        "",
+        e.kind.as_str(),
+        &e.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "",
+        "",
+        "",
+        &e.detail,
+        "",
+        "",
+        "",
+        seq,
+        e.source.as_str(),
+    ])
 }

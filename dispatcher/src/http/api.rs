@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, middleware};
 use chrono::Utc;
 use cobro_campaigns::ChannelKind;
+use cobro_campaigns::book::{BookAction, EventSource};
 use cobro_channels::templates::TemplateSet;
 use cobro_config::LoadedCampaign;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::ApiError;
 use super::{AppState, HttpError, Route, auth, route};
+use crate::engine::actions::record_action;
 use crate::engine::events::{AccountEvent, apply_event};
 use crate::launch::launch;
 use crate::store::any::AnyStore;
@@ -48,6 +50,7 @@ pub fn routes() -> Vec<Route> {
             super::accounts::record_payment,
         ),
         route(Method::GET, "/accounts/{id}/history", account_history),
+        route(Method::GET, "/disputes", super::disputes::list),
         route(Method::POST, "/accounts/{id}/events", account_event),
         route(Method::GET, "/suppressions", list_suppressions),
         route(Method::POST, "/suppressions", add_suppression),
@@ -348,8 +351,9 @@ pub async fn account_history(
 #[serde(deny_unknown_fields)]
 #[schema(as = Event)]
 pub struct EventBody {
-    /// payment, promise_to_pay, dispute, opt_out or conversation.
-    #[schema(pattern = "^(payment|promise_to_pay|dispute|opt_out|conversation)$")]
+    /// payment, promise_to_pay, dispute, dispute_resolved, opt_out or
+    /// conversation (a payment with its amount: `POST …/payments`).
+    #[schema(pattern = "^(payment|promise_to_pay|dispute|dispute_resolved|opt_out|conversation)$")]
     pub kind: String,
     /// email, sms or voice (opt_out, conversation); absent: every channel.
     #[serde(default)]
@@ -381,6 +385,25 @@ pub async fn account_event(
     payload: Result<Json<EventBody>, JsonRejection>,
 ) -> Result<Json<EventApplied>, HttpError> {
     let req = body(payload)?;
+    if req.kind.trim() == "dispute_resolved" {
+        // The book's side: the account's disputes closed, its contacts
+        // free to go again (they were held, not cancelled).
+        record_action(
+            state.store.as_ref(),
+            &id,
+            &BookAction::DisputeResolved,
+            EventSource::Api,
+            Utc::now(),
+            &state.portal.limits,
+        )
+        .await
+        .map_err(super::accounts::action_error)?;
+        return Ok(Json(EventApplied {
+            account: id,
+            kind: req.kind,
+            cancelled: Vec::new(),
+        }));
+    }
     let channel = parse_channel(req.channel.as_deref())?;
     let event = AccountEvent::parse(&req.kind, channel).map_err(HttpError::Unprocessable)?;
     match apply_event(state.store.as_ref(), &id, event, Utc::now()).await? {

@@ -26,6 +26,7 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod dashboard;
+pub mod disputes;
 pub mod health;
 pub mod inbound;
 pub mod metrics;

@@ -56,6 +56,7 @@ impl Modify for BearerAuth {
         super::accounts::account,
         super::accounts::record_payment,
         api::account_history,
+        super::disputes::list,
         api::account_event,
         api::list_suppressions,
         api::add_suppression,
