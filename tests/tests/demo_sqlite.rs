@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use cobro_campaigns::import::import_path;
 use cobro_compliance::{ComplianceGuard, ContactAttempt, DebtorProfile, Decision, RulePack};
-use cobro_tests::{cobro, parse_gestiones, stderr, stdout};
+use cobro_tests::{cobro, parse_gestion_events, parse_gestiones, stderr, stdout};
 
 const TERMINAL: [&str; 7] = [
     "sent",
@@ -49,6 +49,45 @@ fn demo_runs_every_contact_to_one_terminal_state_inside_legal_windows() {
     assert!(export.status.success(), "{}", stderr(&export));
     let rows = parse_gestiones(&stdout(&export));
     assert!(!rows.is_empty());
+
+    // The report says what was collected, and the export agrees: one
+    // payment event row per payment the report counts.
+    let collected = text
+        .split_once("Collected")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("no collections section in {text}"));
+    let mut payments_in_report = 0u64;
+    for line in collected.lines().skip(2) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() != 8 {
+            break;
+        }
+        payments_in_report += cols[3].parse::<u64>().expect("payments column");
+        assert!(cols[5].ends_with('%'), "{line}");
+    }
+    let events = parse_gestion_events(&stdout(&export));
+    let payment_rows = events.iter().filter(|e| e.kind == "payment").count() as u64;
+    assert!(payment_rows > 0, "the demo's debtors pay");
+    assert_eq!(payments_in_report, payment_rows, "{collected}");
+    let promises: Vec<u64> = collected
+        .lines()
+        .find(|l| l.trim_start().starts_with("promises"))
+        .expect("promises line")
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().expect("count"))
+        .collect();
+    let [made, kept, broken, open] = promises[..] else {
+        panic!("made kept broken open: {promises:?}");
+    };
+    assert!(kept > 0 && broken > 0, "{collected}");
+    assert_eq!(made, kept + broken + open);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.source == "simulation" && !e.account.is_empty()),
+        "the demo's actions are the simulation's"
+    );
 
     // Every contact's last row is terminal; none was sent twice.
     let mut last: BTreeMap<&str, &str> = BTreeMap::new();

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::{TransportChoice, channel_set, dispatcher, load_campaign, load_templates};
 use super::launch::launch_with_progress;
-use crate::engine::simulation::{ScheduledEvent, run_virtual_clock_observed};
+use crate::engine::simulation::{HORIZON_DAYS, ScheduledEvent, run_virtual_clock_observed};
 use crate::report::CampaignReport;
 use crate::store::any::AnyStore;
 
@@ -91,6 +91,10 @@ pub async fn simulate_loaded(
         ProgressStyle::with_template("{spinner} virtual clock {msg} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
+    // Promises are judged where the virtual clock stopped: its last
+    // contact or the last debtor action it applied.
+    let horizon = start + chrono::Duration::days(HORIZON_DAYS);
+    let last_event = events.iter().map(|e| e.at).filter(|&t| t <= horizon).max();
     let stats = run_virtual_clock_observed(&dispatcher, start, events, |stats, clock| {
         bar.set_message(format!(
             "{}: {} contacts processed, {} sent",
@@ -102,5 +106,11 @@ pub async fn simulate_loaded(
     })
     .await?;
     bar.finish_and_clear();
-    Ok(CampaignReport::from_store(store.as_ref(), &loaded.campaign.id, stats.sms_segments).await?)
+    let as_of = stats.last_instant.max(last_event).unwrap_or(start);
+    let report =
+        CampaignReport::from_store(store.as_ref(), &loaded.campaign.id, stats.sms_segments)
+            .await?
+            .with_collections(store.as_ref(), as_of, dispatcher.book_limits.grace_days)
+            .await?;
+    Ok(report)
 }

@@ -29,7 +29,7 @@ pub struct SimulationStats {
 /// A simulation stops this long after its start even if contacts are
 /// still pending: an unresolved dispute holds its contacts forever, and
 /// a virtual clock must not chase them. What is left stays `pending`.
-const HORIZON_DAYS: i64 = 400;
+pub const HORIZON_DAYS: i64 = 400;
 
 /// How many contacts one claim takes from the plan.
 const CLAIM_CHUNK: usize = 500;

@@ -1,7 +1,10 @@
 //! The campaign report, computed from the ledger (the same rows a
-//! regulator would read), as text for the terminal and as an HTML page.
+//! regulator would read), as text for the terminal and as an HTML page;
+//! with what the campaign collected, from the accounts' books.
 
-use std::collections::BTreeMap;
+pub mod collections;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -10,6 +13,7 @@ use cobro_campaigns::ChannelKind;
 use serde::Serialize;
 
 use crate::store::{ContactState, LedgerEntry, LedgerState, Store, StoreError};
+pub use collections::CollectionsSummary;
 
 /// Ledger rows read per store call when a report pages through a campaign.
 pub const LEDGER_PAGE: usize = 5_000;
@@ -31,6 +35,13 @@ pub struct CampaignReport {
     pub sms_segments: u64,
     pub first_send: Option<DateTime<Utc>>,
     pub last_send: Option<DateTime<Utc>>,
+    /// Payments, promises, plans and disputes of the campaign's accounts
+    /// (see [`CampaignReport::with_collections`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collections: Option<CollectionsSummary>,
+    /// The accounts the ledger rows named (what `with_collections` reads).
+    #[serde(skip)]
+    accounts: BTreeSet<String>,
 }
 
 fn local_day(row: &LedgerEntry) -> NaiveDate {
@@ -93,8 +104,25 @@ impl CampaignReport {
         report
     }
 
+    /// Adds what the campaign's accounts paid, promised and disputed, as
+    /// of `as_of` (a simulation: its virtual end; a live store: now).
+    pub async fn with_collections<S: Store>(
+        mut self,
+        store: &S,
+        as_of: DateTime<Utc>,
+        grace_days: u32,
+    ) -> Result<Self, StoreError> {
+        let accounts: Vec<String> = std::mem::take(&mut self.accounts).into_iter().collect();
+        self.collections =
+            Some(CollectionsSummary::from_store(store, &accounts, as_of, grace_days).await?);
+        Ok(self)
+    }
+
     /// Counts one ledger row.
     pub fn add(&mut self, row: &LedgerEntry) {
+        if !self.accounts.contains(&row.account) {
+            self.accounts.insert(row.account.clone());
+        }
         let code = || row.code.clone().unwrap_or_else(|| "unspecified".into());
         if matches!(
             row.state,
@@ -172,6 +200,9 @@ impl CampaignReport {
         }
         let _ = writeln!(out, "\nSMS segments: {}", self.sms_segments);
         let _ = writeln!(out, "Messages sent: {}", self.total_sent());
+        if let Some(c) = &self.collections {
+            out.push_str(&c.to_text());
+        }
         out
     }
 
@@ -255,7 +286,11 @@ impl CampaignReport {
             }
             html.push_str("</td></tr>");
         }
-        html.push_str("</table></body></html>\n");
+        html.push_str("</table>");
+        if let Some(c) = &self.collections {
+            html.push_str(&c.to_html());
+        }
+        html.push_str("</body></html>\n");
         html
     }
 }
