@@ -3,8 +3,10 @@
 //! reading the files handed to the importers (the CSV importer validates
 //! rows on worker threads, with results identical to a sequential run).
 //!
-//! - [`import`]: portfolio files (CSV/JSONL) into [`Account`]s, with
+//! - [`import`]: portfolio files (CSV/JSONL/xlsx) into [`Account`]s, with
 //!   per-row errors; columns documented in `campaigns/PORTFOLIO.md`.
+//! - [`spreadsheet`]: what the importers share about spreadsheet exports:
+//!   encodings, the decimal comma, workbooks.
 //! - [`strategy`]: strategy files (TOML) into [`strategy::Strategy`].
 //! - [`planning`]: (campaign, strategy, accounts) into [`PlannedContact`]s.
 //! - [`generator`]: seeded sample portfolios for demos and benchmarks.
@@ -24,6 +26,7 @@ pub mod payments_import;
 mod phone;
 pub mod plan;
 pub mod planning;
+pub mod spreadsheet;
 pub mod strategy;
 pub mod template_element;
 pub mod text_file;

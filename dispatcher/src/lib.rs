@@ -1,6 +1,7 @@
 //! Joins the crates into the running system: stores, queue, the
 //! per-contact pipeline, simulation, HTTP service and the CLI.
 
+pub mod account_list;
 pub mod account_view;
 pub mod channel_set;
 pub mod cli;
@@ -16,3 +17,4 @@ pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testing;
 pub mod transports;
+pub mod users;

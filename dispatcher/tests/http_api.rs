@@ -58,10 +58,11 @@ async fn without_a_configured_token_the_api_is_closed() {
         ..config()
     })
     .await;
+    // No bootstrap token and no users: no token opens anything.
     let (status, _) = call(&env, api("GET", "/api/campaigns", None, Some(""))).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = call(&env, api("GET", "/api/suppressions", None, T)).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

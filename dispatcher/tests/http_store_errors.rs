@@ -26,11 +26,12 @@ async fn a_corrupt_record_answers_500_not_503() {
         .put_accounts(&[sample_account("A1")])
         .await
         .expect("put");
-    // Foreign data under our table: the account no longer decodes.
+    // Foreign data under our table: JSON (the creditor index reads it)
+    // that is not an account, so it no longer decodes.
     let mut raw = sqlx::SqliteConnection::connect(&url)
         .await
         .expect("second connection");
-    sqlx::query("UPDATE accounts SET data = 'not json' WHERE id = 'A1'")
+    sqlx::query("UPDATE accounts SET data = '{\"foreign\": true}' WHERE id = 'A1'")
         .execute(&mut raw)
         .await
         .expect("corrupt the row");

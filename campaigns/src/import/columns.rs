@@ -104,46 +104,7 @@ pub(super) enum Col {
     Ignored,
 }
 
-/// Lower case, accents folded, spaces/dashes/dots as `_`: `Fecha de
-/// Vencimiento` and `fecha_vencimiento` name the same column.
-pub(super) fn normalize_key(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut last_us = true;
-    for c in raw.trim().trim_start_matches('\u{feff}').chars() {
-        let c = match c {
-            'á' | 'à' | 'ä' | 'â' | 'Á' | 'À' | 'Ä' | 'Â' => 'a',
-            'é' | 'è' | 'ë' | 'ê' | 'É' | 'È' | 'Ë' | 'Ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' | 'Í' | 'Ì' | 'Ï' | 'Î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'Ó' | 'Ò' | 'Ö' | 'Ô' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' | 'Ú' | 'Ù' | 'Ü' | 'Û' => 'u',
-            'ñ' | 'Ñ' => 'n',
-            'ç' | 'Ç' => 'c',
-            c => c.to_ascii_lowercase(),
-        };
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-            last_us = false;
-        } else if !last_us {
-            out.push('_');
-            last_us = true;
-        }
-    }
-    while out.ends_with('_') {
-        out.pop();
-    }
-    // `fecha de vencimiento`, `enlace de pago`: drop Spanish articles and
-    // prepositions between words so they match `fecha_vencimiento`.
-    if out.contains('_') {
-        let words: Vec<&str> = out
-            .split('_')
-            .filter(|w| !matches!(*w, "de" | "del" | "la" | "el" | "los" | "las"))
-            .collect();
-        if !words.is_empty() {
-            out = words.join("_");
-        }
-    }
-    out
-}
+pub(super) use crate::spreadsheet::header::normalize_key;
 
 pub(super) fn resolve_column(raw: &str) -> Col {
     let key = normalize_key(raw);

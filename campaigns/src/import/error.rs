@@ -11,10 +11,14 @@ pub enum ImportError {
         #[source]
         source: io::Error,
     },
-    #[error("{origin}: unknown portfolio format (use a .csv, .jsonl or .ndjson file)")]
+    #[error(
+        "{origin}: unknown portfolio format (use a .csv, .tsv, .txt, .jsonl, .ndjson, .xlsx or .xls file)"
+    )]
     UnknownFormat { origin: String },
-    #[error("{origin}: the file is empty (a CSV portfolio needs a header line)")]
+    #[error("{origin}: the file is empty (a portfolio needs a header row)")]
     Empty { origin: String },
+    #[error("{origin}: {reason}")]
+    Workbook { origin: String, reason: String },
     #[error("{origin}:1: header: {reason}")]
     BadHeader { origin: String, reason: String },
     #[error("{origin}:1: header: missing required column '{column}' (also accepted: {aliases})")]

@@ -1,5 +1,6 @@
 //! The rules for single values (public so other crates and tests can
-//! reuse them): ids, ISO codes, amounts, dates, zones, languages, phones,
+//! reuse them): ids, ISO codes, amounts (the decimal separator rule is
+//! [`crate::spreadsheet::decimal`]'s), dates, zones, languages, phones,
 //! emails, consent, roles and flag lists.
 
 use std::collections::BTreeSet;
@@ -9,6 +10,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::iso;
+use crate::spreadsheet::AmountReading;
+use crate::spreadsheet::decimal::plain_decimal;
 use crate::{ContactFlag, ContactRole, Provenance};
 
 /// Account ids become part of contact ids (`campaign/account/step`), so
@@ -53,32 +56,34 @@ pub fn parse_currency(raw: &str) -> Result<(String, u32), String> {
     }
 }
 
-/// A plain positive decimal with `.` as separator and no more decimals
-/// than the currency has (`None`: unknown currency, allow 2). Thousands
-/// separators and exponents are refused rather than guessed at.
+/// A positive amount with no more decimals than the currency has
+/// (`None`: unknown currency, allow 2), rescaled to them. Read with no
+/// knowledge of the file: `1.234,56`, `1,234.56`, `1234,56` and `1234.56`
+/// are clear by their form, `1.234` and `1,234` are refused as ambiguous
+/// (see [`parse_amount_with`]).
 pub fn parse_amount(raw: &str, decimals: Option<u32>) -> Result<Decimal, String> {
+    parse_amount_with(raw, decimals, &AmountReading::default())
+}
+
+/// [`parse_amount`] for a value of a file whose decimal separator is
+/// known (declared, or shown by its other amounts: see
+/// [`crate::spreadsheet::decimal`]). Signs other than a leading `+`,
+/// exponents and currency symbols are refused rather than guessed at.
+pub fn parse_amount_with(
+    raw: &str,
+    decimals: Option<u32>,
+    reading: &AmountReading,
+) -> Result<Decimal, String> {
     let s = raw.trim();
     if s.starts_with('-') {
         return Err(format!("negative amount '{s}'"));
     }
     let body = s.strip_prefix('+').unwrap_or(s);
-    let (int, frac) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
-    };
-    let digits_ok = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    if !digits_ok(int) || !frac.is_none_or(digits_ok) {
-        if body.contains(',') {
-            return Err(format!(
-                "'{s}' is not a plain decimal: use '.' as the decimal separator and no thousands separators (e.g. 1234.56)"
-            ));
-        }
-        return Err(format!("'{s}' is not a decimal amount (e.g. 1234.56)"));
-    }
-    let value =
-        Decimal::from_str(body).map_err(|e| format!("'{s}' is not a decimal amount: {e}"))?;
-    let value = value.normalize();
     let max = decimals.unwrap_or(2);
+    let plain = plain_decimal(body, reading).map_err(|p| p.describe_for(s, Some(max)))?;
+    let value =
+        Decimal::from_str(&plain).map_err(|e| format!("'{s}' is not a decimal amount: {e}"))?;
+    let value = value.normalize();
     if value.scale() > max {
         return Err(if max == 0 {
             format!("'{s}' has decimals but the currency has none")
@@ -94,16 +99,24 @@ pub fn parse_amount(raw: &str, decimals: Option<u32>) -> Result<Decimal, String>
     Ok(value)
 }
 
-/// `YYYY-MM-DD`, or `DD/MM/YYYY` as Latin American and Spanish systems
-/// export it. `MM/DD/YYYY` is never guessed.
+/// `YYYY-MM-DD`, or the day first as Latin American and Spanish systems
+/// (and Excel in those locales) write it: `DD/MM/YYYY` or `DD-MM-YYYY`.
+/// `MM/DD/YYYY` is never guessed.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     let s = raw.trim();
+    let day_first = s
+        .split(['/', '-'])
+        .next()
+        .is_some_and(|first| (1..=2).contains(&first.len()));
     let parsed = if s.contains('/') {
         NaiveDate::parse_from_str(s, "%d/%m/%Y")
+    } else if day_first {
+        NaiveDate::parse_from_str(s, "%d-%m-%Y")
     } else {
         NaiveDate::parse_from_str(s, "%Y-%m-%d")
     };
-    let d = parsed.map_err(|_| format!("'{s}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)"))?;
+    let d = parsed
+        .map_err(|_| format!("'{s}' is not a date (use YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY)"))?;
     use chrono::Datelike;
     if !(1900..=2200).contains(&d.year()) {
         return Err(format!("'{s}': year {} is out of range", d.year()));

@@ -1,5 +1,8 @@
 //! JSONL portfolios: one object per line, keys named like the CSV
-//! columns, with an optional full `contact_points` array.
+//! columns, with an optional full `contact_points` array. JSON text is
+//! UTF-8 (RFC 8259), so nothing is detected: another encoding must be
+//! declared. Amounts that are JSON numbers are numbers; amounts written
+//! as strings follow the decimal rule with `.` as the default.
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -8,6 +11,8 @@ use super::columns::{Col, Core, FieldNames, normalize_key, resolve_column};
 use super::row::{RowView, build_account, nonempty};
 use super::{ImportError, ImportSummary, RowError};
 use crate::Account;
+use crate::spreadsheet::encoding::{DecodingReader, field_text};
+use crate::spreadsheet::{AmountReading, FormatDefault, ImportOptions, TextEncoding};
 
 fn json_text(v: &serde_json::Value) -> Option<String> {
     match v {
@@ -29,9 +34,19 @@ fn json_text(v: &serde_json::Value) -> Option<String> {
 pub(super) fn import_jsonl<R: Read>(
     reader: R,
     origin: &str,
+    options: &ImportOptions,
     mut on_account: impl FnMut(Account),
 ) -> Result<ImportSummary, ImportError> {
-    let mut buf = BufReader::with_capacity(1 << 16, reader);
+    let encoding = match options.encoding {
+        TextEncoding::Auto => TextEncoding::Declared(encoding_rs::UTF_8),
+        declared => declared,
+    };
+    let decoding = DecodingReader::new(reader, encoding);
+    let decision = decoding.decision();
+    let strings = crate::spreadsheet::DecimalEvidence::default()
+        .reading(FormatDefault::Json)
+        .unless_declared(options.decimal);
+    let mut buf = BufReader::with_capacity(1 << 16, decoding);
     let names = FieldNames::default();
     let id_field = "id";
     let mut summary = ImportSummary::default();
@@ -59,19 +74,10 @@ pub(super) fn import_jsonl<R: Read>(
             continue;
         }
         summary.rows_read += 1;
-        let text = match std::str::from_utf8(bytes) {
+        let text = match field_text(bytes, decision.get()) {
             Ok(t) => t,
-            Err(e) => {
-                let pos = e.valid_up_to();
-                summary.errors.push(RowError::new(
-                    line,
-                    "row",
-                    format!(
-                        "not valid UTF-8 (byte 0x{:02X} at position {}); save the file as UTF-8",
-                        bytes.get(pos).copied().unwrap_or_default(),
-                        pos + 1
-                    ),
-                ));
+            Err(reason) => {
+                summary.errors.push(RowError::new(line, "row", reason));
                 continue;
             }
         };
@@ -95,6 +101,7 @@ pub(super) fn import_jsonl<R: Read>(
         let mut contact_points = None;
         let mut row_errs = Vec::new();
         let mut seen_cols: Vec<(Col, &str)> = Vec::new();
+        let mut amount_is_number = false;
         for (k, v) in &obj {
             if normalize_key(k) == "contact_points" {
                 contact_points = Some(v);
@@ -114,6 +121,9 @@ pub(super) fn import_jsonl<R: Read>(
                 continue;
             }
             let col = resolve_column(k);
+            if col == Col::Core(Core::AmountDue) {
+                amount_is_number = v.is_number();
+            }
             if col != Col::Ignored && !matches!(col, Col::Attribute(_)) {
                 if let Some((_, prev)) = seen_cols.iter().find(|(c, _)| *c == col) {
                     row_errs.push(RowError::new(
@@ -143,8 +153,13 @@ pub(super) fn import_jsonl<R: Read>(
             }
         }
         let id = nonempty(view.core[Core::Id as usize]).map(str::to_string);
+        let amounts = if amount_is_number {
+            AmountReading::number()
+        } else {
+            strings
+        };
         let result = if row_errs.is_empty() {
-            build_account(&view, &names, line)
+            build_account(&view, &names, line, &amounts)
         } else {
             Err(row_errs)
         };

@@ -5,7 +5,7 @@ use super::RowError;
 use crate::Account;
 
 /// Everything an import produced, for files small enough to hold in
-/// memory. Large portfolios use [`import_reader_each`] instead.
+/// memory. Large portfolios use [`import_reader_each`](super::import_reader_each) instead.
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
     pub accounts: Vec<Account>,

@@ -7,11 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::RowError;
 use super::columns::{CORE_N, Core, EmailAttr, FieldNames, PhoneAttr, SLOTS};
 use super::fields::{
-    check_id, normalize_email, normalize_phone, parse_amount, parse_consent, parse_contact_flags,
-    parse_country, parse_currency, parse_date, parse_language, parse_list, parse_provenance,
-    parse_role, parse_subdivision, parse_timezone,
+    check_id, normalize_email, normalize_phone, parse_amount_with, parse_consent,
+    parse_contact_flags, parse_country, parse_currency, parse_date, parse_language, parse_list,
+    parse_provenance, parse_role, parse_subdivision, parse_timezone,
 };
 use crate::iso;
+use crate::spreadsheet::AmountReading;
 use crate::{Account, AccountFlag, AddressKind, Consent, ContactPoint};
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -54,10 +55,12 @@ fn parse_present<T>(
 }
 
 /// Validates one row into an account, or every problem found in it.
+/// `amounts` is how this file's amounts are read (its decimal separator).
 pub(super) fn build_account(
     view: &RowView<'_>,
     names: &FieldNames,
     line: usize,
+    amounts: &AmountReading,
 ) -> Result<Account, Vec<RowError>> {
     let mut errs = Vec::new();
     let get = |c: Core| nonempty(view.core[c as usize]);
@@ -106,7 +109,7 @@ pub(super) fn build_account(
         line,
         names.core(Core::AmountDue),
         &mut errs,
-        |raw| parse_amount(raw, currency.as_ref().map(|(_, d)| *d)),
+        |raw| parse_amount_with(raw, currency.as_ref().map(|(_, d)| *d), amounts),
     );
 
     let due_date = parse_present(

@@ -14,7 +14,7 @@ pub struct RowError {
 }
 
 impl RowError {
-    pub(super) fn new(line: usize, field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(line: usize, field: impl Into<String>, reason: impl Into<String>) -> Self {
         RowError {
             line,
             field: printable(field.into()),

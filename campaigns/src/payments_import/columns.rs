@@ -50,46 +50,7 @@ pub(super) const FIELDS: [(Field, &str, &[&str]); FIELD_N] = [
 /// Without these a payment means nothing; the others may be absent.
 pub(super) const REQUIRED: [Field; 3] = [Field::Account, Field::Amount, Field::Date];
 
-/// Lower case, accents folded, spaces/dashes/dots as `_`, and Spanish
-/// articles and prepositions between words dropped: `Fecha de Pago`,
-/// `FECHA_PAGO` and `fecha-pago` name the same column. (The same rule as
-/// the portfolio importer's, whose copy is private to its module.)
-pub(super) fn normalize_key(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut last_us = true;
-    for c in raw.trim().trim_start_matches('\u{feff}').chars() {
-        let c = match c {
-            'á' | 'à' | 'ä' | 'â' | 'Á' | 'À' | 'Ä' | 'Â' => 'a',
-            'é' | 'è' | 'ë' | 'ê' | 'É' | 'È' | 'Ë' | 'Ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' | 'Í' | 'Ì' | 'Ï' | 'Î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'Ó' | 'Ò' | 'Ö' | 'Ô' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' | 'Ú' | 'Ù' | 'Ü' | 'Û' => 'u',
-            'ñ' | 'Ñ' => 'n',
-            'ç' | 'Ç' => 'c',
-            c => c.to_ascii_lowercase(),
-        };
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-            last_us = false;
-        } else if !last_us {
-            out.push('_');
-            last_us = true;
-        }
-    }
-    while out.ends_with('_') {
-        out.pop();
-    }
-    if out.contains('_') {
-        let words: Vec<&str> = out
-            .split('_')
-            .filter(|w| !matches!(*w, "de" | "del" | "la" | "el" | "los" | "las"))
-            .collect();
-        if !words.is_empty() {
-            out = words.join("_");
-        }
-    }
-    out
-}
+pub(super) use crate::spreadsheet::header::normalize_key;
 
 /// The field a header names, or `None` for a column the importer ignores
 /// (creditors add debtor names, branch codes, remarks…).

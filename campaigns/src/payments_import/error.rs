@@ -14,6 +14,8 @@ pub enum PaymentsImportError {
     },
     #[error("{origin}: the file is empty (a payments file needs a header line)")]
     Empty { origin: String },
+    #[error("{origin}: {reason}")]
+    Workbook { origin: String, reason: String },
     #[error("{origin}:1: header: {reason}")]
     BadHeader { origin: String, reason: String },
     #[error("{origin}:1: header: missing required column '{column}' (also accepted: {aliases})")]

@@ -5,6 +5,8 @@ use csv::ByteRecord;
 
 use super::PaymentsImportError;
 use super::columns::{FIELD_N, FIELDS, Field, REQUIRED, resolve_column};
+use crate::spreadsheet::TextDecision;
+use crate::spreadsheet::encoding::field_text;
 
 pub(super) struct Schema {
     /// The field each column holds; `None` for columns that are ignored.
@@ -20,6 +22,7 @@ impl Schema {
     pub(super) fn from_header(
         header: &ByteRecord,
         origin: &str,
+        decision: Option<TextDecision>,
     ) -> Result<Self, PaymentsImportError> {
         let bad = |reason: String| PaymentsImportError::BadHeader {
             origin: origin.to_string(),
@@ -29,8 +32,8 @@ impl Schema {
         let mut index = [None; FIELD_N];
         let mut names: [String; FIELD_N] = std::array::from_fn(|i| FIELDS[i].1.to_string());
         for (i, raw) in header.iter().enumerate() {
-            let text = std::str::from_utf8(raw)
-                .map_err(|_| bad(format!("column {} is not valid UTF-8", i + 1)))?
+            let text = field_text(raw, decision)
+                .map_err(|reason| bad(format!("column {}: {reason}", i + 1)))?
                 .trim()
                 .trim_start_matches('\u{feff}');
             let field = resolve_column(text);

@@ -1,14 +1,18 @@
 //! The creditor's daily payments file (`cobro payments import FILE`): a
-//! CSV of payments received into [`PaymentRow`]s, with every bad row
+//! CSV or workbook of payments received into [`PaymentRow`]s, with every bad row
 //! reported as `line N: field: reason` and skipped while every good row
 //! is kept.
 //!
 //! Like the portfolio importer ([`crate::import`]) it is lenient about
 //! *form* and strict about *meaning*:
 //!
-//! - `,`, `;` or tab delimiters (the most frequent in the header line), a
-//!   UTF-8 BOM, CRLF, blank lines and `;;;` lines are all fine; line
-//!   numbers in errors are the physical lines an editor shows.
+//! - `,`, `;` or tab delimiters (the most frequent in the header line),
+//!   UTF-8 or Windows-1252 text (detected, or declared: see
+//!   [`crate::spreadsheet::encoding`]), a BOM, CRLF, blank lines and `;;;`
+//!   lines are all fine; line numbers in errors are the physical lines an
+//!   editor shows. A `.xlsx`/`.xls` workbook is read from its first sheet,
+//!   line numbers being its row numbers; number cells are amounts as they
+//!   are, date cells and date serials in the date column are dates.
 //! - Columns, by name in any case, with or without accents:
 //!   `account` (`expediente`, `cuenta`, `account_id`, `id`,
 //!   `num_expediente`), `amount` (`importe`, `monto`, `pago`,
@@ -17,11 +21,13 @@
 //!   optional `reference` (`referencia`, `ref`, `folio`, `operacion`,
 //!   `num_operacion`, `numero_operacion`) and `currency` (`moneda`,
 //!   `divisa`). Other columns are ignored.
-//! - `amount`: a positive decimal; `1234.56`, `1234,56` and `1.234,56`
-//!   are read, `1,234` (ambiguous), zero and negative amounts are not.
-//!   With a `currency` (ISO 4217) it may not have more decimals than the
-//!   currency has. See [`parse_payment_amount`].
-//! - `date`: `YYYY-MM-DD`, `DD/MM/YYYY` or an RFC 3339 date-time with
+//! - `amount`: a positive decimal; `1234.56`, `1,234.56`, `1234,56` and
+//!   `1.234,56` are read by their form, `1.234` and `1,234` by the file's
+//!   other amounts or the declared separator, else refused (the rule is
+//!   [`crate::spreadsheet::decimal`]'s, shared with the portfolio); zero
+//!   and negative amounts are refused. With a `currency` (ISO 4217) it may
+//!   not have more decimals than the currency has.
+//! - `date`: `YYYY-MM-DD`, `DD/MM/YYYY`, `DD-MM-YYYY` or an RFC 3339 date-time with
 //!   offset. A date alone is **12:00 UTC** of that day, which is the same
 //!   calendar day in every zone from UTC−12 to UTC+11; see
 //!   [`parse_paid_at`] for why one `DateTime<Utc>` rather than a
@@ -58,25 +64,56 @@ mod values;
 use std::io::Read;
 use std::path::Path;
 
+use crate::spreadsheet::ImportOptions;
+use crate::spreadsheet::sheet::{Sheet, is_workbook};
+
 pub use error::PaymentsImportError;
 pub use report::{PaymentRow, PaymentsReport};
 pub use values::{parse_paid_at, parse_payment_amount};
 
-/// Imports a payments file; errors and reports name it by its path.
+/// Imports a payments file, detecting its encoding and decimal separator;
+/// errors and reports name it by its path.
 pub fn import_payments_path(path: &Path) -> Result<PaymentsReport, PaymentsImportError> {
+    import_payments_path_with(path, &ImportOptions::default())
+}
+
+/// [`import_payments_path`] with what the operator declared about the
+/// file. A `.xlsx`/`.xlsm`/`.xls` file is read as a workbook (its first
+/// sheet), anything else as CSV.
+pub fn import_payments_path_with(
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<PaymentsReport, PaymentsImportError> {
     let origin = path.display().to_string();
     let data = std::fs::read(path).map_err(|source| PaymentsImportError::Io {
         origin: origin.clone(),
         source,
     })?;
-    read::import_bytes(&data, &origin)
+    if is_workbook(path) {
+        let sheet = Sheet::from_bytes(&data).map_err(|reason| PaymentsImportError::Workbook {
+            origin: origin.clone(),
+            reason,
+        })?;
+        return read::import_sheet(&sheet, &origin, options);
+    }
+    read::import_bytes(&data, &origin, options)
 }
 
-/// Imports from any reader; `name` identifies it in messages. The file is
-/// read whole: a day's payments are small, and the rows are kept anyway.
+/// Imports a CSV from any reader; `name` identifies it in messages. The
+/// file is read whole: a day's payments are small, and the rows are kept
+/// anyway.
 pub fn import_payments_reader<R: Read>(
     name: &str,
+    reader: R,
+) -> Result<PaymentsReport, PaymentsImportError> {
+    import_payments_reader_with(name, reader, &ImportOptions::default())
+}
+
+/// [`import_payments_reader`] with what the operator declared.
+pub fn import_payments_reader_with<R: Read>(
+    name: &str,
     mut reader: R,
+    options: &ImportOptions,
 ) -> Result<PaymentsReport, PaymentsImportError> {
     let mut data = Vec::new();
     reader
@@ -85,5 +122,5 @@ pub fn import_payments_reader<R: Read>(
             origin: name.to_string(),
             source,
         })?;
-    read::import_bytes(&data, name)
+    read::import_bytes(&data, name, options)
 }

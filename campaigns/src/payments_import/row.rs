@@ -1,13 +1,14 @@
 //! One CSV record into a payment's values, or every problem found in it.
 
 use chrono::{DateTime, Utc};
-use csv::ByteRecord;
 use rust_decimal::Decimal;
 
 use super::columns::{FIELD_N, Field};
 use super::header::Schema;
-use super::values::{check_reference, parse_paid_at, parse_payment_amount};
-use crate::import::{RowError, check_id, parse_currency};
+use super::values::{check_reference, parse_paid_at};
+use crate::import::{RowError, check_id, parse_amount_with, parse_currency};
+use crate::spreadsheet::encoding::field_text;
+use crate::spreadsheet::{AmountReading, Record, TextDecision};
 
 /// A valid row's values; the reference is still the file's (or none).
 pub(super) struct Parsed {
@@ -26,15 +27,19 @@ pub(super) struct Outcome {
     pub(super) result: Result<Parsed, Vec<RowError>>,
 }
 
-/// Whether a record carries nothing at all (`;;;` lines Excel leaves at
-/// the end of a sheet): such lines are skipped like blank ones.
-pub(super) fn is_blank(rec: &ByteRecord) -> bool {
-    rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+/// What validating a record needs to know about its file.
+pub(super) struct FileContext {
+    /// The encoding, once the file has shown one (`None`: ASCII).
+    pub(super) text: Option<TextDecision>,
+    pub(super) amounts: AmountReading,
 }
 
-pub(super) fn parse_record(rec: &ByteRecord, schema: &Schema, line: usize) -> Outcome {
+pub(super) fn parse_record(rec: &Record, schema: &Schema, file: &FileContext) -> Outcome {
+    let line = rec.line;
+    let fields = &rec.fields;
     let text = |i: usize| {
-        rec.get(i)
+        fields
+            .get(i)
             .and_then(|b| std::str::from_utf8(b).ok())
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -49,11 +54,14 @@ pub(super) fn parse_record(rec: &ByteRecord, schema: &Schema, line: usize) -> Ou
     };
 
     let n = schema.cols.len();
-    if rec.len() < n || (n..rec.len()).any(|i| text(i).is_some()) {
+    if fields.len() < n || (n..fields.len()).any(|i| text(i).is_some()) {
         return fail(vec![row_error(
             line,
             "columns",
-            format!("expected {n} fields as in the header, found {}", rec.len()),
+            format!(
+                "expected {n} fields as in the header, found {}",
+                fields.len()
+            ),
         )]);
     }
 
@@ -61,21 +69,13 @@ pub(super) fn parse_record(rec: &ByteRecord, schema: &Schema, line: usize) -> Ou
     let mut vals: [Option<&str>; FIELD_N] = [None; FIELD_N];
     for (i, field) in schema.cols.iter().enumerate() {
         let Some(field) = field else { continue };
-        let bytes = rec.get(i).unwrap_or_default();
-        match std::str::from_utf8(bytes) {
+        if let Some(why) = rec.cell_error(i) {
+            errs.push(row_error(line, schema.name(*field), why));
+            continue;
+        }
+        match field_text(fields.get(i).unwrap_or_default(), file.text) {
             Ok(t) => vals[*field as usize] = Some(t.trim()).filter(|s| !s.is_empty()),
-            Err(e) => {
-                let pos = e.valid_up_to();
-                let byte = bytes.get(pos).copied().unwrap_or_default();
-                errs.push(row_error(
-                    line,
-                    schema.name(*field),
-                    format!(
-                        "not valid UTF-8 (byte 0x{byte:02X} at position {}); save the file as UTF-8",
-                        pos + 1
-                    ),
-                ));
-            }
+            Err(reason) => errs.push(row_error(line, schema.name(*field), reason)),
         }
     }
     if !errs.is_empty() {
@@ -107,7 +107,12 @@ pub(super) fn parse_record(rec: &ByteRecord, schema: &Schema, line: usize) -> Ou
         }
     };
     let decimals = currency.as_ref().map(|(_, d)| *d);
-    let amount = match amount_raw.map(|raw| parse_payment_amount(raw, decimals)) {
+    let amounts = if rec.amount_is_number {
+        AmountReading::number()
+    } else {
+        file.amounts
+    };
+    let amount = match amount_raw.map(|raw| parse_amount_with(raw, decimals, &amounts)) {
         Some(Ok(a)) => Some(a),
         Some(Err(reason)) => {
             note(Field::Amount, reason);
@@ -143,32 +148,8 @@ pub(super) fn parse_record(rec: &ByteRecord, schema: &Schema, line: usize) -> Ou
     }
 }
 
-/// A [`RowError`] whose text cannot forge lines of the report: control
-/// characters escaped and huge values cut, as the portfolio importer does.
+/// A [`RowError`] whose text cannot forge lines of the report, made as
+/// the portfolio importer makes its own.
 pub(super) fn row_error(line: usize, field: &str, reason: impl Into<String>) -> RowError {
-    RowError {
-        line,
-        field: printable(field.to_string()),
-        reason: printable(reason.into()),
-    }
-}
-
-fn printable(text: String) -> String {
-    const MAX_CHARS: usize = 300;
-    if !text.chars().any(char::is_control) && text.len() <= MAX_CHARS {
-        return text;
-    }
-    let total = text.chars().count();
-    let mut out = String::new();
-    for c in text.chars().take(MAX_CHARS) {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    if total > MAX_CHARS {
-        out.push_str(&format!("… ({total} characters in all)"));
-    }
-    out
+    RowError::new(line, field, reason)
 }

@@ -8,56 +8,17 @@ use rust_decimal::Decimal;
 use crate::import::{parse_amount, parse_date};
 
 /// A positive amount with no more decimals than the currency has
-/// (`None`: unknown currency, allow 2), rescaled to them.
-///
-/// Accepts what [`parse_amount`] accepts (`1234.56`), plus the decimal
-/// comma where it cannot be misread: `1234,56` (one comma, 1–2 digits
-/// after it, no dot) and `1.234,56` (`.` grouping thousands in threes,
-/// `,` before 1–2 decimals). `1,234` could be either and is refused, as
-/// are zero, negative amounts, exponents and other thousands styles.
+/// (`None`: unknown currency, allow 2), rescaled to them: exactly the
+/// portfolio's [`parse_amount`] (`1234.56`, `1,234.56`, `1234,56`,
+/// `1.234,56`; `1,234` and `1.234` refused as ambiguous when nothing else
+/// is known), so an amount means the same in both files. A file's
+/// records are read with [`crate::import::parse_amount_with`] and what
+/// the file's other amounts show.
 pub fn parse_payment_amount(raw: &str, decimals: Option<u32>) -> Result<Decimal, String> {
-    let s = raw.trim();
-    if !s.contains(',') {
-        return parse_amount(s, decimals);
-    }
-    let Some(plain) = decimal_comma(s) else {
-        return Err(format!(
-            "'{s}' is not an amount cobro can read unambiguously (write 1234.56, 1234,56 or 1.234,56)"
-        ));
-    };
-    // parse_amount quotes the text it was given; quote the file's.
-    parse_amount(&plain, decimals)
-        .map_err(|reason| reason.replacen(&format!("'{plain}'"), &format!("'{s}'"), 1))
+    parse_amount(raw, decimals)
 }
 
-/// `1234,56` → `1234.56`, `-1.234,5` → `-1234.5`; `None` when the comma
-/// is not unambiguously the decimal separator.
-fn decimal_comma(s: &str) -> Option<String> {
-    let (sign, body) = match s.as_bytes().first() {
-        Some(b'+' | b'-') => s.split_at(1),
-        _ => ("", s),
-    };
-    let (int, frac) = body.split_once(',')?;
-    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    if !(1..=2).contains(&frac.len()) || !digits(frac) {
-        return None;
-    }
-    let int = if int.contains('.') {
-        let mut groups = int.split('.');
-        let first = groups.next()?;
-        if !digits(first) || first.len() > 3 || !groups.all(|g| g.len() == 3 && digits(g)) {
-            return None;
-        }
-        int.replace('.', "")
-    } else if digits(int) {
-        int.to_string()
-    } else {
-        return None;
-    };
-    Some(format!("{sign}{int}.{frac}"))
-}
-
-/// When a payment was made: `YYYY-MM-DD` or `DD/MM/YYYY` (as
+/// When a payment was made: `YYYY-MM-DD`, `DD/MM/YYYY` or `DD-MM-YYYY` (as
 /// [`parse_date`] reads them) or an RFC 3339 date-time with its offset
 /// (`2024-05-01T10:30:00-06:00`, `2024-05-01 16:30:00Z`).
 ///
@@ -78,7 +39,7 @@ pub fn parse_paid_at(raw: &str) -> Result<DateTime<Utc>, String> {
             reason
         } else {
             format!(
-                "'{s}' is not a date (use YYYY-MM-DD, DD/MM/YYYY or an RFC 3339 date-time such as 2024-05-01T10:30:00-06:00)"
+                "'{s}' is not a date (use YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or an RFC 3339 date-time such as 2024-05-01T10:30:00-06:00)"
             )
         }
     })?;
@@ -94,6 +55,7 @@ const NOON: NaiveTime = match NaiveTime::from_hms_opt(12, 0, 0) {
 fn is_calendar_date(s: &str) -> bool {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
         || NaiveDate::parse_from_str(s, "%d/%m/%Y").is_ok()
+        || NaiveDate::parse_from_str(s, "%d-%m-%Y").is_ok()
 }
 
 fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
@@ -154,9 +116,10 @@ mod tests {
         assert_eq!(amount("1234,5").as_deref(), Ok("1234.50"));
         assert_eq!(amount(" 55.177,35 ").as_deref(), Ok("55177.35"));
         assert_eq!(amount("1.234.567,89").as_deref(), Ok("1234567.89"));
+        assert_eq!(amount("1,234.56").as_deref(), Ok("1234.56"));
         for bad in [
             "1,234",
-            "1,234.56",
+            "1.234",
             "12.34,5",
             "1.2345,6",
             ",5",
@@ -175,9 +138,12 @@ mod tests {
         assert!(neg.contains("'-10,50'"), "{neg}");
         assert!(amount("abc").is_err());
         assert!(parse_payment_amount("1.234,5", Some(0)).is_err());
+        // Ambiguous even for a three-decimal currency: 1234 or 1.234.
+        let e = parse_payment_amount("1.234", Some(3)).expect_err("ambiguous");
+        assert!(e.contains("ambiguous"), "{e}");
         assert_eq!(
-            parse_payment_amount("1.234", Some(3)).map(|d| d.to_string()),
-            Ok("1.234".to_string())
+            parse_payment_amount("0.125", Some(3)).map(|d| d.to_string()),
+            Ok("0.125".to_string())
         );
     }
 
@@ -206,6 +172,10 @@ mod tests {
                 .contains("no UTC offset")
         );
         assert!(noon("31/02/2024").unwrap_err().contains("not a date"));
+        assert_eq!(
+            noon("21-08-2026").as_deref(),
+            Ok("2026-08-21T12:00:00+00:00")
+        );
         assert!(noon("ayer").unwrap_err().contains("not a date"));
         assert!(noon("1800-01-01").unwrap_err().contains("out of range"));
     }

@@ -20,6 +20,7 @@ pub mod serve;
 pub mod simulate;
 pub mod status;
 pub mod suppress;
+pub mod users;
 pub mod work;
 
 /// Exit code for bad input or configuration (part of the CLI contract).
@@ -74,6 +75,9 @@ pub enum Command {
     /// Manage suppression lists.
     #[command(subcommand)]
     Suppress(suppress::SuppressCommand),
+    /// Console and API users (roles, creditor, tokens).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// Export the ledger (gestiones) as CSV.
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -110,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Payments(cmd) => payments::run(cmd).await,
             Command::Suppress(cmd) => suppress::run(cmd).await,
             Command::Export(cmd) => export::run(cmd).await,
+            Command::Users(cmd) => users::run(cmd).await,
             Command::Rules(_) | Command::Config(_) => unreachable!("handled above"),
             Command::Work(args) => work::run(args).await,
             Command::Serve(args) => serve::run(args).await,

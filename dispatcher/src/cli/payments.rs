@@ -8,15 +8,17 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use cobro_campaigns::book::{BookAction, EventSource};
-use cobro_campaigns::payments_import::import_payments_path;
+use cobro_campaigns::payments_import::import_payments_path_with;
 
 use super::BadInput;
 use super::common::StoreArg;
+use super::import::FileArgs;
 use crate::engine::actions::{ActionError, record_action};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum PaymentsCommand {
-    /// Record the payments of a CSV file (account, amount, date, reference).
+    /// Record the payments of a CSV or workbook file (account, amount,
+    /// date, reference).
     Import(ImportArgs),
 }
 
@@ -27,13 +29,16 @@ pub struct ImportArgs {
     #[arg(long)]
     pub check: bool,
     #[command(flatten)]
+    pub read: FileArgs,
+    #[command(flatten)]
     pub store: StoreArg,
 }
 
 pub async fn run(cmd: PaymentsCommand) -> anyhow::Result<ExitCode> {
     let PaymentsCommand::Import(args) = cmd;
     let origin = args.file.display().to_string();
-    let report = import_payments_path(&args.file).map_err(|e| BadInput(e.to_string()))?;
+    let report = import_payments_path_with(&args.file, &args.read.options())
+        .map_err(|e| BadInput(e.to_string()))?;
     for error in &report.errors {
         eprintln!("{origin}: {error}");
     }

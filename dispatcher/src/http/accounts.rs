@@ -2,20 +2,24 @@
 //! `POST /api/accounts/{id}/payments` (money received, idempotent by
 //! reference).
 
-use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use cobro_campaigns::book::{BookAction, BookLimits, EventSource};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::ApiError;
 use super::{AppState, HttpError};
+use crate::account_list::{AccountPage, AccountQuery, list_accounts};
 use crate::account_view::AccountView;
 use crate::engine::actions::{ActionError, record_action};
+use crate::store::AccountStatus;
 use crate::store::prelude::*;
+use crate::users::{Principal, Role};
+use cobro_campaigns::Account;
 
 /// The account: balance, payments, promises, disputes, preferences and
 /// the next contact's due time.
@@ -42,6 +46,19 @@ pub struct PaymentBody {
     pub reference: String,
 }
 
+/// The account when `principal` may see it; otherwise the very answer an
+/// unknown id gets, so another creditor's ids cannot be probed.
+pub(super) async fn visible_account(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<(Account, AccountStatus), HttpError> {
+    match state.store.account(id).await? {
+        Some((account, status)) if principal.sees(&account.creditor) => Ok((account, status)),
+        _ => Err(HttpError::NotFound(format!("no account '{id}'"))),
+    }
+}
+
 pub(super) fn action_error(e: ActionError) -> HttpError {
     match e {
         ActionError::UnknownAccount(id) => HttpError::NotFound(format!("no account '{id}'")),
@@ -61,8 +78,10 @@ pub(super) fn action_error(e: ActionError) -> HttpError {
 ))]
 pub async fn account(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<AccountAnswer>, HttpError> {
+    visible_account(&state, &principal, &id).await?;
     match AccountView::load(
         state.store.as_ref(),
         &id,
@@ -87,9 +106,11 @@ pub async fn account(
 ))]
 pub async fn record_payment(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     payload: Result<Json<PaymentBody>, JsonRejection>,
 ) -> Result<Json<AccountAnswer>, HttpError> {
+    let (account, _) = visible_account(&state, &principal, &id).await?;
     let Json(body) = payload.map_err(|e| HttpError::BadRequest(e.body_text()))?;
     let amount: Decimal = body
         .amount
@@ -103,17 +124,13 @@ pub async fn record_payment(
             .map_err(|e| HttpError::Unprocessable(format!("at '{s}': {e}")))?
             .with_timezone(&Utc),
     };
-    if let Some(currency) = &body.currency {
-        match state.store.account(&id).await? {
-            None => return Err(HttpError::NotFound(format!("no account '{id}'"))),
-            Some((account, _)) if !account.currency.eq_ignore_ascii_case(currency) => {
-                return Err(HttpError::Unprocessable(format!(
-                    "currency {currency}: the account is in {}",
-                    account.currency
-                )));
-            }
-            Some(_) => {}
-        }
+    if let Some(currency) = &body.currency
+        && !account.currency.eq_ignore_ascii_case(currency)
+    {
+        return Err(HttpError::Unprocessable(format!(
+            "currency {currency}: the account is in {}",
+            account.currency
+        )));
     }
     let limits = BookLimits::default();
     let action = BookAction::Payment {
@@ -135,4 +152,97 @@ pub async fn record_payment(
         .await?
         .ok_or_else(|| HttpError::NotFound(format!("no account '{id}'")))?;
     Ok(Json(AccountAnswer { view }))
+}
+
+/// The filters of the expedientes list (all optional).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsQuery {
+    /// Exactly as in the portfolio; a creditor user's own is forced.
+    pub creditor: Option<String>,
+    /// active, paid, promise_to_pay, disputed, opted_out.
+    pub status: Option<String>,
+    pub segment: Option<String>,
+    /// ISO 3166 alpha-2.
+    pub country: Option<String>,
+    /// Part of the id, the debtor's name or tax id.
+    pub q: Option<String>,
+    pub dpd_min: Option<i64>,
+    pub dpd_max: Option<i64>,
+    /// Decimal strings, on the balance.
+    pub amount_min: Option<String>,
+    pub amount_max: Option<String>,
+    /// `next` of the previous page.
+    pub cursor: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<usize>,
+}
+
+/// A page of the list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountsAnswer {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub page: AccountPage,
+}
+
+fn decimal(name: &str, raw: Option<&str>) -> Result<Option<Decimal>, HttpError> {
+    raw.filter(|r| !r.trim().is_empty())
+        .map(|r| {
+            r.trim()
+                .replace(',', ".")
+                .parse::<Decimal>()
+                .map_err(|e| HttpError::BadRequest(format!("{name} '{r}': {e}")))
+        })
+        .transpose()
+}
+
+/// The expedientes: accounts filtered and paged (`next` → `cursor`). A
+/// creditor user gets only its creditor's, whatever `creditor` says.
+#[utoipa::path(get, path = "/api/accounts", tag = "api", security(("bearer" = [])), params(AccountsQuery), responses(
+    (status = 200, description = "a page of accounts", body = AccountsAnswer),
+    (status = 400, description = "a filter that does not parse", body = ApiError),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+))]
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Query(q): Query<AccountsQuery>,
+) -> Result<Json<AccountsAnswer>, HttpError> {
+    let status = q
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            AccountStatus::parse(s)
+                .ok_or_else(|| HttpError::BadRequest(format!("status '{s}': unknown")))
+        })
+        .transpose()?;
+    let creditor = match (principal.role(), principal.creditor()) {
+        (Role::Creditor, Some(own)) => Some(own.to_string()),
+        // A creditor user without a creditor recorded sees nothing.
+        (Role::Creditor, None) => {
+            let page = AccountPage {
+                items: Vec::new(),
+                next: None,
+            };
+            return Ok(Json(AccountsAnswer { page }));
+        }
+        _ => q.creditor.clone().filter(|c| !c.is_empty()),
+    };
+    let query = AccountQuery {
+        creditor,
+        status,
+        segment: q.segment.filter(|s| !s.is_empty()),
+        country: q.country.filter(|s| !s.is_empty()),
+        q: q.q.filter(|s| !s.trim().is_empty()),
+        dpd_min: q.dpd_min,
+        dpd_max: q.dpd_max,
+        amount_min: decimal("amount_min", q.amount_min.as_deref())?,
+        amount_max: decimal("amount_max", q.amount_max.as_deref())?,
+        cursor: q.cursor.filter(|s| !s.is_empty()),
+        limit: q.limit.unwrap_or(50),
+    };
+    let page = list_accounts(state.store.as_ref(), &query, Utc::now().date_naive()).await?;
+    Ok(Json(AccountsAnswer { page }))
 }

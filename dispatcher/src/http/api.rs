@@ -1,5 +1,5 @@
 //! The operations API under `/api`, behind the bearer token
-//! (`auth::require_bearer`). Bodies are validated into clear 4xx JSON
+//! (`auth::require_principal`). Bodies are validated into clear 4xx JSON
 //! errors; every change goes through the same store methods and
 //! `events::apply_event` the CLI uses, so the API and `cobro event` /
 //! `cobro suppress` can never disagree.
@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, middleware};
+use axum::{Extension, Json, Router, middleware};
 use chrono::Utc;
 use cobro_campaigns::ChannelKind;
 use cobro_campaigns::book::{BookAction, EventSource};
@@ -31,6 +31,7 @@ use crate::store::any::AnyStore;
 use crate::store::{
     AccountStatus, ContactState, LedgerEntry, LedgerFilter, Suppression, prelude::*,
 };
+use crate::users::Principal;
 
 /// Where [`router`] nests these routes.
 pub const PREFIX: &str = "/api";
@@ -43,6 +44,8 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/campaigns", launch_campaign),
         route(Method::GET, "/campaigns/{id}", campaign_progress),
         route(Method::POST, "/campaigns/{id}/{action}", campaign_action),
+        route(Method::GET, "/me", super::me::me),
+        route(Method::GET, "/accounts", super::accounts::list),
         route(Method::GET, "/accounts/{id}", super::accounts::account),
         route(
             Method::POST,
@@ -62,7 +65,10 @@ pub fn router(state: AppState) -> Router<AppState> {
     routes()
         .into_iter()
         .fold(Router::new(), |router, r| router.route(r.path, r.handler))
-        .route_layer(middleware::from_fn_with_state(state, auth::require_bearer))
+        .route_layer(middleware::from_fn_with_state(
+            state,
+            auth::require_principal,
+        ))
 }
 
 /// A JSON body or a 400 that says what is wrong with it.
@@ -327,11 +333,10 @@ pub struct History {
 ))]
 pub async fn account_history(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<History>, HttpError> {
-    let Some((_, status)) = state.store.account(&id).await? else {
-        return Err(HttpError::NotFound(format!("no account '{id}'")));
-    };
+    let (_, status) = super::accounts::visible_account(&state, &principal, &id).await?;
     let rows = state
         .store
         .ledger(&LedgerFilter {
@@ -381,11 +386,14 @@ pub struct EventApplied {
 ))]
 pub async fn account_event(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     payload: Result<Json<EventBody>, JsonRejection>,
 ) -> Result<Json<EventApplied>, HttpError> {
+    // The body is checked first: its errors say nothing about the account.
     let req = body(payload)?;
     if req.kind.trim() == "dispute_resolved" {
+        super::accounts::visible_account(&state, &principal, &id).await?;
         // The book's side: the account's disputes closed, its contacts
         // free to go again (they were held, not cancelled).
         record_action(
@@ -406,6 +414,7 @@ pub async fn account_event(
     }
     let channel = parse_channel(req.channel.as_deref())?;
     let event = AccountEvent::parse(&req.kind, channel).map_err(HttpError::Unprocessable)?;
+    super::accounts::visible_account(&state, &principal, &id).await?;
     match apply_event(state.store.as_ref(), &id, event, Utc::now()).await? {
         None => Err(HttpError::NotFound(format!("no account '{id}'"))),
         Some(cancelled) => Ok(Json(EventApplied {

@@ -3,8 +3,8 @@
 //! dispute_resolved` (or `POST /api/accounts/{id}/events`), so this list
 //! is an operations team's work queue.
 
-use axum::Json;
 use axum::extract::{Query, State};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::openapi::ApiError;
 use super::{AppState, HttpError};
 use crate::store::prelude::*;
+use crate::users::Principal;
 
 /// How many books one store round trip reads.
 const CHUNK: usize = 500;
@@ -50,6 +51,7 @@ pub struct DisputeItem {
 ))]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Query(q): Query<DisputesQuery>,
 ) -> Result<Json<Vec<DisputeItem>>, HttpError> {
     let open_only = match q.state.as_deref() {
@@ -84,7 +86,13 @@ pub async fn list(
         let ids: Vec<String> = with_disputes.iter().map(|(id, _)| id.clone()).collect();
         let accounts = state.store.accounts(&ids).await?;
         for ((id, disputes), account) in with_disputes.into_iter().zip(accounts) {
-            let creditor = account.map(|(a, _)| a.creditor).unwrap_or_default();
+            let Some((account, _)) = account else {
+                continue;
+            };
+            if !principal.sees(&account.creditor) {
+                continue;
+            }
+            let creditor = account.creditor;
             items.extend(disputes.into_iter().map(|d| DisputeItem {
                 account: id.clone(),
                 creditor: creditor.clone(),

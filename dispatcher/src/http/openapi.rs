@@ -53,6 +53,8 @@ impl Modify for BearerAuth {
         api::launch_campaign,
         api::campaign_progress,
         api::campaign_action,
+        super::me::me,
+        super::accounts::list,
         super::accounts::account,
         super::accounts::record_payment,
         api::account_history,

@@ -24,7 +24,7 @@ pub use error::{StoreError, StoreResult};
 pub use ledger_code::LedgerCode;
 pub use traits::{
     AccountStore, BookStore, CampaignStore, HistoryStore, LedgerStore, PlanStore, ReservationStore,
-    Store, SuppressionStore,
+    Store, SuppressionStore, UserStore,
 };
 
 /// Every role trait, for code that calls store methods on a concrete type
@@ -32,7 +32,7 @@ pub use traits::{
 pub mod prelude {
     pub use super::traits::{
         AccountStore, BookStore, CampaignStore, HistoryStore, LedgerStore, PlanStore,
-        ReservationStore, Store, SuppressionStore,
+        ReservationStore, Store, SuppressionStore, UserStore,
     };
 }
 

@@ -16,6 +16,7 @@ use super::{
     LedgerEntry, LedgerFilter, Reservation, ReserveOutcome, StoreResult, Suppression, Transition,
     TransitionItem,
 };
+use crate::users::{Session, User};
 
 /// Declares a role trait whose methods are all `async` and answer a
 /// `StoreResult`, and implements it for `AnyStore` by handing each call to
@@ -68,6 +69,10 @@ role_trait! {
         /// include accounts whose address has since changed, so callers check
         /// the account itself before acting.
         fn accounts_by_address(&self, address: &str) -> Vec<String>;
+        /// Up to `limit` accounts in id order, strictly after `after`, only
+        /// those of `creditor` when given: what the expedientes list pages
+        /// through (its other filters are applied by the caller).
+        fn accounts_after(&self, after: Option<&str>, creditor: Option<&str>, limit: usize) -> Vec<(Account, AccountStatus)>;
     }
 }
 
@@ -145,6 +150,27 @@ role_trait! {
         fn put_book(&self, account: &str, book: &AccountBook, version: u64) -> bool;
         /// Accounts that have a book, sorted (reports and the review list).
         fn book_accounts(&self) -> Vec<String>;
+    }
+}
+
+role_trait! {
+    /// The people who log in: users by email, the current API token of
+    /// each (by its hash) and browser sessions (by the hash of their id).
+    pub trait UserStore {
+        /// Inserts or replaces the user (by email).
+        fn put_user(&self, user: &User) -> ();
+        fn user(&self, email: &str) -> Option<User>;
+        /// Every user, sorted by email.
+        fn users(&self) -> Vec<User>;
+        /// Makes `token_hash` the user's API token (the user record's
+        /// `token_hash` is what makes it current; an old hash left in the
+        /// index maps to a user whose record no longer names it).
+        fn put_token(&self, token_hash: &str, email: &str) -> ();
+        /// The email a token hash was issued to.
+        fn token_email(&self, token_hash: &str) -> Option<String>;
+        fn put_session(&self, session: &Session) -> ();
+        fn session(&self, id_hash: &str) -> Option<Session>;
+        fn delete_session(&self, id_hash: &str) -> ();
     }
 }
 
@@ -246,6 +272,7 @@ pub trait Store:
     + SuppressionStore
     + CampaignStore
     + BookStore
+    + UserStore
 {
 }
 
@@ -258,5 +285,6 @@ impl<S> Store for S where
         + SuppressionStore
         + CampaignStore
         + BookStore
+        + UserStore
 {
 }

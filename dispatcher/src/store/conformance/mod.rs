@@ -55,6 +55,7 @@ mod plan;
 mod reservation;
 mod state_machine;
 mod suppression;
+mod users;
 
 pub use accounts::{accounts, accounts_by_address};
 pub use batch::{batch_forms_match_single_calls, long_calls_stay_consistent};
@@ -70,6 +71,7 @@ pub use plan::{
 pub use reservation::{history_and_conversations, reserve_outcomes};
 pub use state_machine::state_machine_every_pair;
 pub use suppression::suppression;
+pub use users::users_tokens_and_sessions;
 
 /// Every check, each against a fresh empty store from `fresh`.
 pub async fn run_all<S, F, Fut>(mut fresh: F)
@@ -101,6 +103,7 @@ where
     state_machine_every_pair(&fresh().await).await;
     books_compare_and_set(&fresh().await).await;
     account_contacts_list_every_campaign(&fresh().await).await;
+    users_tokens_and_sessions(&fresh().await).await;
 }
 
 /// One `#[tokio::test]` per conformance check. `$make` is an async fn
@@ -137,7 +140,8 @@ macro_rules! store_conformance_tests {
             long_calls_stay_consistent,
             state_machine_every_pair,
             books_compare_and_set,
-            account_contacts_list_every_campaign
+            account_contacts_list_every_campaign,
+            users_tokens_and_sessions
         );
     };
     (@each $make:path; $($check:ident),* $(,)?) => {

@@ -16,6 +16,7 @@ impl AccountStore for RedisStore {
         let mut pipe = Pipeline::with_capacity(accounts.len() * 2);
         let accounts_key = self.key("accounts");
         let status_key = self.key("acct_status");
+        let ids_key = self.key("acct_ids");
         for account in accounts {
             let json =
                 serde_json::to_string(account).map_err(|e| StoreError::json("account", e))?;
@@ -23,6 +24,15 @@ impl AccountStore for RedisStore {
             // A re-import must not revive a paid or opted-out account.
             pipe.hset_nx(&status_key, &account.id, AccountStatus::Active.as_str())
                 .ignore();
+            // The expedientes list pages through ids in order, all of them
+            // or one creditor's.
+            pipe.zadd(&ids_key, &account.id, 0).ignore();
+            pipe.zadd(
+                self.key(&format!("acct_cred:{}", account.creditor)),
+                &account.id,
+                0,
+            )
+            .ignore();
             for point in &account.contact_points {
                 pipe.sadd(self.key(&format!("addr:{}", point.address)), &account.id)
                     .ignore();
@@ -49,6 +59,38 @@ impl AccountStore for RedisStore {
                 .ok_or_else(|| StoreError::Corrupt(format!("account status '{s}'")))?,
         };
         Ok(Some((account, status)))
+    }
+
+    async fn accounts_after(
+        &self,
+        after: Option<&str>,
+        creditor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Account, AccountStatus)>> {
+        let index = match creditor {
+            None => self.key("acct_ids"),
+            Some(c) => self.key(&format!("acct_cred:{c}")),
+        };
+        let min = after.map_or_else(|| "-".to_string(), |a| format!("({a}"));
+        let ids: Vec<String> = redis::cmd("ZRANGE")
+            .arg(&index)
+            .arg(min)
+            .arg("+")
+            .arg("BYLEX")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(limit)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("accounts_after"))?;
+        let found = self.accounts(&ids).await?;
+        Ok(found
+            .into_iter()
+            .flatten()
+            // A re-import that moved an account to another creditor leaves
+            // its id in the old creditor's index.
+            .filter(|(a, _)| creditor.is_none_or(|c| a.creditor == c))
+            .collect())
     }
 
     async fn accounts(&self, ids: &[String]) -> StoreResult<Vec<Option<(Account, AccountStatus)>>> {

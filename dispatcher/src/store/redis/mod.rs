@@ -28,6 +28,7 @@ mod plan;
 mod reservation;
 mod scripts;
 mod suppression;
+mod users;
 
 pub use keys::DEFAULT_PREFIX;
 

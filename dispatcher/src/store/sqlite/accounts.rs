@@ -71,6 +71,54 @@ impl AccountStore for SqliteStore {
         Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
     }
 
+    async fn accounts_after(
+        &self,
+        after: Option<&str>,
+        creditor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Account, AccountStatus)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.unwrap_or("");
+        // Two statements rather than `? IS NULL OR …`, so the creditor one
+        // walks its (creditor, id) index.
+        let rows = match creditor {
+            None => {
+                sqlx::query(
+                    "SELECT id, data, status FROM accounts WHERE id > ? ORDER BY id LIMIT ?",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+            }
+            Some(c) => {
+                sqlx::query(
+                    "SELECT id, data, status FROM accounts \
+                     WHERE json_extract(data, '$.creditor') = ? AND id > ? ORDER BY id LIMIT ?",
+                )
+                .bind(c)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+            }
+        }
+        .map_err(db("accounts_after"))?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id").map_err(db("accounts_after"))?;
+                let data: String = row.try_get("data").map_err(db("accounts_after"))?;
+                let status: String = row.try_get("status").map_err(db("accounts_after"))?;
+                let account: Account = serde_json::from_str(&data)
+                    .map_err(|e| StoreError::json(format!("account {id}"), e))?;
+                let status = AccountStatus::parse(&status).ok_or_else(|| {
+                    StoreError::Corrupt(format!("account {id}: status '{status}'"))
+                })?;
+                Ok((account, status))
+            })
+            .collect()
+    }
+
     async fn account_count(&self) -> StoreResult<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
             .fetch_one(&self.pool)

@@ -28,6 +28,7 @@ mod reservation;
 mod rows;
 mod schema;
 mod suppression;
+mod users;
 
 /// The embedded store. Cheap to clone (a pool handle).
 #[derive(Clone)]

@@ -11,6 +11,20 @@ CREATE TABLE IF NOT EXISTS accounts (
     data TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'active'
 );
+CREATE INDEX IF NOT EXISTS accounts_creditor ON accounts (json_extract(data, '$.creditor'), id);
+CREATE TABLE IF NOT EXISTS users (
+    email TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS user_tokens (
+    token_hash TEXT PRIMARY KEY,
+    email TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS books (
     account TEXT PRIMARY KEY,
     version INTEGER NOT NULL,

@@ -1,0 +1,61 @@
+//! Which role may call which API route: one table, read by the auth
+//! middleware on every `/api` call. A route not listed is the admin's
+//! alone. Tenancy (a creditor sees only its own) is not here: it is
+//! `Principal::sees`, asked by the handlers that read accounts.
+
+use axum::http::Method;
+
+use crate::users::Role;
+
+use Role::{Admin, Collector, Compliance, Creditor, Operations};
+
+const EVERYONE: &[Role] = &[Admin, Operations, Compliance, Collector, Creditor];
+const STAFF: &[Role] = &[Admin, Operations, Compliance];
+const OPERATIONS: &[Role] = &[Admin, Operations];
+
+/// The roles allowed on (`method`, `path`), `path` as the route table
+/// writes it, relative to `/api`.
+pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
+    match (method.as_str(), path) {
+        ("GET", "/me") => EVERYONE,
+        ("GET", "/accounts" | "/accounts/{id}" | "/accounts/{id}/history") => EVERYONE,
+        ("POST", "/accounts/{id}/payments") => &[Admin, Operations, Creditor],
+        ("POST", "/accounts/{id}/events") => &[Admin, Operations, Collector],
+        ("GET", "/disputes") => &[Admin, Operations, Compliance, Creditor],
+        ("GET", "/campaigns" | "/campaigns/{id}") => STAFF,
+        ("POST", "/campaigns" | "/campaigns/{id}/{action}") => OPERATIONS,
+        ("GET" | "POST" | "DELETE", "/suppressions") => STAFF,
+        _ => &[Admin],
+    }
+}
+
+pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
+    role == Admin || roles_for(method, path).contains(&role)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_creditor_reads_accounts_but_never_runs_campaigns_or_lists() {
+        assert!(allowed(Creditor, &Method::GET, "/accounts"));
+        assert!(allowed(Creditor, &Method::GET, "/accounts/{id}"));
+        assert!(!allowed(Creditor, &Method::POST, "/campaigns"));
+        assert!(!allowed(Creditor, &Method::GET, "/campaigns"));
+        assert!(!allowed(Creditor, &Method::GET, "/suppressions"));
+        assert!(!allowed(
+            Collector,
+            &Method::POST,
+            "/campaigns/{id}/{action}"
+        ));
+        assert!(allowed(
+            Operations,
+            &Method::POST,
+            "/campaigns/{id}/{action}"
+        ));
+        assert!(!allowed(Compliance, &Method::POST, "/campaigns"));
+        assert!(allowed(Admin, &Method::DELETE, "/anything/new"));
+        assert!(!allowed(Operations, &Method::DELETE, "/anything/new"));
+    }
+}

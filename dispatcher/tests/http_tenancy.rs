@@ -1,0 +1,349 @@
+//! Users, roles and tenancy through the Router, on SQLite and on a private
+//! Redis: two creditors' users each list only their own accounts; the
+//! other's id answers exactly as an unknown one; `?creditor=other`, the
+//! history, the payments and the disputes of the other creditor are out
+//! of reach; a creditor cannot run campaigns; a replaced or disabled
+//! user's token opens nothing; a session cookie reads but never writes.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{Duration, Utc};
+use cobro_campaigns::book::{BookAction, BookLimits, EventSource};
+use cobro_dispatcher::engine::actions::record_action;
+use cobro_dispatcher::http::auth::SESSION_COOKIE;
+use cobro_dispatcher::http::{AppState, HttpConfig, link_profile, router};
+use cobro_dispatcher::store::any::AnyStore;
+use cobro_dispatcher::store::conformance::sample_account;
+use cobro_dispatcher::store::prelude::*;
+use cobro_dispatcher::store::redis::RedisStore;
+use cobro_dispatcher::store::sqlite::SqliteStore;
+use cobro_dispatcher::users::{Role, Session, User, new_secret, secret_hash};
+use cobro_testkit::RedisServer;
+use http_body_util::BodyExt;
+use rust_decimal::Decimal;
+use tower::ServiceExt;
+
+const BOOTSTRAP: &str = "bootstrap-token-0123456789";
+const SOL: &str = "Banco del Sol";
+const LUNA: &str = "Financiera Luna";
+
+struct Env {
+    store: Arc<AnyStore>,
+    app: axum::Router,
+}
+
+async fn env(store: AnyStore) -> Env {
+    let store = Arc::new(store);
+    let config = HttpConfig {
+        public_url: "https://cobro.example".into(),
+        api_token: Some(BOOTSTRAP.into()),
+        twilio_auth_token: None,
+        webhook_secret: None,
+        sender: link_profile("https://cobro.example", b"secret".to_vec()),
+    };
+    let app = router(AppState::new(store.clone(), config));
+    // 30 accounts: S-00..S-19 of Banco del Sol, L-00..L-09 of Luna.
+    let mut accounts = Vec::new();
+    for i in 0..20 {
+        let mut a = sample_account(&format!("S-{i:02}"));
+        a.creditor = SOL.into();
+        a.debtor_name = if i == 7 {
+            "Verónica López".into()
+        } else {
+            format!("Deudor Sol {i}")
+        };
+        a.country = if i % 2 == 0 { "MX".into() } else { "CO".into() };
+        accounts.push(a);
+    }
+    for i in 0..10 {
+        let mut a = sample_account(&format!("L-{i:02}"));
+        a.creditor = LUNA.into();
+        a.debtor_name = format!("Deudor Luna {i}");
+        accounts.push(a);
+    }
+    store.put_accounts(&accounts).await.expect("accounts");
+    // One dispute each, and a payment on S-03.
+    for id in ["S-01", "L-01"] {
+        record_action(
+            store.as_ref(),
+            id,
+            &BookAction::Dispute {
+                reason: "not_mine".into(),
+                text: String::new(),
+            },
+            EventSource::Api,
+            Utc::now(),
+            &BookLimits::default(),
+        )
+        .await
+        .expect("dispute");
+    }
+    record_action(
+        store.as_ref(),
+        "S-03",
+        &BookAction::Payment {
+            amount: Decimal::new(1000, 2),
+            at: Utc::now(),
+            reference: "p1".into(),
+        },
+        EventSource::Api,
+        Utc::now(),
+        &BookLimits::default(),
+    )
+    .await
+    .expect("payment");
+    Env { store, app }
+}
+
+/// A user with a current API token; returns the token.
+async fn user_with_token(env: &Env, email: &str, role: Role, creditor: Option<&str>) -> String {
+    let mut user = User::new(email, role, creditor, "a long password", Utc::now()).expect("user");
+    let token = new_secret("cobro_");
+    env.store
+        .put_token(&secret_hash(&token), &user.email)
+        .await
+        .expect("token");
+    user.token_hash = Some(secret_hash(&token));
+    env.store.put_user(&user).await.expect("put user");
+    token
+}
+
+async fn call(env: &Env, req: Request<Body>) -> (StatusCode, serde_json::Value) {
+    let resp = env.app.clone().oneshot(req).await.expect("call");
+    let status = resp.status();
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+fn get(path: &str, token: &str) -> Request<Body> {
+    Request::get(path)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request")
+}
+
+fn post(path: &str, token: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+fn ids(page: &serde_json::Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("items in {page}"))
+        .iter()
+        .map(|i| i["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// Every page of `path` (which has a `?`), following `next`.
+async fn all_pages(env: &Env, path: &str, token: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..100 {
+        let (status, page) = call(env, get(&format!("{path}&cursor={cursor}"), token)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        out.extend(ids(&page));
+        match page["next"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => return out,
+        }
+    }
+    panic!("no end to the pages of {path}");
+}
+
+async fn tenancy_holds(env: Env) {
+    let sol = user_with_token(&env, "ana@bancodelsol.mx", Role::Creditor, Some(SOL)).await;
+    let luna = user_with_token(&env, "eva@luna.co", Role::Creditor, Some(LUNA)).await;
+    let ops = user_with_token(&env, "ops@cobro.mx", Role::Operations, None).await;
+
+    // Each creditor lists its own accounts, every page of them.
+    let sol_ids = all_pages(&env, "/api/accounts?limit=7", &sol).await;
+    assert_eq!(sol_ids.len(), 20, "{sol_ids:?}");
+    assert!(sol_ids.iter().all(|id| id.starts_with("S-")));
+    let mut sorted = sol_ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, sol_ids, "pages neither overlap nor skip");
+    let luna_ids = all_pages(&env, "/api/accounts?limit=50", &luna).await;
+    assert_eq!(luna_ids.len(), 10);
+    assert!(luna_ids.iter().all(|id| id.starts_with("L-")));
+    // Filter tampering: asking for the other creditor changes nothing.
+    let tampered = all_pages(&env, "/api/accounts?creditor=Financiera%20Luna", &sol).await;
+    assert_eq!(tampered, sol_ids);
+    // Staff see both, and may filter by creditor.
+    assert_eq!(
+        all_pages(&env, "/api/accounts?limit=200", &ops).await.len(),
+        30
+    );
+    let only_luna = all_pages(&env, "/api/accounts?creditor=Financiera%20Luna", &ops).await;
+    assert_eq!(only_luna, luna_ids);
+    // Filters and search (accents and case ignored).
+    let (_, page) = call(&env, get("/api/accounts?q=veronica%20lopez", &sol)).await;
+    assert_eq!(ids(&page), ["S-07"]);
+    assert_eq!(page["items"][0]["debtor_name"], "Verónica López");
+    let (_, page) = call(&env, get("/api/accounts?q=veronica", &luna)).await;
+    assert!(ids(&page).is_empty(), "search stays inside the tenant");
+    let co = all_pages(&env, "/api/accounts?country=co", &sol).await;
+    assert_eq!(co.len(), 10);
+    let (_, page) = call(&env, get("/api/accounts?status=disputed", &sol)).await;
+    assert_eq!(ids(&page), ["S-01"]);
+    let full = sample_account("x").amount_due;
+    let (_, page) = call(
+        &env,
+        get(
+            &format!("/api/accounts?amount_max={}", full - Decimal::ONE),
+            &sol,
+        ),
+    )
+    .await;
+    assert_eq!(ids(&page), ["S-03"], "only the one that paid owes less");
+    assert_eq!(
+        page["items"][0]["balance"],
+        (full - Decimal::new(1000, 2)).to_string()
+    );
+    let (status, _) = call(&env, get("/api/accounts?status=nonsense", &sol)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Id guessing: another creditor's account is as unknown as a made-up id.
+    let (s_other, other) = call(&env, get("/api/accounts/L-01", &sol)).await;
+    let (s_none, none) = call(&env, get("/api/accounts/NOPE-1", &sol)).await;
+    assert_eq!(
+        (s_other, s_none),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(
+        other["error"].as_str().map(|e| e.replace("L-01", "ID")),
+        none["error"].as_str().map(|e| e.replace("NOPE-1", "ID")),
+        "the same answer for both"
+    );
+    let (status, own) = call(&env, get("/api/accounts/S-01", &sol)).await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    assert_eq!(own["creditor"], SOL);
+    for path in ["/api/accounts/L-01/history"] {
+        assert_eq!(call(&env, get(path, &sol)).await.0, StatusCode::NOT_FOUND);
+    }
+    let (status, _) = call(
+        &env,
+        post(
+            "/api/accounts/L-02/payments",
+            &sol,
+            r#"{"amount":"1.00","reference":"x"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (book, _) = env.store.book("L-02").await.expect("book");
+    assert!(book.payments.is_empty(), "nothing recorded on the other's");
+    // Disputes: each sees its own.
+    let (_, disputes) = call(&env, get("/api/disputes", &sol)).await;
+    let accounts: Vec<&str> = disputes
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| d["account"].as_str())
+        .collect();
+    assert_eq!(accounts, ["S-01"]);
+    let (_, disputes) = call(&env, get("/api/disputes", &ops)).await;
+    assert_eq!(disputes.as_array().map(Vec::len), Some(2));
+
+    // Roles: a creditor does not run campaigns or read suppressions.
+    for req in [
+        get("/api/campaigns", &sol),
+        get("/api/suppressions", &sol),
+        post("/api/campaigns/c1/pause", &sol, "{}"),
+        post("/api/accounts/S-01/events", &sol, r#"{"kind":"opt_out"}"#),
+    ] {
+        assert_eq!(call(&env, req).await.0, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(
+        call(&env, get("/api/campaigns", &ops)).await.0,
+        StatusCode::OK
+    );
+    let (_, me) = call(&env, get("/api/me", &sol)).await;
+    assert_eq!(me["role"], "creditor");
+    assert_eq!(me["creditor"], SOL);
+    let (_, me) = call(&env, get("/api/me", BOOTSTRAP)).await;
+    assert_eq!(me["role"], "admin");
+
+    // A new token replaces the old; a disabled user's token opens nothing.
+    let newer = user_with_token(&env, "ana@bancodelsol.mx", Role::Creditor, Some(SOL)).await;
+    assert_eq!(
+        call(&env, get("/api/accounts", &sol)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&env, get("/api/accounts", &newer)).await.0,
+        StatusCode::OK
+    );
+    let mut ana = env
+        .store
+        .user("ana@bancodelsol.mx")
+        .await
+        .expect("user")
+        .expect("ana");
+    ana.disabled = true;
+    env.store.put_user(&ana).await.expect("disable");
+    assert_eq!(
+        call(&env, get("/api/accounts", &newer)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A session cookie reads; it never writes (no CSRF on the API), and
+    // it dies with the user.
+    let id = new_secret("");
+    let session = Session {
+        id_hash: secret_hash(&id),
+        email: "eva@luna.co".into(),
+        created_at: Utc::now(),
+        expires_at: Utc::now() + Duration::hours(1),
+    };
+    env.store.put_session(&session).await.expect("session");
+    let with_cookie = |method: &str, path: &str| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header("cookie", format!("other=1; {SESSION_COOKIE}={id}"))
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"amount":"1.00","reference":"csrf"}"#))
+            .expect("request")
+    };
+    let (status, page) = call(&env, with_cookie("GET", "/api/accounts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&page).len(), 10);
+    let (status, _) = call(&env, with_cookie("POST", "/api/accounts/L-03/payments")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let mut eva = env
+        .store
+        .user("eva@luna.co")
+        .await
+        .expect("user")
+        .expect("eva");
+    eva.disabled = true;
+    env.store.put_user(&eva).await.expect("disable");
+    assert_eq!(
+        call(&env, with_cookie("GET", "/api/accounts")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn tenancy_holds_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = SqliteStore::connect(&url).await.expect("sqlite");
+    tenancy_holds(env(AnyStore::Sqlite(store)).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenancy_holds_on_redis() {
+    let server = RedisServer::start().expect("redis-server starts");
+    let store = RedisStore::connect(&server.url()).await.expect("redis");
+    tenancy_holds(env(AnyStore::Redis(store)).await).await;
+}
