@@ -347,3 +347,206 @@ async fn tenancy_holds_on_redis() {
     let store = RedisStore::connect(&server.url()).await.expect("redis");
     tenancy_holds(env(AnyStore::Redis(store)).await).await;
 }
+
+/// The `name=value` of every Set-Cookie of a response.
+fn set_cookies(resp: &axum::response::Response) -> Vec<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_string)
+        .collect()
+}
+
+fn cookie_pair(cookies: &[String], name: &str) -> String {
+    cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no {name} cookie in {cookies:?}"))
+        .to_string()
+}
+
+async fn html(env: &Env, req: Request<Body>) -> (StatusCode, Vec<String>, String) {
+    let resp = env.app.clone().oneshot(req).await.expect("call");
+    let status = resp.status();
+    let cookies = set_cookies(&resp);
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    (status, cookies, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn csrf_in(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    page[start..].chars().take_while(|c| *c != '"').collect()
+}
+
+#[tokio::test]
+async fn a_creditor_logs_in_sees_its_own_list_and_logs_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let env = env(AnyStore::Sqlite(
+        SqliteStore::connect(&url).await.expect("sqlite"),
+    ))
+    .await;
+    let user = User::new(
+        "ana@bancodelsol.mx",
+        Role::Creditor,
+        Some(SOL),
+        "la clave larga",
+        Utc::now(),
+    )
+    .expect("user");
+    env.store.put_user(&user).await.expect("put");
+
+    // Not signed in: the console sends to the login page.
+    let (status, _, _) = html(
+        &env,
+        Request::get("/console/accounts")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, cookies, page) = html(
+        &env,
+        Request::get("/login").body(Body::empty()).expect("req"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("lang=\"es\"") && page.contains("Iniciar sesión"),
+        "{page}"
+    );
+    assert!(!page.contains("<script") && !page.contains("https://"));
+    let pre = cookie_pair(&cookies, "cobro_login");
+    assert!(
+        cookies
+            .iter()
+            .all(|c| c.contains("HttpOnly") && c.contains("SameSite=Lax"))
+    );
+    assert!(
+        cookies.iter().all(|c| c.contains("Secure")),
+        "https public URL: {cookies:?}"
+    );
+    let csrf = csrf_in(&page);
+    let login = |body: String, cookie: &str| {
+        Request::post("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie.to_string())
+            .body(Body::from(body))
+            .expect("req")
+    };
+    // No CSRF, or another browser's: refused before any password check.
+    let (status, cookies, _) = html(
+        &env,
+        login(
+            "email=ana%40bancodelsol.mx&password=la+clave+larga".into(),
+            &pre,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!cookies.iter().any(|c| c.starts_with("cobro_session=")));
+    let (status, _, _) = html(
+        &env,
+        login(
+            format!("csrf={csrf}&email=ana%40bancodelsol.mx&password=la+clave+larga"),
+            "cobro_login=other",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Wrong passwords back off: the sixth attempt is locked even with the
+    // right password.
+    for _ in 0..5 {
+        let (status, _, page) = html(
+            &env,
+            login(
+                format!("csrf={csrf}&email=ana%40bancodelsol.mx&password=wrong+one"),
+                &pre,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(
+            page.contains("incorrectos") || page.contains("Demasiados"),
+            "{page}"
+        );
+    }
+    let (status, _, page) = html(
+        &env,
+        login(
+            format!("csrf={csrf}&email=ana%40bancodelsol.mx&password=la+clave+larga"),
+            &pre,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("Demasiados intentos"), "{page}");
+    let mut ana = env
+        .store
+        .user("ana@bancodelsol.mx")
+        .await
+        .expect("user")
+        .expect("ana");
+    assert!(ana.locked_until.is_some());
+    ana.locked_until = None;
+    ana.failed_logins = 0;
+    env.store.put_user(&ana).await.expect("unlock");
+
+    let (status, cookies, _) = html(
+        &env,
+        login(
+            format!("csrf={csrf}&email=ANA%40bancodelsol.mx&password=la+clave+larga"),
+            &pre,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let session = cookie_pair(&cookies, "cobro_session");
+    let page_req = |path: &str| {
+        Request::get(path)
+            .header("cookie", session.clone())
+            .body(Body::empty())
+            .expect("req")
+    };
+    let (status, _, page) = html(&env, page_req("/console/accounts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.matches("data-account=\"S-").count(), 20, "{page}");
+    assert!(
+        !page.contains("data-account=\"L-"),
+        "another creditor's row: {page}"
+    );
+    assert!(page.contains("Expedientes") && page.contains("ana@bancodelsol.mx"));
+    let (_, _, page) = html(
+        &env,
+        page_req("/console/accounts?creditor=Financiera%20Luna&q=luna"),
+    )
+    .await;
+    assert!(
+        page.contains("id=\"no-accounts\""),
+        "tampering finds nothing: {page}"
+    );
+    let (_, _, page) = html(&env, page_req("/console/accounts?q=ver%C3%B3nica&lang=en")).await;
+    assert!(
+        page.contains("lang=\"en\"") && page.contains("data-account=\"S-07\""),
+        "{page}"
+    );
+
+    // Logging out needs the session's CSRF value, then the cookie is dead.
+    let logout = |body: &str| {
+        Request::post("/logout")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", session.clone())
+            .body(Body::from(body.to_string()))
+            .expect("req")
+    };
+    let (status, _, _) = html(&env, logout("csrf=forged")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, page) = html(&env, page_req("/console/accounts")).await;
+    let csrf = csrf_in(&page);
+    let (status, _, _) = html(&env, logout(&format!("csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = html(&env, page_req("/console/accounts")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed out");
+}

@@ -50,7 +50,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the whole pipeline on the embedded default, no set-up needed.
     Demo(demo::DemoArgs),
-    /// Load a portfolio of accounts (CSV or JSONL); bad rows are listed.
+    /// Load a portfolio of accounts (CSV, JSONL or XLSX); bad rows are listed.
     Import(import::ImportArgs),
     /// Import, validate templates against the rules, plan and enqueue a campaign.
     Launch(launch::LaunchArgs),

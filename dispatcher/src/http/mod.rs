@@ -26,6 +26,7 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod authz;
+pub mod console;
 pub mod dashboard;
 pub mod disputes;
 pub mod health;
@@ -196,6 +197,10 @@ pub fn routes() -> Vec<Route> {
             payment_webhooks::mercadopago,
         ),
         route(Method::POST, "/webhooks/stripe", payment_webhooks::stripe),
+        route(Method::GET, "/login", console::login::form),
+        route(Method::POST, "/login", console::login::submit),
+        route(Method::POST, "/logout", console::login::logout),
+        route(Method::GET, "/console/accounts", console::accounts::page),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),
         // The description is public: it holds no data.
