@@ -82,6 +82,20 @@ async fn env(store: AnyStore) -> Env {
     }
     record_action(
         store.as_ref(),
+        "L-04",
+        &BookAction::Payment {
+            amount: Decimal::new(2550, 2),
+            at: Utc::now(),
+            reference: "l1".into(),
+        },
+        EventSource::Api,
+        Utc::now(),
+        &BookLimits::default(),
+    )
+    .await
+    .expect("payment");
+    record_action(
+        store.as_ref(),
         "S-03",
         &BookAction::Payment {
             amount: Decimal::new(1000, 2),
@@ -252,6 +266,49 @@ async fn tenancy_holds(env: Env) {
     assert_eq!(accounts, ["S-01"]);
     let (_, disputes) = call(&env, get("/api/disputes", &ops)).await;
     assert_eq!(disputes.as_array().map(Vec::len), Some(2));
+
+    // The parte de cobros of this month: each creditor its own rows.
+    let month = Utc::now().format("%Y-%m").to_string();
+    let report_path = format!("/api/reports/collections?month={month}");
+    let rows_of = |r: &serde_json::Value| -> Vec<String> {
+        r["rows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("rows in {r}"))
+            .iter()
+            .map(|row| row["account"].as_str().expect("account").to_string())
+            .collect()
+    };
+    let (status, report) = call(&env, get(&report_path, &sol)).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(rows_of(&report), ["S-03"]);
+    assert_eq!(report["rows"][0]["paid"], "10.00");
+    assert_eq!(report["totals"]["MXN"]["paid"], "10.00", "{report}");
+    let (_, report) = call(&env, get(&report_path, &luna)).await;
+    assert_eq!(rows_of(&report), ["L-04"]);
+    let (_, report) = call(&env, get(&report_path, &ops)).await;
+    assert_eq!(
+        rows_of(&report),
+        ["S-03", "L-04"],
+        "staff see both, by creditor"
+    );
+    let (_, report) = call(&env, get("/api/reports/collections?month=2020-01", &ops)).await;
+    assert!(rows_of(&report).is_empty(), "another month");
+    let resp = env
+        .app
+        .clone()
+        .oneshot(get(&format!("{report_path}&format=csv"), &sol))
+        .await
+        .expect("csv");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let csv = resp.into_body().collect().await.expect("body").to_bytes();
+    let csv = String::from_utf8_lossy(&csv);
+    assert!(csv.starts_with("month,account,creditor"), "{csv}");
+    assert!(
+        csv.contains(&format!("{month},S-03,{SOL}")) && !csv.contains("L-04"),
+        "{csv}"
+    );
+    let (status, _) = call(&env, get("/api/reports/collections?month=13-2026", &sol)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Roles: a creditor does not run campaigns or read suppressions.
     for req in [

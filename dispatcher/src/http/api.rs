@@ -54,6 +54,11 @@ pub fn routes() -> Vec<Route> {
         ),
         route(Method::GET, "/accounts/{id}/history", account_history),
         route(Method::GET, "/disputes", super::disputes::list),
+        route(
+            Method::GET,
+            "/reports/collections",
+            super::reports::collections,
+        ),
         route(Method::POST, "/accounts/{id}/events", account_event),
         route(Method::GET, "/suppressions", list_suppressions),
         route(Method::POST, "/suppressions", add_suppression),

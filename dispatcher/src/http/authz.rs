@@ -21,7 +21,7 @@ pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
         ("GET", "/accounts" | "/accounts/{id}" | "/accounts/{id}/history") => EVERYONE,
         ("POST", "/accounts/{id}/payments") => &[Admin, Operations, Creditor],
         ("POST", "/accounts/{id}/events") => &[Admin, Operations, Collector],
-        ("GET", "/disputes") => &[Admin, Operations, Compliance, Creditor],
+        ("GET", "/disputes" | "/reports/collections") => &[Admin, Operations, Compliance, Creditor],
         ("GET", "/campaigns" | "/campaigns/{id}") => STAFF,
         ("POST", "/campaigns" | "/campaigns/{id}/{action}") => OPERATIONS,
         ("GET" | "POST" | "DELETE", "/suppressions") => STAFF,

@@ -63,6 +63,7 @@ impl Modify for BearerAuth {
         super::accounts::record_payment,
         api::account_history,
         super::disputes::list,
+        super::reports::collections,
         api::account_event,
         api::list_suppressions,
         api::add_suppression,

@@ -3,6 +3,7 @@
 //! with what the campaign collected, from the accounts' books.
 
 pub mod collections;
+pub mod monthly;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
