@@ -1,5 +1,5 @@
 //! One account as the API, the debtor's page and the console show it
-//! (DESIGN.md §12): the balance computed from the payments, each promise
+//! (ARCHITECTURE.md, "HTTP contracts"): the balance computed from the payments, each promise
 //! with its state at this instant, disputes, preferences, and when the
 //! next contact is due once holds are applied.
 

@@ -12,7 +12,7 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// How long a link in a message keeps working (DESIGN.md §13).
+/// How long a link in a message keeps working (ARCHITECTURE.md, "HTTP contracts").
 pub const DEFAULT_LINK_DAYS: i64 = 45;
 
 /// A separate key from unsubscribe links' (derived from the same secret)

@@ -1,4 +1,4 @@
-//! `GET /api/accounts/{id}` (the account view of DESIGN.md §12) and
+//! `GET /api/accounts/{id}` (the account view of ARCHITECTURE.md, "HTTP contracts") and
 //! `POST /api/accounts/{id}/payments` (money received, idempotent by
 //! reference).
 

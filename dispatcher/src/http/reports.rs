@@ -1,5 +1,5 @@
 //! `GET /api/reports/collections?month=YYYY-MM[&format=json|csv]`: the
-//! parte de cobros of DESIGN.md §14, confined to what the caller sees (a
+//! parte de cobros of ARCHITECTURE.md ("HTTP contracts"), confined to what the caller sees (a
 //! creditor user: its own accounts only).
 
 use axum::extract::{Query, State};

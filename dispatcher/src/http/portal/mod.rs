@@ -1,4 +1,4 @@
-//! The debtor's page (`/d/{token}`, DESIGN.md §13): server-rendered, in
+//! The debtor's page (`/d/{token}`, ARCHITECTURE.md "HTTP contracts"): server-rendered, in
 //! the account's language, no JavaScript, nothing loaded from elsewhere.
 //! The token is the signed, expiring link from the message
 //! (`engine::portal_token`); every form carries a CSRF value derived from
