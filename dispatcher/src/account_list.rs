@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 use cobro_campaigns::Account;
+use cobro_campaigns::spreadsheet::header::fold_accent;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -67,16 +68,7 @@ pub struct AccountPage {
 fn fold(s: &str) -> String {
     s.chars()
         .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'á' | 'à' | 'ä' | 'â' => 'a',
-            'é' | 'è' | 'ë' | 'ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' => 'u',
-            'ñ' => 'n',
-            'ç' => 'c',
-            other => other,
-        })
+        .map(fold_accent)
         .collect()
 }
 

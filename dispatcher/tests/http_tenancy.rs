@@ -64,50 +64,43 @@ async fn env(store: AnyStore) -> Env {
         accounts.push(a);
     }
     store.put_accounts(&accounts).await.expect("accounts");
-    // One dispute each, and a payment on S-03.
+    // One dispute each, and a payment on L-04 and on S-03.
+    let act = |id: &'static str, action: BookAction| {
+        let store = store.clone();
+        async move {
+            record_action(
+                store.as_ref(),
+                id,
+                &action,
+                EventSource::Api,
+                Utc::now(),
+                &BookLimits::default(),
+            )
+            .await
+            .expect("book action");
+        }
+    };
     for id in ["S-01", "L-01"] {
-        record_action(
-            store.as_ref(),
+        act(
             id,
-            &BookAction::Dispute {
+            BookAction::Dispute {
                 reason: "not_mine".into(),
                 text: String::new(),
             },
-            EventSource::Api,
-            Utc::now(),
-            &BookLimits::default(),
         )
-        .await
-        .expect("dispute");
+        .await;
     }
-    record_action(
-        store.as_ref(),
-        "L-04",
-        &BookAction::Payment {
-            amount: Decimal::new(2550, 2),
-            at: Utc::now(),
-            reference: "l1".into(),
-        },
-        EventSource::Api,
-        Utc::now(),
-        &BookLimits::default(),
-    )
-    .await
-    .expect("payment");
-    record_action(
-        store.as_ref(),
-        "S-03",
-        &BookAction::Payment {
-            amount: Decimal::new(1000, 2),
-            at: Utc::now(),
-            reference: "p1".into(),
-        },
-        EventSource::Api,
-        Utc::now(),
-        &BookLimits::default(),
-    )
-    .await
-    .expect("payment");
+    for (id, cents, reference) in [("L-04", 2550, "l1"), ("S-03", 1000, "p1")] {
+        act(
+            id,
+            BookAction::Payment {
+                amount: Decimal::new(cents, 2),
+                at: Utc::now(),
+                reference: reference.into(),
+            },
+        )
+        .await;
+    }
     Env { store, app }
 }
 

@@ -25,20 +25,26 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
 /// articles and prepositions between words dropped: `Fecha de
 /// Vencimiento`, `fecha_vencimiento` and `FECHA-VENCIMIENTO` name the same
 /// column.
+/// `c` lower-case without its accent (`Á` → `a`, `ñ` → `n`): headers and
+/// searches match however a spreadsheet or a person spelled them.
+pub fn fold_accent(c: char) -> char {
+    match c {
+        'á' | 'à' | 'ä' | 'â' | 'Á' | 'À' | 'Ä' | 'Â' => 'a',
+        'é' | 'è' | 'ë' | 'ê' | 'É' | 'È' | 'Ë' | 'Ê' => 'e',
+        'í' | 'ì' | 'ï' | 'î' | 'Í' | 'Ì' | 'Ï' | 'Î' => 'i',
+        'ó' | 'ò' | 'ö' | 'ô' | 'Ó' | 'Ò' | 'Ö' | 'Ô' => 'o',
+        'ú' | 'ù' | 'ü' | 'û' | 'Ú' | 'Ù' | 'Ü' | 'Û' => 'u',
+        'ñ' | 'Ñ' => 'n',
+        'ç' | 'Ç' => 'c',
+        c => c.to_ascii_lowercase(),
+    }
+}
+
 pub fn normalize_key(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut last_us = true;
     for c in raw.trim().trim_start_matches('\u{feff}').chars() {
-        let c = match c {
-            'á' | 'à' | 'ä' | 'â' | 'Á' | 'À' | 'Ä' | 'Â' => 'a',
-            'é' | 'è' | 'ë' | 'ê' | 'É' | 'È' | 'Ë' | 'Ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' | 'Í' | 'Ì' | 'Ï' | 'Î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'Ó' | 'Ò' | 'Ö' | 'Ô' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' | 'Ú' | 'Ù' | 'Ü' | 'Û' => 'u',
-            'ñ' | 'Ñ' => 'n',
-            'ç' | 'Ç' => 'c',
-            c => c.to_ascii_lowercase(),
-        };
+        let c = fold_accent(c);
         if c.is_ascii_alphanumeric() {
             out.push(c);
             last_us = false;

@@ -11,9 +11,10 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
+use cobro_channels::secrets_equal;
 
 use super::texts::{Lang, texts};
-use super::{LANG_COOKIE, constant_time_eq, csrf_value, lang, layout};
+use super::{LANG_COOKIE, csrf_value, lang, layout};
 use crate::http::auth::{SESSION_COOKIE, cookie_value, session_principal};
 use crate::http::{AppState, html_escape};
 use crate::store::prelude::*;
@@ -105,8 +106,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
     let expected = cookie_value(&headers, LOGIN_COOKIE)
         .map(|pre| csrf_value(&state.config.sender.link_secret, "login", pre));
     let given = field("csrf");
-    if given.is_empty()
-        || !expected.is_some_and(|e| constant_time_eq(e.as_bytes(), given.as_bytes()))
+    if given.is_empty() || !expected.is_some_and(|e| secrets_equal(e.as_bytes(), given.as_bytes()))
     {
         return login_page(&state, lang, Some(t.expired_form.into()), field("email"));
     }
@@ -168,7 +168,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Byt
         &session.id_hash,
     );
     let given = form.get("csrf").map(String::as_str).unwrap_or("");
-    if !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+    if !secrets_equal(expected.as_bytes(), given.as_bytes()) {
         return (StatusCode::FORBIDDEN, "forbidden").into_response();
     }
     let _ = state.store.delete_session(&session.id_hash).await;

@@ -49,10 +49,6 @@ pub fn csrf_value(secret: &[u8], purpose: &str, key: &str) -> String {
     URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..18])
 }
 
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 const STYLE: &str = "body{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1c1c1c;background:#f3f4f6}\
 header{background:#0b3d5c;color:#fff;padding:.8rem 1rem;display:flex;flex-wrap:wrap;gap:.6rem;align-items:center;justify-content:space-between}\
 header a,header button{color:#fff}header form{display:inline}header button{background:none;border:1px solid #fff;border-radius:.3rem;padding:.2rem .6rem;cursor:pointer}\

@@ -21,6 +21,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{NaiveDate, NaiveTime, Utc};
 use cobro_campaigns::ChannelKind;
 use cobro_campaigns::book::{BookAction, BookError, BookLimits, EventSource};
+use cobro_channels::secrets_equal;
 use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
 use sha2::Sha256;
@@ -250,7 +251,7 @@ pub async fn act(
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let csrf = csrf_for(secret, &token);
     let given = field(&form, "csrf");
-    if given.is_empty() || !constant_time_eq(given.as_bytes(), csrf.as_bytes()) {
+    if given.is_empty() || !secrets_equal(given.as_bytes(), csrf.as_bytes()) {
         return Ok(forbidden("es-MX", false));
     }
     let settings = state.portal.clone();
@@ -378,8 +379,4 @@ async fn pay(
         Some(link) => Ok(Redirect::to(link).into_response()),
         None => Ok(back(token, "err=busy")),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

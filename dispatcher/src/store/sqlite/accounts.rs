@@ -4,9 +4,22 @@ use std::collections::HashMap;
 
 use cobro_campaigns::Account;
 use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteStore, db};
 use crate::store::{AccountStatus, AccountStore, StoreError, StoreResult};
+
+/// An `id, data, status` row: its id, the account and its status.
+fn decode_row(row: &SqliteRow, op: &'static str) -> StoreResult<(String, Account, AccountStatus)> {
+    let id: String = row.try_get("id").map_err(db(op))?;
+    let data: String = row.try_get("data").map_err(db(op))?;
+    let status: String = row.try_get("status").map_err(db(op))?;
+    let account: Account =
+        serde_json::from_str(&data).map_err(|e| StoreError::json(format!("account {id}"), e))?;
+    let status = AccountStatus::parse(&status)
+        .ok_or_else(|| StoreError::Corrupt(format!("account {id}: status '{status}'")))?;
+    Ok((id, account, status))
+}
 
 impl AccountStore for SqliteStore {
     async fn put_accounts(&self, accounts: &[Account]) -> StoreResult<()> {
@@ -59,13 +72,7 @@ impl AccountStore for SqliteStore {
         let rows = query.fetch_all(&self.pool).await.map_err(db("accounts"))?;
         let mut found = HashMap::with_capacity(rows.len());
         for row in &rows {
-            let id: String = row.try_get("id").map_err(db("accounts"))?;
-            let data: String = row.try_get("data").map_err(db("accounts"))?;
-            let status: String = row.try_get("status").map_err(db("accounts"))?;
-            let account: Account = serde_json::from_str(&data)
-                .map_err(|e| StoreError::json(format!("account {id}"), e))?;
-            let status = AccountStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("account {id}: status '{status}'")))?;
+            let (id, account, status) = decode_row(row, "accounts")?;
             found.insert(id, (account, status));
         }
         Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
@@ -105,17 +112,7 @@ impl AccountStore for SqliteStore {
         }
         .map_err(db("accounts_after"))?;
         rows.iter()
-            .map(|row| {
-                let id: String = row.try_get("id").map_err(db("accounts_after"))?;
-                let data: String = row.try_get("data").map_err(db("accounts_after"))?;
-                let status: String = row.try_get("status").map_err(db("accounts_after"))?;
-                let account: Account = serde_json::from_str(&data)
-                    .map_err(|e| StoreError::json(format!("account {id}"), e))?;
-                let status = AccountStatus::parse(&status).ok_or_else(|| {
-                    StoreError::Corrupt(format!("account {id}: status '{status}'"))
-                })?;
-                Ok((account, status))
-            })
+            .map(|row| decode_row(row, "accounts_after").map(|(_, a, s)| (a, s)))
             .collect()
     }
 
