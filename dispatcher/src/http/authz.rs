@@ -33,6 +33,34 @@ pub fn allowed(role: Role, method: &Method, path: &str) -> bool {
     role == Admin || roles_for(method, path).contains(&role)
 }
 
+/// The roles allowed on a console page (`path` as the route table writes
+/// it, `/console/...`). Reading and acting are told apart by method: an
+/// operations user may launch a campaign, a compliance officer only reads
+/// it. A page not listed is the admin's alone.
+pub fn page_roles(method: &Method, path: &str) -> &'static [Role] {
+    let read = method == Method::GET;
+    match path {
+        "/console/accounts" | "/console/accounts/{id}" => {
+            &[Admin, Operations, Compliance, Creditor]
+        }
+        "/console/collections" => &[Admin, Operations, Compliance, Creditor],
+        "/console/upload" | "/console/upload/{report}" => &[Admin, Operations, Creditor],
+        "/console/campaigns" | "/console/campaigns/{id}" if read => STAFF,
+        p if p.starts_with("/console/campaigns") => OPERATIONS,
+        "/console/review" => OPERATIONS,
+        "/console/suppressions" if read => STAFF,
+        "/console/suppressions" | "/console/suppressions/{action}" => {
+            &[Admin, Operations, Compliance]
+        }
+        p if p.starts_with("/console/rules") => STAFF,
+        _ => &[Admin],
+    }
+}
+
+pub fn page_allowed(role: Role, method: &Method, path: &str) -> bool {
+    role == Admin || page_roles(method, path).contains(&role)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +85,36 @@ mod tests {
         assert!(!allowed(Compliance, &Method::POST, "/campaigns"));
         assert!(allowed(Admin, &Method::DELETE, "/anything/new"));
         assert!(!allowed(Operations, &Method::DELETE, "/anything/new"));
+    }
+
+    #[test]
+    fn a_creditor_reads_its_pages_but_never_operations_or_rules() {
+        assert!(page_allowed(
+            Creditor,
+            &Method::GET,
+            "/console/accounts/{id}"
+        ));
+        assert!(page_allowed(Creditor, &Method::GET, "/console/collections"));
+        assert!(page_allowed(Creditor, &Method::POST, "/console/upload"));
+        assert!(!page_allowed(Creditor, &Method::GET, "/console/campaigns"));
+        assert!(!page_allowed(Creditor, &Method::GET, "/console/rules"));
+        assert!(!page_allowed(Creditor, &Method::POST, "/console/review"));
+        assert!(page_allowed(
+            Compliance,
+            &Method::GET,
+            "/console/campaigns/{id}"
+        ));
+        assert!(!page_allowed(
+            Compliance,
+            &Method::POST,
+            "/console/campaigns/{id}/{action}"
+        ));
+        assert!(page_allowed(
+            Operations,
+            &Method::POST,
+            "/console/campaigns/{id}/{action}"
+        ));
+        assert!(!page_allowed(Collector, &Method::GET, "/console/accounts"));
+        assert!(!page_allowed(Operations, &Method::GET, "/console/users"));
     }
 }

@@ -12,11 +12,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use cobro_channels::secrets_equal;
+use minijinja::context;
 
+use super::render::render;
+use super::session::html_response;
 use super::texts::{Lang, texts};
-use super::{LANG_COOKIE, csrf_value, lang, layout};
+use super::{LANG_COOKIE, csrf_value, lang};
+use crate::http::AppState;
 use crate::http::auth::{SESSION_COOKIE, cookie_value, session_principal};
-use crate::http::{AppState, html_escape};
 use crate::store::prelude::*;
 use crate::users::{LoginError, SESSION_HOURS, Session, authenticate, new_secret, secret_hash};
 
@@ -38,40 +41,36 @@ fn cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValu
 fn login_page(state: &AppState, lang: Lang, error: Option<String>, email: &str) -> Response {
     let t = texts(lang);
     let pre = new_secret("");
-    let csrf = csrf_value(&state.config.sender.link_secret, "login", &pre);
-    let error = error
-        .map(|e| format!("<p class=\"err\" role=\"alert\">{}</p>", html_escape(&e)))
-        .unwrap_or_default();
-    let body = format!(
-        "<div class=\"card\" style=\"max-width:26rem;margin:2rem auto\"><h1>{title}</h1>{error}\
-         <form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <label for=\"email\">{email_label}</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" value=\"{email}\" required>\
-         <label for=\"password\">{password_label}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-         <button class=\"primary\" type=\"submit\">{button}</button></form></div>",
-        title = t.login_title,
-        email_label = t.email,
-        password_label = t.password,
-        button = t.sign_in,
-        email = html_escape(email),
-    );
-    let status = if error.is_empty() {
+    let login_csrf = csrf_value(&state.config.sender.link_secret, "login", &pre);
+    let status = if error.is_none() {
         StatusCode::OK
     } else {
         StatusCode::UNAUTHORIZED
     };
-    let mut resp = (
-        status,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        layout(lang, t.login_title, None, &body),
-    )
-        .into_response();
+    let other_lang = match lang {
+        Lang::Es => "en",
+        Lang::En => "es",
+    };
+    let ctx = context! {
+        t,
+        lang => lang.tag(),
+        other_lang,
+        title => t.login_title,
+        user => None::<String>,
+        nav => Vec::<String>::new(),
+        csrf => "",
+        login_csrf,
+        error,
+        email,
+    };
+    let mut resp = html_response(render("login.html", ctx));
+    *resp.status_mut() = status;
     let headers = resp.headers_mut();
     headers.append(header::SET_COOKIE, cookie(state, LOGIN_COOKIE, &pre, 3600));
     headers.append(
         header::SET_COOKIE,
         cookie(state, LANG_COOKIE, lang.tag(), 365 * 86400),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 

@@ -2,6 +2,8 @@
 //! choice: `?lang=en|es`, remembered in a cookie; else the browser's
 //! Accept-Language; Spanish by default).
 
+use serde::Serialize;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Es,
@@ -28,6 +30,10 @@ impl Lang {
     }
 }
 
+/// The words every page shares (header, navigation, errors) and those of
+/// the login and expedientes pages. A page with many words of its own keeps
+/// them beside its handler, in the same two languages.
+#[derive(Serialize)]
 pub struct Texts {
     pub login_title: &'static str,
     pub email: &'static str,
@@ -57,6 +63,17 @@ pub struct Texts {
     pub none_found: &'static str,
     pub signed_in_as: &'static str,
     pub other_language: &'static str,
+    pub nav_accounts: &'static str,
+    pub nav_collections: &'static str,
+    pub nav_upload: &'static str,
+    pub nav_campaigns: &'static str,
+    pub nav_review: &'static str,
+    pub nav_suppressions: &'static str,
+    pub nav_rules: &'static str,
+    pub forbidden_title: &'static str,
+    pub forbidden: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found: &'static str,
 }
 
 const ES: Texts = Texts {
@@ -88,6 +105,17 @@ const ES: Texts = Texts {
     none_found: "No hay expedientes con estos filtros.",
     signed_in_as: "Sesión de",
     other_language: "English",
+    nav_accounts: "Expedientes",
+    nav_collections: "Parte de cobros",
+    nav_upload: "Alta de expedientes",
+    nav_campaigns: "Campañas",
+    nav_review: "Revisión",
+    nav_suppressions: "Exclusiones",
+    nav_rules: "Reglas",
+    forbidden_title: "Acceso denegado",
+    forbidden: "Su usuario no tiene permiso para esta página.",
+    not_found_title: "No encontrado",
+    not_found: "No existe o no está a su alcance.",
 };
 
 const EN: Texts = Texts {
@@ -119,6 +147,17 @@ const EN: Texts = Texts {
     none_found: "No accounts match these filters.",
     signed_in_as: "Signed in as",
     other_language: "Español",
+    nav_accounts: "Accounts",
+    nav_collections: "Collections report",
+    nav_upload: "Upload accounts",
+    nav_campaigns: "Campaigns",
+    nav_review: "Review queue",
+    nav_suppressions: "Suppressions",
+    nav_rules: "Rules",
+    forbidden_title: "Access denied",
+    forbidden: "Your user may not open this page.",
+    not_found_title: "Not found",
+    not_found: "It does not exist or is not yours to see.",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
