@@ -382,7 +382,10 @@ impl MonthlyCollections {
          -> Result<(), XlsxError> {
             n += 1;
             sheet.write_string(n, 0, creditor)?;
-            sheet.write_string(n, 1, campaign)?;
+            // The creditor's own line and the grand totals: no campaign.
+            if !campaign.is_empty() {
+                sheet.write_string(n, 1, campaign)?;
+            }
             sheet.write_string(n, 2, currency)?;
             sheet.write_number(n, 3, t.accounts as f64)?;
             sheet.write_number(n, 4, t.payments as f64)?;
