@@ -1,4 +1,4 @@
-//! The parte de cobros through the Router on SQLite: two creditors with
+//! The parte de cobros through the Router on SQLite (and Redis): two creditors with
 //! payments in January and February 2026; a creditor user's page, CSV and
 //! XLSX (read back with calamine) hold only its rows, whatever
 //! `?creditor=` says; the totals, the per-campaign split (last touch) and
@@ -21,9 +21,11 @@ use cobro_dispatcher::http::{AppState, HttpConfig, link_profile, router};
 use cobro_dispatcher::store::any::AnyStore;
 use cobro_dispatcher::store::conformance::{sample_account, sample_contact};
 use cobro_dispatcher::store::prelude::*;
+use cobro_dispatcher::store::redis::RedisStore;
 use cobro_dispatcher::store::sqlite::SqliteStore;
 use cobro_dispatcher::store::{ContactState, Transition};
 use cobro_dispatcher::users::{Role, Session, User, new_secret, secret_hash};
+use cobro_testkit::RedisServer;
 use http_body_util::BodyExt;
 use rust_decimal::Decimal;
 use tower::ServiceExt;
@@ -34,7 +36,11 @@ const LUNA: &str = "Financiera Luna";
 struct Env {
     store: Arc<AnyStore>,
     app: axum::Router,
-    _dir: tempfile::TempDir,
+}
+
+async fn sqlite(dir: &tempfile::TempDir) -> AnyStore {
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    AnyStore::Sqlite(SqliteStore::connect(&url).await.expect("sqlite"))
 }
 
 fn at(month: u32, day: u32) -> DateTime<Utc> {
@@ -54,12 +60,8 @@ fn money(cents: i64) -> Decimal {
 /// `sol-febrero` reached S-2 on 2 Feb; nobody reached S-3.
 /// Luna (COP): L-1 owes 2000.00, pays 700.00 in January and 300.00 in
 /// February; L-2 owes 5000.00 and pays 1000.00 in February.
-async fn env() -> Env {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Arc::new(AnyStore::Sqlite(
-        SqliteStore::connect(&url).await.expect("sqlite"),
-    ));
+async fn env(store: AnyStore) -> Env {
+    let store = Arc::new(store);
     let config = HttpConfig {
         public_url: "https://cobro.example".into(),
         api_token: None,
@@ -142,11 +144,7 @@ async fn env() -> Env {
         .add_contacts(std::slice::from_ref(&unsent))
         .await
         .expect("unsent");
-    Env {
-        store,
-        app,
-        _dir: dir,
-    }
+    Env { store, app }
 }
 
 /// A signed-in session of a new user; returns its cookie.
@@ -222,7 +220,12 @@ fn href_of(page: &str, id: &str) -> String {
         .find(&anchor)
         .unwrap_or_else(|| panic!("no #{id} in {page}"))
         + anchor.len();
-    unescape(&page[start..].chars().take_while(|c| *c != '"').collect::<String>())
+    unescape(
+        &page[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect::<String>(),
+    )
 }
 
 fn accounts_in(page: &str) -> Vec<String> {
@@ -239,10 +242,7 @@ fn rate_of_line(page: &str, marker: &str) -> String {
         .split("<tr ")
         .find(|tr| tr.starts_with(marker))
         .unwrap_or_else(|| panic!("no line {marker} in {page}"));
-    let cell = line
-        .split("class=\"n rate\"")
-        .nth(1)
-        .expect("rate cell");
+    let cell = line.split("class=\"n rate\"").nth(1).expect("rate cell");
     let start = cell.find('>').expect("cell") + 1;
     cell[start..]
         .chars()
@@ -266,8 +266,19 @@ fn cell_f64(row: &[Data], col: usize) -> f64 {
 }
 
 #[tokio::test]
-async fn a_creditor_sees_its_own_month_in_page_csv_and_xlsx() {
-    let env = env().await;
+async fn a_creditor_sees_its_own_month_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    its_own_month_in_page_csv_and_xlsx(env(sqlite(&dir).await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creditor_sees_its_own_month_on_redis() {
+    let server = RedisServer::start().expect("redis-server starts");
+    let store = RedisStore::connect(&server.url()).await.expect("redis");
+    its_own_month_in_page_csv_and_xlsx(env(AnyStore::Redis(store)).await).await;
+}
+
+async fn its_own_month_in_page_csv_and_xlsx(env: Env) {
     let sol = session_of(&env, "ana@bancodelsol.mx", Role::Creditor, Some(SOL)).await;
     let ops = session_of(&env, "ops@cobro.mx", Role::Operations, None).await;
     let collector = session_of(&env, "cob@cobro.mx", Role::Collector, None).await;
@@ -305,7 +316,10 @@ async fn a_creditor_sees_its_own_month_in_page_csv_and_xlsx() {
         let marker = format!("data-creditor=\"{SOL}\" data-campaign=\"{campaign}\"");
         assert_eq!(rate_of_line(&html, &marker), rate, "{campaign}");
     }
-    assert!(html.contains("id=\"footnote\"") && html.contains("saldo que esas mismas cuentas debían al inicio del mes"));
+    assert!(
+        html.contains("id=\"footnote\"")
+            && html.contains("saldo que esas mismas cuentas debían al inicio del mes")
+    );
     assert!(!html.contains("<script") && !html.contains("https://"));
 
     // Tampering changes nothing.
@@ -330,7 +344,10 @@ async fn a_creditor_sees_its_own_month_in_page_csv_and_xlsx() {
     let january = get(&env, &href_of(&html, "previous-month"), &sol).await;
     let january = january.text();
     assert_eq!(accounts_in(&january), ["S-1"]);
-    assert!(january.contains("<b class=\"rate\">10,00 %</b>"), "{january}");
+    assert!(
+        january.contains("<b class=\"rate\">10,00 %</b>"),
+        "{january}"
+    );
     assert_eq!(
         href_of(&january, "previous-month"),
         "/console/collections?month=2025-12"
@@ -350,11 +367,17 @@ async fn a_creditor_sees_its_own_month_in_page_csv_and_xlsx() {
     let english = get(&env, "/console/collections?month=2026-02&lang=en", &sol).await;
     let english = english.text();
     assert!(english.contains("February 2026") && english.contains("Collections report"));
-    assert!(english.contains("<b class=\"rate\">44.12 %</b>"), "{english}");
+    assert!(
+        english.contains("<b class=\"rate\">44.12 %</b>"),
+        "{english}"
+    );
 
     // The downloads the page links to, with the session cookie.
     let csv_href = href_of(&html, "download-csv");
-    assert_eq!(csv_href, "/api/reports/collections?month=2026-02&format=csv");
+    assert_eq!(
+        csv_href,
+        "/api/reports/collections?month=2026-02&format=csv"
+    );
     let csv = get(&env, &csv_href, &sol).await;
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(
@@ -370,11 +393,19 @@ async fn a_creditor_sees_its_own_month_in_page_csv_and_xlsx() {
         format!("2026-02,S-1,{SOL},Deudor S-1,MXN,2,250.00,650.00,1,0,900.00,sol-enero,2026-02-20")
     );
     assert!(!csv.contains("L-"), "{csv}");
-    let tampered_csv = get(&env, &format!("{csv_href}&creditor=Financiera%20Luna"), &sol).await;
+    let tampered_csv = get(
+        &env,
+        &format!("{csv_href}&creditor=Financiera%20Luna"),
+        &sol,
+    )
+    .await;
     assert_eq!(tampered_csv.text(), csv);
 
     let xlsx_href = href_of(&html, "download-xlsx");
-    assert_eq!(xlsx_href, "/api/reports/collections?month=2026-02&format=xlsx");
+    assert_eq!(
+        xlsx_href,
+        "/api/reports/collections?month=2026-02&format=xlsx"
+    );
     let xlsx = get(&env, &xlsx_href, &sol).await;
     assert_eq!(xlsx.status, StatusCode::OK);
     assert_eq!(
@@ -390,7 +421,11 @@ async fn a_creditor_sees_its_own_month_in_page_csv_and_xlsx() {
         .map(|r| r[1].get_string().expect("account").to_string())
         .collect();
     assert_eq!(accounts, ["S-1", "S-2", "S-3"]);
-    assert!(rows[1][0].is_datetime(), "the month is a date: {:?}", rows[1][0]);
+    assert!(
+        rows[1][0].is_datetime(),
+        "the month is a date: {:?}",
+        rows[1][0]
+    );
     assert_eq!(
         rows[1][12].as_date(),
         NaiveDate::from_ymd_opt(2026, 2, 20),
@@ -421,7 +456,9 @@ async fn a_creditor_sees_its_own_month_in_page_csv_and_xlsx() {
     assert_eq!(cell_f64(grand, 5), 750.0);
 
     // The JSON: old fields kept, new ones added.
-    let json = get(&env, "/api/reports/collections?month=2026-02", &sol).await.json();
+    let json = get(&env, "/api/reports/collections?month=2026-02", &sol)
+        .await
+        .json();
     assert_eq!(json["month"], "2026-02");
     assert_eq!(json["rows"][0]["paid"], "250.00");
     assert_eq!(json["rows"][0]["balance"], "650.00");
@@ -430,10 +467,15 @@ async fn a_creditor_sees_its_own_month_in_page_csv_and_xlsx() {
     assert_eq!(json["totals"]["MXN"]["paid"], "750.00");
     assert_eq!(json["totals"]["MXN"]["recovery_rate"], "44.12");
     assert_eq!(json["by_creditor"][0]["creditor"], SOL);
-    assert_eq!(json["by_creditor"][0]["campaigns"][2]["campaign"], serde_json::Value::Null);
+    assert_eq!(
+        json["by_creditor"][0]["campaigns"][2]["campaign"],
+        serde_json::Value::Null
+    );
 
     // Staff see both and may narrow to one (Luna, COP: 1300 / 6300).
-    let all = get(&env, "/api/reports/collections?month=2026-02", &ops).await.json();
+    let all = get(&env, "/api/reports/collections?month=2026-02", &ops)
+        .await
+        .json();
     assert_eq!(all["rows"].as_array().map(Vec::len), Some(5));
     assert_eq!(all["totals"]["COP"]["recovery_rate"], "20.63");
     let luna = get(
@@ -461,7 +503,8 @@ async fn a_creditor_sees_its_own_month_in_page_csv_and_xlsx() {
 
 #[tokio::test]
 async fn a_month_that_does_not_parse_is_said_so() {
-    let env = env().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = env(sqlite(&dir).await).await;
     let sol = session_of(&env, "ana@bancodelsol.mx", Role::Creditor, Some(SOL)).await;
     for bad in ["2026-13", "13-2026", "2026-2", "febrero"] {
         let api = get(&env, &format!("/api/reports/collections?month={bad}"), &sol).await;
@@ -480,7 +523,12 @@ async fn a_month_that_does_not_parse_is_said_so() {
         );
         assert!(!html.contains("data-account"), "{html}");
     }
-    let api = get(&env, "/api/reports/collections?month=2026-02&format=pdf", &sol).await;
+    let api = get(
+        &env,
+        "/api/reports/collections?month=2026-02&format=pdf",
+        &sol,
+    )
+    .await;
     assert_eq!(api.status, StatusCode::BAD_REQUEST);
     assert!(api.text().contains("json, csv or xlsx"), "{}", api.text());
 }

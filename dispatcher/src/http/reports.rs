@@ -49,7 +49,10 @@ pub fn report_response(report: MonthlyCollections, format: &str) -> Result<Respo
             Ok((
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, attachment(&report.month, "csv")),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        attachment(&report.month, "csv"),
+                    ),
                 ],
                 csv,
             )
@@ -63,7 +66,10 @@ pub fn report_response(report: MonthlyCollections, format: &str) -> Result<Respo
             Ok((
                 [
                     (header::CONTENT_TYPE, XLSX_TYPE.to_string()),
-                    (header::CONTENT_DISPOSITION, attachment(&report.month, "xlsx")),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        attachment(&report.month, "xlsx"),
+                    ),
                 ],
                 xlsx,
             )
@@ -121,9 +127,7 @@ pub async fn collections(
     .await?;
     // A creditor user's report is already its own: the filter is staff's.
     let report = match q.creditor.as_deref().map(str::trim) {
-        Some(c) if !c.is_empty() && principal.role() != Role::Creditor => {
-            report.only_creditor(c)
-        }
+        Some(c) if !c.is_empty() && principal.role() != Role::Creditor => report.only_creditor(c),
         _ => report,
     };
     report_response(report, format)

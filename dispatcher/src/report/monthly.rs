@@ -364,7 +364,8 @@ impl MonthlyCollections {
                 sheet.write_string(n, 11, c)?;
             }
             if let Some(d) = r.last_payment {
-                let date = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                let date =
+                    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
                 sheet.write_datetime_with_format(n, 12, &date, &day)?;
             }
         }
@@ -477,7 +478,13 @@ fn number(d: Decimal) -> f64 {
 mod tests {
     use super::*;
 
-    fn row(account: &str, creditor: &str, campaign: Option<&str>, paid: i64, start: i64) -> MonthlyRow {
+    fn row(
+        account: &str,
+        creditor: &str,
+        campaign: Option<&str>,
+        paid: i64,
+        start: i64,
+    ) -> MonthlyRow {
         MonthlyRow {
             account: account.into(),
             creditor: creditor.into(),
@@ -520,8 +527,14 @@ mod tests {
         assert_eq!(sol.totals.recovery_rate, Some(Decimal::new(1500, 2)));
         let names: Vec<_> = sol.campaigns.iter().map(|c| c.campaign.clone()).collect();
         assert_eq!(names, [Some("marzo".to_string()), None], "no campaign last");
-        assert_eq!(sol.campaigns[0].totals.recovery_rate, Some(Decimal::new(1111, 2)));
-        assert_eq!(sol.campaigns[1].totals.recovery_rate, Some(Decimal::new(5000, 2)));
+        assert_eq!(
+            sol.campaigns[0].totals.recovery_rate,
+            Some(Decimal::new(1111, 2))
+        );
+        assert_eq!(
+            sol.campaigns[1].totals.recovery_rate,
+            Some(Decimal::new(5000, 2))
+        );
         let luna = &report.by_creditor[0];
         assert_eq!(luna.totals.recovery_rate, None, "owed nothing at the start");
         let all = &report.totals["MXN"];

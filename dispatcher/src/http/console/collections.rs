@@ -139,11 +139,7 @@ const MONTHS_ES: [&str; 12] = [
 /// `marzo de 2026` / `March 2026`.
 fn month_label(lang: Lang, first: NaiveDate) -> String {
     match lang {
-        Lang::Es => format!(
-            "{} de {}",
-            MONTHS_ES[first.month0() as usize],
-            first.year()
-        ),
+        Lang::Es => format!("{} de {}", MONTHS_ES[first.month0() as usize], first.year()),
         Lang::En => first.format("%B %Y").to_string(),
     }
 }
