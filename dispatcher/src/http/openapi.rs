@@ -48,6 +48,7 @@ impl Modify for BearerAuth {
         super::console::login::submit,
         super::console::login::logout,
         super::console::accounts::page,
+        super::console::collections::page,
         super::portal::show,
         super::portal::act,
         super::payment_webhooks::mercadopago,
