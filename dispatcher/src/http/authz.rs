@@ -21,6 +21,7 @@ pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
         ("GET", "/accounts" | "/accounts/{id}" | "/accounts/{id}/history") => EVERYONE,
         ("POST", "/accounts/{id}/payments") => &[Admin, Operations, Creditor],
         ("POST", "/accounts/{id}/events") => &[Admin, Operations, Collector],
+        ("POST", "/portfolios") => &[Admin, Operations, Creditor],
         ("GET", "/disputes" | "/reports/collections") => &[Admin, Operations, Compliance, Creditor],
         ("GET", "/campaigns" | "/campaigns/{id}") => STAFF,
         ("POST", "/campaigns" | "/campaigns/{id}/{action}") => OPERATIONS,

@@ -36,6 +36,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod payment_webhooks;
 pub mod portal;
+pub mod portfolios;
 pub mod reports;
 pub mod unsubscribe;
 pub mod webhooks;

@@ -65,6 +65,7 @@ impl Modify for BearerAuth {
         super::disputes::list,
         super::reports::collections,
         api::account_event,
+        super::portfolios::upload,
         api::list_suppressions,
         api::add_suppression,
         api::remove_suppression,
