@@ -84,6 +84,10 @@ mod tests {
             "/campaigns/{id}/{action}"
         ));
         assert!(!allowed(Compliance, &Method::POST, "/campaigns"));
+        assert!(allowed(Creditor, &Method::POST, "/portfolios"));
+        assert!(allowed(Operations, &Method::POST, "/portfolios"));
+        assert!(!allowed(Collector, &Method::POST, "/portfolios"));
+        assert!(!allowed(Compliance, &Method::POST, "/portfolios"));
         assert!(allowed(Admin, &Method::DELETE, "/anything/new"));
         assert!(!allowed(Operations, &Method::DELETE, "/anything/new"));
     }
