@@ -28,7 +28,8 @@ use tower::ServiceExt;
 const BOOTSTRAP: &str = "bootstrap-token-0123456789";
 const SOL: &str = "Banco del Sol";
 const LUNA: &str = "Financiera Luna";
-const HEADER: &str = "Expediente;Empresa;Nombre;Importe;Moneda;Fecha de vencimiento;País;Teléfono;Correo";
+const HEADER: &str =
+    "Expediente;Empresa;Nombre;Importe;Moneda;Fecha de vencimiento;País;Teléfono;Correo";
 const NAMES: [&str; 5] = [
     "Verónica López",
     "José Muñoz",
@@ -149,7 +150,12 @@ async fn send(env: &Env, req: Request<Body>) -> (StatusCode, axum::http::HeaderM
     (status, headers, body.to_vec())
 }
 
-async fn api_upload(env: &Env, token: &str, name: &str, file: &[u8]) -> (StatusCode, serde_json::Value) {
+async fn api_upload(
+    env: &Env,
+    token: &str,
+    name: &str,
+    file: &[u8],
+) -> (StatusCode, serde_json::Value) {
     let body = multipart(&[("file", Some(name), file)]);
     let (status, _, body) = send(env, upload_request("/api/portfolios", bearer(token), body)).await;
     let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
@@ -207,7 +213,11 @@ fn sample_csv(creditor: &str) -> Vec<u8> {
 }
 
 async fn stored(env: &Env, id: &str) -> Option<cobro_campaigns::Account> {
-    env.store.account(id).await.expect("account").map(|(a, _)| a)
+    env.store
+        .account(id)
+        .await
+        .expect("account")
+        .map(|(a, _)| a)
 }
 
 #[tokio::test]
@@ -223,7 +233,10 @@ async fn a_windows_1252_excel_csv_is_stored_whole() {
     assert_eq!(a.debtor_name, "Verónica López");
     assert_eq!(a.amount_due, Decimal::new(5_517_735, 2));
     assert_eq!(a.creditor, SOL);
-    assert_eq!(a.due_date, NaiveDate::from_ymd_opt(2026, 8, 21).expect("date"));
+    assert_eq!(
+        a.due_date,
+        NaiveDate::from_ymd_opt(2026, 8, 21).expect("date")
+    );
     let b = stored(&env, "EXP-05").await.expect("stored");
     assert_eq!(b.debtor_name, "Begoña Álvarez");
     assert_eq!(b.amount_due, Decimal::new(375, 2));
@@ -234,10 +247,17 @@ async fn a_windows_1252_excel_csv_is_stored_whole() {
         ("encoding", None, b"utf-8"),
         ("file", Some("expedientes.csv"), &sample_csv(SOL)),
     ]);
-    let (status, _, body) = send(&env, upload_request("/api/portfolios", bearer(BOOTSTRAP), body)).await;
+    let (status, _, body) = send(
+        &env,
+        upload_request("/api/portfolios", bearer(BOOTSTRAP), body),
+    )
+    .await;
     let body: serde_json::Value = serde_json::from_slice(&body).expect("json");
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["error"].as_str().unwrap_or("").contains("header"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap_or("").contains("header"),
+        "{body}"
+    );
     let (status, body) = {
         let body = multipart(&[("file", Some("e.csv"), &sample_csv(SOL))]);
         let (s, _, b) = send(
@@ -249,7 +269,10 @@ async fn a_windows_1252_excel_csv_is_stored_whole() {
             ),
         )
         .await;
-        (s, serde_json::from_slice::<serde_json::Value>(&b).expect("json"))
+        (
+            s,
+            serde_json::from_slice::<serde_json::Value>(&b).expect("json"),
+        )
     };
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["accepted"], 5, "{body}");
@@ -271,7 +294,9 @@ async fn an_xlsx_with_date_cells_is_stored() {
             .expect("id");
         sheet.write_string(r, 1, SOL).expect("creditor");
         sheet.write_string(r, 2, *name).expect("name");
-        sheet.write_number(r, 3, 55177.35 + i as f64).expect("amount");
+        sheet
+            .write_number(r, 3, 55177.35 + i as f64)
+            .expect("amount");
         sheet.write_string(r, 4, "MXN").expect("currency");
         let date = ExcelDateTime::from_ymd(2026, 8, 21).expect("date");
         sheet
@@ -288,11 +313,18 @@ async fn an_xlsx_with_date_cells_is_stored() {
     let bytes = book.save_to_buffer().expect("xlsx");
     let (status, body) = api_upload(&env, BOOTSTRAP, "cartera.xlsx", &bytes).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!((body["accepted"].clone(), body["rejected"].clone()), (5.into(), 0.into()), "{body}");
+    assert_eq!(
+        (body["accepted"].clone(), body["rejected"].clone()),
+        (5.into(), 0.into()),
+        "{body}"
+    );
     let a = stored(&env, "XL-01").await.expect("stored");
     assert_eq!(a.debtor_name, "Verónica López");
     assert_eq!(a.amount_due, Decimal::new(5_517_735, 2));
-    assert_eq!(a.due_date, NaiveDate::from_ymd_opt(2026, 8, 21).expect("date"));
+    assert_eq!(
+        a.due_date,
+        NaiveDate::from_ymd_opt(2026, 8, 21).expect("date")
+    );
     // A workbook is known by its bytes, whatever it is called.
     let (status, body) = api_upload(&env, BOOTSTRAP, "cartera", &bytes).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -302,10 +334,38 @@ async fn an_xlsx_with_date_cells_is_stored() {
 /// Four rows, the second and the fourth bad (lines 3 and 5).
 fn two_bad_rows(creditor: &str) -> Vec<u8> {
     cp1252(&csv_text(&[
-        ("OK-1", creditor, "Inés Güemes", "100,00", "MX", "a@example.com"),
-        ("BAD-1", creditor, "Ángel Núñez", "doce mil", "MX", "b@example.com"),
-        ("OK-2", creditor, "Óscar Martínez", "200,00", "MX", "c@example.com"),
-        ("BAD-2", creditor, "Sofía Gutiérrez", "300,00", "MX", "no-es-un-correo"),
+        (
+            "OK-1",
+            creditor,
+            "Inés Güemes",
+            "100,00",
+            "MX",
+            "a@example.com",
+        ),
+        (
+            "BAD-1",
+            creditor,
+            "Ángel Núñez",
+            "doce mil",
+            "MX",
+            "b@example.com",
+        ),
+        (
+            "OK-2",
+            creditor,
+            "Óscar Martínez",
+            "200,00",
+            "MX",
+            "c@example.com",
+        ),
+        (
+            "BAD-2",
+            creditor,
+            "Sofía Gutiérrez",
+            "300,00",
+            "MX",
+            "no-es-un-correo",
+        ),
     ]))
 }
 
@@ -320,24 +380,51 @@ async fn bad_rows_are_reported_by_line_and_field_and_good_rows_kept() {
     let errors = body["errors"].as_array().expect("errors");
     let where_: Vec<(u64, &str)> = errors
         .iter()
-        .map(|e| (e["line"].as_u64().expect("line"), e["field"].as_str().expect("field")))
+        .map(|e| {
+            (
+                e["line"].as_u64().expect("line"),
+                e["field"].as_str().expect("field"),
+            )
+        })
         .collect();
     assert_eq!(where_, [(3, "Importe"), (5, "Correo")], "{body}");
-    assert!(errors.iter().all(|e| !e["reason"].as_str().unwrap_or("").is_empty()));
+    assert!(
+        errors
+            .iter()
+            .all(|e| !e["reason"].as_str().unwrap_or("").is_empty())
+    );
     assert!(stored(&env, "OK-1").await.is_some());
     assert!(stored(&env, "OK-2").await.is_some());
     assert!(stored(&env, "BAD-1").await.is_none());
     assert!(stored(&env, "BAD-2").await.is_none());
 
     // File-level problems: nothing stored, a clear 4xx.
-    let (status, body) = api_upload(&env, BOOTSTRAP, "e.csv", b"Expediente;Nombre\r\nX;Y\r\n").await;
+    let (status, body) =
+        api_upload(&env, BOOTSTRAP, "e.csv", b"Expediente;Nombre\r\nX;Y\r\n").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["error"].as_str().unwrap_or("").contains("missing required column"), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("missing required column"),
+        "{body}"
+    );
     let body = multipart(&[("other", None, b"x")]);
-    let (status, _, _) = send(&env, upload_request("/api/portfolios", bearer(BOOTSTRAP), body)).await;
+    let (status, _, _) = send(
+        &env,
+        upload_request("/api/portfolios", bearer(BOOTSTRAP), body),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let body = multipart(&[("encoding", None, b"klingon"), ("file", Some("e.csv"), b"x")]);
-    let (status, _, body) = send(&env, upload_request("/api/portfolios", bearer(BOOTSTRAP), body)).await;
+    let body = multipart(&[
+        ("encoding", None, b"klingon"),
+        ("file", Some("e.csv"), b"x"),
+    ]);
+    let (status, _, body) = send(
+        &env,
+        upload_request("/api/portfolios", bearer(BOOTSTRAP), body),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&body).contains("klingon"));
     let (status, _, _) = send(
@@ -357,23 +444,46 @@ async fn a_creditor_uploads_only_its_own_creditors_rows() {
     let env = env().await;
     let sol = user_with_token(&env, "ana@bancodelsol.mx", Role::Creditor, Some(SOL)).await;
     let file = cp1252(&csv_text(&[
-        ("S-1", SOL, "Verónica López", "55.177,35", "MX", "a@example.com"),
+        (
+            "S-1",
+            SOL,
+            "Verónica López",
+            "55.177,35",
+            "MX",
+            "a@example.com",
+        ),
         ("X-1", LUNA, "José Muñoz", "10,00", "MX", "b@example.com"),
         // Luna's stored account: storing it would hand it over.
         ("L-01", SOL, "Raúl Peña", "10,00", "MX", "c@example.com"),
     ]));
     let (status, body) = api_upload(&env, &sol, "mios.csv", &file).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!((body["accepted"].clone(), body["rejected"].clone()), (1.into(), 2.into()), "{body}");
+    assert_eq!(
+        (body["accepted"].clone(), body["rejected"].clone()),
+        (1.into(), 2.into()),
+        "{body}"
+    );
     let errors = body["errors"].as_array().expect("errors");
     assert_eq!(errors.len(), 2, "{body}");
-    assert_eq!((errors[0]["line"].as_u64(), errors[0]["field"].as_str()), (Some(3), Some("creditor")));
-    assert!(errors[0]["reason"].as_str().unwrap_or("").contains(LUNA), "{body}");
-    assert_eq!((errors[1]["line"].as_u64(), errors[1]["field"].as_str()), (Some(4), Some("id")));
+    assert_eq!(
+        (errors[0]["line"].as_u64(), errors[0]["field"].as_str()),
+        (Some(3), Some("creditor"))
+    );
+    assert!(
+        errors[0]["reason"].as_str().unwrap_or("").contains(LUNA),
+        "{body}"
+    );
+    assert_eq!(
+        (errors[1]["line"].as_u64(), errors[1]["field"].as_str()),
+        (Some(4), Some("id"))
+    );
     assert_eq!(stored(&env, "S-1").await.expect("own row").creditor, SOL);
     assert!(stored(&env, "X-1").await.is_none());
     let luna = stored(&env, "L-01").await.expect("still there");
-    assert_eq!((luna.creditor.as_str(), luna.debtor_name.as_str()), (LUNA, "Deudora de Luna"));
+    assert_eq!(
+        (luna.creditor.as_str(), luna.debtor_name.as_str()),
+        (LUNA, "Deudora de Luna")
+    );
     // Staff may upload any creditor's rows.
     let ops = user_with_token(&env, "ops@cobro.mx", Role::Operations, None).await;
     let (status, body) = api_upload(&env, &ops, "e.csv", &sample_csv(LUNA)).await;
@@ -384,7 +494,10 @@ async fn a_creditor_uploads_only_its_own_creditors_rows() {
 #[tokio::test]
 async fn a_collector_may_not_upload_and_too_large_is_413() {
     let env = env().await;
-    for (email, role) in [("col@cobro.mx", Role::Collector), ("cmp@cobro.mx", Role::Compliance)] {
+    for (email, role) in [
+        ("col@cobro.mx", Role::Collector),
+        ("cmp@cobro.mx", Role::Compliance),
+    ] {
         let token = user_with_token(&env, email, role, None).await;
         let (status, _) = api_upload(&env, &token, "e.csv", &sample_csv(SOL)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{role:?}");
@@ -397,7 +510,10 @@ async fn a_collector_may_not_upload_and_too_large_is_413() {
     big.resize(21 * 1024 * 1024, b' ');
     let (status, body) = api_upload(&env, BOOTSTRAP, "big.csv", &big).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
-    assert!(body["error"].as_str().unwrap_or("").contains("20 MB"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap_or("").contains("20 MB"),
+        "{body}"
+    );
     assert!(stored(&env, "B-1").await.is_none());
 }
 
@@ -426,15 +542,27 @@ async fn the_upload_page_imports_shows_errors_and_keeps_the_report_for_its_sessi
     let col = session_of(&env, "col@cobro.mx", Role::Collector, None).await;
 
     // Not signed in: to the login page; a collector: 403.
-    let (status, _, _) = page(&env, Request::get("/console/upload").body(Body::empty()).expect("req")).await;
+    let (status, _, _) = page(
+        &env,
+        Request::get("/console/upload")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, _, _) = page(&env, get("/console/upload", &col)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let (status, _, form) = page(&env, get("/console/upload", &ana)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(form.contains("Alta de expedientes") && form.contains("enctype=\"multipart/form-data\""), "{form}");
-    assert!(form.contains("windows-1252") && form.contains(SOL), "{form}");
+    assert!(
+        form.contains("Alta de expedientes") && form.contains("enctype=\"multipart/form-data\""),
+        "{form}"
+    );
+    assert!(
+        form.contains("windows-1252") && form.contains(SOL),
+        "{form}"
+    );
     assert!(!form.contains("<script"));
     let (_, _, english) = page(&env, get("/console/upload?lang=en", &ana)).await;
     assert!(english.contains("Upload accounts") && english.contains("Decimal separator"));
@@ -444,17 +572,39 @@ async fn the_upload_page_imports_shows_errors_and_keeps_the_report_for_its_sessi
     let file = two_bad_rows(SOL);
     for parts in [
         vec![("file", Some("e.csv"), &file[..])],
-        vec![("csrf", None, &b"forged"[..]), ("file", Some("e.csv"), &file[..])],
+        vec![
+            ("csrf", None, &b"forged"[..]),
+            ("file", Some("e.csv"), &file[..]),
+        ],
     ] {
-        let (status, _, _) = page(&env, upload_request("/console/upload", ("cookie", ana.clone()), multipart(&parts))).await;
+        let (status, _, _) = page(
+            &env,
+            upload_request(
+                "/console/upload",
+                ("cookie", ana.clone()),
+                multipart(&parts),
+            ),
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert!(stored(&env, "OK-1").await.is_none());
     }
     // Another session's CSRF value is not this one's.
     let (_, _, eva_form) = page(&env, get("/console/upload", &eva)).await;
     let eva_csrf = csrf_in(&eva_form);
-    let parts = [("csrf", None, eva_csrf.as_bytes()), ("file", Some("e.csv"), &file[..])];
-    let (status, _, _) = page(&env, upload_request("/console/upload", ("cookie", ana.clone()), multipart(&parts))).await;
+    let parts = [
+        ("csrf", None, eva_csrf.as_bytes()),
+        ("file", Some("e.csv"), &file[..]),
+    ];
+    let (status, _, _) = page(
+        &env,
+        upload_request(
+            "/console/upload",
+            ("cookie", ana.clone()),
+            multipart(&parts),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(stored(&env, "OK-1").await.is_none());
 
@@ -465,15 +615,33 @@ async fn the_upload_page_imports_shows_errors_and_keeps_the_report_for_its_sessi
         ("decimal", None, &b","[..]),
         ("file", Some("cartera mayo.csv"), &file[..]),
     ];
-    let (status, headers, _) = page(&env, upload_request("/console/upload", ("cookie", ana.clone()), multipart(&parts))).await;
+    let (status, headers, _) = page(
+        &env,
+        upload_request(
+            "/console/upload",
+            ("cookie", ana.clone()),
+            multipart(&parts),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let location = headers["location"].to_str().expect("location").to_string();
-    assert!(location.starts_with("/console/upload?report="), "{location}");
+    assert!(
+        location.starts_with("/console/upload?report="),
+        "{location}"
+    );
     assert!(stored(&env, "OK-1").await.is_some() && stored(&env, "OK-2").await.is_some());
     assert!(stored(&env, "BAD-1").await.is_none());
     let (status, _, result) = page(&env, get(&location, &ana)).await;
     assert_eq!(status, StatusCode::OK);
-    for shown in ["id=\"rows-read\">4<", "id=\"accepted\">2<", "id=\"rejected\">2<", "Importe", "Correo", "doce mil"] {
+    for shown in [
+        "id=\"rows-read\">4<",
+        "id=\"accepted\">2<",
+        "id=\"rejected\">2<",
+        "Importe",
+        "Correo",
+        "doce mil",
+    ] {
         assert!(result.contains(shown), "{shown} in {result}");
     }
     let report = location.trim_start_matches("/console/upload?report=");
@@ -483,15 +651,31 @@ async fn the_upload_page_imports_shows_errors_and_keeps_the_report_for_its_sessi
     // The report: for this session only.
     let (status, headers, csv) = page(&env, get(&href, &ana)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers["content-type"].to_str().unwrap_or("").starts_with("text/csv"));
-    assert!(headers["content-disposition"].to_str().unwrap_or("").contains("carteramayo-errores.csv"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/csv")
+    );
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap_or("")
+            .contains("carteramayo-errores.csv")
+    );
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines[0], "line,field,reason");
-    assert!(lines[1].starts_with("3,Importe,") && lines[2].starts_with("5,Correo,"), "{csv}");
+    assert!(
+        lines[1].starts_with("3,Importe,") && lines[2].starts_with("5,Correo,"),
+        "{csv}"
+    );
     assert_eq!(lines.len(), 3);
     for other in [&eva, &format!("{SESSION_COOKIE}=made-up")] {
         let (status, _, _) = page(&env, get(&href, other)).await;
-        assert!(matches!(status, StatusCode::NOT_FOUND | StatusCode::SEE_OTHER), "{status}");
+        assert!(
+            matches!(status, StatusCode::NOT_FOUND | StatusCode::SEE_OTHER),
+            "{status}"
+        );
     }
     let (status, _, _) = page(&env, get(&href, &eva)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -501,17 +685,71 @@ async fn the_upload_page_imports_shows_errors_and_keeps_the_report_for_its_sessi
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A creditor's page refuses another creditor's rows too.
-    let luna_rows = cp1252(&csv_text(&[("X-9", LUNA, "José Muñoz", "10,00", "MX", "b@example.com")]));
-    let parts = [("csrf", None, csrf.as_bytes()), ("file", Some("e.csv"), &luna_rows[..])];
-    let (status, headers, _) = page(&env, upload_request("/console/upload", ("cookie", ana.clone()), multipart(&parts))).await;
+    let luna_rows = cp1252(&csv_text(&[(
+        "X-9",
+        LUNA,
+        "José Muñoz",
+        "10,00",
+        "MX",
+        "b@example.com",
+    )]));
+    let parts = [
+        ("csrf", None, csrf.as_bytes()),
+        ("file", Some("e.csv"), &luna_rows[..]),
+    ];
+    let (status, headers, _) = page(
+        &env,
+        upload_request(
+            "/console/upload",
+            ("cookie", ana.clone()),
+            multipart(&parts),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, _, result) = page(&env, get(headers["location"].to_str().expect("loc"), &ana)).await;
-    assert!(result.contains("id=\"rejected\">1<") && result.contains("creditor"), "{result}");
+    assert!(
+        result.contains("id=\"rejected\">1<") && result.contains("creditor"),
+        "{result}"
+    );
     assert!(stored(&env, "X-9").await.is_none());
 
     // A file that cannot be imported: the form again, with the reason.
-    let parts = [("csrf", None, csrf.as_bytes()), ("file", Some("e.csv"), &b"Expediente;Nombre\r\nX;Y\r\n"[..])];
-    let (status, _, again) = page(&env, upload_request("/console/upload", ("cookie", ana.clone()), multipart(&parts))).await;
+    let parts = [
+        ("csrf", None, csrf.as_bytes()),
+        ("file", Some("e.csv"), &b"Expediente;Nombre\r\nX;Y\r\n"[..]),
+    ];
+    let (status, _, again) = page(
+        &env,
+        upload_request(
+            "/console/upload",
+            ("cookie", ana.clone()),
+            multipart(&parts),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(again.contains("id=\"upload-error\"") && again.contains("No se pudo importar"), "{again}");
+    assert!(
+        again.contains("id=\"upload-error\"") && again.contains("No se pudo importar"),
+        "{again}"
+    );
+    // Too large: 413, said in words, nothing stored.
+    let mut big = csv_text(&[("B-1", SOL, "Ana", "1,00", "MX", "a@example.com")]).into_bytes();
+    big.resize(21 * 1024 * 1024, b' ');
+    let parts = [
+        ("csrf", None, csrf.as_bytes()),
+        ("file", Some("big.csv"), &big[..]),
+    ];
+    let (status, _, again) = page(
+        &env,
+        upload_request(
+            "/console/upload",
+            ("cookie", ana.clone()),
+            multipart(&parts),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(again.contains("20 MB"), "{again}");
+    assert!(stored(&env, "B-1").await.is_none());
 }

@@ -10,8 +10,8 @@ use std::str::FromStr;
 
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::JsonRejection;
-use axum::handler::Handler;
 use axum::extract::{Path, Query, State};
+use axum::handler::Handler;
 use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -65,7 +65,8 @@ pub fn routes() -> Vec<Route> {
         route(
             Method::POST,
             "/portfolios",
-            super::portfolios::upload.layer(DefaultBodyLimit::max(super::portfolios::MAX_UPLOAD_BYTES)),
+            super::portfolios::upload
+                .layer(DefaultBodyLimit::max(super::portfolios::MAX_UPLOAD_BYTES)),
         ),
         route(Method::GET, "/suppressions", list_suppressions),
         route(Method::POST, "/suppressions", add_suppression),

@@ -105,11 +105,13 @@ impl UploadForm {
         let decimal = self.field("decimal").or(defaults.decimal.as_deref());
         let encoding = match encoding.map(str::trim) {
             None | Some("") => TextEncoding::Auto,
-            Some(label) => label
-                .parse()
-                .map_err(|e: cobro_campaigns::import::UnknownEncoding| {
-                    UploadError::BadForm(e.to_string())
-                })?,
+            Some(label) => {
+                label
+                    .parse()
+                    .map_err(|e: cobro_campaigns::import::UnknownEncoding| {
+                        UploadError::BadForm(e.to_string())
+                    })?
+            }
         };
         let decimal = match decimal.map(str::trim) {
             None | Some("") | Some("auto") => None,
@@ -136,6 +138,9 @@ pub enum UploadError {
     File(#[from] ImportError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The import task died (a bug, not the file): 500.
+    #[error("the import stopped: {0}")]
+    Crashed(String),
 }
 
 impl UploadError {
@@ -145,7 +150,7 @@ impl UploadError {
 
     /// Whether the sender can fix it (as opposed to the store failing).
     pub fn is_senders(&self) -> bool {
-        !matches!(self, UploadError::Store(_))
+        !matches!(self, UploadError::Store(_) | UploadError::Crashed(_))
     }
 
     pub fn status(&self) -> StatusCode {
@@ -154,7 +159,7 @@ impl UploadError {
             UploadError::BadForm(_) => StatusCode::BAD_REQUEST,
             UploadError::File(_) => StatusCode::UNPROCESSABLE_ENTITY,
             UploadError::Store(e) if e.is_transient() => StatusCode::SERVICE_UNAVAILABLE,
-            UploadError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            UploadError::Store(_) | UploadError::Crashed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -171,6 +176,9 @@ impl IntoResponse for UploadError {
     fn into_response(self) -> Response {
         if let UploadError::Store(e) = self {
             return super::HttpError::Store(e).into_response();
+        }
+        if let UploadError::Crashed(why) = &self {
+            tracing::error!(error = %why, "portfolio import task failed");
         }
         (
             self.status(),
@@ -235,7 +243,7 @@ pub async fn ingest(
         .map(|summary| (summary, rows))
     })
     .await
-    .map_err(|e| UploadError::BadForm(format!("the import stopped: {e}")))??;
+    .map_err(|e| UploadError::Crashed(e.to_string()))??;
     let mut errors = summary.errors;
     if principal.role() == Role::Creditor {
         confine(store, principal, &mut rows, &mut errors).await?;
@@ -422,9 +430,6 @@ mod tests {
         let o = form.options(&query).expect("options");
         assert_eq!(o, ImportOptions::default());
         form.fields.insert("decimal".into(), ";".into());
-        assert!(matches!(
-            form.options(&query),
-            Err(UploadError::BadForm(_))
-        ));
+        assert!(matches!(form.options(&query), Err(UploadError::BadForm(_))));
     }
 }

@@ -17,10 +17,10 @@ use serde::Serialize;
 
 use super::session::ConsoleSession;
 use super::texts::Lang;
+use crate::http::AppState;
 use crate::http::portfolios::{
     MAX_UPLOAD_MB, UploadError, UploadOutcome, UploadQuery, ingest, read_form,
 };
-use crate::http::AppState;
 
 /// Refused rows listed on the page; the download has them all.
 const SHOWN_ERRORS: usize = 500;
@@ -129,14 +129,14 @@ fn show(
     let p = page_texts(me.lang);
     let (report, outcome) = result.unzip();
     let errors = outcome.map(|o| &o.errors[..o.errors.len().min(SHOWN_ERRORS)]);
-    let more = outcome
-        .filter(|o| o.errors.len() > SHOWN_ERRORS)
-        .map(|o| {
-            p.shown_first
-                .replace("{shown}", &SHOWN_ERRORS.to_string())
-                .replace("{total}", &o.errors.len().to_string())
-        });
-    let confined = me.confined_to().map(|c| p.confined.replace("{creditor}", &c));
+    let more = outcome.filter(|o| o.errors.len() > SHOWN_ERRORS).map(|o| {
+        p.shown_first
+            .replace("{shown}", &SHOWN_ERRORS.to_string())
+            .replace("{total}", &o.errors.len().to_string())
+    });
+    let confined = me
+        .confined_to()
+        .map(|c| p.confined.replace("{creditor}", &c));
     let mut resp = me.page(
         "upload.html",
         p.title,
@@ -213,7 +213,7 @@ pub async fn submit(
     let failed = |e: UploadError| {
         let message = match &e {
             UploadError::TooLarge => p.too_large.replace("{mb}", &MAX_UPLOAD_MB.to_string()),
-            UploadError::Store(_) => p.store_error.to_string(),
+            e if !e.is_senders() => p.store_error.to_string(),
             other => p.file_error.replace("{error}", &other.to_string()),
         };
         show(&me, None, Some(message), e.status())
@@ -291,7 +291,10 @@ pub async fn report(
         Ok(csv) => csv,
         Err(e) => {
             tracing::error!(error = %e, "error report could not be written");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "the report could not be written")
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the report could not be written",
+            )
                 .into_response();
         }
     };

@@ -47,7 +47,10 @@ impl UploadReports {
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.retain(|_, k| now.duration_since(k.at) < KEEP_FOR);
         while kept.len() >= MAX_KEPT {
-            let Some(oldest) = kept.iter().min_by_key(|(_, k)| k.at).map(|(id, _)| id.clone())
+            let Some(oldest) = kept
+                .iter()
+                .min_by_key(|(_, k)| k.at)
+                .map(|(id, _)| id.clone())
             else {
                 break;
             };
@@ -110,9 +113,6 @@ mod tests {
             reports.keep("s", "c.csv", outcome());
         }
         assert!(reports.get(&first, "s").is_none());
-        assert_eq!(
-            reports.kept.lock().map(|k| k.len()).unwrap_or(0),
-            MAX_KEPT
-        );
+        assert_eq!(reports.kept.lock().map(|k| k.len()).unwrap_or(0), MAX_KEPT);
     }
 }
