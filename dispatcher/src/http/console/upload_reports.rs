@@ -16,8 +16,12 @@ use crate::users::new_secret;
 /// How long a result can be opened again.
 pub const KEEP_FOR: Duration = Duration::from_secs(3600);
 
-/// Results kept at most (a 20 MB file's report is a few MB at worst).
+/// Results kept at most.
 const MAX_KEPT: usize = 200;
+
+/// Refused rows kept at most over all results (some 100 MB): a 20 MB file
+/// whose every row is bad has some 100,000.
+const MAX_KEPT_ERRORS: usize = 500_000;
 
 struct Kept {
     session: String,
@@ -46,7 +50,12 @@ impl UploadReports {
         let now = Instant::now();
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
         kept.retain(|_, k| now.duration_since(k.at) < KEEP_FOR);
-        while kept.len() >= MAX_KEPT {
+        let errors = |kept: &HashMap<String, Kept>| -> usize {
+            kept.values().map(|k| k.outcome.errors.len()).sum()
+        };
+        while kept.len() >= MAX_KEPT
+            || (!kept.is_empty() && errors(&kept) + outcome.errors.len() > MAX_KEPT_ERRORS)
+        {
             let Some(oldest) = kept
                 .iter()
                 .min_by_key(|(_, k)| k.at)
