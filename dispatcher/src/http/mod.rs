@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +37,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod payment_webhooks;
 pub mod portal;
+pub mod portfolios;
 pub mod reports;
 pub mod unsubscribe;
 pub mod webhooks;
@@ -109,6 +111,8 @@ pub struct AppState {
     pub queue: Option<Arc<QueueProbe>>,
     /// The debtor's page: who collects, house limits, payment provider.
     pub portal: portal::PortalSettings,
+    /// Console upload results, for their page and error-report download.
+    pub uploads: Arc<console::upload_reports::UploadReports>,
 }
 
 impl AppState {
@@ -120,6 +124,7 @@ impl AppState {
             dispatch: DispatchMetrics::new(),
             queue: None,
             portal: portal::PortalSettings::default(),
+            uploads: Arc::default(),
         }
     }
 
@@ -206,6 +211,17 @@ pub fn routes() -> Vec<Route> {
             Method::GET,
             "/console/collections",
             console::collections::page,
+        ),
+        route(Method::GET, "/console/upload", console::upload::form),
+        route(
+            Method::POST,
+            "/console/upload",
+            console::upload::submit.layer(DefaultBodyLimit::max(portfolios::MAX_UPLOAD_BYTES)),
+        ),
+        route(
+            Method::GET,
+            "/console/upload/{report}",
+            console::upload::report,
         ),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),

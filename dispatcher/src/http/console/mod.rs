@@ -16,6 +16,8 @@ pub mod login;
 pub mod render;
 pub mod session;
 pub mod texts;
+pub mod upload;
+pub mod upload_reports;
 
 use axum::http::HeaderMap;
 use axum::http::header;

@@ -19,6 +19,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "collections.html",
         include_str!("templates/collections.html"),
     ),
+    ("upload.html", include_str!("templates/upload.html")),
 ];
 
 static ENV: LazyLock<Result<Environment<'static>, minijinja::Error>> = LazyLock::new(|| {
