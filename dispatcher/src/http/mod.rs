@@ -206,6 +206,11 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/login", console::login::form),
         route(Method::POST, "/login", console::login::submit),
         route(Method::POST, "/logout", console::login::logout),
+        route(
+            Method::GET,
+            "/console/lang/{lang}",
+            console::lang_switch::switch,
+        ),
         route(Method::GET, "/console/accounts", console::accounts::page),
         route(
             Method::GET,

@@ -47,6 +47,7 @@ impl Modify for BearerAuth {
         super::console::login::form,
         super::console::login::submit,
         super::console::login::logout,
+        super::console::lang_switch::switch,
         super::console::accounts::page,
         super::console::collections::page,
         super::console::upload::form,
