@@ -53,6 +53,11 @@ pub fn routes() -> Vec<Route> {
             super::accounts::record_payment,
         ),
         route(Method::GET, "/accounts/{id}/history", account_history),
+        route(
+            Method::GET,
+            "/accounts/{id}/gestiones",
+            super::accounts::gestiones,
+        ),
         route(Method::GET, "/disputes", super::disputes::list),
         route(
             Method::GET,

@@ -1,6 +1,7 @@
 //! The console: server-rendered pages for operations, compliance and
 //! creditors, behind a login. `login.rs` starts and ends sessions,
-//! `accounts.rs` is the expedientes list; one file per page. Every page
+//! `accounts.rs` is the expedientes list, `account.rs` one expediente
+//! with its gestiones; one file per page. Every page
 //! handler starts with `session::ConsoleSession::for_page` (login, role,
 //! language, CSRF value) and ends with `ConsoleSession::page`, which
 //! renders its minijinja template (`templates/`, registered in
@@ -9,6 +10,7 @@
 //! usable on a phone, no JavaScript) and forms that carry a CSRF value
 //! bound to the session.
 
+pub mod account;
 pub mod accounts;
 pub mod login;
 pub mod render;

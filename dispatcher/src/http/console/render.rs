@@ -15,6 +15,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("templates/login.html")),
     ("message.html", include_str!("templates/message.html")),
     ("accounts.html", include_str!("templates/accounts.html")),
+    ("account.html", include_str!("templates/account.html")),
 ];
 
 static ENV: LazyLock<Result<Environment<'static>, minijinja::Error>> = LazyLock::new(|| {
