@@ -407,7 +407,9 @@ fn entry_row(lang: Lang, p: &PageTexts, e: &TimelineEntry) -> EntryRow {
         code_label: e.code.as_deref().and_then(|c| code_label(lang, c)),
         code: e.code.clone(),
         rules: e.rules.join(", "),
-        detail: e.detail.clone(),
+        // A payment's, promise's or plan's detail repeats the money and
+        // dates shown beside it (in English): only the others' is shown.
+        detail: e.detail.clone().filter(|_| e.amount.is_none()),
         actor: actor_label(lang, &e.actor),
     }
 }
