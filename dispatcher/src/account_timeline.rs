@@ -17,9 +17,7 @@ use cobro_campaigns::{Account, ChannelKind};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::store::{
-    ContactRecord, LedgerEntry, LedgerFilter, LedgerState, Store, StoreError,
-};
+use crate::store::{ContactRecord, LedgerEntry, LedgerFilter, LedgerState, Store, StoreError};
 
 /// One gestión of the export: a ledger row, or a book event of `account`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,7 +267,12 @@ impl<'a> BookCursor<'a> {
                 }
             }
             "promise" => {
-                let alone: Vec<_> = self.book.promises.iter().filter(|p| p.plan.is_none()).collect();
+                let alone: Vec<_> = self
+                    .book
+                    .promises
+                    .iter()
+                    .filter(|p| p.plan.is_none())
+                    .collect();
                 if let Some(p) = alone.get(self.promises) {
                     self.promises += 1;
                     if p.made_at == e.at {
@@ -377,4 +380,126 @@ pub async fn account_timeline<S: Store>(
         .await?;
     let (book, _) = store.book(&account.id).await?;
     Ok(build_timeline(account, &contacts, &rows, &book))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use cobro_campaigns::book::{BookAction, BookLimits, EventSource};
+
+    use super::*;
+    use crate::store::ContactState;
+    use crate::store::conformance::{sample_account, sample_contact};
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, h, 0, 0)
+            .single()
+            .expect("instant")
+    }
+
+    fn event(h: u32, kind: &str) -> BookEvent {
+        BookEvent {
+            at: at(h),
+            kind: kind.into(),
+            source: EventSource::Cli,
+            detail: String::new(),
+        }
+    }
+
+    /// The export's order: each row after the events up to its instant
+    /// (ties: the event first), the later events at the end.
+    #[test]
+    fn the_merge_puts_each_event_before_the_first_row_not_before_it() {
+        let c = sample_contact("c", "A1", "s1", ChannelKind::Sms, at(1));
+        let rows = [
+            LedgerEntry::for_contact(&c, LedgerState::Deferred, at(1)),
+            LedgerEntry::for_contact(&c, LedgerState::Sent, at(3)),
+        ];
+        let events = [
+            ("A1".to_string(), event(0, "dispute")),
+            ("A1".to_string(), event(3, "payment")),
+            ("A1".to_string(), event(5, "promise")),
+        ];
+        let order: Vec<String> = merge_gestiones(&rows, &events)
+            .into_iter()
+            .map(|g| match g {
+                Gestion::Row(r) => r.state.as_str().to_string(),
+                Gestion::Event { event, .. } => event.kind.clone(),
+            })
+            .collect();
+        assert_eq!(order, ["dispute", "deferred", "payment", "sent", "promise"]);
+    }
+
+    #[test]
+    fn the_timeline_orders_by_time_and_carries_money_and_actors() {
+        let mut account = sample_account("A1");
+        account.amount_due = Decimal::new(100_000, 2);
+        let mut book = AccountBook::default();
+        let limits = BookLimits::default();
+        // Recorded at 12:00, paid at 02:00: the entry sits at 02:00.
+        book.apply(
+            &BookAction::Payment {
+                amount: Decimal::new(25_000, 2),
+                at: at(2),
+                reference: "r1".into(),
+            },
+            EventSource::Import,
+            account.amount_due,
+            2,
+            at(12),
+            &limits,
+        )
+        .expect("payment");
+        book.apply(
+            &BookAction::Plan {
+                instalments: 3,
+                first_date: at(12).date_naive() + chrono::Days::new(3),
+            },
+            EventSource::Portal,
+            account.amount_due,
+            2,
+            at(12),
+            &limits,
+        )
+        .expect("plan");
+        let c = sample_contact("c", "A1", "s1", ChannelKind::Voice, at(1));
+        let record = ContactRecord {
+            contact: c.clone(),
+            state: ContactState::Pending,
+            due_at: at(20),
+            attempt: 0,
+        };
+        let mut blocked = LedgerEntry::for_contact(&c, LedgerState::Blocked, at(1));
+        blocked.rules = vec!["co-1266".into()];
+        blocked.code = Some("no_consent".into());
+        let mut failed = LedgerEntry::for_contact(&c, LedgerState::Failed, at(3));
+        failed.provider = Some("vonage".into());
+        let rows = [blocked, failed];
+        let timeline = build_timeline(&account, &[record], &rows, &book);
+        let seen: Vec<(&str, &str)> = timeline
+            .iter()
+            .map(|e| (e.kind, e.actor.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("planned", "cobro"),
+                ("decision", "cobro"),
+                ("payment", "import"),
+                ("failed", "vonage"),
+                ("plan", "portal"),
+            ]
+        );
+        assert_eq!(timeline[0].due_at, Some(at(20)));
+        assert_eq!(timeline[1].rules, ["co-1266"]);
+        assert_eq!(timeline[2].amount, Some(Decimal::new(25_000, 2)));
+        assert_eq!(timeline[2].reference.as_deref(), Some("r1"));
+        assert_eq!(timeline[4].amount, Some(Decimal::new(75_000, 2)));
+        assert_eq!(
+            timeline[4].promised_for,
+            Some(at(12).date_naive() + chrono::Days::new(3))
+        );
+        assert_eq!(timeline[4].currency.as_deref(), Some("MXN"));
+        assert!(timeline.iter().all(|e| KINDS.contains(&e.kind)));
+    }
 }

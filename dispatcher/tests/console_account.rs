@@ -76,7 +76,10 @@ async fn env() -> Env {
         ChannelKind::Email,
         now + Duration::days(2),
     );
-    store.add_contacts(&[first.clone()]).await.expect("contact");
+    store
+        .add_contacts(std::slice::from_ref(&first))
+        .await
+        .expect("contact");
     let mut deferred = LedgerEntry::for_contact(&first, LedgerState::Deferred, t0);
     deferred.rules = vec![RULE.into()];
     deferred.code = Some("outside_hours".into());
@@ -264,10 +267,16 @@ async fn the_gestiones_come_in_order_with_actors_rules_and_money() {
     assert_eq!(promise["amount"], "300.00");
     assert!(promise["promised_for"].is_string(), "{promise}");
     assert_eq!(entries[7]["code"], "promise_to_pay");
-    assert!(entries[0].get("due_at").is_none(), "a cancelled contact is not due");
+    assert!(
+        entries[0].get("due_at").is_none(),
+        "a cancelled contact is not due"
+    );
     let upcoming = &entries[8];
     assert_eq!(upcoming["channel"], "email");
-    assert!(upcoming["due_at"].is_string(), "a pending contact's due time");
+    assert!(
+        upcoming["due_at"].is_string(),
+        "a pending contact's due time"
+    );
 
     // Everyone who sees the account reads it; another creditor gets the
     // unknown id's answer.

@@ -14,8 +14,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use cobro_campaigns::book::BookEvent;
 
 use super::BadInput;
-use crate::account_timeline::{Gestion, merge_gestiones};
 use super::common::StoreArg;
+use crate::account_timeline::{Gestion, merge_gestiones};
 use crate::store::any::AnyStore;
 use crate::store::{LedgerEntry, LedgerFilter, prelude::*};
 

@@ -202,7 +202,11 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/login", console::login::submit),
         route(Method::POST, "/logout", console::login::logout),
         route(Method::GET, "/console/accounts", console::accounts::page),
-        route(Method::GET, "/console/accounts/{id}", console::account::page),
+        route(
+            Method::GET,
+            "/console/accounts/{id}",
+            console::account::page,
+        ),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),
         // The description is public: it holds no data.

@@ -221,10 +221,7 @@ pub fn code_label(lang: Lang, code: &str) -> Option<&'static str> {
             "Sin consentimiento para el canal",
             "No consent for the channel",
         ),
-        "target_not_allowed" => (
-            "Destinatario no permitido",
-            "Contact point not allowed",
-        ),
+        "target_not_allowed" => ("Destinatario no permitido", "Contact point not allowed"),
         "flagged" => ("Expediente marcado", "Account flagged"),
         "unknown_timezone" => ("Zona horaria desconocida", "Unknown time zone"),
         "debtor_preference" => (
@@ -239,10 +236,7 @@ pub fn code_label(lang: Lang, code: &str) -> Option<&'static str> {
         "opted_out" => ("El deudor se dio de baja", "The debtor opted out"),
         "template_error" => ("Error en la plantilla", "Template error"),
         "opt_out" => ("El deudor pidió la baja", "The debtor opted out"),
-        "opt_out_all" => (
-            "Baja de todos los canales",
-            "Opted out of every channel",
-        ),
+        "opt_out_all" => ("Baja de todos los canales", "Opted out of every channel"),
         "opt_in" => ("El deudor volvió a aceptar", "The debtor opted back in"),
         "message" => ("Mensaje del deudor", "Message from the debtor"),
         "campaign_cancelled" => ("Campaña cancelada", "Campaign cancelled"),
@@ -253,10 +247,7 @@ pub fn code_label(lang: Lang, code: &str) -> Option<&'static str> {
             "On hold: open promise to pay",
         ),
         "dispute_hold" => ("En espera: disputa abierta", "On hold: open dispute"),
-        "no_broken_promise" => (
-            "Ninguna promesa incumplida",
-            "No broken promise",
-        ),
+        "no_broken_promise" => ("Ninguna promesa incumplida", "No broken promise"),
         _ => return None,
     };
     Some(pick(lang, es, en))
