@@ -1,8 +1,9 @@
-//! One expediente: `GET /api/accounts/{id}/gestiones` and the console page
-//! `/console/accounts/{id}` on a SQLite store holding an account with two
+//! One expediente: `GET /api/accounts/{id}/gestiones` (on SQLite and on a
+//! private Redis) and the console page `/console/accounts/{id}` on a store
+//! holding an account with two
 //! planned contacts, ledger rows (a deferral with its rule, an allowed
-//! decision, a send, a delivery report, the cancellation the promise
-//! caused) and book events (a payment from the debtor's portal, a promise
+//! decision, a send, a delivery report, the debtor's reply, the
+//! cancellation the promise caused) and book events (a payment from the debtor's portal, a promise
 //! through the API). The timeline is in
 //! order with its actors and rules; the page shows it newest first in
 //! both languages; another creditor's id answers exactly as an unknown
@@ -22,9 +23,11 @@ use cobro_dispatcher::http::{AppState, HttpConfig, link_profile, router};
 use cobro_dispatcher::store::any::AnyStore;
 use cobro_dispatcher::store::conformance::{sample_account, sample_contact};
 use cobro_dispatcher::store::prelude::*;
+use cobro_dispatcher::store::redis::RedisStore;
 use cobro_dispatcher::store::sqlite::SqliteStore;
 use cobro_dispatcher::store::{LedgerEntry, LedgerState};
 use cobro_dispatcher::users::{Role, Session, User, new_secret, secret_hash};
+use cobro_testkit::RedisServer;
 use http_body_util::BodyExt;
 use rust_decimal::Decimal;
 use tower::ServiceExt;
@@ -32,23 +35,36 @@ use tower::ServiceExt;
 const SOL: &str = "Banco del Sol";
 const LUNA: &str = "Financiera Luna";
 const RULE: &str = "mx-condusef";
+const REPLY: &str = "¿Puedo pagar el viernes?";
 const WHY: &str = "18:40 in America/Mexico_City is outside 07:00-22:00";
 
 struct Env {
     store: Arc<AnyStore>,
     app: axum::Router,
+    /// The store's URL, for `cobro export gestiones --store`.
     url: String,
-    _dir: tempfile::TempDir,
+    /// What keeps the store alive: its directory or its Redis server.
+    _keep: Box<dyn std::any::Any>,
     /// When the first contact was planned (whole seconds, three days ago).
     t0: DateTime<Utc>,
 }
 
-async fn env() -> Env {
+async fn sqlite() -> Env {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Arc::new(AnyStore::Sqlite(
-        SqliteStore::connect(&url).await.expect("sqlite"),
-    ));
+    let store = AnyStore::Sqlite(SqliteStore::connect(&url).await.expect("sqlite"));
+    env(store, url, Box::new(dir)).await
+}
+
+async fn redis() -> Env {
+    let server = RedisServer::start().expect("redis-server starts");
+    let url = server.url();
+    let store = AnyStore::Redis(RedisStore::connect(&url).await.expect("redis"));
+    env(store, url, Box::new(server)).await
+}
+
+async fn env(store: AnyStore, url: String, keep: Box<dyn std::any::Any>) -> Env {
+    let store = Arc::new(store);
     let config = HttpConfig {
         public_url: "https://cobro.example".into(),
         api_token: Some("bootstrap-token-0123456789".into()),
@@ -95,8 +111,24 @@ async fn env() -> Env {
     let mut delivered = sent.clone();
     delivered.state = LedgerState::Delivered;
     delivered.at = sent_at + Duration::minutes(2);
+    let reply = LedgerEntry {
+        contact_id: "inbound/SM0002".into(),
+        campaign: String::new(),
+        account: "S-01".into(),
+        step: "inbound".into(),
+        channel: ChannelKind::Sms,
+        state: LedgerState::Inbound,
+        at: sent_at + Duration::minutes(30),
+        timezones: Vec::new(),
+        rules: Vec::new(),
+        code: Some("message".into()),
+        detail: Some(REPLY.into()),
+        provider: Some("twilio".into()),
+        provider_id: Some("SM0002".into()),
+        attempt: 0,
+    };
     store
-        .append_ledger(&[deferred, allowed, sent, delivered])
+        .append_ledger(&[deferred, allowed, sent, delivered, reply])
         .await
         .expect("ledger");
 
@@ -135,7 +167,7 @@ async fn env() -> Env {
         store,
         app,
         url,
-        _dir: dir,
+        _keep: keep,
         t0,
     }
 }
@@ -194,8 +226,18 @@ fn strings(entries: &[serde_json::Value], key: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn the_gestiones_come_in_order_with_actors_rules_and_money() {
-    let env = env().await;
+async fn the_gestiones_come_in_order_on_sqlite() {
+    gestiones_in_order(sqlite().await).await;
+}
+
+#[tokio::test]
+async fn the_gestiones_come_in_order_on_redis() {
+    gestiones_in_order(redis().await).await;
+}
+
+/// The timeline's order, actors, rules and money; its tenancy; and the
+/// export's agreement.
+async fn gestiones_in_order(env: Env) {
     let (sol, _) = user(&env, "ana@bancodelsol.mx", Role::Creditor, Some(SOL)).await;
     let (luna, _) = user(&env, "eva@luna.co", Role::Creditor, Some(LUNA)).await;
     let (collector, _) = user(&env, "col@cobro.mx", Role::Collector, None).await;
@@ -212,6 +254,7 @@ async fn the_gestiones_come_in_order_with_actors_rules_and_money() {
             "decision",
             "sent",
             "delivered",
+            "inbound",
             "payment",
             "promise",
             "cancelled",
@@ -222,7 +265,8 @@ async fn the_gestiones_come_in_order_with_actors_rules_and_money() {
     assert_eq!(
         strings(&entries, "actor"),
         [
-            "cobro", "cobro", "cobro", "cobro", "twilio", "portal", "api", "cobro", "cobro"
+            "cobro", "cobro", "cobro", "cobro", "twilio", "debtor", "portal", "api", "cobro",
+            "cobro"
         ]
     );
     assert_eq!(
@@ -233,6 +277,7 @@ async fn the_gestiones_come_in_order_with_actors_rules_and_money() {
             "allowed",
             "sent",
             "delivered",
+            "inbound",
             "payment",
             "promise",
             "cancelled",
@@ -258,20 +303,22 @@ async fn the_gestiones_come_in_order_with_actors_rules_and_money() {
     );
     assert_eq!(entries[3]["provider_id"], "SM0001");
     assert_eq!(entries[4]["provider"], "twilio");
-    let payment = &entries[5];
+    assert_eq!(entries[5]["detail"], REPLY);
+    assert_eq!(entries[5]["code"], "message");
+    let payment = &entries[6];
     assert_eq!(payment["amount"], "500.00");
     assert_eq!(payment["currency"], "MXN");
     assert_eq!(payment["reference"], "pay-1");
     assert!(payment.get("channel").is_none(), "{payment}");
-    let promise = &entries[6];
+    let promise = &entries[7];
     assert_eq!(promise["amount"], "300.00");
     assert!(promise["promised_for"].is_string(), "{promise}");
-    assert_eq!(entries[7]["code"], "promise_to_pay");
+    assert_eq!(entries[8]["code"], "promise_to_pay");
     assert!(
         entries[0].get("due_at").is_none(),
         "a cancelled contact is not due"
     );
-    let upcoming = &entries[8];
+    let upcoming = &entries[9];
     assert_eq!(upcoming["channel"], "email");
     assert!(
         upcoming["due_at"].is_string(),
@@ -346,7 +393,7 @@ async fn the_gestiones_come_in_order_with_actors_rules_and_money() {
 
 #[tokio::test]
 async fn the_page_shows_the_expediente_newest_first_in_both_languages() {
-    let env = env().await;
+    let env = sqlite().await;
     let (_, sol) = user(&env, "ana@bancodelsol.mx", Role::Creditor, Some(SOL)).await;
     let (_, luna) = user(&env, "eva@luna.co", Role::Creditor, Some(LUNA)).await;
     let (_, ops) = user(&env, "ops@cobro.mx", Role::Operations, None).await;
@@ -372,6 +419,10 @@ async fn the_page_shows_the_expediente_newest_first_in_both_languages() {
         "Entregado",
         "twilio SM0001",
         "Deudor (portal)",
+        "Respuesta",
+        "Mensaje del deudor",
+        REPLY,
+        ">Deudor<",
         "pay-1",
         "500,00 MXN",
         "734,56 MXN",
@@ -392,6 +443,7 @@ async fn the_page_shows_the_expediente_newest_first_in_both_languages() {
         "data-kind=\"cancelled\"",
         "data-kind=\"promise\"",
         "data-kind=\"payment\"",
+        "data-kind=\"inbound\"",
         "data-kind=\"delivered\"",
         "data-kind=\"sent\"",
         "data-kind=\"decision\"",
@@ -400,12 +452,13 @@ async fn the_page_shows_the_expediente_newest_first_in_both_languages() {
         order.windows(2).all(|w| at(w[0]) < at(w[1])),
         "newest first: {html}"
     );
-    assert_eq!(html.matches("data-kind=").count(), 9);
+    assert_eq!(html.matches("data-kind=").count(), 10);
     let t0 = env.t0;
     let mut dates: Vec<_> = [
         t0,
         t0 + Duration::hours(13),
         t0 + Duration::minutes(13 * 60 + 2),
+        t0 + Duration::minutes(13 * 60 + 30),
         t0 + Duration::hours(14),
         t0 + Duration::days(3),
         t0 + Duration::days(5),

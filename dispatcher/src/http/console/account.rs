@@ -364,7 +364,9 @@ fn entry_row(lang: Lang, p: &PageTexts, e: &TimelineEntry) -> EntryRow {
     if !state.is_empty() && e.kind != e.state {
         what.push(state.to_string());
     }
+    // A reply's step is the ledger's placeholder `inbound`: not a step.
     match (&e.step, &e.campaign) {
+        _ if e.kind == "inbound" => {}
         (Some(step), Some(campaign)) => what.push(format!("{step} · {campaign}")),
         (Some(step), None) => what.push(step.clone()),
         _ => {}
