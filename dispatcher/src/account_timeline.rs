@@ -106,9 +106,13 @@ pub struct TimelineEntry {
     pub contact_id: Option<String>,
     /// Who or what caused it: `cobro` (the plan, the guard, the engine),
     /// the provider's name (delivery reports, refusals), `debtor` (an
-    /// inbound reply), or the book event's source (`portal`, `api`,
-    /// `cli`, `webhook`, `agent`, `import`, `simulation`).
+    /// inbound reply), and for a book event the signed-in user who
+    /// recorded it (an email) or else its `source`.
     pub actor: String,
+    /// A book event's source, as the export's `source` column writes it:
+    /// `portal`, `api`, `cli`, `webhook`, `agent`, `import`, `simulation`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
     /// The rule packs the guard applied.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
@@ -160,6 +164,7 @@ impl TimelineEntry {
             step: None,
             contact_id: None,
             actor,
+            source: None,
             rules: Vec::new(),
             code: None,
             detail: None,
@@ -317,8 +322,11 @@ pub fn event_entries(account: &Account, book: &AccountBook) -> Vec<TimelineEntry
                 "preferences" => "preferences",
                 _ => "event",
             };
-            let mut entry =
-                TimelineEntry::new(e.at, kind, e.kind.clone(), e.source.as_str().to_string());
+            let actor =
+                e.by.clone()
+                    .unwrap_or_else(|| e.source.as_str().to_string());
+            let mut entry = TimelineEntry::new(e.at, kind, e.kind.clone(), actor);
+            entry.source = Some(e.source.as_str());
             entry.detail = (!e.detail.is_empty()).then(|| e.detail.clone());
             cursor.fill(e, &mut entry);
             if entry.amount.is_some() {
@@ -403,6 +411,7 @@ mod tests {
             kind: kind.into(),
             source: EventSource::Cli,
             detail: String::new(),
+            by: None,
         }
     }
 

@@ -17,7 +17,7 @@ use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use cobro_campaigns::ChannelKind;
 use cobro_campaigns::book::{BookAction, BookLimits, EventSource};
-use cobro_dispatcher::engine::actions::record_action;
+use cobro_dispatcher::engine::actions::{record_action, record_action_by};
 use cobro_dispatcher::http::auth::SESSION_COOKIE;
 use cobro_dispatcher::http::{AppState, HttpConfig, link_profile, router};
 use cobro_dispatcher::store::any::AnyStore;
@@ -389,6 +389,24 @@ async fn gestiones_in_order(env: Env) {
         })
         .collect();
     assert_eq!(exported, timeline);
+
+    // A payment through the API names the user who recorded it.
+    let req = Request::post("/api/accounts/S-01/payments")
+        .header("authorization", format!("Bearer {sol}"))
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"amount":"100.00","reference":"pay-2"}"#))
+        .expect("request");
+    let resp = env.app.clone().oneshot(req).await.expect("call");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (_, json) = api(&env, "/api/accounts/S-01/gestiones", &sol).await;
+    let entries = json["entries"].as_array().expect("entries");
+    let paid = entries
+        .iter()
+        .find(|e| e["reference"] == "pay-2")
+        .unwrap_or_else(|| panic!("pay-2 in {json:#}"));
+    assert_eq!(paid["actor"], "ana@bancodelsol.mx");
+    assert_eq!(paid["source"], "api");
+    assert_eq!(paid["amount"], "100.00");
 }
 
 #[tokio::test]
@@ -398,6 +416,22 @@ async fn the_page_shows_the_expediente_newest_first_in_both_languages() {
     let (_, luna) = user(&env, "eva@luna.co", Role::Creditor, Some(LUNA)).await;
     let (_, ops) = user(&env, "ops@cobro.mx", Role::Operations, None).await;
     let (_, collector) = user(&env, "col@cobro.mx", Role::Collector, None).await;
+    // A preference recorded by a signed-in user: the page names them.
+    record_action_by(
+        env.store.as_ref(),
+        "S-01",
+        &BookAction::Preferences {
+            optout: None,
+            prefer: Some(ChannelKind::Email),
+            avoid: None,
+        },
+        EventSource::Api,
+        Some("ops@cobro.mx"),
+        env.t0 + Duration::days(3),
+        &BookLimits::default(),
+    )
+    .await
+    .expect("preferences");
 
     let (status, html) = page(&env, "/console/accounts/S-01", &sol).await;
     assert_eq!(status, StatusCode::OK, "{html}");
@@ -423,6 +457,8 @@ async fn the_page_shows_the_expediente_newest_first_in_both_languages() {
         "Mensaje del deudor",
         REPLY,
         ">Deudor<",
+        "Preferencias",
+        "ops@cobro.mx (API)",
         "pay-1",
         "500,00 MXN",
         "734,56 MXN",
@@ -452,7 +488,7 @@ async fn the_page_shows_the_expediente_newest_first_in_both_languages() {
         order.windows(2).all(|w| at(w[0]) < at(w[1])),
         "newest first: {html}"
     );
-    assert_eq!(html.matches("data-kind=").count(), 10);
+    assert_eq!(html.matches("data-kind=").count(), 11);
     let t0 = env.t0;
     let mut dates: Vec<_> = [
         t0,

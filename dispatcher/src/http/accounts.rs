@@ -17,7 +17,7 @@ use super::{AppState, HttpError};
 use crate::account_list::{AccountPage, AccountQuery, list_accounts};
 use crate::account_timeline::{TimelineEntry, account_timeline};
 use crate::account_view::AccountView;
-use crate::engine::actions::{ActionError, record_action};
+use crate::engine::actions::{ActionError, record_action_by};
 use crate::store::AccountStatus;
 use crate::store::prelude::*;
 use crate::users::{Principal, Role};
@@ -140,11 +140,12 @@ pub async fn record_payment(
         at,
         reference: body.reference,
     };
-    record_action(
+    record_action_by(
         state.store.as_ref(),
         &id,
         &action,
         EventSource::Api,
+        Some(principal.name()),
         now,
         &limits,
     )

@@ -24,7 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::ApiError;
 use super::{AppState, HttpError, Route, auth, route};
-use crate::engine::actions::record_action;
+use crate::engine::actions::record_action_by;
 use crate::engine::events::{AccountEvent, apply_event};
 use crate::launch::launch;
 use crate::store::any::AnyStore;
@@ -406,11 +406,12 @@ pub async fn account_event(
         super::accounts::visible_account(&state, &principal, &id).await?;
         // The book's side: the account's disputes closed, its contacts
         // free to go again (they were held, not cancelled).
-        record_action(
+        record_action_by(
             state.store.as_ref(),
             &id,
             &BookAction::DisputeResolved,
             EventSource::Api,
+            Some(principal.name()),
             Utc::now(),
             &state.portal.limits,
         )

@@ -403,7 +403,13 @@ fn entry_row(lang: Lang, p: &PageTexts, e: &TimelineEntry) -> EntryRow {
         // A payment's, promise's or plan's detail repeats the money and
         // dates shown beside it (in English): only the others' is shown.
         detail: e.detail.clone().filter(|_| e.amount.is_none()),
-        actor: actor_label(lang, &e.actor),
+        // A signed-in user's email, with the way they came in.
+        actor: match e.source {
+            Some(source) if source != e.actor => {
+                format!("{} ({})", e.actor, actor_label(lang, source))
+            }
+            _ => actor_label(lang, &e.actor),
+        },
     }
 }
 
