@@ -2,6 +2,7 @@
 //! per-contact pipeline, simulation, HTTP service and the CLI.
 
 pub mod account_list;
+pub mod account_timeline;
 pub mod account_view;
 pub mod channel_set;
 pub mod cli;

@@ -228,6 +228,11 @@ pub fn routes() -> Vec<Route> {
             "/console/upload/{report}",
             console::upload::report,
         ),
+        route(
+            Method::GET,
+            "/console/accounts/{id}",
+            console::account::page,
+        ),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),
         // The description is public: it holds no data.

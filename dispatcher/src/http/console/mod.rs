@@ -1,7 +1,8 @@
 //! The console: server-rendered pages for operations, compliance and
 //! creditors, behind a login. `login.rs` starts and ends sessions,
-//! `accounts.rs` is the expedientes list, `collections.rs` the parte de
-//! cobros; one file per page. Every page
+//! `accounts.rs` is the expedientes list, `account.rs` one expediente
+//! with its gestiones, `collections.rs` the parte de cobros, `upload.rs`
+//! the alta de expedientes; one file per page. Every page
 //! handler starts with `session::ConsoleSession::for_page` (login, role,
 //! language, CSRF value) and ends with `ConsoleSession::page`, which
 //! renders its minijinja template (`templates/`, registered in
@@ -10,6 +11,7 @@
 //! usable on a phone, no JavaScript) and forms that carry a CSRF value
 //! bound to the session.
 
+pub mod account;
 pub mod accounts;
 pub mod collections;
 pub mod lang_switch;
