@@ -94,7 +94,9 @@ async fn screenshot(c: &Client, name: &str) {
 }
 
 async fn sign_in(c: &Client, base: &str, email: &str) {
-    c.goto(&format!("{base}/login?lang=es")).await.expect("login page");
+    c.goto(&format!("{base}/login?lang=es"))
+        .await
+        .expect("login page");
     c.find(Locator::Id("email"))
         .await
         .expect("email field")
@@ -196,7 +198,9 @@ async fn a_creditor_sees_filters_and_opens_only_its_own_expedientes() {
 
     // Search by the id of one of its accounts through the form.
     let (one, _) = listed[0].clone();
-    c.goto(&format!("{base}/console/accounts")).await.expect("list");
+    c.goto(&format!("{base}/console/accounts"))
+        .await
+        .expect("list");
     c.find(Locator::Id("f-q"))
         .await
         .expect("search field")
@@ -230,11 +234,125 @@ async fn a_creditor_sees_filters_and_opens_only_its_own_expedientes() {
         "another creditor's id and an unknown id look the same"
     );
     sign_out(&c).await;
-    c.goto(&format!("{base}/console/accounts")).await.expect("list");
+    c.goto(&format!("{base}/console/accounts"))
+        .await
+        .expect("list");
     assert_eq!(
         c.current_url().await.expect("url").path(),
         "/login",
         "signed out"
     );
     c.close().await.expect("close");
+}
+
+/// `cobro users token EMAIL` on the demo's store.
+fn token(demo: &Demo, email: &str) -> String {
+    let out = cobro()
+        .args(["users", "token", email, "--store", &demo.store_url])
+        .output()
+        .expect("cobro users token");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+async fn get(base: &str, path: &str, token: &str) -> (u16, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("api call");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Every item of `/api/accounts` for `token`, following the cursor.
+async fn all_accounts(base: &str, token: &str, query: &str) -> Vec<serde_json::Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/accounts?limit=50&cursor={c}&{query}"),
+            None => format!("/api/accounts?limit=50&{query}"),
+        };
+        let (status, page) = get(base, &path, token).await;
+        assert_eq!(status, 200, "{page}");
+        items.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return items,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_creditors_tokens_each_see_only_their_own_accounts_and_collections() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = demo(&dir.path().join("demo"));
+    let (_server, base) = serve(&demo).await;
+    let everyone = all_accounts(&base, API_TOKEN, "").await;
+    // The month the demo's debtors paid in (its month starts today).
+    let today = chrono::Utc::now().date_naive();
+    let mut month = String::new();
+    let mut all_rows = Vec::new();
+    for m in [today, today + chrono::Months::new(1)] {
+        month = m.format("%Y-%m").to_string();
+        let (_, all) = get(
+            &base,
+            &format!("/api/reports/collections?month={month}"),
+            API_TOKEN,
+        )
+        .await;
+        all_rows = all["rows"].as_array().cloned().unwrap_or_default();
+        if !all_rows.is_empty() {
+            break;
+        }
+    }
+    assert!(!all_rows.is_empty(), "the demo's debtors paid in {month}");
+    let mut seen_rows = 0;
+    for (i, (email, mine)) in demo.creditors.iter().enumerate() {
+        let (_, theirs) = &demo.creditors[1 - i];
+        let token = token(&demo, email);
+        let (status, me) = get(&base, "/api/me", &token).await;
+        assert_eq!(status, 200);
+        assert_eq!(me["role"], "creditor", "{me}");
+
+        let own = all_accounts(&base, &token, "").await;
+        let expected = everyone.iter().filter(|a| a["creditor"] == **mine).count();
+        assert!(expected > 0);
+        assert_eq!(own.len(), expected, "{email} lists all of {mine}'s");
+        assert!(own.iter().all(|a| a["creditor"] == **mine));
+        // Asking for the other creditor changes nothing.
+        let tampered = all_accounts(
+            &base,
+            &token,
+            &format!("creditor={}", theirs.replace(' ', "%20")),
+        )
+        .await;
+        assert_eq!(tampered.len(), own.len());
+
+        let other = account_of(&base, theirs).await;
+        let (status, body) = get(&base, &format!("/api/accounts/{other}"), &token).await;
+        let (unknown_status, unknown) = get(&base, "/api/accounts/NO-SUCH", &token).await;
+        assert_eq!((status, unknown_status), (404, 404));
+        assert_eq!(
+            body.to_string().replace(&other, "X"),
+            unknown.to_string().replace("NO-SUCH", "X")
+        );
+
+        // The parte de cobros of the demo's month: only its own rows.
+        let (status, report) = get(
+            &base,
+            &format!("/api/reports/collections?month={month}"),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 200, "{report}");
+        let rows = report["rows"].as_array().expect("rows");
+        assert!(rows.iter().all(|r| r["creditor"] == **mine), "{report}");
+        let of_mine = all_rows.iter().filter(|r| r["creditor"] == **mine).count();
+        assert_eq!(rows.len(), of_mine, "all of its rows and only those");
+        seen_rows += rows.len();
+    }
+    assert!(seen_rows > 0, "the two creditors' reports hold rows");
 }
