@@ -37,6 +37,7 @@ pub mod openapi;
 pub mod payment_webhooks;
 pub mod portal;
 pub mod reports;
+pub mod review;
 pub mod unsubscribe;
 pub mod webhooks;
 
@@ -109,6 +110,10 @@ pub struct AppState {
     pub queue: Option<Arc<QueueProbe>>,
     /// The debtor's page: who collects, house limits, payment provider.
     pub portal: portal::PortalSettings,
+    /// The campaign files this server was given (`cobro serve --campaign`):
+    /// the only ones the console simulates and launches (a browser never
+    /// names a path on the server).
+    pub campaign_files: Arc<Vec<std::path::PathBuf>>,
 }
 
 impl AppState {
@@ -120,7 +125,14 @@ impl AppState {
             dispatch: DispatchMetrics::new(),
             queue: None,
             portal: portal::PortalSettings::default(),
+            campaign_files: Arc::new(Vec::new()),
         }
+    }
+
+    /// The campaign files the console may simulate and launch.
+    pub fn with_campaign_files(mut self, files: Vec<std::path::PathBuf>) -> Self {
+        self.campaign_files = Arc::new(files);
+        self
     }
 
     /// The debtor's page settings (collector identity, payment provider).
@@ -202,6 +214,39 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/login", console::login::submit),
         route(Method::POST, "/logout", console::login::logout),
         route(Method::GET, "/console/accounts", console::accounts::page),
+        route(Method::GET, "/console/campaigns", console::campaigns::list),
+        route(
+            Method::POST,
+            "/console/campaigns/simulate",
+            console::campaigns::simulate,
+        ),
+        route(
+            Method::POST,
+            "/console/campaigns/launch",
+            console::campaigns::launch,
+        ),
+        route(
+            Method::GET,
+            "/console/campaigns/{id}",
+            console::campaigns::detail,
+        ),
+        route(
+            Method::POST,
+            "/console/campaigns/{id}/{action}",
+            console::campaigns::act,
+        ),
+        route(Method::GET, "/console/review", console::review::page),
+        route(Method::POST, "/console/review", console::review::answer),
+        route(
+            Method::GET,
+            "/console/suppressions",
+            console::suppressions::page,
+        ),
+        route(
+            Method::POST,
+            "/console/suppressions/{action}",
+            console::suppressions::act,
+        ),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),
         // The description is public: it holds no data.
@@ -238,6 +283,9 @@ pub enum HttpError {
     NotFound(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The thing is no longer in the state the request assumed.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -249,6 +297,7 @@ impl IntoResponse for HttpError {
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HttpError::Conflict(_) => StatusCode::CONFLICT,
             // A provider retries on 503, which is what we want while the
             // store is briefly away; a permanent error (corrupt data, a bad
             // query) answers 500 so that nobody retries it for hours.

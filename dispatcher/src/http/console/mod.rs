@@ -1,6 +1,9 @@
 //! The console: server-rendered pages for operations, compliance and
 //! creditors, behind a login. `login.rs` starts and ends sessions,
-//! `accounts.rs` is the expedientes list; one file per page. Every page
+//! `accounts.rs` is the expedientes list, `campaigns.rs` the campaigns
+//! (progress, pause/resume/cancel, simulate and launch), `review.rs` the
+//! review queue of `unknown` contacts, `suppressions.rs` the suppression
+//! list; one file per page. Every page
 //! handler starts with `session::ConsoleSession::for_page` (login, role,
 //! language, CSRF value) and ends with `ConsoleSession::page`, which
 //! renders its minijinja template (`templates/`, registered in
@@ -10,9 +13,12 @@
 //! bound to the session.
 
 pub mod accounts;
+pub mod campaigns;
 pub mod login;
 pub mod render;
+pub mod review;
 pub mod session;
+pub mod suppressions;
 pub mod texts;
 
 use axum::http::HeaderMap;

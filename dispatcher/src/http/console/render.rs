@@ -15,6 +15,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("templates/login.html")),
     ("message.html", include_str!("templates/message.html")),
     ("accounts.html", include_str!("templates/accounts.html")),
+    ("campaigns.html", include_str!("templates/campaigns.html")),
+    ("campaign.html", include_str!("templates/campaign.html")),
+    ("simulation.html", include_str!("templates/simulation.html")),
+    ("review.html", include_str!("templates/review.html")),
+    ("suppressions.html", include_str!("templates/suppressions.html")),
 ];
 
 static ENV: LazyLock<Result<Environment<'static>, minijinja::Error>> = LazyLock::new(|| {
