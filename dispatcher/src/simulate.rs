@@ -101,11 +101,9 @@ pub async fn run_and_report<S: Store>(
 /// SQLite store in a temporary folder, run with the `null` transport (its
 /// links signed with a throw-away key), reported, and the folder removed.
 pub async fn simulate_file(path: &Path, limits: BookLimits) -> Result<Simulation, SimulateError> {
-    let loaded =
-        LoadedCampaign::load(path).map_err(|e| SimulateError::Campaign(e.to_string()))?;
-    let templates = TemplateSet::load(&loaded.templates_dir).map_err(|e| {
-        SimulateError::Campaign(format!("{}: {e}", loaded.templates_dir.display()))
-    })?;
+    let loaded = LoadedCampaign::load(path).map_err(|e| SimulateError::Campaign(e.to_string()))?;
+    let templates = TemplateSet::load(&loaded.templates_dir)
+        .map_err(|e| SimulateError::Campaign(format!("{}: {e}", loaded.templates_dir.display())))?;
     // Declared first, dropped last: the store closes before its folder goes.
     let scratch = tempfile::tempdir()?;
     let url = format!(

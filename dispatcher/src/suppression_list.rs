@@ -43,7 +43,9 @@ pub fn normalise_address(raw: &str, prefix: bool) -> Result<String, String> {
 pub fn parse_channel(value: Option<&str>) -> Result<Option<ChannelKind>, String> {
     match value.map(str::trim) {
         None | Some("") | Some("all") | Some("*") => Ok(None),
-        Some(c) => ChannelKind::from_str(c).map(Some).map_err(|e| e.to_string()),
+        Some(c) => ChannelKind::from_str(c)
+            .map(Some)
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -120,12 +122,12 @@ mod tests {
         assert_eq!(entries[1].channel, Some(ChannelKind::Email));
         assert_eq!(entries[2].channel, None);
         assert!(entries.iter().all(|e| e.source == "regulator" && !e.prefix));
-        let err = parse_import("+525512345678\n+52x\n", "b.csv", "import", at)
-            .expect_err("bad address");
+        let err =
+            parse_import("+525512345678\n+52x\n", "b.csv", "import", at).expect_err("bad address");
         assert_eq!((err.line, err.field), (2, "address"));
         assert!(err.to_string().starts_with("b.csv:2: address: "), "{err}");
-        let err = parse_import("+525512345678,fax\n", "b.csv", "import", at)
-            .expect_err("bad channel");
+        let err =
+            parse_import("+525512345678,fax\n", "b.csv", "import", at).expect_err("bad channel");
         assert_eq!((err.line, err.field), (1, "channel"));
     }
 }

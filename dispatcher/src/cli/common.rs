@@ -13,8 +13,8 @@ use cobro_config::{LoadedCampaign, Settings};
 
 use super::BadInput;
 use crate::channel_set::ChannelSet;
-use crate::engine::sender::SenderProfile;
 use crate::engine::Dispatcher;
+use crate::engine::sender::SenderProfile;
 use crate::store::any::AnyStore;
 
 /// `--store URL` (else `COBRO_STORE`, else the settings file's `store`,

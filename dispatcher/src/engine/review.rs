@@ -139,7 +139,9 @@ pub async fn resolve<S: Store>(
             LedgerState::Retry,
             Transition::Requeue { due_at: now },
             ContactState::Pending,
-            format!("marked not sent by {operator} after review; back to the plan, the guard decides again"),
+            format!(
+                "marked not sent by {operator} after review; back to the plan, the guard decides again"
+            ),
         ),
     };
     let mut row = LedgerEntry::for_contact(&record.contact, ledger_state, now);

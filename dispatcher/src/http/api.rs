@@ -209,8 +209,7 @@ pub async fn launch_campaign(
 /// what `POST /api/campaigns` and the console's launch button share. A
 /// problem in the file answers 422.
 pub async fn launch_file(store: &AnyStore, path: &std::path::Path) -> Result<Launched, HttpError> {
-    let loaded =
-        LoadedCampaign::load(path).map_err(|e| HttpError::Unprocessable(e.to_string()))?;
+    let loaded = LoadedCampaign::load(path).map_err(|e| HttpError::Unprocessable(e.to_string()))?;
     let templates = TemplateSet::load(&loaded.templates_dir).map_err(|e| {
         HttpError::Unprocessable(format!("{}: {e}", loaded.templates_dir.display()))
     })?;
@@ -281,9 +280,7 @@ pub async fn campaign_action(
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<ActionResult>, HttpError> {
     let action = CampaignAction::parse(&action).ok_or_else(|| {
-        HttpError::NotFound(format!(
-            "unknown action '{action}' (pause, resume, cancel)"
-        ))
+        HttpError::NotFound(format!("unknown action '{action}' (pause, resume, cancel)"))
     })?;
     Ok(Json(
         apply_campaign_action(&state.store, &id, action, principal.name()).await?,

@@ -282,11 +282,7 @@ fn may_act(me: &ConsoleSession) -> bool {
 /// A message page with `status` (a refused file, a failed simulation).
 fn problem(me: &ConsoleSession, status: StatusCode, message: String) -> Response {
     let p = words(me.lang);
-    let mut resp = me.page(
-        "message.html",
-        p.failed_title,
-        context! { message },
-    );
+    let mut resp = me.page("message.html", p.failed_title, context! { message });
     *resp.status_mut() = status;
     resp
 }
@@ -302,7 +298,15 @@ pub async fn list(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match session(&state, &headers, query.get("lang").map(String::as_str), Method::GET, LIST).await {
+    let me = match session(
+        &state,
+        &headers,
+        query.get("lang").map(String::as_str),
+        Method::GET,
+        LIST,
+    )
+    .await
+    {
         Ok(me) => me,
         Err(resp) => return Ok(resp),
     };
@@ -345,7 +349,15 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match session(&state, &headers, query.get("lang").map(String::as_str), Method::GET, DETAIL).await {
+    let me = match session(
+        &state,
+        &headers,
+        query.get("lang").map(String::as_str),
+        Method::GET,
+        DETAIL,
+    )
+    .await
+    {
         Ok(me) => me,
         Err(resp) => return Ok(resp),
     };
@@ -387,10 +399,12 @@ pub async fn detail(
         )),
         _ => None,
     };
-    let error = (query.get("error").map(String::as_str) == Some("confirm")).then_some(p.error_confirm);
-    let truncated = daily
-        .truncated
-        .then(|| p.daily_truncated.replace("{n}", &daily.rows_read.to_string()));
+    let error =
+        (query.get("error").map(String::as_str) == Some("confirm")).then_some(p.error_confirm);
+    let truncated = daily.truncated.then(|| {
+        p.daily_truncated
+            .replace("{n}", &daily.rows_read.to_string())
+    });
     Ok(me.page(
         "campaign.html",
         &format!("{} {}", p.campaign, id),
@@ -483,14 +497,22 @@ pub async fn simulate(
         return Ok(me.not_found());
     };
     let p = words(me.lang);
-    let simulation = match simulate_file(&path, state.portal.limits.clone()).await {
+    let simulation = match simulate_file(&path, state.portal.limits).await {
         Ok(s) => s,
         Err(e) if e.is_bad_input() => {
-            return Ok(problem(&me, StatusCode::UNPROCESSABLE_ENTITY, e.to_string()));
+            return Ok(problem(
+                &me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                e.to_string(),
+            ));
         }
         Err(e) => {
             tracing::error!(error = %e, file = %path.display(), "console simulation failed");
-            return Ok(problem(&me, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()));
+            return Ok(problem(
+                &me,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                e.to_string(),
+            ));
         }
     };
     let r = &simulation.report;

@@ -19,7 +19,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("campaign.html", include_str!("templates/campaign.html")),
     ("simulation.html", include_str!("templates/simulation.html")),
     ("review.html", include_str!("templates/review.html")),
-    ("suppressions.html", include_str!("templates/suppressions.html")),
+    (
+        "suppressions.html",
+        include_str!("templates/suppressions.html"),
+    ),
 ];
 
 static ENV: LazyLock<Result<Environment<'static>, minijinja::Error>> = LazyLock::new(|| {

@@ -227,7 +227,9 @@ pub async fn answer(
     {
         Ok(_) => Ok(Redirect::to(&format!("{PATH}?done={}", outcome.as_str())).into_response()),
         Err(e) if e.is_not_found() => Ok(me.not_found()),
-        Err(e) if e.is_conflict() => Ok(Redirect::to(&format!("{PATH}?error=gone")).into_response()),
+        Err(e) if e.is_conflict() => {
+            Ok(Redirect::to(&format!("{PATH}?error=gone")).into_response())
+        }
         Err(e) => Err(crate::http::review::review_error(e)),
     }
 }

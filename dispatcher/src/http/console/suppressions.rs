@@ -188,10 +188,7 @@ pub async fn page(
     } else {
         q.replace([' ', '-'], "")
     };
-    let page_no: usize = query
-        .get("page")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let page_no: usize = query.get("page").and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut entries = state.store.suppressions().await?;
     entries.retain(|s| needle.is_empty() || s.address.contains(&needle));
     entries.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.address.cmp(&b.address)));
@@ -246,11 +243,7 @@ pub async fn page(
 
 /// Nothing stored: the reason, with 422.
 fn refused(me: &ConsoleSession, message: String) -> Response {
-    let mut resp = me.page(
-        "message.html",
-        words(me.lang).refused,
-        context! { message },
-    );
+    let mut resp = me.page("message.html", words(me.lang).refused, context! { message });
     *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     resp
 }
@@ -297,13 +290,25 @@ pub async fn act(
                 return Ok(me.expired_form());
             }
             if action == "add" {
-                add(&state, &me, field("address"), field("channel"), field("prefix") == "yes", field("reason")).await
+                add(
+                    &state,
+                    &me,
+                    field("address"),
+                    field("channel"),
+                    field("prefix") == "yes",
+                    field("reason"),
+                )
+                .await
             } else {
                 remove(&state, field("key")).await
             }
         }
         "import" => {
-            let multipart = match <Multipart as axum::extract::FromRequest<AppState>>::from_request(request, &state).await {
+            let multipart = match <Multipart as axum::extract::FromRequest<AppState>>::from_request(
+                request, &state,
+            )
+            .await
+            {
                 Ok(m) => m,
                 Err(e) => return Ok(refused(&me, e.body_text())),
             };
@@ -368,8 +373,12 @@ async fn import(
     me: &ConsoleSession,
     mut multipart: Multipart,
 ) -> Result<Response, HttpError> {
-    let (mut csrf, mut reason, mut file, mut file_name) =
-        (String::new(), String::new(), None::<Bytes>, String::from("file"));
+    let (mut csrf, mut reason, mut file, mut file_name) = (
+        String::new(),
+        String::new(),
+        None::<Bytes>,
+        String::from("file"),
+    );
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -377,10 +386,11 @@ async fn import(
             Err(e) => return Ok(refused(me, e.body_text())),
         };
         let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            if let Some(n) = field.file_name().filter(|n| !n.is_empty()) {
-                file_name = n.to_string();
-            }
+        if let Some(n) = field
+            .file_name()
+            .filter(|n| name == "file" && !n.is_empty())
+        {
+            file_name = n.to_string();
         }
         let bytes = match field.bytes().await {
             Ok(b) => b,
@@ -405,7 +415,14 @@ async fn import(
     let entries = match parse_import(
         &text,
         &file_name,
-        &source(if reason.trim().is_empty() { "import" } else { &reason }, me.principal.name()),
+        &source(
+            if reason.trim().is_empty() {
+                "import"
+            } else {
+                &reason
+            },
+            me.principal.name(),
+        ),
         Utc::now(),
     ) {
         Ok(e) => e,
@@ -414,6 +431,10 @@ async fn import(
     for entry in &entries {
         state.store.suppress(entry).await?;
     }
-    tracing::info!(entries = entries.len(), operator = me.principal.name(), "suppression list imported");
+    tracing::info!(
+        entries = entries.len(),
+        operator = me.principal.name(),
+        "suppression list imported"
+    );
     Ok(Redirect::to(&format!("{PATH}?done=import&n={}", entries.len())).into_response())
 }

@@ -663,16 +663,27 @@ pub async fn review_queue<S: Store>(store: &S) {
     assert_eq!(after.attempt, before.attempt, "the attempt count is kept");
     let left = store.unknown_contacts(None, 10).await.expect("queue");
     assert_eq!(
-        left.iter().map(|r| r.contact.id.clone()).collect::<Vec<_>>(),
+        left.iter()
+            .map(|r| r.contact.id.clone())
+            .collect::<Vec<_>>(),
         ids[2..].to_vec(),
         "resolved contacts leave the queue"
     );
     assert_eq!(store.next_due().await.expect("next_due"), Some(at(100)));
     let claimed = store.claim_due(at(100), 10).await.expect("claim again");
     assert_eq!(
-        claimed.iter().map(|r| r.contact.id.clone()).collect::<Vec<_>>(),
+        claimed
+            .iter()
+            .map(|r| r.contact.id.clone())
+            .collect::<Vec<_>>(),
         vec![not_sent.clone()],
         "the feeder claims it again"
     );
-    assert!(store.unknown_contacts(Some("~"), 10).await.expect("end").is_empty());
+    assert!(
+        store
+            .unknown_contacts(Some("~"), 10)
+            .await
+            .expect("end")
+            .is_empty()
+    );
 }

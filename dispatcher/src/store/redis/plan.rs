@@ -268,10 +268,10 @@ impl PlanStore for RedisStore {
             .map_err(redis_err("unknown_contacts"))?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(record) = self.contact(&id).await? {
-                if record.state == ContactState::Unknown {
-                    out.push(record);
-                }
+            if let Some(record) = self.contact(&id).await?
+                && record.state == ContactState::Unknown
+            {
+                out.push(record);
             }
         }
         Ok(out)
