@@ -5,6 +5,12 @@
 //! one state machine (`Transition`), each with a ledger row naming the
 //! operator, so the console, the API and any later tool resolve a contact
 //! the same way and the gestiones show who did it.
+//!
+//! "Not sent" puts the contact back in the plan (`StateMove::Requeue`),
+//! due now: the feeder claims it and the guard decides it afresh (window,
+//! caps, account status). The reservation's history entry of the lost
+//! attempt stays, so the caps still count it: when in doubt, the debtor is
+//! contacted less, never more.
 
 use chrono::{DateTime, Utc};
 
