@@ -264,16 +264,6 @@ fn chosen_file(state: &AppState, form: &HashMap<String, String>) -> Option<PathB
     state.campaign_files.get(index).cloned()
 }
 
-async fn session(
-    state: &AppState,
-    headers: &HeaderMap,
-    lang: Option<&str>,
-    method: Method,
-    path: &'static str,
-) -> Result<ConsoleSession, Response> {
-    ConsoleSession::for_page(state, headers, lang, method, path).await
-}
-
 /// Whether this user may press the buttons (operations, admin).
 fn may_act(me: &ConsoleSession) -> bool {
     page_allowed(me.role(), &Method::POST, ACTION)
@@ -298,7 +288,7 @@ pub async fn list(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match session(
+    let me = match ConsoleSession::for_page(
         &state,
         &headers,
         query.get("lang").map(String::as_str),
@@ -349,7 +339,7 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match session(
+    let me = match ConsoleSession::for_page(
         &state,
         &headers,
         query.get("lang").map(String::as_str),
@@ -437,7 +427,7 @@ pub async fn act(
     body: Bytes,
 ) -> Result<Response, HttpError> {
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let me = match session(&state, &headers, None, Method::POST, ACTION).await {
+    let me = match ConsoleSession::for_page(&state, &headers, None, Method::POST, ACTION).await {
         Ok(me) => me,
         Err(resp) => return Ok(resp),
     };
@@ -465,7 +455,7 @@ pub async fn act(
     }
 }
 
-/// A campaign id as one path segment.
+/// A campaign id as one path segment (percent-encoded; a space as `%20`).
 fn urlencoding(id: &str) -> String {
     serde_urlencoded::to_string([("", id)])
         .map(|s| s.trim_start_matches('=').replace('+', "%20"))
@@ -486,7 +476,7 @@ pub async fn simulate(
     body: Bytes,
 ) -> Result<Response, HttpError> {
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let me = match session(&state, &headers, None, Method::POST, SIMULATE).await {
+    let me = match ConsoleSession::for_page(&state, &headers, None, Method::POST, SIMULATE).await {
         Ok(me) => me,
         Err(resp) => return Ok(resp),
     };
@@ -581,7 +571,7 @@ pub async fn launch(
     body: Bytes,
 ) -> Result<Response, HttpError> {
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let me = match session(&state, &headers, None, Method::POST, LAUNCH).await {
+    let me = match ConsoleSession::for_page(&state, &headers, None, Method::POST, LAUNCH).await {
         Ok(me) => me,
         Err(resp) => return Ok(resp),
     };
