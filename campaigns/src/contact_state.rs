@@ -89,7 +89,7 @@ impl ContactState {
         (Blocked, &[]),
         (Cancelled, &[]),
         (Failed, &[]),
-        (Unknown, &[Delivered, Undelivered]),
+        (Unknown, &[Pending, Delivered, Undelivered]),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -160,10 +160,15 @@ pub enum StateMove {
     /// Crash recovery of a send whose outcome was never recorded: to
     /// `unknown`.
     RecoverSending,
+    /// An operator's review of an `unknown` contact found that its message
+    /// never went out: back to `pending`, so the feeder claims it again and
+    /// the guard decides it afresh. Only an operator does this (a worker's
+    /// late retry must never resend what may have been sent).
+    Requeue,
 }
 
 impl StateMove {
-    pub const ALL: [StateMove; 8] = [
+    pub const ALL: [StateMove; 9] = [
         StateMove::Claim,
         StateMove::Reserve,
         StateMove::Reschedule,
@@ -172,6 +177,7 @@ impl StateMove {
         StateMove::Cancel,
         StateMove::RecoverQueued,
         StateMove::RecoverSending,
+        StateMove::Requeue,
     ];
 
     /// The states this operation moves a contact from.
@@ -185,6 +191,7 @@ impl StateMove {
             StateMove::Cancel => &[Pending, Queued],
             StateMove::RecoverQueued => &[Queued],
             StateMove::RecoverSending => &[Sending],
+            StateMove::Requeue => &[Unknown],
         }
     }
 
@@ -193,7 +200,7 @@ impl StateMove {
         match self {
             StateMove::Claim => &[Queued],
             StateMove::Reserve => &[Sending],
-            StateMove::Reschedule | StateMove::RecoverQueued => &[Pending],
+            StateMove::Reschedule | StateMove::RecoverQueued | StateMove::Requeue => &[Pending],
             StateMove::Finish => &[Sent, Blocked, Cancelled, Failed, Unknown],
             StateMove::Receipt => &[Delivered, Undelivered],
             StateMove::Cancel => &[Cancelled],
@@ -239,15 +246,20 @@ mod tests {
     }
 
     #[test]
-    fn terminal_states_only_move_on_receipts() {
+    fn terminal_states_only_move_on_receipts_or_an_operators_requeue() {
         for from in ContactState::TERMINAL {
             for to in ContactState::ALL {
                 if from.can_move_to(to) {
                     assert!(matches!(from, Sent | Unknown), "{from} -> {to}");
+                    if to == Pending {
+                        assert_eq!(from, Unknown, "only a reviewed unknown contact goes back");
+                        continue;
+                    }
                     assert!(matches!(to, Delivered | Undelivered), "{from} -> {to}");
                 }
             }
         }
+        assert_eq!(StateMove::Requeue.from_states(), &[Unknown]);
         assert!(!Pending.is_terminal() && !Queued.is_terminal() && !Sending.is_terminal());
         assert_eq!(ContactState::TRANSITIONS.len(), ContactState::ALL.len());
     }

@@ -14,7 +14,9 @@ pub mod prometheus;
 pub mod queue;
 pub mod queue_probe;
 pub mod report;
+pub mod simulate;
 pub mod store;
+pub mod suppression_list;
 #[cfg(feature = "testkit")]
 pub mod testing;
 pub mod transports;

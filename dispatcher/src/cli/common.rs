@@ -13,9 +13,8 @@ use cobro_config::{LoadedCampaign, Settings};
 
 use super::BadInput;
 use crate::channel_set::ChannelSet;
+use crate::engine::Dispatcher;
 use crate::engine::sender::SenderProfile;
-use crate::engine::{Dispatcher, RetryPolicy};
-use crate::store::AccountStatus;
 use crate::store::any::AnyStore;
 
 /// `--store URL` (else `COBRO_STORE`, else the settings file's `store`,
@@ -75,17 +74,7 @@ pub fn link_secret() -> Vec<u8> {
 }
 
 pub fn sender_profile(loaded: &LoadedCampaign, public_url: &str) -> SenderProfile {
-    let s = &loaded.file.sender;
-    SenderProfile {
-        collector: s.collector.clone(),
-        collector_phone: s.collector_phone.clone(),
-        email_from: s.email_from.clone(),
-        sms_from: s.sms_from.clone(),
-        voice_from: s.voice_from.clone(),
-        payment_base_url: s.payment_base_url.clone(),
-        public_url: public_url.to_string(),
-        link_secret: link_secret(),
-    }
+    SenderProfile::for_campaign(loaded, public_url, link_secret())
 }
 
 /// Which transport a run uses.
@@ -109,6 +98,8 @@ pub fn channel_set(choice: &TransportChoice) -> anyhow::Result<ChannelSet> {
     Ok(ChannelSet::uniform(transport))
 }
 
+/// The campaign's dispatcher (`Dispatcher::for_campaign`) with the link
+/// secret of the environment.
 pub fn dispatcher(
     store: Arc<AnyStore>,
     loaded: &LoadedCampaign,
@@ -116,28 +107,13 @@ pub fn dispatcher(
     channels: ChannelSet,
     public_url: &str,
 ) -> Dispatcher<AnyStore> {
-    Dispatcher {
+    Dispatcher::for_campaign(
         store,
-        guard: Arc::new(loaded.guard()),
+        loaded,
+        templates,
         channels,
-        templates: Arc::new(templates),
-        sender: sender_profile(loaded, public_url),
-        retry: RetryPolicy::default(),
-        metrics: None,
-        stop_from: AccountStatus::stop_from(&loaded.strategy.stop_on),
-        book_limits: cobro_campaigns::book::BookLimits::default(),
-        broken_promise_steps: Arc::new(
-            loaded
-                .strategy
-                .steps
-                .iter()
-                .filter(|s| {
-                    s.when.after == Some(cobro_campaigns::strategy::StepAfter::BrokenPromise)
-                })
-                .map(|s| s.id.clone())
-                .collect(),
-        ),
-    }
+        sender_profile(loaded, public_url),
+    )
 }
 
 fn required_env(name: &str, provider: &str) -> anyhow::Result<String> {

@@ -31,7 +31,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub workers: Option<usize>,
     /// Campaign files the in-process workers send (repeatable); the first
-    /// one's `[sender]` names the collector on the debtors' pages.
+    /// one's `[sender]` names the collector on the debtors' pages; the
+    /// console's campaigns page simulates and launches them.
     #[arg(long = "campaign")]
     pub campaigns: Vec<PathBuf>,
     /// Where the apalis queue lives (as `cobro work --queue`). `/healthz`
@@ -99,7 +100,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let mut state = AppState::new(store.clone(), config)
         .with_dispatch_metrics(dispatch.clone())
-        .with_portal(portal);
+        .with_portal(portal)
+        .with_campaign_files(args.campaigns.clone());
     if args.workers.is_some() || args.queue.is_some() {
         let url = queue_url(args.queue.as_deref(), &args.store)?;
         state = state.with_queue(Arc::new(queue_probe(&url)?));

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::{TransportChoice, channel_set, dispatcher, load_campaign, load_templates};
 use super::launch::launch_with_progress;
-use crate::engine::simulation::{HORIZON_DAYS, ScheduledEvent, run_virtual_clock_observed};
+use crate::engine::simulation::ScheduledEvent;
 use crate::report::CampaignReport;
+use crate::simulate::run_and_report;
 use crate::store::any::AnyStore;
 
 #[derive(Debug, clap::Args)]
@@ -56,7 +56,8 @@ pub struct SimulationLinks {
     pub secret: Vec<u8>,
 }
 
-/// Runs an already launched campaign on the virtual clock and builds its
+/// Runs an already launched campaign on the virtual clock
+/// (`simulate::run_and_report`, with a progress spinner) and builds its
 /// report from the ledger.
 pub async fn simulate_loaded(
     store: Arc<AnyStore>,
@@ -79,23 +80,12 @@ pub async fn simulate_loaded(
         dispatcher.sender.link_secret = links.secret.clone();
     }
     dispatcher.book_limits = limits;
-    let start = Utc.from_utc_datetime(
-        &loaded
-            .campaign
-            .start_date
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default(),
-    );
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} virtual clock {msg} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    // Promises are judged where the virtual clock stopped: its last
-    // contact or the last debtor action it applied.
-    let horizon = start + chrono::Duration::days(HORIZON_DAYS);
-    let last_event = events.iter().map(|e| e.at).filter(|&t| t <= horizon).max();
-    let stats = run_virtual_clock_observed(&dispatcher, start, events, |stats, clock| {
+    let report = run_and_report(&dispatcher, loaded, events, |stats, clock| {
         bar.set_message(format!(
             "{}: {} contacts processed, {} sent",
             clock.format("%Y-%m-%d %H:%M UTC"),
@@ -106,11 +96,5 @@ pub async fn simulate_loaded(
     })
     .await?;
     bar.finish_and_clear();
-    let as_of = stats.last_instant.max(last_event).unwrap_or(start);
-    let report =
-        CampaignReport::from_store(store.as_ref(), &loaded.campaign.id, stats.sms_segments)
-            .await?
-            .with_collections(store.as_ref(), as_of, dispatcher.book_limits.grace_days)
-            .await?;
     Ok(report)
 }

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use chrono::Utc;
 use cobro_campaigns::ChannelKind;
@@ -11,6 +10,7 @@ use cobro_channels::mask_address;
 use super::BadInput;
 use super::common::StoreArg;
 use crate::store::{Suppression, prelude::*};
+use crate::suppression_list::{normalise_address, parse_import};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SuppressCommand {
@@ -24,7 +24,8 @@ pub enum SuppressCommand {
         #[command(flatten)]
         store: StoreArg,
     },
-    /// One address per line, optionally `address,channel`.
+    /// One address per line, optionally `address,channel` (E.164 numbers
+    /// or emails; the first bad line stops the import, naming it).
     Import {
         file: PathBuf,
         #[arg(long, default_value = "import")]
@@ -49,19 +50,12 @@ pub struct EntryArgs {
 }
 
 fn parse_channel(value: Option<&str>) -> Result<Option<ChannelKind>, BadInput> {
-    value
-        .map(|c| ChannelKind::from_str(c).map_err(|e| BadInput(e.to_string())))
-        .transpose()
+    crate::suppression_list::parse_channel(value).map_err(BadInput)
 }
 
-/// Emails are compared lower-case; phone numbers as given (E.164).
-fn normalise(address: &str) -> String {
-    let a = address.trim();
-    if a.contains('@') {
-        a.to_lowercase()
-    } else {
-        a.replace([' ', '-'], "")
-    }
+/// The list's spelling of an address (`suppression_list::normalise_address`).
+fn normalise(address: &str, prefix: bool) -> Result<String, BadInput> {
+    normalise_address(address, prefix).map_err(BadInput)
 }
 
 pub async fn run(cmd: SuppressCommand) -> anyhow::Result<ExitCode> {
@@ -69,7 +63,7 @@ pub async fn run(cmd: SuppressCommand) -> anyhow::Result<ExitCode> {
         SuppressCommand::Add(args) => {
             let channel = parse_channel(args.channel.as_deref())?;
             let store = args.store.open().await?;
-            let address = normalise(&args.address);
+            let address = normalise(&args.address, args.prefix)?;
             store
                 .suppress(&Suppression {
                     channel,
@@ -88,7 +82,9 @@ pub async fn run(cmd: SuppressCommand) -> anyhow::Result<ExitCode> {
         SuppressCommand::Remove(args) => {
             let channel = parse_channel(args.channel.as_deref())?;
             let store = args.store.open().await?;
-            let removed = store.unsuppress(channel, &normalise(&args.address)).await?;
+            let removed = store
+                .unsuppress(channel, &normalise(&args.address, true)?)
+                .await?;
             println!("{}", if removed { "removed" } else { "no such entry" });
             if !removed {
                 return Ok(ExitCode::from(1));
@@ -118,27 +114,8 @@ pub async fn run(cmd: SuppressCommand) -> anyhow::Result<ExitCode> {
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
-            let mut entries = Vec::new();
-            for (i, line) in text.lines().enumerate() {
-                let line = line.trim();
-                if line.is_empty() || line.starts_with('#') {
-                    continue;
-                }
-                let (address, channel) = match line.split_once(',') {
-                    Some((a, c)) => (a, Some(c.trim())),
-                    None => (line, None),
-                };
-                let channel = parse_channel(channel.filter(|c| !c.is_empty())).map_err(|e| {
-                    BadInput(format!("{}:{}: channel: {}", file.display(), i + 1, e.0))
-                })?;
-                entries.push(Suppression {
-                    channel,
-                    address: normalise(address),
-                    prefix: false,
-                    source: source.clone(),
-                    at: Utc::now(),
-                });
-            }
+            let entries = parse_import(&text, &file.display().to_string(), &source, Utc::now())
+                .map_err(|e| BadInput(e.to_string()))?;
             let store = store.open().await?;
             for entry in &entries {
                 store.suppress(entry).await?;

@@ -16,7 +16,8 @@
 //! the contacts of one queue job; the decisions are the ones a single
 //! [`Dispatcher::process`] makes. [`simulation`] and [`router`] drive the
 //! engine; [`events`] applies account events (payment, opt-out…) to the
-//! plan; [`LedgerCode`] (in the store, beside the ledger row) names the codes the rows carry.
+//! plan; [`review`] resolves the `unknown` contacts an operator reviewed;
+//! [`LedgerCode`] (in the store, beside the ledger row) names the codes the rows carry.
 
 pub mod actions;
 mod batch;
@@ -27,6 +28,7 @@ mod hold;
 pub mod portal_token;
 pub mod quota;
 mod reserve_gate;
+pub mod review;
 pub mod router;
 mod rows;
 mod send;
@@ -126,6 +128,41 @@ pub struct Dispatcher<S: Store> {
 }
 
 impl<S: Store> Dispatcher<S> {
+    /// The dispatcher of one campaign file: its rules, strategy (stop
+    /// events, broken-promise steps) and templates, sending through
+    /// `channels` as `sender`. Every driver builds it here (the workers,
+    /// `cobro simulate`, the console's simulation), so they decide alike.
+    pub fn for_campaign(
+        store: Arc<S>,
+        loaded: &cobro_config::LoadedCampaign,
+        templates: TemplateSet,
+        channels: ChannelSet,
+        sender: SenderProfile,
+    ) -> Self {
+        Dispatcher {
+            store,
+            guard: Arc::new(loaded.guard()),
+            channels,
+            templates: Arc::new(templates),
+            sender,
+            retry: RetryPolicy::default(),
+            metrics: None,
+            stop_from: AccountStatus::stop_from(&loaded.strategy.stop_on),
+            book_limits: cobro_campaigns::book::BookLimits::default(),
+            broken_promise_steps: Arc::new(
+                loaded
+                    .strategy
+                    .steps
+                    .iter()
+                    .filter(|s| {
+                        s.when.after == Some(cobro_campaigns::strategy::StepAfter::BrokenPromise)
+                    })
+                    .map(|s| s.id.clone())
+                    .collect(),
+            ),
+        }
+    }
+
     /// Takes one claimed contact through guard, reservation, render and
     /// send at instant `now`, and records every step in the ledger.
     pub async fn process(

@@ -142,6 +142,28 @@ impl SenderProfile {
     }
 }
 
+impl SenderProfile {
+    /// The `[sender]` of a campaign file, its links under `public_url`
+    /// signed with `link_secret`.
+    pub fn for_campaign(
+        loaded: &cobro_config::LoadedCampaign,
+        public_url: &str,
+        link_secret: Vec<u8>,
+    ) -> Self {
+        let s = &loaded.file.sender;
+        SenderProfile {
+            collector: s.collector.clone(),
+            collector_phone: s.collector_phone.clone(),
+            email_from: s.email_from.clone(),
+            sms_from: s.sms_from.clone(),
+            voice_from: s.voice_from.clone(),
+            payment_base_url: s.payment_base_url.clone(),
+            public_url: public_url.to_string(),
+            link_secret,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

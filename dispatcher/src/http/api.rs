@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::JsonRejection;
@@ -76,6 +75,8 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/suppressions", list_suppressions),
         route(Method::POST, "/suppressions", add_suppression),
         route(Method::DELETE, "/suppressions", remove_suppression),
+        route(Method::GET, "/review", super::review::list),
+        route(Method::POST, "/review/{contact}", super::review::answer),
     ]
 }
 
@@ -90,7 +91,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 /// A JSON body or a 400 that says what is wrong with it.
-fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, HttpError> {
+pub(crate) fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, HttpError> {
     payload.map(|Json(v)| v).map_err(|e| match e {
         JsonRejection::MissingJsonContentType(_) => {
             HttpError::BadRequest("send the body as JSON (Content-Type: application/json)".into())
@@ -100,12 +101,7 @@ fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, HttpError> {
 }
 
 fn parse_channel(value: Option<&str>) -> Result<Option<ChannelKind>, HttpError> {
-    match value.map(str::trim) {
-        None | Some("") | Some("all") | Some("*") => Ok(None),
-        Some(c) => ChannelKind::from_str(c)
-            .map(Some)
-            .map_err(|e| HttpError::Unprocessable(e.to_string())),
-    }
+    crate::suppression_list::parse_channel(value).map_err(HttpError::Unprocessable)
 }
 
 /// Counts of one campaign, in the shape of `cobro status --json`.
@@ -152,7 +148,7 @@ pub async fn progress_json(
     })
 }
 
-async fn known_campaign(store: &AnyStore, id: &str) -> Result<(), HttpError> {
+pub async fn known_campaign(store: &AnyStore, id: &str) -> Result<(), HttpError> {
     if store.campaigns().await?.iter().any(|c| c == id) {
         Ok(())
     } else {
@@ -218,29 +214,33 @@ pub async fn launch_campaign(
     payload: Result<Json<LaunchBody>, JsonRejection>,
 ) -> Result<Response, HttpError> {
     let req = body(payload)?;
-    let loaded = LoadedCampaign::load(&req.campaign_file)
-        .map_err(|e| HttpError::Unprocessable(e.to_string()))?;
+    let launched = launch_file(state.store.as_ref(), &req.campaign_file).await?;
+    Ok((StatusCode::CREATED, Json(launched)).into_response())
+}
+
+/// Launches the campaign file at `path` into `store`, like `cobro launch`:
+/// what `POST /api/campaigns` and the console's launch button share. A
+/// problem in the file answers 422.
+pub async fn launch_file(store: &AnyStore, path: &std::path::Path) -> Result<Launched, HttpError> {
+    let loaded = LoadedCampaign::load(path).map_err(|e| HttpError::Unprocessable(e.to_string()))?;
     let templates = TemplateSet::load(&loaded.templates_dir).map_err(|e| {
         HttpError::Unprocessable(format!("{}: {e}", loaded.templates_dir.display()))
     })?;
-    let report = launch(state.store.as_ref(), &loaded, &templates, |_, _| {})
+    let report = launch(store, &loaded, &templates, |_, _| {})
         .await
         .map_err(|e| match e {
             crate::launch::LaunchError::Store(e) => HttpError::Store(e),
             other => HttpError::Unprocessable(other.to_string()),
         })?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Launched {
-            campaign: loaded.campaign.id,
-            rows_read: report.import.rows_read,
-            bad_rows: report.import.bad_rows,
-            accounts: report.accounts,
-            planned: report.planned,
-            added: report.added,
-        }),
-    )
-        .into_response())
+    tracing::info!(campaign = %loaded.campaign.id, added = report.added, "campaign launched");
+    Ok(Launched {
+        campaign: loaded.campaign.id,
+        rows_read: report.import.rows_read,
+        bad_rows: report.import.bad_rows,
+        accounts: report.accounts,
+        planned: report.planned,
+        added: report.added,
+    })
 }
 
 /// Progress of a campaign.
@@ -289,46 +289,85 @@ pub struct ActionResult {
 ))]
 pub async fn campaign_action(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<ActionResult>, HttpError> {
-    known_campaign(&state.store, &id).await?;
-    let store = &state.store;
+    let action = CampaignAction::parse(&action).ok_or_else(|| {
+        HttpError::NotFound(format!("unknown action '{action}' (pause, resume, cancel)"))
+    })?;
+    Ok(Json(
+        apply_campaign_action(&state.store, &id, action, principal.name()).await?,
+    ))
+}
+
+/// What an operator does to a running campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignAction {
+    Pause,
+    Resume,
+    Cancel,
+}
+
+impl CampaignAction {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pause" => Some(CampaignAction::Pause),
+            "resume" => Some(CampaignAction::Resume),
+            "cancel" => Some(CampaignAction::Cancel),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignAction::Pause => "pause",
+            CampaignAction::Resume => "resume",
+            CampaignAction::Cancel => "cancel",
+        }
+    }
+}
+
+/// Pauses, resumes or cancels campaign `id` (404 when the store has no
+/// such campaign) on behalf of `operator`: what the API and the console
+/// share. See [`campaign_action`] for what each does.
+pub async fn apply_campaign_action(
+    store: &AnyStore,
+    id: &str,
+    action: CampaignAction,
+    operator: &str,
+) -> Result<ActionResult, HttpError> {
+    known_campaign(store, id).await?;
     let (mut changed, mut cancelled) = (None, None);
-    match action.as_str() {
-        "pause" => {
-            changed = Some(store.set_campaign_paused(&id, true).await?);
+    match action {
+        CampaignAction::Pause => {
+            changed = Some(store.set_campaign_paused(id, true).await?);
         }
-        "resume" => {
-            changed = Some(store.set_campaign_paused(&id, false).await?);
+        CampaignAction::Resume => {
+            changed = Some(store.set_campaign_paused(id, false).await?);
         }
-        "cancel" => {
-            store.set_campaign_paused(&id, true).await?;
+        CampaignAction::Cancel => {
+            store.set_campaign_paused(id, true).await?;
             let ids = store
                 .cancel_campaign_contacts(
-                    &id,
+                    id,
                     crate::engine::LedgerCode::CampaignCancelled.as_str(),
-                    "the campaign was cancelled by an operator",
+                    &format!("the campaign was cancelled by an operator ({operator})"),
                     Utc::now(),
                 )
                 .await?;
             cancelled = Some(ids.len());
         }
-        other => {
-            return Err(HttpError::NotFound(format!(
-                "unknown action '{other}' (pause, resume, cancel)"
-            )));
-        }
     }
-    tracing::info!(campaign = %id, action = %action, "campaign action");
-    let paused = store.paused_campaigns().await?.contains(&id);
-    let progress = progress_json(store, &id, paused).await?;
-    Ok(Json(ActionResult {
-        campaign: id,
-        action,
+    tracing::info!(campaign = %id, action = action.as_str(), operator, "campaign action");
+    let paused = store.paused_campaigns().await?.contains(&id.to_string());
+    let progress = progress_json(store, id, paused).await?;
+    Ok(ActionResult {
+        campaign: id.to_string(),
+        action: action.as_str().to_string(),
         changed,
         cancelled,
         progress,
-    }))
+    })
 }
 
 /// An account's status and its ledger rows.
@@ -444,33 +483,8 @@ pub async fn account_event(
     }
 }
 
-/// Emails compare lower-case; phone numbers as E.164 (spaces and dashes
-/// dropped). Anything else is refused rather than stored as a list entry
-/// that never matches.
 fn normalise_address(raw: &str, prefix: bool) -> Result<String, HttpError> {
-    let a = raw.trim();
-    if a.contains('@') {
-        let a = a.to_lowercase();
-        if a.chars().any(char::is_whitespace) || (!prefix && a.starts_with('@')) {
-            return Err(HttpError::Unprocessable(format!(
-                "'{raw}' is not an email address"
-            )));
-        }
-        return Ok(a);
-    }
-    let a = a.replace([' ', '-'], "");
-    let digits = a.strip_prefix('+').unwrap_or(&a);
-    let min = if prefix { 1 } else { 6 };
-    if !a.starts_with('+')
-        || digits.len() < min
-        || digits.len() > 15
-        || !digits.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err(HttpError::Unprocessable(format!(
-            "'{raw}' is neither an email address nor an E.164 number (+525512345678)"
-        )));
-    }
-    Ok(a)
+    crate::suppression_list::normalise_address(raw, prefix).map_err(HttpError::Unprocessable)
 }
 
 /// Suppression list entries, as stored.

@@ -27,6 +27,7 @@ pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
         ("GET", "/campaigns" | "/campaigns/{id}") => STAFF,
         ("POST", "/campaigns" | "/campaigns/{id}/{action}") => OPERATIONS,
         ("GET" | "POST" | "DELETE", "/suppressions") => STAFF,
+        ("GET", "/review") | ("POST", "/review/{contact}") => OPERATIONS,
         _ => &[Admin],
     }
 }
@@ -89,6 +90,10 @@ mod tests {
         assert!(allowed(Operations, &Method::POST, "/portfolios"));
         assert!(!allowed(Collector, &Method::POST, "/portfolios"));
         assert!(!allowed(Compliance, &Method::POST, "/portfolios"));
+        assert!(allowed(Operations, &Method::GET, "/review"));
+        assert!(allowed(Operations, &Method::POST, "/review/{contact}"));
+        assert!(!allowed(Compliance, &Method::POST, "/review/{contact}"));
+        assert!(!allowed(Creditor, &Method::GET, "/review"));
         assert!(allowed(Admin, &Method::DELETE, "/anything/new"));
         assert!(!allowed(Operations, &Method::DELETE, "/anything/new"));
     }

@@ -39,6 +39,7 @@ pub mod payment_webhooks;
 pub mod portal;
 pub mod portfolios;
 pub mod reports;
+pub mod review;
 pub mod unsubscribe;
 pub mod webhooks;
 
@@ -113,6 +114,10 @@ pub struct AppState {
     pub portal: portal::PortalSettings,
     /// Console upload results, for their page and error-report download.
     pub uploads: Arc<console::upload_reports::UploadReports>,
+    /// The campaign files this server was given (`cobro serve --campaign`):
+    /// the only ones the console simulates and launches (a browser never
+    /// names a path on the server).
+    pub campaign_files: Arc<Vec<std::path::PathBuf>>,
 }
 
 impl AppState {
@@ -125,7 +130,14 @@ impl AppState {
             queue: None,
             portal: portal::PortalSettings::default(),
             uploads: Arc::default(),
+            campaign_files: Arc::new(Vec::new()),
         }
+    }
+
+    /// The campaign files the console may simulate and launch.
+    pub fn with_campaign_files(mut self, files: Vec<std::path::PathBuf>) -> Self {
+        self.campaign_files = Arc::new(files);
+        self
     }
 
     /// The debtor's page settings (collector identity, payment provider).
@@ -233,6 +245,39 @@ pub fn routes() -> Vec<Route> {
             "/console/accounts/{id}",
             console::account::page,
         ),
+        route(Method::GET, "/console/campaigns", console::campaigns::list),
+        route(
+            Method::POST,
+            "/console/campaigns/simulate",
+            console::campaigns::simulate,
+        ),
+        route(
+            Method::POST,
+            "/console/campaigns/launch",
+            console::campaigns::launch,
+        ),
+        route(
+            Method::GET,
+            "/console/campaigns/{id}",
+            console::campaigns::detail,
+        ),
+        route(
+            Method::POST,
+            "/console/campaigns/{id}/{action}",
+            console::campaigns::act,
+        ),
+        route(Method::GET, "/console/review", console::review::page),
+        route(Method::POST, "/console/review", console::review::answer),
+        route(
+            Method::GET,
+            "/console/suppressions",
+            console::suppressions::page,
+        ),
+        route(
+            Method::POST,
+            "/console/suppressions/{action}",
+            console::suppressions::act,
+        ),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),
         // The description is public: it holds no data.
@@ -269,6 +314,9 @@ pub enum HttpError {
     NotFound(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The thing is no longer in the state the request assumed.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -280,6 +328,7 @@ impl IntoResponse for HttpError {
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HttpError::Conflict(_) => StatusCode::CONFLICT,
             // A provider retries on 503, which is what we want while the
             // store is briefly away; a permanent error (corrupt data, a bad
             // query) answers 500 so that nobody retries it for hours.

@@ -3,6 +3,7 @@
 //! with what the campaign collected, from the accounts' books.
 
 pub mod collections;
+pub mod daily;
 pub mod monthly;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,7 +46,8 @@ pub struct CampaignReport {
     accounts: BTreeSet<String>,
 }
 
-fn local_day(row: &LedgerEntry) -> NaiveDate {
+/// The day of a row where its debtor lives (its first time zone), else UTC.
+pub(crate) fn local_day(row: &LedgerEntry) -> NaiveDate {
     row.timezones
         .first()
         .and_then(|name| name.parse::<Tz>().ok())

@@ -57,6 +57,10 @@ pub enum LedgerCode {
     DisputeHold,
     /// Cancelled: the step is for broken promises and none broke.
     NoBrokenPromise,
+    /// An operator resolved an `unknown` contact after reviewing its
+    /// evidence (delivered, or not sent and back to the plan); the row's
+    /// detail names who.
+    OperatorReview,
 }
 
 impl LedgerCode {
@@ -82,6 +86,7 @@ impl LedgerCode {
             LedgerCode::PromiseHold => "promise_hold",
             LedgerCode::DisputeHold => "dispute_hold",
             LedgerCode::NoBrokenPromise => "no_broken_promise",
+            LedgerCode::OperatorReview => "operator_review",
         }
     }
 }
@@ -144,6 +149,7 @@ mod tests {
             (LedgerCode::PromiseHold, "promise_hold"),
             (LedgerCode::DisputeHold, "dispute_hold"),
             (LedgerCode::NoBrokenPromise, "no_broken_promise"),
+            (LedgerCode::OperatorReview, "operator_review"),
         ];
         for (code, s) in expected {
             assert_eq!(code.as_str(), s);

@@ -25,6 +25,10 @@ pub enum Transition {
     Reschedule { due_at: DateTime<Utc>, attempt: u32 },
     /// A terminal state.
     Finish(ContactState),
+    /// An operator's review: the message of an `unknown` contact never went
+    /// out, so it goes back to pending at `due_at` (its attempt count kept)
+    /// and the guard decides it again (`StateMove::Requeue`).
+    Requeue { due_at: DateTime<Utc> },
 }
 
 /// What the reservation checks and writes (see `Store::reserve`).

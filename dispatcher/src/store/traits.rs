@@ -129,6 +129,11 @@ role_trait! {
         /// Every contact of an account, in every campaign, sorted by id (the
         /// account view: what is pending and when it is due).
         fn account_contacts(&self, account: &str) -> Vec<ContactRecord>;
+        /// The review queue: contacts in state `unknown` (every campaign),
+        /// sorted by id, the first `limit` whose id is greater than `after`.
+        /// An operator resolves each (`Transition::Finish(Delivered)` or
+        /// `Transition::Requeue`), which takes it off the queue.
+        fn unknown_contacts(&self, after: Option<&str>, limit: usize) -> Vec<ContactRecord>;
     }
 }
 

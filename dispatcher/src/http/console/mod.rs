@@ -2,7 +2,10 @@
 //! creditors, behind a login. `login.rs` starts and ends sessions,
 //! `accounts.rs` is the expedientes list, `account.rs` one expediente
 //! with its gestiones, `collections.rs` the parte de cobros, `upload.rs`
-//! the alta de expedientes; one file per page. Every page
+//! the alta de expedientes, `campaigns.rs` the campaigns (progress,
+//! pause/resume/cancel, simulate and launch), `review.rs` the review queue
+//! of `unknown` contacts, `suppressions.rs` the suppression list; one file
+//! per page. Every page
 //! handler starts with `session::ConsoleSession::for_page` (login, role,
 //! language, CSRF value) and ends with `ConsoleSession::page`, which
 //! renders its minijinja template (`templates/`, registered in
@@ -13,11 +16,14 @@
 
 pub mod account;
 pub mod accounts;
+pub mod campaigns;
 pub mod collections;
 pub mod lang_switch;
 pub mod login;
 pub mod render;
+pub mod review;
 pub mod session;
+pub mod suppressions;
 pub mod texts;
 pub mod upload;
 pub mod upload_reports;

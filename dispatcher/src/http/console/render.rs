@@ -21,6 +21,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("upload.html", include_str!("templates/upload.html")),
     ("account.html", include_str!("templates/account.html")),
+    ("campaigns.html", include_str!("templates/campaigns.html")),
+    ("campaign.html", include_str!("templates/campaign.html")),
+    ("simulation.html", include_str!("templates/simulation.html")),
+    ("review.html", include_str!("templates/review.html")),
+    (
+        "suppressions.html",
+        include_str!("templates/suppressions.html"),
+    ),
 ];
 
 static ENV: LazyLock<Result<Environment<'static>, minijinja::Error>> = LazyLock::new(|| {

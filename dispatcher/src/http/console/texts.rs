@@ -183,3 +183,40 @@ pub fn status_label(lang: Lang, status: &str) -> &'static str {
         _ => "—",
     }
 }
+
+/// A contact state or a ledger row's state (`pending`, `sent`,
+/// `deferred`…) as the console shows it; the code itself when unknown.
+pub fn state_label(lang: Lang, state: &str) -> String {
+    let label = match (lang, state) {
+        (Lang::Es, "pending") => "Pendiente",
+        (Lang::Es, "queued") => "En cola",
+        (Lang::Es, "sending") => "Enviando",
+        (Lang::Es, "sent") => "Enviado",
+        (Lang::Es, "delivered") => "Entregado",
+        (Lang::Es, "undelivered") => "No entregado",
+        (Lang::Es, "blocked") => "Bloqueado",
+        (Lang::Es, "cancelled") => "Cancelado",
+        (Lang::Es, "failed") => "Fallido",
+        (Lang::Es, "unknown") => "Incierto",
+        (Lang::Es, "deferred") => "Diferido",
+        (Lang::Es, "allowed") => "Permitido",
+        (Lang::Es, "retry") => "Reintento",
+        (Lang::Es, "inbound") => "Entrante",
+        (Lang::En, "pending") => "Pending",
+        (Lang::En, "queued") => "Queued",
+        (Lang::En, "sending") => "Sending",
+        (Lang::En, "sent") => "Sent",
+        (Lang::En, "delivered") => "Delivered",
+        (Lang::En, "undelivered") => "Undelivered",
+        (Lang::En, "blocked") => "Blocked",
+        (Lang::En, "cancelled") => "Cancelled",
+        (Lang::En, "failed") => "Failed",
+        (Lang::En, "unknown") => "Unknown",
+        (Lang::En, "deferred") => "Deferred",
+        (Lang::En, "allowed") => "Allowed",
+        (Lang::En, "retry") => "Retry",
+        (Lang::En, "inbound") => "Inbound",
+        _ => return state.to_string(),
+    };
+    label.to_string()
+}

@@ -17,7 +17,7 @@
 //! - `transition`: `Reschedule` only from `queued` or `sending`; `Finish`
 //!   into `delivered`/`undelivered` from `sent`, `sending` or `unknown`;
 //!   `Finish` into any other terminal state only from `queued` or
-//!   `sending`. Otherwise it returns false and appends no ledger row.
+//!   `sending`; `Requeue` only from `unknown`. Otherwise it returns false and appends no ledger row.
 //!   `Finish` into a non-terminal state is an error.
 //! - `reserve` checks, in order: contact `queued` (else `NotQueued`),
 //!   account status `active` or unknown account (else `AccountStopped`),
@@ -31,6 +31,9 @@
 //! - `recover_stale`: `sending` contacts reserved strictly before
 //!   `sending_before` become `unknown`, with an `unknown` ledger row dated
 //!   at the reservation instant.
+//! - `unknown_contacts` lists the `unknown` contacts by id (the review
+//!   queue); `Requeue` moves only an `unknown` contact back to `pending` at
+//!   its `due_at`, keeping its attempt count.
 //! - `counts` may omit states with no contacts.
 //! - Suppression entries are keyed by (channel, address); an exact entry
 //!   matches the same address only; a prefix entry matches addresses that
@@ -66,7 +69,7 @@ pub use ledger::{campaign_ledger_pages, ledger_filters};
 pub use plan::{
     add_contacts_is_idempotent, claim_due_concurrent_never_duplicates,
     claim_due_respects_time_limit_and_order, counts_sum_to_plan, delivery_status_after_sent,
-    finish_is_terminal, recover_stale, reschedule_returns_to_pending,
+    finish_is_terminal, recover_stale, reschedule_returns_to_pending, review_queue,
 };
 pub use reservation::{history_and_conversations, reserve_outcomes};
 pub use state_machine::state_machine_every_pair;
@@ -91,6 +94,7 @@ where
     cancel_account_contacts(&fresh().await).await;
     campaign_stop_from(&fresh().await).await;
     recover_stale(&fresh().await).await;
+    review_queue(&fresh().await).await;
     counts_sum_to_plan(&fresh().await).await;
     suppression(&fresh().await).await;
     ledger_filters(&fresh().await).await;
@@ -129,6 +133,7 @@ macro_rules! store_conformance_tests {
             cancel_account_contacts,
             campaign_stop_from,
             recover_stale,
+            review_queue,
             counts_sum_to_plan,
             suppression,
             ledger_filters,

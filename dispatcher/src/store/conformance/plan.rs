@@ -569,3 +569,121 @@ pub async fn recover_stale<S: Store>(store: &S) {
         "counts: {counts:?}"
     );
 }
+
+/// The review queue: `unknown` contacts of every campaign, paged by id;
+/// an operator's `Finish(Delivered)` or `Requeue` takes a contact off it,
+/// and `Requeue` puts it back in the plan at the given time with its
+/// attempt count, where the next claim finds it.
+pub async fn review_queue<S: Store>(store: &S) {
+    let plan: Vec<PlannedContact> = ["a", "b", "c", "d"]
+        .iter()
+        .enumerate()
+        .map(|(i, acc)| {
+            let campaign = if i % 2 == 0 { "rq1" } else { "rq2" };
+            sample_contact(campaign, acc, "s1", ChannelKind::Sms, at(0))
+        })
+        .collect();
+    store.add_contacts(&plan).await.expect("add");
+    assert_eq!(store.claim_due(at(0), 10).await.expect("claim").len(), 4);
+    for c in &plan[..3] {
+        let outcome = store
+            .reserve(&Reservation {
+                contact_id: c.id.clone(),
+                account: c.account.clone(),
+                debtor_key: c.account.clone(),
+                channel: c.channel,
+                at: at(5),
+                history_version: 0,
+            })
+            .await
+            .expect("reserve");
+        assert_eq!(outcome, ReserveOutcome::Reserved);
+    }
+    assert_eq!(
+        store.recover_stale(at(-1), at(30)).await.expect("recover"),
+        (0, 3)
+    );
+    // An attempt's outcome may be `unknown` too (Finish from queued).
+    assert!(
+        store
+            .transition(&plan[3].id, Transition::Finish(ContactState::Unknown), &[])
+            .await
+            .expect("finish unknown")
+    );
+    let mut ids: Vec<String> = plan.iter().map(|c| c.id.clone()).collect();
+    ids.sort();
+    let all = store.unknown_contacts(None, 10).await.expect("queue");
+    assert_eq!(
+        all.iter().map(|r| r.contact.id.clone()).collect::<Vec<_>>(),
+        ids,
+        "every unknown contact of every campaign, by id"
+    );
+    assert!(all.iter().all(|r| r.state == ContactState::Unknown));
+    let first = store.unknown_contacts(None, 2).await.expect("page 1");
+    let rest = store
+        .unknown_contacts(Some(&first[1].contact.id), 10)
+        .await
+        .expect("page 2");
+    assert_eq!(first.len(), 2);
+    assert_eq!(
+        first
+            .iter()
+            .chain(&rest)
+            .map(|r| r.contact.id.clone())
+            .collect::<Vec<_>>(),
+        ids,
+        "pages follow each other"
+    );
+
+    let delivered = &ids[0];
+    let not_sent = &ids[1];
+    assert!(
+        store
+            .transition(delivered, Transition::Finish(ContactState::Delivered), &[])
+            .await
+            .expect("delivered")
+    );
+    let before = store.contact(not_sent).await.expect("get").expect("stored");
+    assert!(
+        store
+            .transition(not_sent, Transition::Requeue { due_at: at(100) }, &[])
+            .await
+            .expect("requeue")
+    );
+    assert!(
+        !store
+            .transition(not_sent, Transition::Requeue { due_at: at(200) }, &[])
+            .await
+            .expect("requeue twice"),
+        "only an unknown contact is requeued"
+    );
+    let after = store.contact(not_sent).await.expect("get").expect("stored");
+    assert_eq!(after.state, ContactState::Pending);
+    assert_eq!(after.due_at, at(100));
+    assert_eq!(after.attempt, before.attempt, "the attempt count is kept");
+    let left = store.unknown_contacts(None, 10).await.expect("queue");
+    assert_eq!(
+        left.iter()
+            .map(|r| r.contact.id.clone())
+            .collect::<Vec<_>>(),
+        ids[2..].to_vec(),
+        "resolved contacts leave the queue"
+    );
+    assert_eq!(store.next_due().await.expect("next_due"), Some(at(100)));
+    let claimed = store.claim_due(at(100), 10).await.expect("claim again");
+    assert_eq!(
+        claimed
+            .iter()
+            .map(|r| r.contact.id.clone())
+            .collect::<Vec<_>>(),
+        vec![not_sent.clone()],
+        "the feeder claims it again"
+    );
+    assert!(
+        store
+            .unknown_contacts(Some("~"), 10)
+            .await
+            .expect("end")
+            .is_empty()
+    );
+}

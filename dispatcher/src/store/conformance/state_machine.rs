@@ -23,6 +23,7 @@ enum Call {
     CancelCampaign,
     RecoverQueued,
     RecoverSending,
+    Requeue,
 }
 
 fn calls(op: StateMove, to: ContactState) -> Vec<Call> {
@@ -34,6 +35,7 @@ fn calls(op: StateMove, to: ContactState) -> Vec<Call> {
         StateMove::Cancel => vec![Call::CancelAccount, Call::CancelCampaign],
         StateMove::RecoverQueued => vec![Call::RecoverQueued],
         StateMove::RecoverSending => vec![Call::RecoverSending],
+        StateMove::Requeue => vec![Call::Requeue],
     }
 }
 
@@ -86,6 +88,10 @@ async fn perform<S: Store>(store: &S, c: &PlannedContact, call: Call) -> bool {
                 },
                 &[],
             )
+            .await
+            .expect("transition"),
+        Call::Requeue => store
+            .transition(&c.id, Transition::Requeue { due_at: at(FAR) }, &[])
             .await
             .expect("transition"),
         Call::Finish(to) => store

@@ -113,6 +113,9 @@ pub(super) fn transition_args(
         Transition::Reschedule { due_at, attempt } => {
             inv.arg("reschedule").arg(ms(*due_at)).arg(*attempt);
         }
+        Transition::Requeue { due_at } => {
+            inv.arg("requeue").arg(ms(*due_at)).arg(0);
+        }
         Transition::Finish(state) => {
             if !state.is_terminal() {
                 return Err(StoreError::Query(format!(

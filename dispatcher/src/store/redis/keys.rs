@@ -10,6 +10,7 @@
 //! | `P:due` | zset | pending contact ids by due time (ms) |
 //! | `P:queued` | zset | queued contact ids by claim time (ms) |
 //! | `P:sending` | zset | sending contact ids by reservation time (ms) |
+//! | `P:unknown` | zset | `unknown` contact ids (the review queue), all scored 0: paged by id (`ZRANGEBYLEX`); kept by the scripts that move a contact into or out of `unknown` |
 //! | `P:ac:<account>` | set | contact ids of an account |
 //! | `P:campaigns` | set | campaign ids with planned contacts |
 //! | `P:n` / `P:n:<campaign>` | hash | state → number of contacts (all / one campaign) |

@@ -245,4 +245,35 @@ impl PlanStore for RedisStore {
         }
         Ok(out)
     }
+
+    async fn unknown_contacts(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<ContactRecord>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Every member scores 0, so the lexical range pages by id.
+        let from = after.map_or_else(|| "-".to_string(), |a| format!("({a}"));
+        let ids: Vec<String> = redis::cmd("ZRANGEBYLEX")
+            .arg(self.key("unknown"))
+            .arg(from)
+            .arg("+")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(limit)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("unknown_contacts"))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(record) = self.contact(&id).await?
+                && record.state == ContactState::Unknown
+            {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
 }

@@ -94,6 +94,7 @@ fn lua_name(op: StateMove) -> &'static str {
         StateMove::Cancel => "cancel",
         StateMove::RecoverQueued => "recover_queued",
         StateMove::RecoverSending => "recover_sending",
+        StateMove::Requeue => "requeue",
     }
 }
 

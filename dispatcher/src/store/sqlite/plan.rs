@@ -263,6 +263,26 @@ impl PlanStore for SqliteStore {
             .map_err(db("account_contacts"))?;
         rows.iter().map(contact_from_row).collect()
     }
+
+    async fn unknown_contacts(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<ContactRecord>> {
+        // `contacts_due (state, due_at)` narrows to the unknown ones; few
+        // enough to sort by id.
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE state = 'unknown' AND (?1 IS NULL OR id > ?1) \
+             ORDER BY id LIMIT ?2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db("unknown_contacts"))?;
+        rows.iter().map(contact_from_row).collect()
+    }
 }
 
 /// One contact's transition and its ledger rows inside `tx`. Nothing is
@@ -284,6 +304,19 @@ pub(super) async fn transition_in(
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(ms(*due_at))
                 .bind(i64::from(*attempt))
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db("transition"))?
+        }
+        Transition::Requeue { due_at } => {
+            let sql = format!(
+                "UPDATE contacts SET state = 'pending', due_at = ?, claimed_at = NULL \
+                 WHERE id = ? AND state IN ({})",
+                states_in(StateMove::Requeue)
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(ms(*due_at))
                 .bind(id)
                 .execute(&mut **tx)
                 .await

@@ -116,7 +116,12 @@ end
 local function leave(id, state)
   if state == 'pending' then defer('ZREM', P .. 'due', id)
   elseif state == 'queued' then defer('ZREM', P .. 'queued', id)
-  elseif state == 'sending' then defer('ZREM', P .. 'sending', id) end
+  elseif state == 'sending' then defer('ZREM', P .. 'sending', id)
+  elseif state == 'unknown' then defer('ZREM', P .. 'unknown', id) end
+end
+-- contact `id` enters the review queue (state unknown), paged by id
+local function enter_unknown(id)
+  defer('ZADD', P .. 'unknown', 0, id)
 end
 local ledger_campaigns = {}
 local function ledger(json, campaign, account, pid)
@@ -185,7 +190,8 @@ local function row(id, c, state, at, code, detail)
     ',"detail":' .. opt(detail) .. ',"provider":null,"provider_id":null,"attempt":' .. (tonumber(c[5]) or 0) .. '}'
 end
 -- one contact's transition (Transition in Rust): `kind` 'reschedule' back
--- to pending at `target` (due ms) with `attempt`, or 'finish' into state
+-- to pending at `target` (due ms) with `attempt`, 'requeue' (an operator's
+-- review of an unknown contact) back to pending at `target`, or 'finish' into state
 -- `target`; then its `nrows` ledger rows from ARGV[first]. 1 when the
 -- contact was in a state the move leaves, else 0 and nothing written.
 local function transition_one(id, kind, target, attempt, first, nrows)
@@ -199,6 +205,13 @@ local function transition_one(id, kind, target, attempt, first, nrows)
     redis.call('HSET', key, 'state', 'pending', 'due', target, 'attempt', attempt)
     defer('ZADD', P .. 'due', target, id)
     move(campaign, state, 'pending')
+  elseif kind == 'requeue' then
+    -- an operator's review: the attempt count is kept
+    if not FROM.requeue[state] then return 0 end
+    leave(id, state)
+    redis.call('HSET', key, 'state', 'pending', 'due', target)
+    defer('ZADD', P .. 'due', target, id)
+    move(campaign, state, 'pending')
   else
     local from
     if target == 'delivered' or target == 'undelivered' then from = FROM.receipt
@@ -206,6 +219,7 @@ local function transition_one(id, kind, target, attempt, first, nrows)
     if not from[state] then return 0 end
     leave(id, state)
     redis.call('HSET', key, 'state', target)
+    if target == 'unknown' then enter_unknown(id) end
     move(campaign, state, target)
   end
   for r = 0, nrows - 1 do

@@ -21,6 +21,7 @@ for _, id in ipairs(ids) do
   local c = redis.call('HMGET', key, 'campaign', 'account', 'step', 'channel', 'attempt', 'state', 'sending_at')
   if FROM.recover_sending[c[6]] then
     redis.call('HSET', key, 'state', 'unknown')
+    enter_unknown(id)
     move(c[1], 'sending', 'unknown')
     -- the row is dated at the reservation: that is when the attempt whose
     -- outcome is unknown happened
