@@ -63,6 +63,8 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/suppressions", list_suppressions),
         route(Method::POST, "/suppressions", add_suppression),
         route(Method::DELETE, "/suppressions", remove_suppression),
+        route(Method::GET, "/rules", super::rules::list),
+        route(Method::GET, "/rules/explain", super::rules::explain),
     ]
 }
 

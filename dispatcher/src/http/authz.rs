@@ -25,6 +25,7 @@ pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
         ("GET", "/campaigns" | "/campaigns/{id}") => STAFF,
         ("POST", "/campaigns" | "/campaigns/{id}/{action}") => OPERATIONS,
         ("GET" | "POST" | "DELETE", "/suppressions") => STAFF,
+        ("GET", "/rules" | "/rules/explain") => STAFF,
         _ => &[Admin],
     }
 }

@@ -19,6 +19,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use crate::dispatch_metrics::DispatchMetrics;
 use crate::engine::sender::SenderProfile;
 use crate::queue_probe::QueueProbe;
+use crate::rules_in_force::RulesInForce;
 use crate::store::StoreError;
 use crate::store::any::AnyStore;
 
@@ -37,6 +38,7 @@ pub mod openapi;
 pub mod payment_webhooks;
 pub mod portal;
 pub mod reports;
+pub mod rules;
 pub mod unsubscribe;
 pub mod webhooks;
 
@@ -109,6 +111,9 @@ pub struct AppState {
     pub queue: Option<Arc<QueueProbe>>,
     /// The debtor's page: who collects, house limits, payment provider.
     pub portal: portal::PortalSettings,
+    /// The rule packs in force (the `--campaign` files' or the built-in
+    /// ones), for the console's rules pages and `/api/rules`.
+    pub rules: Arc<RulesInForce>,
 }
 
 impl AppState {
@@ -120,7 +125,14 @@ impl AppState {
             dispatch: DispatchMetrics::new(),
             queue: None,
             portal: portal::PortalSettings::default(),
+            rules: Arc::new(RulesInForce::embedded()),
         }
+    }
+
+    /// The rule packs this service shows as in force.
+    pub fn with_rules(mut self, rules: RulesInForce) -> Self {
+        self.rules = Arc::new(rules);
+        self
     }
 
     /// The debtor's page settings (collector identity, payment provider).
@@ -202,6 +214,12 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/login", console::login::submit),
         route(Method::POST, "/logout", console::login::logout),
         route(Method::GET, "/console/accounts", console::accounts::page),
+        route(Method::GET, "/console/rules", console::rules::list),
+        route(Method::GET, "/console/rules/check", console::rules::check_form),
+        route(Method::POST, "/console/rules/check", console::rules::check_submit),
+        route(Method::GET, "/console/rules/calendar", console::rules::calendar),
+        route(Method::GET, "/console/rules/explain", console::rules::explain),
+        route(Method::GET, "/console/rules/{pack}", console::rules::pack),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),
         // The description is public: it holds no data.

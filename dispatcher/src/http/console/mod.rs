@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod login;
 pub mod render;
+pub mod rules;
 pub mod session;
 pub mod texts;
 
