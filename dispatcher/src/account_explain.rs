@@ -10,14 +10,12 @@
 
 use chrono::{DateTime, Utc};
 use cobro_campaigns::{Account, ChannelKind, debtor_key};
-use cobro_compliance::{
-    ComplianceGuard, ContactAttempt, DebtorProfile, PastContact, Verdict,
-};
+use cobro_compliance::{ComplianceGuard, ContactAttempt, DebtorProfile, PastContact, Verdict};
 
 use crate::engine::{avoided_hours, past_contacts};
+use crate::store::StoreError;
 use crate::store::any::AnyStore;
 use crate::store::prelude::*;
-use crate::store::StoreError;
 
 /// The inputs the guard was given and its verdict.
 #[derive(Debug, Clone)]

@@ -205,7 +205,10 @@ async fn the_list_shows_the_campaigns_packs_and_a_pack_page_escapes_its_source()
     let (status, list) = page(&env, &ops, "/console/rules").await;
     assert_eq!(status, StatusCode::OK, "{list}");
     for id in ["mx-profeco", "co-ley2300", "anytime"] {
-        assert!(list.contains(&format!("data-pack=\"{id}\"")), "{id}: {list}");
+        assert!(
+            list.contains(&format!("data-pack=\"{id}\"")),
+            "{id}: {list}"
+        );
     }
     for id in ["cl-ley21320", "pe-consumidor", "us-regf"] {
         assert!(
@@ -220,14 +223,19 @@ async fn the_list_shows_the_campaigns_packs_and_a_pack_page_escapes_its_source()
         "a built-in's file: {list}"
     );
     // Colombia's summary: Saturday's window, its caps, sms consent.
-    assert!(list.contains("Sábado") && list.contains("08:00–15:00"), "{list}");
+    assert!(
+        list.contains("Sábado") && list.contains("08:00–15:00"),
+        "{list}"
+    );
     assert!(list.contains("one-per-day"), "{list}");
 
     let (status, pack) = page(&env, &ops, "/console/rules/anytime").await;
     assert_eq!(status, StatusCode::OK);
     assert!(!pack.contains("<script>"), "markup in the file stays text");
     assert!(
-        pack.contains("# &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quotes&quot;"),
+        pack.contains(
+            "# &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quotes&quot;"
+        ),
         "{pack}"
     );
     assert!(pack.contains("id = &quot;anytime&quot;"), "{pack}");
@@ -236,7 +244,10 @@ async fn the_list_shows_the_campaigns_packs_and_a_pack_page_escapes_its_source()
 
     // English chrome, weekdays translated.
     let (_, en) = page(&env, &ops, "/console/rules/co-ley2300?lang=en").await;
-    assert!(en.contains("Saturday") && en.contains("Frequency caps"), "{en}");
+    assert!(
+        en.contains("Saturday") && en.contains("Frequency caps"),
+        "{en}"
+    );
     assert!(!en.contains("Sábado"));
 }
 
@@ -315,7 +326,8 @@ async fn an_uploaded_file_is_checked_like_the_cli_and_needs_the_csrf_value() {
     assert!(page_ok.contains("id=\"check-ok\""), "{page_ok}");
     assert!(page_ok.contains("<b>pe-consumidor</b>"), "{page_ok}");
 
-    let invalid = "id = \"mine\"\n\n[windows]\nmon = [\"07:00-22:00\"]\nfunday = [\"09:00-10:00\"]\n";
+    let invalid =
+        "id = \"mine\"\n\n[windows]\nmon = [\"07:00-22:00\"]\nfunday = [\"09:00-10:00\"]\n";
     let (status, _, page_err) = html(&env, upload(&ops, Some(&csrf), "mine.toml", invalid)).await;
     assert_eq!(status, StatusCode::OK, "{page_err}");
     assert!(page_err.contains("id=\"check-error\""), "{page_err}");
@@ -324,7 +336,10 @@ async fn an_uploaded_file_is_checked_like_the_cli_and_needs_the_csrf_value() {
         "line 5: {page_err}"
     );
     assert!(page_err.contains("windows.funday"), "the key: {page_err}");
-    assert!(page_err.contains("mine.toml:5"), "origin and line: {page_err}");
+    assert!(
+        page_err.contains("mine.toml:5"),
+        "origin and line: {page_err}"
+    );
 
     // The same file as the CLI sees it.
     let cli = cobro_dispatcher::cli::rules::check_rules("mine.toml", invalid.as_bytes().to_vec())
@@ -379,7 +394,9 @@ async fn the_calendar_closes_christmas_in_colombia() {
     );
     // Navigation keeps the pack and the country.
     assert!(
-        cal.contains("href=\"/console/rules/calendar?pack=co-ley2300&amp;country=CO&amp;month=2027-01\""),
+        cal.contains(
+            "href=\"/console/rules/calendar?pack=co-ley2300&amp;country=CO&amp;month=2027-01\""
+        ),
         "{cal}"
     );
     assert!(cal.contains("month=2026-11"));
@@ -397,7 +414,10 @@ async fn the_calendar_closes_christmas_in_colombia() {
         "/console/rules/calendar?pack=co-ley2300&country=CO&month=2026-12&lang=en",
     )
     .await;
-    assert!(en.contains(">Mon<") && en.contains("Previous month"), "{en}");
+    assert!(
+        en.contains(">Mon<") && en.contains("Previous month"),
+        "{en}"
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,9 @@ use cobro_campaigns::ChannelKind;
 use super::{Cap, Cooldown, HOLIDAY, RulePack, channel_index};
 use crate::holidays;
 
+/// One day type's local windows `(start, end)`, seconds since midnight.
+pub type DayWindows = Vec<(u32, u32)>;
+
 /// The three channels, in the order the packs index them.
 pub const CHANNELS: [ChannelKind; 3] = [ChannelKind::Email, ChannelKind::Sms, ChannelKind::Voice];
 
@@ -26,7 +29,7 @@ impl RulePack {
     /// any channel margin; `None` when the pack does not restrict hours.
     /// The holiday entry is `None` when the pack gives holidays no windows
     /// of their own (a holiday is then an ordinary weekday).
-    pub fn day_windows(&self) -> Option<Vec<Option<Vec<(u32, u32)>>>> {
+    pub fn day_windows(&self) -> Option<Vec<Option<DayWindows>>> {
         let w = self.0.windows.as_ref()?;
         Some(
             w.days

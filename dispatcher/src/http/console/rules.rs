@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use chrono::{Datelike, Months, NaiveDate, SecondsFormat, Utc};
 use cobro_campaigns::ChannelKind;
-use cobro_compliance::{CHANNELS, CapPeriod, CapScope, Decision, DebtorProfile, RulePack};
+use cobro_compliance::{CHANNELS, CapPeriod, CapScope, DebtorProfile, Decision, RulePack};
 use minijinja::context;
 use serde::Serialize;
 
@@ -346,10 +346,7 @@ fn channel_list(lang: Lang, chs: &[ChannelKind]) -> String {
             Lang::En => "all channels".into(),
         };
     }
-    chs.iter()
-        .map(|c| c.as_str())
-        .collect::<Vec<_>>()
-        .join("+")
+    chs.iter().map(|c| c.as_str()).collect::<Vec<_>>().join("+")
 }
 
 fn cap_text(lang: Lang, cap: &cobro_compliance::Cap) -> String {
@@ -806,7 +803,7 @@ pub async fn calendar(
     let lead = first.weekday().num_days_from_monday() as usize;
     let mut slots: Vec<Option<Cell>> = (0..lead).map(|_| None).collect();
     slots.extend(cells.into_iter().map(Some));
-    while slots.len() % 7 != 0 {
+    while !slots.len().is_multiple_of(7) {
         slots.push(None);
     }
     let mut weeks: Vec<Vec<Option<Cell>>> = Vec::new();
@@ -899,7 +896,13 @@ fn explain_view(lang: Lang, e: &AccountExplain, hypothetical: bool) -> ExplainVi
         .reasons
         .iter()
         .filter(|r| !v.rules.contains(&r.rule))
-        .map(|r| (r.rule.clone(), r.code.as_str().to_string(), r.detail.clone()))
+        .map(|r| {
+            (
+                r.rule.clone(),
+                r.code.as_str().to_string(),
+                r.detail.clone(),
+            )
+        })
         .collect();
     ExplainView {
         account: e.account.as_ref().map(|a| a.id.clone()),
@@ -911,9 +914,13 @@ fn explain_view(lang: Lang, e: &AccountExplain, hypothetical: bool) -> ExplainVi
         decision_label,
         until: until.map(|u| u.to_rfc3339_opts(SecondsFormat::Secs, true)),
         until_local: until.and_then(|u| {
-            v.timezones
-                .first()
-                .map(|z| format!("{} {}", u.with_timezone(z).format("%Y-%m-%d %H:%M"), z.name()))
+            v.timezones.first().map(|z| {
+                format!(
+                    "{} {}",
+                    u.with_timezone(z).format("%Y-%m-%d %H:%M"),
+                    z.name()
+                )
+            })
         }),
         timezones: v.timezones.iter().map(|z| z.name().to_string()).collect(),
         tz_source: v.tz_source.map(|s| s.as_str()),
