@@ -266,6 +266,19 @@ async fn without_campaigns_the_built_in_packs_are_in_force() {
     ] {
         assert!(list.contains(&format!("data-pack=\"{id}\"")), "{id}");
     }
+    // Without a default pack, a debtor of another country is never
+    // contacted: the calendar says so rather than show open days.
+    let (status, ar) = page(
+        &env,
+        &compliance,
+        "/console/rules/calendar?country=AR&month=2026-12",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        ar.contains("id=\"calendar-error\"") && !ar.contains("id=\"calendar\""),
+        "{ar}"
+    );
     // The API twin, with a staff token.
     let mut user = User::new(
         "api@cobro.example",
@@ -400,6 +413,29 @@ async fn the_calendar_closes_christmas_in_colombia() {
         "{cal}"
     );
     assert!(cal.contains("month=2026-11"));
+    // A country without a pack: the packs the rules in force apply there.
+    let (status, mx) = page(
+        &env,
+        &ops,
+        "/console/rules/calendar?country=MX&month=2026-12",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{mx}");
+    assert!(mx.contains("id=\"calendar-packs\">mx-profeco · MX"), "{mx}");
+    assert!(
+        day_cell(&mx, "2026-12-12").contains("class=\"closed\""),
+        "Saturday"
+    );
+    let (_, ar) = page(
+        &env,
+        &ops,
+        "/console/rules/calendar?country=AR&month=2026-12",
+    )
+    .await;
+    assert!(
+        ar.contains("id=\"calendar-packs\">anytime · AR"),
+        "the default: {ar}"
+    );
     let (status, bad) = page(
         &env,
         &ops,

@@ -104,6 +104,8 @@ pub struct P {
     no: &'static str,
     json: &'static str,
     hypothetical: &'static str,
+    all_for_country: &'static str,
+    no_pack_applies: &'static str,
 }
 
 const ES: P = P {
@@ -188,6 +190,8 @@ const ES: P = P {
     no: "no",
     json: "JSON de «rules explain»",
     hypothetical: "deudor hipotético",
+    all_for_country: "los que rigen en el país",
+    no_pack_applies: "Ningún paquete en vigor se aplica a deudores de «{country}»: no se los contacta.",
 };
 
 const EN: P = P {
@@ -272,6 +276,8 @@ const EN: P = P {
     no: "no",
     json: "`rules explain` JSON",
     hypothetical: "hypothetical debtor",
+    all_for_country: "those in force in the country",
+    no_pack_applies: "No pack in force applies to debtors of `{country}`: they are not contacted.",
 };
 
 fn words(lang: Lang) -> &'static P {
@@ -702,12 +708,28 @@ pub async fn calendar(
         Err(resp) => return resp,
     };
     let p = words(me.lang);
+    // A pack asked for by id; else, with a country, every pack the rules
+    // in force apply to its debtors (stacked, as the guard does); else the
+    // first pack in force in its own country.
+    let asked = param(&q, "country").map(str::to_ascii_uppercase);
     let found = match param(&q, "pack") {
         Some(id) => match state.rules.pack(id) {
             Some(f) => Some(f),
             None => return me.not_found(),
         },
+        None if asked.is_some() => None,
         None => state.rules.packs.first(),
+    };
+    let country = asked
+        .or_else(|| found.and_then(|f| f.pack.country().map(str::to_string)))
+        .unwrap_or_default();
+    let chosen: Vec<RulePack> = match found {
+        Some(f) => vec![f.pack.clone()],
+        None => state
+            .rules
+            .set(None)
+            .map(|set| set.guard.packs_for(&country).into_iter().cloned().collect())
+            .unwrap_or_default(),
     };
     let packs: Vec<PackOption> = state
         .rules
@@ -719,10 +741,11 @@ pub async fn calendar(
         })
         .collect();
     let pack_id = found.map(|f| f.pack.id().to_string()).unwrap_or_default();
-    let country = param(&q, "country")
-        .map(str::to_ascii_uppercase)
-        .or_else(|| found.and_then(|f| f.pack.country().map(str::to_string)))
-        .unwrap_or_default();
+    let pack_label = chosen
+        .iter()
+        .map(|p| p.id())
+        .collect::<Vec<_>>()
+        .join(" + ");
     let subdivision = param(&q, "subdivision").map(str::to_string);
     let month = param(&q, "month")
         .map(str::to_string)
@@ -740,10 +763,10 @@ pub async fn calendar(
         *resp.status_mut() = StatusCode::BAD_REQUEST;
         resp
     };
-    let Some(found) = found else {
-        return render_error(p.none.to_string());
-    };
-    let chosen: [RulePack; 1] = [found.pack.clone()];
+    if chosen.is_empty() {
+        // Fail closed: a debtor no pack applies to is never contacted.
+        return render_error(p.no_pack_applies.replace("{country}", &country));
+    }
     let mut views = Vec::new();
     for ch in CHANNELS {
         match month_view(&chosen, &country, subdivision.as_deref(), None, ch, &month) {
@@ -830,7 +853,7 @@ pub async fn calendar(
         "rules_calendar.html",
         p.calendar_title,
         context! {
-            p, packs => &packs, f => &form, error => None::<String>, weeks,
+            p, packs => &packs, f => &form, error => None::<String>, weeks, pack_label,
             month_label => first.format("%Y-%m").to_string(),
             zones, zone_source => first_view.zones.source.as_str(),
             prev_href, next_href,
