@@ -17,7 +17,9 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use chrono::{Datelike, Months, NaiveDate, SecondsFormat, Utc};
 use cobro_campaigns::ChannelKind;
-use cobro_compliance::{CHANNELS, CapPeriod, CapScope, DebtorProfile, Decision, RulePack};
+use cobro_compliance::{
+    CHANNELS, CapPeriod, CapScope, DebtorProfile, Decision, RulePack, TzSource,
+};
 use minijinja::context;
 use serde::Serialize;
 
@@ -309,6 +311,18 @@ fn hhmm(secs: u32) -> String {
         return "24:00".into();
     }
     format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+/// Where the zones came from, in the page's language.
+fn zone_source(lang: Lang, source: TzSource) -> &'static str {
+    match (source, lang) {
+        (TzSource::Explicit, Lang::Es) => "huso indicado",
+        (TzSource::Explicit, Lang::En) => "explicit zone",
+        (TzSource::Subdivision, Lang::Es) => "por subdivisión",
+        (TzSource::Subdivision, Lang::En) => "from the subdivision",
+        (TzSource::Country, Lang::Es) => "por país",
+        (TzSource::Country, Lang::En) => "from the country",
+    }
 }
 
 #[derive(Serialize)]
@@ -855,7 +869,7 @@ pub async fn calendar(
         context! {
             p, packs => &packs, f => &form, error => None::<String>, weeks, pack_label,
             month_label => first.format("%Y-%m").to_string(),
-            zones, zone_source => first_view.zones.source.as_str(),
+            zones, zone_source => zone_source(me.lang, first_view.zones.source),
             prev_href, next_href,
         },
     )
@@ -946,7 +960,7 @@ fn explain_view(lang: Lang, e: &AccountExplain, hypothetical: bool) -> ExplainVi
             })
         }),
         timezones: v.timezones.iter().map(|z| z.name().to_string()).collect(),
-        tz_source: v.tz_source.map(|s| s.as_str()),
+        tz_source: v.tz_source.map(|s| zone_source(lang, s)),
         packs,
         others,
         address: e.address.clone(),
