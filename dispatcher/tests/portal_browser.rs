@@ -10,7 +10,6 @@
 //! installs them), or `CHROMIUM` and `CHROMEDRIVER` pointing at them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
@@ -24,9 +23,11 @@ use cobro_dispatcher::http::{AppState, HttpConfig, link_profile, router};
 use cobro_dispatcher::launch::launch;
 use cobro_dispatcher::store::any::AnyStore;
 use cobro_dispatcher::store::{LedgerFilter, LedgerState, prelude::*};
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::Locator;
 use serde_json::json;
+
+mod browser_common;
+use browser_common::browser;
 
 const LINK_SECRET: &[u8] = b"browser-link-secret";
 const API_TOKEN: &str = "browser-api-token-0123";
@@ -34,21 +35,6 @@ const ACCOUNT: &str = "EXP-0000001";
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/examples")
-}
-
-fn tool(env: &str, names: &[&str], package: &str) -> PathBuf {
-    if let Ok(path) = std::env::var(env) {
-        return PathBuf::from(path);
-    }
-    for name in names {
-        for dir in ["/usr/bin", "/usr/local/bin", "/usr/lib/chromium"] {
-            let p = Path::new(dir).join(name);
-            if p.exists() {
-                return p;
-            }
-        }
-    }
-    panic!("this test needs {names:?}: apt-get install -y {package} (or set {env})");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -159,60 +145,6 @@ fn portal_link_in_outbox(outbox: &Path, base: &str) -> String {
         }
     }
     panic!("no {prefix} link in the outbox {}", outbox.display());
-}
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-async fn browser(profile: &Path) -> (Driver, Client) {
-    let chromium = tool("CHROMIUM", &["chromium", "chromium-browser"], "chromium");
-    let chromedriver = tool("CHROMEDRIVER", &["chromedriver"], "chromium-driver");
-    let port = free_port();
-    let driver = Driver(
-        Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--window-size=412,915",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        let mut builder = ClientBuilder::new(HttpConnector::new());
-        builder.capabilities(caps.clone());
-        match builder.connect(&url).await {
-            Ok(client) => return (driver, client),
-            Err(_) => tokio::time::sleep(StdDuration::from_millis(100)).await,
-        }
-    }
-    panic!("chromedriver did not answer on {url}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

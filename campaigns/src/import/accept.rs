@@ -1,5 +1,6 @@
 //! The sequential step after validation: the duplicate-id check (which
-//! needs file order) and the hand-off of each accepted account.
+//! needs file order) and the hand-off of each accepted account with its
+//! line.
 
 use std::collections::HashMap;
 
@@ -34,7 +35,7 @@ pub(super) fn accept(
     id: Option<String>,
     result: Result<Account, Vec<RowError>>,
     line: usize,
-    on_account: &mut impl FnMut(Account),
+    on_account: &mut impl FnMut(usize, Account),
 ) {
     let dup = match (&result, id.as_deref()) {
         (Ok(account), _) => seen.check(&account.id, line, id_field),
@@ -44,7 +45,7 @@ pub(super) fn accept(
     match (result, dup) {
         (Ok(account), None) => {
             summary.accepted += 1;
-            on_account(account);
+            on_account(line, account);
         }
         (Ok(_), Some(d)) => summary.errors.push(d),
         (Err(errs), dup) => {

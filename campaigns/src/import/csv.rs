@@ -211,7 +211,7 @@ pub(super) fn validate_in_order(
         &mut Vec<Record>,
         usize,
     ) -> Result<(usize, Option<TextDecision>), ImportError>,
-    mut on_account: impl FnMut(Account),
+    mut on_account: impl FnMut(usize, Account),
 ) -> Result<ImportSummary, ImportError> {
     let batch = batch.max(1);
     let id_field = schema.names.core(Core::Id);
@@ -357,7 +357,7 @@ pub(super) fn import_csv<R: Read>(
     origin: &str,
     options: &ImportOptions,
     evidence: Option<DecimalEvidence>,
-    on_account: impl FnMut(Account),
+    on_account: impl FnMut(usize, Account),
 ) -> Result<ImportSummary, ImportError> {
     import_csv_with(reader, origin, options, evidence, BATCH, on_account)
 }
@@ -368,7 +368,7 @@ fn import_csv_with<R: Read>(
     options: &ImportOptions,
     evidence: Option<DecimalEvidence>,
     batch: usize,
-    on_account: impl FnMut(Account),
+    on_account: impl FnMut(usize, Account),
 ) -> Result<ImportSummary, ImportError> {
     let mut src = open_csv(reader, options, origin)?;
     let csv_err = csv_error(origin);
@@ -445,7 +445,7 @@ mod tests {
                     &ImportOptions::default(),
                     None,
                     batch,
-                    |a| accounts.push(a),
+                    |_, a| accounts.push(a),
                 )
                 .expect("import");
                 (accounts, s.errors, s.rows_read, s.accepted)

@@ -35,7 +35,7 @@ pub(super) fn import_jsonl<R: Read>(
     reader: R,
     origin: &str,
     options: &ImportOptions,
-    mut on_account: impl FnMut(Account),
+    mut on_account: impl FnMut(usize, Account),
 ) -> Result<ImportSummary, ImportError> {
     let encoding = match options.encoding {
         TextEncoding::Auto => TextEncoding::Declared(encoding_rs::UTF_8),

@@ -74,6 +74,18 @@ impl PortfolioFormat {
             _ => None,
         }
     }
+
+    /// The format of an uploaded file: a workbook by its first bytes (a
+    /// zip archive or an OLE compound file, whatever the name says), else
+    /// by the name's extension, else a CSV (what people upload most).
+    pub fn detect(name: &str, bytes: &[u8]) -> Self {
+        const ZIP: &[u8] = b"PK\x03\x04";
+        const OLE: &[u8] = b"\xD0\xCF\x11\xE0";
+        if bytes.starts_with(ZIP) || bytes.starts_with(OLE) {
+            return PortfolioFormat::Xlsx;
+        }
+        Self::from_path(Path::new(name)).unwrap_or(PortfolioFormat::Csv)
+    }
 }
 
 /// Imports a whole file into memory, choosing the format by extension and
@@ -107,8 +119,9 @@ pub fn import_path_each(
 pub fn import_path_each_with(
     path: &Path,
     options: &ImportOptions,
-    on_account: impl FnMut(Account),
+    mut on_account: impl FnMut(Account),
 ) -> Result<ImportSummary, ImportError> {
+    let on_account = move |_line: usize, account| on_account(account);
     let origin = path.display().to_string();
     let format = PortfolioFormat::from_path(path).ok_or_else(|| ImportError::UnknownFormat {
         origin: origin.clone(),
@@ -192,8 +205,9 @@ pub fn import_reader_each_with<R: Read>(
     format: PortfolioFormat,
     origin: &str,
     options: &ImportOptions,
-    on_account: impl FnMut(Account),
+    mut on_account: impl FnMut(Account),
 ) -> Result<ImportSummary, ImportError> {
+    let on_account = move |_line: usize, account| on_account(account);
     match format {
         PortfolioFormat::Csv => csv::import_csv(reader, origin, options, None, on_account),
         PortfolioFormat::Jsonl => jsonl::import_jsonl(reader, origin, options, on_account),
@@ -214,10 +228,98 @@ pub fn import_reader_each_with<R: Read>(
     }
 }
 
+/// Imports a file held in memory (an upload), handing each accepted
+/// account to `on_account` with its line, so that the caller can still
+/// refuse a row for a reason only it knows (an id another tenant owns)
+/// and report it where it is. A CSV is judged by all its amounts, as a
+/// file on disk is.
+pub fn import_bytes_each(
+    bytes: &[u8],
+    format: PortfolioFormat,
+    origin: &str,
+    options: &ImportOptions,
+    on_account: impl FnMut(usize, Account),
+) -> Result<ImportSummary, ImportError> {
+    match format {
+        PortfolioFormat::Csv => {
+            let evidence = match options.decimal {
+                None => csv::scan_amounts(bytes, options, origin)?,
+                Some(_) => None,
+            };
+            csv::import_csv(bytes, origin, options, evidence, on_account)
+        }
+        PortfolioFormat::Jsonl => jsonl::import_jsonl(bytes, origin, options, on_account),
+        PortfolioFormat::Xlsx => {
+            let sheet = Sheet::from_bytes(bytes).map_err(|reason| ImportError::Workbook {
+                origin: origin.to_string(),
+                reason,
+            })?;
+            xlsx::import_sheet(&sheet, origin, options, on_account)
+        }
+    }
+}
+
 fn report_of(accounts: Vec<Account>, summary: ImportSummary) -> ImportReport {
     ImportReport {
         accounts,
         errors: summary.errors,
         rows_read: summary.rows_read,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_is_judged_by_all_its_amounts_and_gives_each_line() {
+        // The only clear amount comes after the first 4,096 rows: a file
+        // in memory is read twice, like one on disk.
+        let mut text =
+            String::from("id;creditor;debtor_name;amount_due;currency;due_date;country;email\r\n");
+        let amounts = std::iter::once("1.234")
+            .chain(std::iter::repeat_n("100", 4200))
+            .chain(std::iter::once("55.177,35"));
+        for (i, a) in amounts.enumerate() {
+            text.push_str(&format!(
+                "A{i};X;Ana;{a};MXN;21/08/2026;MX;a{i}@example.com\r\n"
+            ));
+        }
+        let mut got = Vec::new();
+        let summary = import_bytes_each(
+            text.as_bytes(),
+            PortfolioFormat::detect("cartera.csv", text.as_bytes()),
+            "cartera.csv",
+            &ImportOptions::default(),
+            |line, a| got.push((line, a)),
+        )
+        .expect("import");
+        assert!(summary.errors.is_empty(), "{:?}", &summary.errors[..1]);
+        assert_eq!(summary.accepted, 4202);
+        assert_eq!(got[0].0, 2);
+        assert_eq!(got[0].1.amount_due.to_string(), "1234.00");
+        assert_eq!(got[4201].0, 4203);
+    }
+
+    #[test]
+    fn a_workbook_is_known_by_its_bytes_whatever_its_name() {
+        assert_eq!(
+            PortfolioFormat::detect("blob", b"PK\x03\x04rest"),
+            PortfolioFormat::Xlsx
+        );
+        assert_eq!(
+            PortfolioFormat::detect("c.csv", b"\xD0\xCF\x11\xE0"),
+            PortfolioFormat::Xlsx
+        );
+        assert_eq!(
+            PortfolioFormat::detect("c.jsonl", b"{}"),
+            PortfolioFormat::Jsonl
+        );
+        assert_eq!(PortfolioFormat::detect("", b"id;x"), PortfolioFormat::Csv);
+        assert_eq!(
+            PortfolioFormat::detect("c.xlsx", b"not a zip"),
+            PortfolioFormat::Xlsx,
+            "calamine then says what is wrong"
+        );
     }
 }

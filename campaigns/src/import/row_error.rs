@@ -14,7 +14,9 @@ pub struct RowError {
 }
 
 impl RowError {
-    pub(crate) fn new(line: usize, field: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// A row error; the field and reason are made printable (control
+    /// characters escaped, long values cut), as every row error is.
+    pub fn new(line: usize, field: impl Into<String>, reason: impl Into<String>) -> Self {
         RowError {
             line,
             field: printable(field.into()),

@@ -14,7 +14,7 @@ pub(super) fn import_sheet(
     sheet: &Sheet,
     origin: &str,
     options: &ImportOptions,
-    on_account: impl FnMut(Account),
+    on_account: impl FnMut(usize, Account),
 ) -> Result<ImportSummary, ImportError> {
     let header = sheet.header().ok_or_else(|| ImportError::Empty {
         origin: origin.to_string(),

@@ -12,6 +12,7 @@ use anyhow::Context;
 use cobro_campaigns::generator::{GeneratorOptions, write_portfolio_csv};
 
 use super::common::{TransportChoice, load_campaign};
+use super::demo_users::{DEMO_PASSWORD, add_demo_users};
 use super::launch::launch_with_progress;
 use super::simulate::{SimulationLinks, simulate_loaded};
 use crate::engine::simulation::{ScheduledEvent, SimulatedEvent};
@@ -131,7 +132,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         .or(events.first())
         .map(|e| e.account.clone());
     let report = simulate_loaded(
-        store,
+        store.clone(),
         &loaded,
         outbox,
         events,
@@ -139,6 +140,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         Default::default(),
     )
     .await?;
+    let users = add_demo_users(store.as_ref()).await?;
     print!("{}", report.to_text());
     std::fs::write(dir.join("report.html"), report.to_html())?;
     println!(
@@ -155,6 +157,18 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         "\nServe it (console, API with token 'demo', debtors' pages):\n  COBRO_LINK_SECRET={secret} COBRO_API_TOKEN=demo cobro serve --store {url} --campaign {}\nthen open {DEMO_URL}/",
         campaign_path.display()
     );
+    println!("console: {DEMO_URL}/login, every user with the password '{DEMO_PASSWORD}':");
+    for u in &users {
+        println!(
+            "  {:<26} {}{}",
+            u.email,
+            u.role,
+            u.creditor
+                .as_deref()
+                .map(|c| format!(" (sees only '{c}')"))
+                .unwrap_or_default()
+        );
+    }
     if let Some(account) = sample {
         println!(
             "and a debtor's page (account {account}, who paid a third): {}",

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 pub mod common;
 pub mod config;
 pub mod demo;
+pub mod demo_users;
 pub mod event;
 pub mod export;
 pub mod import;

@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
+use axum::handler::Handler;
 use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -60,6 +62,12 @@ pub fn routes() -> Vec<Route> {
             super::reports::collections,
         ),
         route(Method::POST, "/accounts/{id}/events", account_event),
+        route(
+            Method::POST,
+            "/portfolios",
+            super::portfolios::upload
+                .layer(DefaultBodyLimit::max(super::portfolios::MAX_UPLOAD_BYTES)),
+        ),
         route(Method::GET, "/suppressions", list_suppressions),
         route(Method::POST, "/suppressions", add_suppression),
         route(Method::DELETE, "/suppressions", remove_suppression),

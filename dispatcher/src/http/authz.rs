@@ -21,6 +21,7 @@ pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
         ("GET", "/accounts" | "/accounts/{id}" | "/accounts/{id}/history") => EVERYONE,
         ("POST", "/accounts/{id}/payments") => &[Admin, Operations, Creditor],
         ("POST", "/accounts/{id}/events") => &[Admin, Operations, Collector],
+        ("POST", "/portfolios") => &[Admin, Operations, Creditor],
         ("GET", "/disputes" | "/reports/collections") => &[Admin, Operations, Compliance, Creditor],
         ("GET", "/campaigns" | "/campaigns/{id}") => STAFF,
         ("POST", "/campaigns" | "/campaigns/{id}/{action}") => OPERATIONS,
@@ -84,6 +85,10 @@ mod tests {
             "/campaigns/{id}/{action}"
         ));
         assert!(!allowed(Compliance, &Method::POST, "/campaigns"));
+        assert!(allowed(Creditor, &Method::POST, "/portfolios"));
+        assert!(allowed(Operations, &Method::POST, "/portfolios"));
+        assert!(!allowed(Collector, &Method::POST, "/portfolios"));
+        assert!(!allowed(Compliance, &Method::POST, "/portfolios"));
         assert!(allowed(Admin, &Method::DELETE, "/anything/new"));
         assert!(!allowed(Operations, &Method::DELETE, "/anything/new"));
     }

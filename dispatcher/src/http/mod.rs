@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -37,6 +38,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod payment_webhooks;
 pub mod portal;
+pub mod portfolios;
 pub mod reports;
 pub mod rules;
 pub mod unsubscribe;
@@ -114,6 +116,8 @@ pub struct AppState {
     /// The rule packs in force (the `--campaign` files' or the built-in
     /// ones), for the console's rules pages and `/api/rules`.
     pub rules: Arc<RulesInForce>,
+    /// Console upload results, for their page and error-report download.
+    pub uploads: Arc<console::upload_reports::UploadReports>,
 }
 
 impl AppState {
@@ -126,6 +130,7 @@ impl AppState {
             queue: None,
             portal: portal::PortalSettings::default(),
             rules: Arc::new(RulesInForce::embedded()),
+            uploads: Arc::default(),
         }
     }
 
@@ -236,6 +241,22 @@ pub fn routes() -> Vec<Route> {
             console::rules::explain,
         ),
         route(Method::GET, "/console/rules/{pack}", console::rules::pack),
+        route(
+            Method::GET,
+            "/console/collections",
+            console::collections::page,
+        ),
+        route(Method::GET, "/console/upload", console::upload::form),
+        route(
+            Method::POST,
+            "/console/upload",
+            console::upload::submit.layer(DefaultBodyLimit::max(portfolios::MAX_UPLOAD_BYTES)),
+        ),
+        route(
+            Method::GET,
+            "/console/upload/{report}",
+            console::upload::report,
+        ),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),
         // The description is public: it holds no data.

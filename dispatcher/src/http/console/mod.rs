@@ -1,6 +1,7 @@
 //! The console: server-rendered pages for operations, compliance and
 //! creditors, behind a login. `login.rs` starts and ends sessions,
-//! `accounts.rs` is the expedientes list; one file per page. Every page
+//! `accounts.rs` is the expedientes list, `collections.rs` the parte de
+//! cobros; one file per page. Every page
 //! handler starts with `session::ConsoleSession::for_page` (login, role,
 //! language, CSRF value) and ends with `ConsoleSession::page`, which
 //! renders its minijinja template (`templates/`, registered in
@@ -10,11 +11,14 @@
 //! bound to the session.
 
 pub mod accounts;
+pub mod collections;
 pub mod login;
 pub mod render;
 pub mod rules;
 pub mod session;
 pub mod texts;
+pub mod upload;
+pub mod upload_reports;
 
 use axum::http::HeaderMap;
 use axum::http::header;

@@ -33,6 +33,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "rules_explain.html",
         include_str!("templates/rules_explain.html"),
     ),
+    (
+        "collections.html",
+        include_str!("templates/collections.html"),
+    ),
+    ("upload.html", include_str!("templates/upload.html")),
 ];
 
 static ENV: LazyLock<Result<Environment<'static>, minijinja::Error>> = LazyLock::new(|| {
