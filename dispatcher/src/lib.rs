@@ -3,6 +3,7 @@
 
 pub mod account_explain;
 pub mod account_list;
+pub mod account_timeline;
 pub mod account_view;
 pub mod channel_set;
 pub mod cli;

@@ -293,6 +293,7 @@ impl AccountBook {
             kind: action.kind().to_string(),
             source,
             detail,
+            by: None,
         });
         Ok(Applied {
             changed: true,

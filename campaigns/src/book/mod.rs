@@ -117,6 +117,10 @@ pub struct BookEvent {
     pub kind: String,
     pub source: EventSource,
     pub detail: String,
+    /// The signed-in user who recorded it (API token or console session),
+    /// when there was one: the gestiones name them as its actor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// Everything the debtor did, per account.

@@ -2,7 +2,9 @@
 //! README), with the debtors' own actions (payments, promises, plans,
 //! disputes, preferences) as event rows in their place in time: an event
 //! row has an empty `contact_id`, `step` and `channel`, the event kind as
-//! its `state`, its detail, and who recorded it in `source`.
+//! its `state`, its detail, and who recorded it in `source`. The merge is
+//! `account_timeline::merge_gestiones`, shared with the expediente's
+//! timeline (API and console), so the two never disagree.
 
 use std::process::ExitCode;
 
@@ -13,6 +15,7 @@ use cobro_campaigns::book::BookEvent;
 
 use super::BadInput;
 use super::common::StoreArg;
+use crate::account_timeline::{Gestion, merge_gestiones};
 use crate::store::any::AnyStore;
 use crate::store::{LedgerEntry, LedgerFilter, prelude::*};
 
@@ -74,39 +77,31 @@ pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
         })
         .await?;
     let events = book_events(&store, &args, &rows, since).await?;
-    let mut events = events.into_iter().peekable();
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(HEADER)?;
-    let mut seq = 0usize;
-    let mut next_seq = || {
-        seq += 1;
-        seq.to_string()
-    };
-    for r in &rows {
-        while let Some((account, e)) = events.next_if(|(_, e)| e.at <= r.at) {
-            write_event(&mut out, &account, &e, &next_seq())?;
+    for (i, gestion) in merge_gestiones(&rows, &events).into_iter().enumerate() {
+        let seq = (i + 1).to_string();
+        match gestion {
+            Gestion::Event { account, event } => write_event(&mut out, account, event, &seq)?,
+            Gestion::Row(r) => out.write_record([
+                r.contact_id.as_str(),
+                &r.campaign,
+                &r.account,
+                &r.step,
+                r.channel.as_str(),
+                r.state.as_str(),
+                &r.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                &r.timezones.join(";"),
+                &r.rules.join(";"),
+                r.code.as_deref().unwrap_or(""),
+                r.detail.as_deref().unwrap_or(""),
+                r.provider.as_deref().unwrap_or(""),
+                r.provider_id.as_deref().unwrap_or(""),
+                &r.attempt.to_string(),
+                &seq,
+                "",
+            ])?,
         }
-        out.write_record([
-            r.contact_id.as_str(),
-            &r.campaign,
-            &r.account,
-            &r.step,
-            r.channel.as_str(),
-            r.state.as_str(),
-            &r.at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            &r.timezones.join(";"),
-            &r.rules.join(";"),
-            r.code.as_deref().unwrap_or(""),
-            r.detail.as_deref().unwrap_or(""),
-            r.provider.as_deref().unwrap_or(""),
-            r.provider_id.as_deref().unwrap_or(""),
-            &r.attempt.to_string(),
-            &next_seq(),
-            "",
-        ])?;
-    }
-    for (account, e) in events {
-        write_event(&mut out, &account, &e, &next_seq())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -65,6 +65,20 @@ pub async fn record_action<S: Store>(
     now: DateTime<Utc>,
     limits: &BookLimits,
 ) -> Result<ActionOutcome, ActionError> {
+    record_action_by(store, account_id, action, source, None, now, limits).await
+}
+
+/// [`record_action`] naming the signed-in user who recorded it (`by`, an
+/// email), kept on the book's event so the gestiones show who did it.
+pub async fn record_action_by<S: Store>(
+    store: &S,
+    account_id: &str,
+    action: &BookAction,
+    source: EventSource,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+    limits: &BookLimits,
+) -> Result<ActionOutcome, ActionError> {
     let Some((account, status)) = store.account(account_id).await? else {
         return Err(ActionError::UnknownAccount(account_id.to_string()));
     };
@@ -73,6 +87,11 @@ pub async fn record_action<S: Store>(
     let (book, applied) = loop {
         let (mut book, version) = store.book(account_id).await?;
         let applied = book.apply(action, source, account.amount_due, decimals, now, limits)?;
+        if applied.changed
+            && let Some(event) = book.events.last_mut()
+        {
+            event.by = by.map(str::to_string);
+        }
         if !applied.changed || store.put_book(account_id, &book, version).await? {
             break (book, applied);
         }

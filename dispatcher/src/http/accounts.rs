@@ -1,4 +1,5 @@
-//! `GET /api/accounts/{id}` (the account view of ARCHITECTURE.md, "HTTP contracts") and
+//! `GET /api/accounts/{id}` (the account view of ARCHITECTURE.md, "HTTP contracts"),
+//! `GET /api/accounts/{id}/gestiones` (its timeline, `account_timeline`) and
 //! `POST /api/accounts/{id}/payments` (money received, idempotent by
 //! reference).
 
@@ -14,8 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::openapi::ApiError;
 use super::{AppState, HttpError};
 use crate::account_list::{AccountPage, AccountQuery, list_accounts};
+use crate::account_timeline::{TimelineEntry, account_timeline};
 use crate::account_view::AccountView;
-use crate::engine::actions::{ActionError, record_action};
+use crate::engine::actions::{ActionError, record_action_by};
 use crate::store::AccountStatus;
 use crate::store::prelude::*;
 use crate::users::{Principal, Role};
@@ -138,11 +140,12 @@ pub async fn record_payment(
         at,
         reference: body.reference,
     };
-    record_action(
+    record_action_by(
         state.store.as_ref(),
         &id,
         &action,
         EventSource::Api,
+        Some(principal.name()),
         now,
         &limits,
     )
@@ -245,4 +248,38 @@ pub async fn list(
     };
     let page = list_accounts(state.store.as_ref(), &query, Utc::now().date_naive()).await?;
     Ok(Json(AccountsAnswer { page }))
+}
+
+/// The gestiones of an account, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GestionesAnswer {
+    pub account: String,
+    /// Each planned contact, guard decision (with its rules, code and
+    /// explanation), send, delivery report, reply, cancellation, payment,
+    /// promise, plan, dispute and preference change, with `at`, `kind`,
+    /// `state`, `actor` (who or what caused it) and, for money, `amount`
+    /// and `currency`.
+    #[schema(value_type = Vec<Object>)]
+    pub entries: Vec<TimelineEntry>,
+}
+
+/// The gestiones timeline of an account: planned contacts, the ledger's
+/// decisions and outcomes and the book's events, merged as
+/// `cobro export gestiones` merges them.
+#[utoipa::path(get, path = "/api/accounts/{id}/gestiones", tag = "api", security(("bearer" = [])), params(("id" = String, Path, description = "account id")), responses(
+    (status = 200, description = "the timeline", body = GestionesAnswer),
+    (status = 401, description = "missing or wrong bearer token", body = ApiError),
+    (status = 404, description = "unknown account", body = ApiError),
+))]
+pub async fn gestiones(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<GestionesAnswer>, HttpError> {
+    let (account, _) = visible_account(&state, &principal, &id).await?;
+    let entries = account_timeline(state.store.as_ref(), &account).await?;
+    Ok(Json(GestionesAnswer {
+        account: account.id,
+        entries,
+    }))
 }

@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::ApiError;
 use super::{AppState, HttpError, Route, auth, route};
-use crate::engine::actions::record_action;
+use crate::engine::actions::record_action_by;
 use crate::engine::events::{AccountEvent, apply_event};
 use crate::launch::launch;
 use crate::store::any::AnyStore;
@@ -55,6 +55,11 @@ pub fn routes() -> Vec<Route> {
             super::accounts::record_payment,
         ),
         route(Method::GET, "/accounts/{id}/history", account_history),
+        route(
+            Method::GET,
+            "/accounts/{id}/gestiones",
+            super::accounts::gestiones,
+        ),
         route(Method::GET, "/disputes", super::disputes::list),
         route(
             Method::GET,
@@ -411,11 +416,12 @@ pub async fn account_event(
         super::accounts::visible_account(&state, &principal, &id).await?;
         // The book's side: the account's disputes closed, its contacts
         // free to go again (they were held, not cancelled).
-        record_action(
+        record_action_by(
             state.store.as_ref(),
             &id,
             &BookAction::DisputeResolved,
             EventSource::Api,
+            Some(principal.name()),
             Utc::now(),
             &state.portal.limits,
         )

@@ -19,6 +19,7 @@ pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
     match (method.as_str(), path) {
         ("GET", "/me") => EVERYONE,
         ("GET", "/accounts" | "/accounts/{id}" | "/accounts/{id}/history") => EVERYONE,
+        ("GET", "/accounts/{id}/gestiones") => EVERYONE,
         ("POST", "/accounts/{id}/payments") => &[Admin, Operations, Creditor],
         ("POST", "/accounts/{id}/events") => &[Admin, Operations, Collector],
         ("POST", "/portfolios") => &[Admin, Operations, Creditor],

@@ -218,6 +218,11 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/login", console::login::form),
         route(Method::POST, "/login", console::login::submit),
         route(Method::POST, "/logout", console::login::logout),
+        route(
+            Method::GET,
+            "/console/lang/{lang}",
+            console::lang_switch::switch,
+        ),
         route(Method::GET, "/console/accounts", console::accounts::page),
         route(Method::GET, "/console/rules", console::rules::list),
         route(
@@ -256,6 +261,11 @@ pub fn routes() -> Vec<Route> {
             Method::GET,
             "/console/upload/{report}",
             console::upload::report,
+        ),
+        route(
+            Method::GET,
+            "/console/accounts/{id}",
+            console::account::page,
         ),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),

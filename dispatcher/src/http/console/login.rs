@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use cobro_channels::secrets_equal;
@@ -17,7 +17,7 @@ use minijinja::context;
 use super::render::render;
 use super::session::html_response;
 use super::texts::{Lang, texts};
-use super::{LANG_COOKIE, csrf_value, lang};
+use super::{LANG_COOKIE, cookie, csrf_value, lang};
 use crate::http::AppState;
 use crate::http::auth::{SESSION_COOKIE, cookie_value, session_principal};
 use crate::store::prelude::*;
@@ -25,18 +25,6 @@ use crate::users::{LoginError, SESSION_HOURS, Session, authenticate, new_secret,
 
 /// The pre-login cookie the login form's CSRF value is bound to.
 const LOGIN_COOKIE: &str = "cobro_login";
-
-fn cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
-}
 
 fn login_page(state: &AppState, lang: Lang, error: Option<String>, email: &str) -> Response {
     let t = texts(lang);

@@ -1,7 +1,8 @@
 //! The console: server-rendered pages for operations, compliance and
 //! creditors, behind a login. `login.rs` starts and ends sessions,
-//! `accounts.rs` is the expedientes list, `collections.rs` the parte de
-//! cobros; one file per page. Every page
+//! `accounts.rs` is the expedientes list, `account.rs` one expediente
+//! with its gestiones, `collections.rs` the parte de cobros, `upload.rs`
+//! the alta de expedientes; one file per page. Every page
 //! handler starts with `session::ConsoleSession::for_page` (login, role,
 //! language, CSRF value) and ends with `ConsoleSession::page`, which
 //! renders its minijinja template (`templates/`, registered in
@@ -10,8 +11,10 @@
 //! usable on a phone, no JavaScript) and forms that carry a CSRF value
 //! bound to the session.
 
+pub mod account;
 pub mod accounts;
 pub mod collections;
+pub mod lang_switch;
 pub mod login;
 pub mod render;
 pub mod rules;
@@ -20,15 +23,30 @@ pub mod texts;
 pub mod upload;
 pub mod upload_reports;
 
-use axum::http::HeaderMap;
 use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use super::AppState;
 use super::auth::cookie_value;
 use texts::Lang;
+
+/// A console cookie: HttpOnly, SameSite=Lax, Secure when the service is
+/// public over https.
+pub fn cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
 
 /// The cookie that remembers the console language.
 pub const LANG_COOKIE: &str = "cobro_lang";

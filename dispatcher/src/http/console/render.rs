@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/collections.html"),
     ),
     ("upload.html", include_str!("templates/upload.html")),
+    ("account.html", include_str!("templates/account.html")),
 ];
 
 static ENV: LazyLock<Result<Environment<'static>, minijinja::Error>> = LazyLock::new(|| {

@@ -22,6 +22,7 @@ fn with_payment(book: &AccountBook, reference: &str) -> AccountBook {
         kind: "payment".into(),
         source: EventSource::Api,
         detail: reference.into(),
+        by: None,
     });
     book
 }

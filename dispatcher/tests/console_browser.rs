@@ -1,0 +1,358 @@
+//! The console as its users meet it, in headless Chromium: `cobro demo`
+//! fills a store and prints its users, `cobro serve` serves it, and a
+//! browser signs in as a creditor (sees only its own expedientes, filters,
+//! opens one, cannot open another creditor's) and as operations.
+//! With `COBRO_SCREENSHOTS=DIR` the pages are also saved as PNG files
+//! (the README's screenshots come from here).
+
+mod browser_common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use browser_common::{Killed, browser_sized, free_port};
+use fantoccini::{Client, Locator};
+
+const LINK_SECRET: &str = "console-browser-link-secret";
+const API_TOKEN: &str = "console-browser-api-token";
+const PASSWORD: &str = "cobro-demo-2026";
+
+fn cobro() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cobro"))
+}
+
+struct Demo {
+    store_url: String,
+    campaign: PathBuf,
+    /// `(email, creditor)` of the demo's creditor users.
+    creditors: Vec<(String, String)>,
+}
+
+/// `cobro demo` on a small portfolio; the creditor users it printed.
+fn demo(dir: &Path) -> Demo {
+    let out = cobro()
+        .args(["demo", "--debtors", "120", "--dir"])
+        .arg(dir)
+        .env("COBRO_LINK_SECRET", LINK_SECRET)
+        .output()
+        .expect("run cobro demo");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains(&format!("'{PASSWORD}'")), "{text}");
+    let creditors: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let (email, rest) = l.trim().split_once(' ')?;
+            let creditor = rest.split_once("(sees only '")?.1.strip_suffix("')")?;
+            Some((email.to_string(), creditor.to_string()))
+        })
+        .collect();
+    assert_eq!(creditors.len(), 2, "two creditor users: {text}");
+    Demo {
+        store_url: format!("sqlite://{}", dir.join("cobro.db").display()),
+        campaign: dir.join("campaign.toml"),
+        creditors,
+    }
+}
+
+/// `cobro serve` over the demo's store, once it answers.
+async fn serve(demo: &Demo) -> (Killed, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = cobro()
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--store"])
+        .arg(&demo.store_url)
+        .arg("--campaign")
+        .arg(&demo.campaign)
+        .env("COBRO_LINK_SECRET", LINK_SECRET)
+        .env("COBRO_API_TOKEN", API_TOKEN)
+        .env("COBRO_PUBLIC_URL", &base)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cobro serve");
+    let server = Killed(child);
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            return (server, base);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cobro serve did not answer on {base}");
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("COBRO_SCREENSHOTS") {
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(Path::new(&dir).join(name), png).expect("write screenshot");
+    }
+}
+
+async fn sign_in(c: &Client, base: &str, email: &str) {
+    c.goto(&format!("{base}/login?lang=es"))
+        .await
+        .expect("login page");
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email field")
+        .send_keys(email)
+        .await
+        .expect("type email");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password field")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type password");
+    c.find(Locator::Css("form[action='/login'] button"))
+        .await
+        .expect("sign-in button")
+        .click()
+        .await
+        .expect("sign in");
+    let url = c.current_url().await.expect("url");
+    assert_eq!(url.path(), "/console/accounts", "signed in as {email}");
+}
+
+async fn sign_out(c: &Client) {
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .expect("sign-out button")
+        .click()
+        .await
+        .expect("sign out");
+}
+
+/// The `(id, creditor)` of the rows on the page.
+async fn rows(c: &Client) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for row in c
+        .find_all(Locator::Css("#accounts tbody tr"))
+        .await
+        .expect("rows")
+    {
+        let id = row
+            .attr("data-account")
+            .await
+            .expect("attr")
+            .expect("data-account");
+        let cells = row.find_all(Locator::Css("td")).await.expect("cells");
+        let creditor = cells[2].text().await.expect("creditor cell");
+        out.push((id, creditor));
+    }
+    out
+}
+
+/// An account id of `creditor`, asked with the admin's token.
+async fn account_of(base: &str, creditor: &str) -> String {
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{base}/api/accounts?limit=1&creditor={}",
+            creditor.replace(' ', "%20")
+        ))
+        .bearer_auth(API_TOKEN)
+        .send()
+        .await
+        .expect("api")
+        .json()
+        .await
+        .expect("json");
+    page["items"][0]["id"]
+        .as_str()
+        .expect("an account of that creditor")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creditor_sees_filters_and_opens_only_its_own_expedientes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = demo(&dir.path().join("demo"));
+    let (_server, base) = serve(&demo).await;
+    let profile = dir.path().join("profile");
+    let (_driver, c) = browser_sized(&profile, 1280, 900).await;
+    let (email, mine) = demo.creditors[0].clone();
+    let (_, theirs) = demo.creditors[1].clone();
+
+    sign_in(&c, &base, &email).await;
+    let listed = rows(&c).await;
+    assert!(!listed.is_empty(), "the creditor has expedientes");
+    assert!(
+        listed.iter().all(|(_, cred)| *cred == mine),
+        "only {mine}: {listed:?}"
+    );
+    screenshot(&c, "console-accounts.png").await;
+
+    // Filter tampering in the address bar changes nothing.
+    c.goto(&format!(
+        "{base}/console/accounts?creditor={}",
+        theirs.replace(' ', "%20")
+    ))
+    .await
+    .expect("tampered list");
+    assert!(rows(&c).await.iter().all(|(_, cred)| *cred == mine));
+
+    // Search by the id of one of its accounts through the form.
+    let (one, _) = listed[0].clone();
+    c.goto(&format!("{base}/console/accounts"))
+        .await
+        .expect("list");
+    c.find(Locator::Id("f-q"))
+        .await
+        .expect("search field")
+        .send_keys(&one)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form[action='/console/accounts'] button"))
+        .await
+        .expect("filter")
+        .click()
+        .await
+        .expect("filter");
+    let found = rows(&c).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, one);
+
+    // Another creditor's expediente answers like an unknown one.
+    let other = account_of(&base, &theirs).await;
+    c.goto(&format!("{base}/console/accounts/{other}"))
+        .await
+        .expect("other's page");
+    let other_page = c.source().await.expect("source");
+    c.goto(&format!("{base}/console/accounts/NO-SUCH-ACCOUNT"))
+        .await
+        .expect("unknown page");
+    let unknown_page = c.source().await.expect("source");
+    assert!(!other_page.contains(&other), "no trace of {other}");
+    assert_eq!(
+        other_page.replace(&other, ""),
+        unknown_page.replace("NO-SUCH-ACCOUNT", ""),
+        "another creditor's id and an unknown id look the same"
+    );
+    sign_out(&c).await;
+    c.goto(&format!("{base}/console/accounts"))
+        .await
+        .expect("list");
+    assert_eq!(
+        c.current_url().await.expect("url").path(),
+        "/login",
+        "signed out"
+    );
+    c.close().await.expect("close");
+}
+
+/// `cobro users token EMAIL` on the demo's store.
+fn token(demo: &Demo, email: &str) -> String {
+    let out = cobro()
+        .args(["users", "token", email, "--store", &demo.store_url])
+        .output()
+        .expect("cobro users token");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+async fn get(base: &str, path: &str, token: &str) -> (u16, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("api call");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Every item of `/api/accounts` for `token`, following the cursor.
+async fn all_accounts(base: &str, token: &str, query: &str) -> Vec<serde_json::Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/accounts?limit=50&cursor={c}&{query}"),
+            None => format!("/api/accounts?limit=50&{query}"),
+        };
+        let (status, page) = get(base, &path, token).await;
+        assert_eq!(status, 200, "{page}");
+        items.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return items,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_creditors_tokens_each_see_only_their_own_accounts_and_collections() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = demo(&dir.path().join("demo"));
+    let (_server, base) = serve(&demo).await;
+    let everyone = all_accounts(&base, API_TOKEN, "").await;
+    // The month the demo's debtors paid in (its month starts today).
+    let today = chrono::Utc::now().date_naive();
+    let mut month = String::new();
+    let mut all_rows = Vec::new();
+    for m in [today, today + chrono::Months::new(1)] {
+        month = m.format("%Y-%m").to_string();
+        let (_, all) = get(
+            &base,
+            &format!("/api/reports/collections?month={month}"),
+            API_TOKEN,
+        )
+        .await;
+        all_rows = all["rows"].as_array().cloned().unwrap_or_default();
+        if !all_rows.is_empty() {
+            break;
+        }
+    }
+    assert!(!all_rows.is_empty(), "the demo's debtors paid in {month}");
+    let mut seen_rows = 0;
+    for (i, (email, mine)) in demo.creditors.iter().enumerate() {
+        let (_, theirs) = &demo.creditors[1 - i];
+        let token = token(&demo, email);
+        let (status, me) = get(&base, "/api/me", &token).await;
+        assert_eq!(status, 200);
+        assert_eq!(me["role"], "creditor", "{me}");
+
+        let own = all_accounts(&base, &token, "").await;
+        let expected = everyone.iter().filter(|a| a["creditor"] == **mine).count();
+        assert!(expected > 0);
+        assert_eq!(own.len(), expected, "{email} lists all of {mine}'s");
+        assert!(own.iter().all(|a| a["creditor"] == **mine));
+        // Asking for the other creditor changes nothing.
+        let tampered = all_accounts(
+            &base,
+            &token,
+            &format!("creditor={}", theirs.replace(' ', "%20")),
+        )
+        .await;
+        assert_eq!(tampered.len(), own.len());
+
+        let other = account_of(&base, theirs).await;
+        let (status, body) = get(&base, &format!("/api/accounts/{other}"), &token).await;
+        let (unknown_status, unknown) = get(&base, "/api/accounts/NO-SUCH", &token).await;
+        assert_eq!((status, unknown_status), (404, 404));
+        assert_eq!(
+            body.to_string().replace(&other, "X"),
+            unknown.to_string().replace("NO-SUCH", "X")
+        );
+
+        // The parte de cobros of the demo's month: only its own rows.
+        let (status, report) = get(
+            &base,
+            &format!("/api/reports/collections?month={month}"),
+            &token,
+        )
+        .await;
+        assert_eq!(status, 200, "{report}");
+        let rows = report["rows"].as_array().expect("rows");
+        assert!(rows.iter().all(|r| r["creditor"] == **mine), "{report}");
+        let of_mine = all_rows.iter().filter(|r| r["creditor"] == **mine).count();
+        assert_eq!(rows.len(), of_mine, "all of its rows and only those");
+        seen_rows += rows.len();
+    }
+    assert!(seen_rows > 0, "the two creditors' reports hold rows");
+}
