@@ -10,7 +10,12 @@ use std::path::Path;
 /// names the line and column of the first one (counted in characters of
 /// the valid text before it) and the byte, so it can be found in an editor.
 pub fn read_utf8(path: &Path) -> io::Result<String> {
-    let bytes = std::fs::read(path)?;
+    decode_utf8(std::fs::read(path)?)
+}
+
+/// The text of a file's `bytes` (read or uploaded), or the `InvalidData`
+/// error of [`read_utf8`] naming the first byte that is not UTF-8.
+pub fn decode_utf8(bytes: Vec<u8>) -> io::Result<String> {
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();

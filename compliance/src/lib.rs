@@ -25,5 +25,5 @@ pub use guard::{
     PastContact, PastContactKind, Reason, ReasonCode, Verdict,
 };
 pub use optout_words::{ReplyIntent, classify_reply};
-pub use pack::{Cap, CapPeriod, CapScope, Cooldown, RulePack};
+pub use pack::{CHANNELS, Cap, CapPeriod, CapScope, Cooldown, DAY_KEYS, RulePack};
 pub use tz::{ResolvedZones, TzSource, resolve_timezones};

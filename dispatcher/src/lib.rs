@@ -1,6 +1,7 @@
 //! Joins the crates into the running system: stores, queue, the
 //! per-contact pipeline, simulation, HTTP service and the CLI.
 
+pub mod account_explain;
 pub mod account_list;
 pub mod account_timeline;
 pub mod account_view;
@@ -14,6 +15,7 @@ pub mod prometheus;
 pub mod queue;
 pub mod queue_probe;
 pub mod report;
+pub mod rules_in_force;
 pub mod simulate;
 pub mod store;
 pub mod suppression_list;

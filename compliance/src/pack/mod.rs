@@ -10,6 +10,7 @@ mod builtin;
 mod compile;
 mod locate;
 mod raw;
+mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -23,6 +24,7 @@ use cobro_campaigns::{
 use crate::error::RulesError;
 use crate::holidays;
 use raw::RawPack;
+pub use summary::CHANNELS;
 
 /// Index of a day type in [`Windows::days`]: Monday = 0 … Sunday = 6.
 pub(crate) const HOLIDAY: usize = 7;
@@ -155,11 +157,23 @@ impl RulePack {
 
     /// Reads and parses a pack file.
     pub fn load(path: &Path) -> Result<RulePack, RulesError> {
-        let src = cobro_campaigns::text_file::read_utf8(path).map_err(|source| RulesError::Io {
+        let bytes = std::fs::read(path).map_err(|source| RulesError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        RulePack::from_toml_str(&src, &path.display().to_string())
+        RulePack::from_utf8_bytes(bytes, &path.display().to_string())
+    }
+
+    /// Parses a pack from a file's bytes (read from disk or uploaded);
+    /// bytes that are not UTF-8 give an error naming the line and column
+    /// of the first bad one, under `origin`.
+    pub fn from_utf8_bytes(bytes: Vec<u8>, origin: &str) -> Result<RulePack, RulesError> {
+        let src =
+            cobro_campaigns::text_file::decode_utf8(bytes).map_err(|source| RulesError::Io {
+                path: origin.into(),
+                source,
+            })?;
+        RulePack::from_toml_str(&src, origin)
     }
 
     /// The pack id, reported in every verdict and ledger row.

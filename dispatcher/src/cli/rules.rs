@@ -5,12 +5,12 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use clap::Subcommand;
 use cobro_campaigns::ChannelKind;
 use cobro_compliance::{
-    ComplianceGuard, ContactAttempt, DebtorProfile, PastContact, RulePack, month_calendar,
-    resolve_timezones,
+    CalendarDay, ComplianceGuard, ContactAttempt, DebtorProfile, PastContact, ResolvedZones,
+    RulePack, RulesError, month_calendar, resolve_timezones,
 };
 
 use crate::cli::BadInput;
@@ -103,10 +103,73 @@ fn parse_channel(s: &str) -> anyhow::Result<ChannelKind> {
         .map_err(|e| bad(format!("--channel: {e}")))
 }
 
+/// `cobro rules check` on a file's bytes: the pack, or the error naming
+/// `origin`, the line and the key. Nothing is installed; the console's
+/// check page calls it on an uploaded file.
+pub fn check_rules(origin: &str, bytes: Vec<u8>) -> Result<RulePack, RulesError> {
+    RulePack::from_utf8_bytes(bytes, origin)
+}
+
+/// An RFC 3339 instant (`--at`, the console's `at`).
+pub fn parse_instant(raw: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("`{raw}` is not an RFC 3339 instant: {e}"))
+}
+
+/// The month of `cobro rules calendar`: its first day, the zones of the
+/// place and each day's windows and holidays under the stacked packs.
+pub struct MonthView {
+    pub first: NaiveDate,
+    pub zones: ResolvedZones,
+    pub days: Vec<CalendarDay>,
+}
+
+/// Builds the calendar of `month` (`YYYY-MM`) for a place (country, or
+/// subdivision, or explicit zone) and a channel. The error names the
+/// flag (`--month`, `--country`…) that is wrong.
+pub fn month_view(
+    packs: &[RulePack],
+    country: &str,
+    subdivision: Option<&str>,
+    timezone: Option<&str>,
+    channel: ChannelKind,
+    month: &str,
+) -> Result<MonthView, String> {
+    let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
+        .map_err(|_| format!("--month: `{month}` is not YYYY-MM"))?;
+    let zones = resolve_timezones(country, subdivision, timezone).map_err(|e| e.to_string())?;
+    let days = month_calendar(packs, &zones.zones, channel, first.year(), first.month());
+    Ok(MonthView { first, zones, days })
+}
+
+/// One allowed interval of a calendar day on a zone's clock, as the CLI
+/// prints it: `07:00-19:00`; `24:00` for midnight at the end; `(+1d)`
+/// when it ends the next day; the start's date when it began the day
+/// before.
+pub fn window_label(day: NaiveDate, a: NaiveDateTime, b: NaiveDateTime) -> String {
+    let end = if b.date() != a.date() && b.time() == NaiveTime::MIN {
+        "24:00".to_string()
+    } else if b.date() != a.date() {
+        format!("{}(+1d)", b.format("%H:%M"))
+    } else {
+        b.format("%H:%M").to_string()
+    };
+    let start = if a.date() != day {
+        format!("{}({})", a.format("%H:%M"), a.date().format("%m-%d"))
+    } else {
+        a.format("%H:%M").to_string()
+    };
+    format!("{start}-{end}")
+}
+
 pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         RulesCommand::Check { file } => {
-            let pack = RulePack::load(&file).map_err(|e| bad(e.to_string()))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| bad(format!("{}: {e}", file.display())))?;
+            let pack =
+                check_rules(&file.display().to_string(), bytes).map_err(|e| bad(e.to_string()))?;
             emit(&mut std::io::stdout().lock(), &format!("ok: {}", pack.id()))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -119,9 +182,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             suppressed,
         } => {
             let packs = load_packs(&rules)?;
-            let now: DateTime<Utc> = DateTime::parse_from_rfc3339(at.trim())
-                .map_err(|e| bad(format!("--at: `{at}` is not an RFC 3339 instant: {e}")))?
-                .with_timezone(&Utc);
+            let now = parse_instant(&at).map_err(|e| bad(format!("--at: {e}")))?;
             let channel = parse_channel(&channel)?;
             let debtor: DebtorProfile = json_arg("debtor", &debtor)?;
             let history: Vec<PastContact> = match history {
@@ -152,27 +213,31 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
         } => {
             let packs = load_packs(&rules)?;
             let channel = parse_channel(&channel)?;
-            let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
-                .map_err(|_| bad(format!("--month: `{month}` is not YYYY-MM")))?;
-            let zones = resolve_timezones(&country, subdivision.as_deref(), timezone.as_deref())
-                .map_err(|e| bad(e.to_string()))?;
+            let view = month_view(
+                &packs,
+                &country,
+                subdivision.as_deref(),
+                timezone.as_deref(),
+                channel,
+                &month,
+            )
+            .map_err(bad)?;
             let ids: Vec<&str> = packs.iter().map(|p| p.id()).collect();
-            let zone_names: Vec<&str> = zones.zones.iter().map(|z| z.name()).collect();
+            let zone_names: Vec<&str> = view.zones.zones.iter().map(|z| z.name()).collect();
             let mut out = std::io::stdout().lock();
             let header = format!(
                 "{} {} — rules {} — channel {} — zones ({}) {}",
-                first.format("%Y-%m"),
+                view.first.format("%Y-%m"),
                 country.to_ascii_uppercase(),
                 ids.join("+"),
                 channel,
-                zones.source.as_str(),
+                view.zones.source.as_str(),
                 zone_names.join(", ")
             );
             if !emit(&mut out, &header)? {
                 return Ok(ExitCode::SUCCESS);
             }
-            let days = month_calendar(&packs, &zones.zones, channel, first.year(), first.month());
-            for day in days {
+            for day in view.days {
                 let mut line = format!("{} {}", day.date, day.date.format("%a"));
                 if day.allowed_utc.is_empty() {
                     line.push_str("  closed");
@@ -181,22 +246,7 @@ pub fn run(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                         let wins: Vec<String> = zd
                             .windows
                             .iter()
-                            .map(|(a, b)| {
-                                let end =
-                                    if b.date() != a.date() && b.time() == chrono::NaiveTime::MIN {
-                                        "24:00".to_string()
-                                    } else if b.date() != a.date() {
-                                        format!("{}(+1d)", b.format("%H:%M"))
-                                    } else {
-                                        b.format("%H:%M").to_string()
-                                    };
-                                let start = if a.date() != day.date {
-                                    format!("{}({})", a.format("%H:%M"), a.date().format("%m-%d"))
-                                } else {
-                                    a.format("%H:%M").to_string()
-                                };
-                                format!("{start}-{end}")
-                            })
+                            .map(|(a, b)| window_label(day.date, *a, *b))
                             .collect();
                         line.push_str(&format!("  {} {}", zd.zone.name(), wins.join(",")));
                     }

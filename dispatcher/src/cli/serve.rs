@@ -16,6 +16,7 @@ use super::work::{WorkArgs, queue_probe, queue_url, work_with};
 use crate::dispatch_metrics::DispatchMetrics;
 use crate::http::{AppState, HttpConfig, router};
 use crate::queue::shutdown_signal;
+use crate::rules_in_force::RulesInForce;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -98,10 +99,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "cobro serve: no [payments] provider; the debtor's page offers each account's own payment_link"
         ),
     }
+    // The console and /api/rules show the packs these campaigns apply
+    // (the built-in ones without a campaign).
+    let loaded = args
+        .campaigns
+        .iter()
+        .map(|p| super::common::load_campaign(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let rules = RulesInForce::from_campaigns(&loaded)
+        .map_err(|e| anyhow::Error::new(BadInput(e.to_string())))?;
     let mut state = AppState::new(store.clone(), config)
         .with_dispatch_metrics(dispatch.clone())
         .with_portal(portal)
-        .with_campaign_files(args.campaigns.clone());
+        .with_campaign_files(args.campaigns.clone())
+        .with_rules(rules);
     if args.workers.is_some() || args.queue.is_some() {
         let url = queue_url(args.queue.as_deref(), &args.store)?;
         state = state.with_queue(Arc::new(queue_probe(&url)?));

@@ -4,6 +4,7 @@
 //! contact from deciding to sending.
 
 use chrono::{DateTime, Utc};
+use cobro_campaigns::book::AccountBook;
 use cobro_campaigns::debtor_key;
 use cobro_compliance::{
     AvoidHours, ContactAttempt, DebtorProfile, Decision, PastContact, PastContactKind,
@@ -14,8 +15,36 @@ use super::reserve_gate::GateTicket;
 use super::rows::{account_stopped_row, note_row, verdict_row};
 use super::{Dispatcher, LedgerCode, PipelineError, ProcessOutcome};
 use crate::store::{
-    ContactRecord, ContactState, LedgerState, Reservation, ReserveOutcome, Store, Transition,
+    ContactRecord, ContactState, HistoryEntry, LedgerState, Reservation, ReserveOutcome, Store,
+    Transition,
 };
+
+/// The hours the debtor asked not to be contacted in, as the guard reads
+/// them (a malformed pair in the book is skipped, as when it was stored).
+pub(crate) fn avoided_hours(book: &AccountBook) -> Vec<AvoidHours> {
+    book.preferences
+        .avoid
+        .iter()
+        .filter_map(|(from, to)| AvoidHours::new(*from, *to).ok())
+        .collect()
+}
+
+/// The debtor's ledger history as the guard counts it for `account`.
+pub(crate) fn past_contacts(entries: &[HistoryEntry], account: &str) -> Vec<PastContact> {
+    entries
+        .iter()
+        .map(|e| PastContact {
+            at: e.at,
+            channel: e.channel,
+            kind: if e.conversation {
+                PastContactKind::Conversation
+            } else {
+                PastContactKind::Attempt
+            },
+            same_account: e.account == account,
+        })
+        .collect()
+}
 
 /// How many times the guard is asked again when another worker contacted
 /// the same debtor between the decision and the reservation.
@@ -106,12 +135,7 @@ impl<S: Store> Dispatcher<S> {
             suppressed,
         };
         let mut profile = DebtorProfile::from_account(&account, &point);
-        profile.avoid = book
-            .preferences
-            .avoid
-            .iter()
-            .filter_map(|(from, to)| AvoidHours::new(*from, *to).ok())
-            .collect();
+        profile.avoid = avoided_hours(&book);
 
         let mut races = 0;
         loop {
@@ -120,19 +144,7 @@ impl<S: Store> Dispatcher<S> {
                 Some(h) => h,
                 None => self.store.history(&key).await?,
             };
-            let history: Vec<PastContact> = entries
-                .iter()
-                .map(|e| PastContact {
-                    at: e.at,
-                    channel: e.channel,
-                    kind: if e.conversation {
-                        PastContactKind::Conversation
-                    } else {
-                        PastContactKind::Attempt
-                    },
-                    same_account: e.account == account.id,
-                })
-                .collect();
+            let history = past_contacts(&entries, &account.id);
             let mut verdict = self.guard.decide(&attempt_input, &profile, &history, now);
             let mut send_at = now;
 

@@ -36,6 +36,10 @@ pub mod sender;
 pub mod simulation;
 mod write;
 
+/// What the guard is told about an account's debtor, shared with
+/// `account_explain` so an explanation sees what a worker sees.
+pub(crate) use decide::{avoided_hours, past_contacts};
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -77,6 +77,8 @@ pub fn routes() -> Vec<Route> {
         route(Method::DELETE, "/suppressions", remove_suppression),
         route(Method::GET, "/review", super::review::list),
         route(Method::POST, "/review/{contact}", super::review::answer),
+        route(Method::GET, "/rules", super::rules::list),
+        route(Method::GET, "/rules/explain", super::rules::explain),
     ]
 }
 

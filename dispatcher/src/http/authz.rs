@@ -28,6 +28,7 @@ pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
         ("POST", "/campaigns" | "/campaigns/{id}/{action}") => OPERATIONS,
         ("GET" | "POST" | "DELETE", "/suppressions") => STAFF,
         ("GET", "/review") | ("POST", "/review/{contact}") => OPERATIONS,
+        ("GET", "/rules" | "/rules/explain") => STAFF,
         _ => &[Admin],
     }
 }

@@ -20,6 +20,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use crate::dispatch_metrics::DispatchMetrics;
 use crate::engine::sender::SenderProfile;
 use crate::queue_probe::QueueProbe;
+use crate::rules_in_force::RulesInForce;
 use crate::store::StoreError;
 use crate::store::any::AnyStore;
 
@@ -40,6 +41,7 @@ pub mod portal;
 pub mod portfolios;
 pub mod reports;
 pub mod review;
+pub mod rules;
 pub mod unsubscribe;
 pub mod webhooks;
 
@@ -112,6 +114,9 @@ pub struct AppState {
     pub queue: Option<Arc<QueueProbe>>,
     /// The debtor's page: who collects, house limits, payment provider.
     pub portal: portal::PortalSettings,
+    /// The rule packs in force (the `--campaign` files' or the built-in
+    /// ones), for the console's rules pages and `/api/rules`.
+    pub rules: Arc<RulesInForce>,
     /// Console upload results, for their page and error-report download.
     pub uploads: Arc<console::upload_reports::UploadReports>,
     /// The campaign files this server was given (`cobro serve --campaign`):
@@ -129,6 +134,7 @@ impl AppState {
             dispatch: DispatchMetrics::new(),
             queue: None,
             portal: portal::PortalSettings::default(),
+            rules: Arc::new(RulesInForce::embedded()),
             uploads: Arc::default(),
             campaign_files: Arc::new(Vec::new()),
         }
@@ -137,6 +143,12 @@ impl AppState {
     /// The campaign files the console may simulate and launch.
     pub fn with_campaign_files(mut self, files: Vec<std::path::PathBuf>) -> Self {
         self.campaign_files = Arc::new(files);
+        self
+    }
+
+    /// The rule packs this service shows as in force.
+    pub fn with_rules(mut self, rules: RulesInForce) -> Self {
+        self.rules = Arc::new(rules);
         self
     }
 
@@ -224,6 +236,28 @@ pub fn routes() -> Vec<Route> {
             console::lang_switch::switch,
         ),
         route(Method::GET, "/console/accounts", console::accounts::page),
+        route(Method::GET, "/console/rules", console::rules::list),
+        route(
+            Method::GET,
+            "/console/rules/check",
+            console::rules::check_form,
+        ),
+        route(
+            Method::POST,
+            "/console/rules/check",
+            console::rules::check_submit,
+        ),
+        route(
+            Method::GET,
+            "/console/rules/calendar",
+            console::rules::calendar,
+        ),
+        route(
+            Method::GET,
+            "/console/rules/explain",
+            console::rules::explain,
+        ),
+        route(Method::GET, "/console/rules/{pack}", console::rules::pack),
         route(
             Method::GET,
             "/console/collections",

@@ -22,6 +22,7 @@ pub mod lang_switch;
 pub mod login;
 pub mod render;
 pub mod review;
+pub mod rules;
 pub mod session;
 pub mod suppressions;
 pub mod texts;

@@ -15,6 +15,24 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("templates/login.html")),
     ("message.html", include_str!("templates/message.html")),
     ("accounts.html", include_str!("templates/accounts.html")),
+    ("rules.html", include_str!("templates/rules.html")),
+    (
+        "rules_summary.html",
+        include_str!("templates/rules_summary.html"),
+    ),
+    ("rules_pack.html", include_str!("templates/rules_pack.html")),
+    (
+        "rules_check.html",
+        include_str!("templates/rules_check.html"),
+    ),
+    (
+        "rules_calendar.html",
+        include_str!("templates/rules_calendar.html"),
+    ),
+    (
+        "rules_explain.html",
+        include_str!("templates/rules_explain.html"),
+    ),
     (
         "collections.html",
         include_str!("templates/collections.html"),
