@@ -93,6 +93,34 @@ async fn screenshot(c: &Client, name: &str) {
     }
 }
 
+/// Clicks what leads to another page and waits until that page is loaded
+/// (a mark left on the old page's window is gone and the new one is
+/// complete), so nothing is read from the page being left.
+async fn click_to_new_page(c: &Client, locator: Locator<'_>) {
+    c.execute("window.__cobro_old_page = true; return null;", vec![])
+        .await
+        .expect("mark the page");
+    c.find(locator)
+        .await
+        .expect("the element to click")
+        .click()
+        .await
+        .expect("click");
+    for _ in 0..400 {
+        let loaded = c
+            .execute(
+                "return window.__cobro_old_page === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if matches!(loaded, Ok(serde_json::Value::Bool(true))) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no new page after the click");
+}
+
 async fn sign_in(c: &Client, base: &str, email: &str) {
     c.goto(&format!("{base}/login?lang=es"))
         .await
@@ -109,23 +137,13 @@ async fn sign_in(c: &Client, base: &str, email: &str) {
         .send_keys(PASSWORD)
         .await
         .expect("type password");
-    c.find(Locator::Css("form[action='/login'] button"))
-        .await
-        .expect("sign-in button")
-        .click()
-        .await
-        .expect("sign in");
+    click_to_new_page(c, Locator::Css("form[action='/login'] button")).await;
     let url = c.current_url().await.expect("url");
     assert_eq!(url.path(), "/console/accounts", "signed in as {email}");
 }
 
 async fn sign_out(c: &Client) {
-    c.find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .expect("sign-out button")
-        .click()
-        .await
-        .expect("sign out");
+    click_to_new_page(c, Locator::Css("form[action='/logout'] button")).await;
 }
 
 /// The `(id, creditor)` of the rows on the page.
@@ -207,15 +225,39 @@ async fn a_creditor_sees_filters_and_opens_only_its_own_expedientes() {
         .send_keys(&one)
         .await
         .expect("type");
-    c.find(Locator::Css("form[action='/console/accounts'] button"))
-        .await
-        .expect("filter")
-        .click()
-        .await
-        .expect("filter");
+    click_to_new_page(&c, Locator::Css("form[action='/console/accounts'] button")).await;
     let found = rows(&c).await;
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, one);
+
+    // Open it from the list: its header and its gestiones.
+    click_to_new_page(&c, Locator::Css("#accounts tbody tr a")).await;
+    assert_eq!(
+        c.current_url().await.expect("url").path(),
+        format!("/console/accounts/{one}")
+    );
+    let page = c.source().await.expect("source");
+    assert!(page.contains(&one) && page.contains(&mine), "its header");
+    let entries = c
+        .find_all(Locator::Css("#gestiones tr[data-kind]"))
+        .await
+        .expect("timeline");
+    assert!(!entries.is_empty(), "the demo planned and sent contacts");
+    screenshot(&c, "console-account.png").await;
+
+    // The parte de cobros of the demo's month: its own rows only.
+    c.goto(&format!("{base}/console/collections"))
+        .await
+        .expect("collections");
+    let report_rows = c
+        .find_all(Locator::Css("#per-debtor tbody tr"))
+        .await
+        .expect("rows");
+    for row in &report_rows {
+        let text = row.text().await.expect("row text");
+        assert!(!text.contains(&theirs), "{text}");
+    }
+    screenshot(&c, "console-collections.png").await;
 
     // Another creditor's expediente answers like an unknown one.
     let other = account_of(&base, &theirs).await;
@@ -242,6 +284,90 @@ async fn a_creditor_sees_filters_and_opens_only_its_own_expedientes() {
         "/login",
         "signed out"
     );
+    c.close().await.expect("close");
+}
+
+/// A portfolio as Excel in a Spanish locale saves it: Windows-1252, `;`,
+/// CRLF, decimal commas with thousands dots, `dd/mm/yyyy`; one bad row.
+fn excel_file(dir: &Path, creditor: &str) -> PathBuf {
+    let text = format!(
+        "id;creditor;debtor_name;amount_due;currency;due_date;language;country;subdivision;email;consent_email\r\n\
+         WB-1;{creditor};Verónica López;55.177,35;MXN;21/08/2026;es-MX;MX;MX-CMX;vero@example.com;yes\r\n\
+         WB-2;{creditor};Iñaki Muñoz;1.234,50;MXN;02/09/2026;es-MX;MX;MX-JAL;inaki@example.com;yes\r\n\
+         WB-3;{creditor};Sin Monto;doce mil;MXN;02/09/2026;es-MX;MX;MX-JAL;sm@example.com;yes\r\n"
+    );
+    let (bytes, _, lossy) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(!lossy);
+    let path = dir.join("expedientes-excel.csv");
+    std::fs::write(&path, bytes).expect("write file");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_uploads_an_excel_file_sees_the_bad_row_then_simulates_and_launches() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = demo(&dir.path().join("demo"));
+    let (_server, base) = serve(&demo).await;
+    let profile = dir.path().join("profile");
+    let (_driver, c) = browser_sized(&profile, 1280, 900).await;
+    sign_in(&c, &base, "operaciones@cobro.demo").await;
+
+    let file = excel_file(dir.path(), &demo.creditors[0].1);
+    c.goto(&format!("{base}/console/upload"))
+        .await
+        .expect("upload");
+    c.find(Locator::Id("u-file"))
+        .await
+        .expect("file input")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose file");
+    click_to_new_page(&c, Locator::Css("form[action='/console/upload'] button")).await;
+    let text = |id: &'static str| {
+        let c = c.clone();
+        async move {
+            c.find(Locator::Id(id))
+                .await
+                .unwrap_or_else(|_| panic!("#{id}"))
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    assert_eq!(text("rows-read").await, "3");
+    assert_eq!(text("accepted").await, "2");
+    assert_eq!(text("rejected").await, "1");
+    let errors = text("errors").await;
+    assert!(
+        errors.contains('4') && errors.contains("amount_due"),
+        "{errors}"
+    );
+    screenshot(&c, "console-upload.png").await;
+    // The good rows are expedientes now, their names decoded right.
+    c.goto(&format!("{base}/console/accounts?q=WB-1"))
+        .await
+        .expect("list");
+    let page = c.source().await.expect("source");
+    assert!(
+        page.contains("Verónica López") && page.contains("55.177,35"),
+        "{page}"
+    );
+
+    // Simulate the served campaign file, then launch it.
+    c.goto(&format!("{base}/console/campaigns"))
+        .await
+        .expect("campaigns");
+    click_to_new_page(
+        &c,
+        Locator::Css("form[action='/console/campaigns/simulate'] button"),
+    )
+    .await;
+    let sent: u64 = text("total-sent").await.trim().parse().expect("a count");
+    assert!(sent > 0, "the simulation sends messages");
+    screenshot(&c, "console-simulation.png").await;
+    click_to_new_page(&c, Locator::Id("launch")).await;
+    let flash = text("flash").await;
+    assert!(flash.contains("lanzada"), "{flash}");
     c.close().await.expect("close");
 }
 
