@@ -467,6 +467,16 @@ async fn the_page_shows_the_expediente_newest_first_in_both_languages() {
         assert!(html.contains(text), "{text} missing from {html}");
     }
     assert!(!html.contains("<script") && !html.contains("https://"));
+    // Only staff are offered the guard's explanation of the account.
+    assert!(
+        !html.contains("id=\"explain\""),
+        "a creditor has no rules page"
+    );
+    let (_, staff_html) = page(&env, "/console/accounts/S-01", &ops).await;
+    assert!(
+        staff_html.contains("href=\"/console/rules/explain?account=S-01\""),
+        "{staff_html}"
+    );
     // Newest first: the upcoming contact, then the promise and the
     // cancellation it caused (today, the cancellation last), then
     // the payment and the day of the first contact, latest entry first.

@@ -74,6 +74,7 @@ pub struct Texts {
     pub forbidden: &'static str,
     pub not_found_title: &'static str,
     pub not_found: &'static str,
+    pub explain_now: &'static str,
 }
 
 const ES: Texts = Texts {
@@ -116,6 +117,7 @@ const ES: Texts = Texts {
     forbidden: "Su usuario no tiene permiso para esta página.",
     not_found_title: "No encontrado",
     not_found: "No existe o no está a su alcance.",
+    explain_now: "¿Se le puede contactar ahora? Explicación de la guardia",
 };
 
 const EN: Texts = Texts {
@@ -158,6 +160,7 @@ const EN: Texts = Texts {
     forbidden: "Your user may not open this page.",
     not_found_title: "Not found",
     not_found: "It does not exist or is not yours to see.",
+    explain_now: "May they be contacted now? The guard explains",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
