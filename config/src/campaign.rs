@@ -8,6 +8,7 @@ use cobro_compliance::{ComplianceGuard, RulePack};
 use serde::Deserialize;
 
 use crate::ConfigError;
+use crate::costs::CostsSection;
 use crate::locate::find_line;
 
 /// `campaign.toml`: one monthly campaign. Paths are relative to the file.
@@ -21,6 +22,9 @@ pub struct CampaignFile {
     pub templates: PathBuf,
     pub rules: RulesMap,
     pub sender: SenderSection,
+    /// What the providers charge; reports estimate the campaign's cost.
+    #[serde(default)]
+    pub costs: Option<CostsSection>,
 }
 
 /// Which rule packs apply to whom. Each entry is a built-in pack name or a
@@ -113,6 +117,9 @@ impl LoadedCampaign {
                     "must not contain control characters (line breaks, tabs…)".into(),
                 ));
             }
+        }
+        if let Some(Err((key, message))) = file.costs.as_ref().map(CostsSection::check) {
+            return Err(invalid(key, message));
         }
         if !sender.email_from.contains('@') {
             return Err(invalid(

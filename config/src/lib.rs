@@ -5,6 +5,7 @@
 
 mod campaign;
 mod channels;
+mod costs;
 mod env;
 mod error;
 mod house;
@@ -14,6 +15,7 @@ mod worker;
 
 pub use campaign::{CampaignFile, LoadedCampaign, RulesMap, SenderSection};
 pub use channels::ChannelSection;
+pub use costs::CostsSection;
 pub use env::expand_env;
 pub use error::ConfigError;
 pub use house::{HouseSection, PaymentProviderKind, PaymentsSection};

@@ -93,7 +93,8 @@ pub async fn run_and_report<S: Store>(
         as_of,
         dispatcher.book_limits.grace_days,
     )
-    .await?;
+    .await?
+    .with_costs(loaded.file.costs.as_ref());
     Ok(report)
 }
 

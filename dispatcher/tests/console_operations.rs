@@ -502,6 +502,10 @@ async fn a_simulation_writes_nothing_live_and_launch_does() {
     for id in [
         "total-sent",
         "sms-segments",
+        // The example campaign's [costs]: segments × price, in dollars.
+        "Costo estimado",
+        "id=\"cost\"",
+        " USD</b>",
         "id=\"deferred\"",
         "id=\"per-day\"",
         "/console/campaigns/launch",

@@ -281,6 +281,10 @@ fn strategy_campaign_and_template_files_stop_the_launch_and_plan_nothing() {
             "non_utf8.toml",
             &["bad.toml", "line 24, column", "is not UTF-8"],
         ),
+        (
+            "negative_price.toml",
+            &["bad.toml:33: key `costs.sms_segment`: a price cannot be negative"],
+        ),
     ];
     for (file, needles) in campaign_cases {
         let dir = example_campaign();

@@ -3,6 +3,7 @@
 //! with what the campaign collected, from the accounts' books.
 
 pub mod collections;
+pub mod cost;
 pub mod daily;
 pub mod monthly;
 
@@ -37,6 +38,10 @@ pub struct CampaignReport {
     pub sms_segments: u64,
     pub first_send: Option<DateTime<Utc>>,
     pub last_send: Option<DateTime<Utc>>,
+    /// At the campaign's `[costs]`, when it has them
+    /// (see [`CampaignReport::with_costs`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<cost::CostEstimate>,
     /// Payments, promises, plans and disputes of the campaign's accounts
     /// (see [`CampaignReport::with_collections`]).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -155,6 +160,21 @@ impl CampaignReport {
         }
     }
 
+    /// Messages sent on `channel` over the whole run.
+    pub fn sent_on(&self, channel: ChannelKind) -> u64 {
+        self.sent_per_day
+            .values()
+            .filter_map(|m| m.get(channel.as_str()))
+            .sum()
+    }
+
+    /// Prices the run at `costs` (nothing when the campaign has none).
+    pub fn with_costs(mut self, costs: Option<&cobro_config::CostsSection>) -> Self {
+        self.cost =
+            costs.map(|c| cost::CostEstimate::new(c, self.sms_segments, |k| self.sent_on(k)));
+        self
+    }
+
     pub fn total_sent(&self) -> u64 {
         self.sent_per_day.values().flat_map(|m| m.values()).sum()
     }
@@ -203,6 +223,9 @@ impl CampaignReport {
         }
         let _ = writeln!(out, "\nSMS segments: {}", self.sms_segments);
         let _ = writeln!(out, "Messages sent: {}", self.total_sent());
+        if let Some(cost) = &self.cost {
+            let _ = writeln!(out, "Estimated cost: {}", cost.to_text());
+        }
         if let Some(c) = &self.collections {
             out.push_str(&c.to_text());
         }
@@ -240,6 +263,13 @@ impl CampaignReport {
             self.total_sent(),
             self.sms_segments
         );
+        if let Some(cost) = &self.cost {
+            let _ = write!(
+                html,
+                "<p>Estimated cost: <b id=\"cost\">{}</b></p>",
+                esc(&cost.to_text())
+            );
+        }
         let table = |title: &str, id: &str, map: &BTreeMap<String, u64>| {
             let mut t = format!(
                 "<h2>{}</h2><table id=\"{}\"><tr><th class=\"l\">key</th><th>count</th></tr>",
