@@ -121,6 +121,25 @@ async fn click_to_new_page(c: &Client, locator: Locator<'_>) {
     panic!("no new page after the click");
 }
 
+/// On a phone (412 px wide) the page must not scroll sideways: wide
+/// tables turn into cards or scroll inside their own box.
+async fn fits_a_phone(c: &Client, name: &str) {
+    c.set_window_size(412, 915).await.expect("phone size");
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    screenshot(c, &format!("phone-{name}")).await;
+    c.set_window_size(1280, 900).await.expect("desk size");
+    assert!(
+        overflow.as_i64().is_some_and(|px| px <= 0),
+        "{name} scrolls sideways on a phone by {overflow} px"
+    );
+}
+
 async fn sign_in(c: &Client, base: &str, email: &str) {
     c.goto(&format!("{base}/login?lang=es"))
         .await
@@ -204,6 +223,7 @@ async fn a_creditor_sees_filters_and_opens_only_its_own_expedientes() {
         "only {mine}: {listed:?}"
     );
     screenshot(&c, "console-accounts.png").await;
+    fits_a_phone(&c, "console-accounts.png").await;
 
     // Filter tampering in the address bar changes nothing.
     c.goto(&format!(
@@ -244,6 +264,7 @@ async fn a_creditor_sees_filters_and_opens_only_its_own_expedientes() {
         .expect("timeline");
     assert!(!entries.is_empty(), "the demo planned and sent contacts");
     screenshot(&c, "console-account.png").await;
+    fits_a_phone(&c, "console-account.png").await;
 
     // The parte de cobros of the demo's month: its own rows only.
     c.goto(&format!("{base}/console/collections"))
@@ -258,6 +279,7 @@ async fn a_creditor_sees_filters_and_opens_only_its_own_expedientes() {
         assert!(!text.contains(&theirs), "{text}");
     }
     screenshot(&c, "console-collections.png").await;
+    fits_a_phone(&c, "console-collections.png").await;
 
     // Another creditor's expediente answers like an unknown one.
     let other = account_of(&base, &theirs).await;
@@ -343,6 +365,7 @@ async fn operations_uploads_an_excel_file_sees_the_bad_row_then_simulates_and_la
         "{errors}"
     );
     screenshot(&c, "console-upload.png").await;
+    fits_a_phone(&c, "console-upload.png").await;
     // The good rows are expedientes now, their names decoded right.
     c.goto(&format!("{base}/console/accounts?q=WB-1"))
         .await
@@ -365,6 +388,7 @@ async fn operations_uploads_an_excel_file_sees_the_bad_row_then_simulates_and_la
     let sent: u64 = text("total-sent").await.trim().parse().expect("a count");
     assert!(sent > 0, "the simulation sends messages");
     screenshot(&c, "console-simulation.png").await;
+    fits_a_phone(&c, "console-simulation.png").await;
     click_to_new_page(&c, Locator::Id("launch")).await;
     let flash = text("flash").await;
     assert!(flash.contains("lanzada"), "{flash}");
