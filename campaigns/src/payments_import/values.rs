@@ -15,7 +15,7 @@ use crate::import::{parse_amount, parse_date};
 /// records are read with [`crate::import::parse_amount_with`] and what
 /// the file's other amounts show.
 pub fn parse_payment_amount(raw: &str, decimals: Option<u32>) -> Result<Decimal, String> {
-    parse_amount(raw, decimals)
+    parse_amount(raw, decimals).map_err(|r| r.to_string())
 }
 
 /// When a payment was made: `YYYY-MM-DD`, `DD/MM/YYYY` or `DD-MM-YYYY` (as
@@ -36,7 +36,7 @@ pub fn parse_paid_at(raw: &str) -> Result<DateTime<Utc>, String> {
     let day = parse_date(s).map_err(|reason| {
         if is_calendar_date(s) {
             // A real date, refused for its year: keep parse_date's reason.
-            reason
+            reason.to_string()
         } else {
             format!(
                 "'{s}' is not a date (use YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or an RFC 3339 date-time such as 2024-05-01T10:30:00-06:00)"
