@@ -171,6 +171,26 @@ pub enum RowReason {
         "'{text}' has bytes that are not valid {encoding} (shown as \u{fffd}); check the file's encoding (--encoding)"
     )]
     InvalidBytes { text: String, encoding: String },
+    #[error(
+        "'{raw}' is not a date (use YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or an RFC 3339 date-time such as 2024-05-01T10:30:00-06:00)"
+    )]
+    NotAPaymentDate { raw: String },
+    #[error(
+        "'{raw}' has no UTC offset; add one (e.g. 2024-05-01T10:30:00-06:00 or …Z) or give the date alone"
+    )]
+    NoUtcOffset { raw: String },
+    #[error(
+        "'{raw}' is not a date-time (use RFC 3339, e.g. 2024-05-01T10:30:00-06:00, or a date alone)"
+    )]
+    NotADateTime { raw: String },
+    #[error("reference is longer than 128 characters")]
+    ReferenceTooLong,
+    #[error(
+        "reference '{reference}' contains {c:?}; references may not contain control characters"
+    )]
+    ReferenceCharacter { reference: String, c: char },
+    #[error("reference '{reference}' already on line {first}")]
+    DuplicateReference { reference: String, first: usize },
     /// A creditor user's row for another creditor.
     #[error("'{creditor}' is another creditor: this user may upload only accounts of '{own}'")]
     OtherCreditor { creditor: String, own: String },
@@ -297,6 +317,22 @@ impl RowReason {
             InvalidBytes { text, encoding } => format!(
                 "'{text}' tiene bytes que no son {encoding} válido (se muestran como \u{fffd}); revise la codificación del archivo (--encoding)"
             ),
+            NotAPaymentDate { raw } => format!(
+                "'{raw}' no es una fecha válida (AAAA-MM-DD, DD/MM/AAAA, DD-MM-AAAA o una fecha y hora RFC 3339 como 2024-05-01T10:30:00-06:00)"
+            ),
+            NoUtcOffset { raw } => format!(
+                "'{raw}' no indica su desfase respecto de UTC; agréguelo (por ejemplo 2024-05-01T10:30:00-06:00 o …Z) o escriba solo la fecha"
+            ),
+            NotADateTime { raw } => format!(
+                "'{raw}' no es una fecha y hora válida (use RFC 3339, por ejemplo 2024-05-01T10:30:00-06:00, o solo la fecha)"
+            ),
+            ReferenceTooLong => "la referencia tiene más de 128 caracteres".into(),
+            ReferenceCharacter { reference, c } => format!(
+                "la referencia '{reference}' contiene {c:?}; las referencias no pueden contener caracteres de control"
+            ),
+            DuplicateReference { reference, first } => {
+                format!("la referencia '{reference}' ya aparece en la línea {first}")
+            }
             OtherCreditor { creditor, own } => format!(
                 "'{creditor}' es otro acreedor: este usuario solo puede cargar expedientes de '{own}'"
             ),
@@ -531,6 +567,20 @@ mod tests {
             ExcelError {
                 error: "#N/A".into(),
             },
+            NotAPaymentDate { raw: raw() },
+            NoUtcOffset {
+                raw: "2024-05-01T10:00:00".into(),
+            },
+            NotADateTime { raw: raw() },
+            ReferenceTooLong,
+            ReferenceCharacter {
+                reference: "R\n1".into(),
+                c: '\n',
+            },
+            DuplicateReference {
+                reference: "R1".into(),
+                first: 2,
+            },
             OtherCreditor {
                 creditor: "b".into(),
                 own: "a".into(),
@@ -623,6 +673,12 @@ mod tests {
             | NotUtf8 { .. }
             | Utf8AsWindows1252 { .. }
             | InvalidBytes { .. }
+            | NotAPaymentDate { .. }
+            | NoUtcOffset { .. }
+            | NotADateTime { .. }
+            | ReferenceTooLong
+            | ReferenceCharacter { .. }
+            | DuplicateReference { .. }
             | OtherCreditor { .. }
             | NoCreditorRecorded
             | IdTaken { .. }

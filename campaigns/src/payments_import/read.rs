@@ -30,7 +30,10 @@ impl SeenReferences {
             Some(first) => Some(row_error(
                 line,
                 field,
-                RowReason::Other(format!("reference '{reference}' already on line {first}")),
+                RowReason::DuplicateReference {
+                    reference: reference.to_string(),
+                    first: *first,
+                },
             )),
             None => {
                 self.0.insert(reference.to_string(), line);

@@ -123,13 +123,13 @@ pub(super) fn parse_record(rec: &Record, schema: &Schema, file: &FileContext) ->
     let at = match date_raw.map(parse_paid_at) {
         Some(Ok(at)) => Some(at),
         Some(Err(reason)) => {
-            note(Field::Date, RowReason::Other(reason));
+            note(Field::Date, reason);
             None
         }
         None => None,
     };
     if let Some(Err(reason)) = reference.as_deref().map(check_reference) {
-        note(Field::Reference, RowReason::Other(reason));
+        note(Field::Reference, reason);
     }
 
     match (account, amount, at) {
