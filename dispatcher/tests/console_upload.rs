@@ -821,4 +821,24 @@ async fn the_api_answers_reasons_in_spanish_for_accept_language_es() {
         );
         assert!(en[1].contains("is not a valid email address"), "{en:?}");
     }
+    // The API document says so.
+    let (status, _, doc) = send(
+        &env,
+        Request::get("/api/openapi.json")
+            .header("authorization", format!("Bearer {BOOTSTRAP}"))
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_slice(&doc).expect("json");
+    let params = doc["paths"]["/api/portfolios"]["post"]["parameters"]
+        .as_array()
+        .expect("parameters");
+    assert!(
+        params
+            .iter()
+            .any(|p| p["name"] == "Accept-Language" && p["in"] == "header"),
+        "{params:?}"
+    );
 }

@@ -273,7 +273,7 @@ impl RowReason {
                 fault.spanish()
             ),
             BadConsent { raw } => format!(
-                "'{raw}' no es un valor de consentimiento válido (use si/no, yes/no, true/false o 1/0)"
+                "'{raw}' no es un valor de consentimiento válido (use sí/no, yes/no, true/false o 1/0)"
             ),
             UnknownRole { raw } => format!(
                 "rol desconocido '{raw}' (se espera debtor, guarantor, co_obligor, third_party, reference o employer)"
@@ -315,7 +315,7 @@ impl RowReason {
                 "'{text}' parece UTF-8 leído como Windows-1252: el archivo se lee como Windows-1252 (el byte 0x{byte:02X} de la línea {line} no es UTF-8); guarde todo el archivo en una sola codificación o declárela (--encoding utf-8)"
             ),
             InvalidBytes { text, encoding } => format!(
-                "'{text}' tiene bytes que no son {encoding} válido (se muestran como \u{fffd}); revise la codificación del archivo (--encoding)"
+                "'{text}' tiene bytes que no son válidos en {encoding} (se muestran como \u{fffd}); revise la codificación del archivo (--encoding)"
             ),
             NotAPaymentDate { raw } => format!(
                 "'{raw}' no es una fecha válida (AAAA-MM-DD, DD/MM/AAAA, DD-MM-AAAA o una fecha y hora RFC 3339 como 2024-05-01T10:30:00-06:00)"
