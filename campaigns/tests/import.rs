@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use cobro_campaigns::import::{
-    ImportError, ImportReport, PortfolioFormat, RowError, import_path, import_reader,
-    import_reader_each,
+    ImportError, ImportReport, PortfolioFormat, ReportLang, RowError, RowReason, import_path,
+    import_reader, import_reader_each,
 };
 use cobro_campaigns::{AccountFlag, AddressKind, ContactFlag, ContactRole, Provenance};
 use rust_decimal::Decimal;
@@ -728,4 +728,48 @@ fn line_numbers_with_crlf_and_runs_of_blank_lines() {
         row_with("currency", "x")
     );
     assert_eq!(csv(&body).errors[0].line, 152);
+}
+
+/// Each row error carries its reason as data: the English `reason` is
+/// its text, and the same reason reads in Spanish.
+#[test]
+fn row_errors_carry_typed_reasons_in_both_languages() {
+    let e = err_of("amount_due", "doce mil");
+    assert!(
+        matches!(&e.kind, RowReason::BadAmount { raw, .. } if raw == "doce mil"),
+        "{e:?}"
+    );
+    assert_eq!(e.reason, e.kind.to_string());
+    assert_eq!(e.reason_in(ReportLang::En), e.reason);
+    assert_eq!(
+        e.reason_in(ReportLang::Es),
+        "'doce mil' no es un importe válido (por ejemplo 1234.56 o 1.234,56)"
+    );
+    let e = err_of("due_date", "31/02/2026");
+    assert_eq!(
+        e.reason_in(ReportLang::Es),
+        "'31/02/2026' no es una fecha válida (AAAA-MM-DD, DD/MM/AAAA o DD-MM-AAAA)"
+    );
+    assert_eq!(err_of("creditor", "").kind, RowReason::Missing);
+    assert_eq!(
+        err_of("creditor", "").reason_in(ReportLang::Es),
+        "falta el valor obligatorio"
+    );
+    let e = err_of("phone", "+52 55");
+    assert!(
+        matches!(
+            e.kind,
+            RowReason::PhoneNotValid { .. } | RowReason::NotAPhone { .. }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.reason_in(ReportLang::Es).contains("'+52 55' no es un"),
+        "{e:?}"
+    );
+    // A value that could forge report lines is escaped in Spanish too.
+    let e = err_of("country", "M\u{7}X");
+    assert!(matches!(e.kind, RowReason::NotCountryCode { .. }), "{e:?}");
+    let es = e.reason_in(ReportLang::Es);
+    assert!(es.contains("M\\u{7}X") && !es.contains('\u{7}'), "{es}");
 }

@@ -641,9 +641,20 @@ async fn the_upload_page_imports_shows_errors_and_keeps_the_report_for_its_sessi
         "Importe",
         "Correo",
         "doce mil",
+        // The reasons in the reader's language (Spanish by default).
+        "&#x27;doce mil&#x27; no es un importe válido",
+        "no es un correo electrónico válido",
     ] {
         assert!(result.contains(shown), "{shown} in {result}");
     }
+    assert!(!result.contains("is not a decimal amount"), "{result}");
+    let (_, _, english) = page(&env, get(&format!("{location}&lang=en"), &ana)).await;
+    assert!(
+        english.contains("&#x27;doce mil&#x27; is not a decimal amount")
+            && english.contains("is not a valid email address")
+            && !english.contains("no es un importe"),
+        "{english}"
+    );
     let report = location.trim_start_matches("/console/upload?report=");
     let href = format!("/console/upload/{report}");
     assert!(result.contains(&format!("href=\"{href}\"")), "{result}");
@@ -664,12 +675,21 @@ async fn the_upload_page_imports_shows_errors_and_keeps_the_report_for_its_sessi
             .contains("carteramayo-errores.csv")
     );
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
-    assert_eq!(lines[0], "line,field,reason");
+    assert_eq!(lines[0], "línea,campo,motivo");
     assert!(
-        lines[1].starts_with("3,Importe,") && lines[2].starts_with("5,Correo,"),
+        lines[1].starts_with("3,Importe,\"'doce mil' no es un importe válido")
+            && lines[2].starts_with("5,Correo,"),
         "{csv}"
     );
     assert_eq!(lines.len(), 3);
+    let (status, _, csv) = page(&env, get(&format!("{href}?lang=en"), &ana)).await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "line,field,reason");
+    assert!(
+        lines[1].starts_with("3,Importe,\"'doce mil' is not a decimal amount"),
+        "{csv}"
+    );
     for other in [&eva, &format!("{SESSION_COOKIE}=made-up")] {
         let (status, _, _) = page(&env, get(&href, other)).await;
         assert!(
@@ -752,4 +772,73 @@ async fn the_upload_page_imports_shows_errors_and_keeps_the_report_for_its_sessi
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(again.contains("20 MB"), "{again}");
     assert!(stored(&env, "B-1").await.is_none());
+}
+
+#[tokio::test]
+async fn the_api_answers_reasons_in_spanish_for_accept_language_es() {
+    let env = env().await;
+    let file = two_bad_rows(SOL);
+    let ask = |lang: Option<&str>| {
+        let mut req = upload_request(
+            "/api/portfolios",
+            bearer(BOOTSTRAP),
+            multipart(&[("file", Some("e.csv"), &file[..])]),
+        );
+        if let Some(lang) = lang {
+            req.headers_mut()
+                .insert("accept-language", lang.parse().expect("header"));
+        }
+        req
+    };
+    let reasons = |body: &[u8]| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_slice(body).expect("json");
+        json["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["reason"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let (status, _, body) = send(&env, ask(Some("es-MX,es;q=0.9,en;q=0.8"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let es = reasons(&body);
+    assert_eq!(es.len(), 2, "{es:?}");
+    assert!(
+        es[0].starts_with("'doce mil' no es un importe válido (por ejemplo"),
+        "{es:?}"
+    );
+    assert!(
+        es[1].contains("no es un correo electrónico válido"),
+        "{es:?}"
+    );
+    for lang in [None, Some("en-US"), Some("fr, es;q=0.5")] {
+        let (status, _, body) = send(&env, ask(lang)).await;
+        assert_eq!(status, StatusCode::OK);
+        let en = reasons(&body);
+        assert_eq!(
+            en[0], "'doce mil' is not a decimal amount (e.g. 1234.56 or 1.234,56)",
+            "{lang:?}"
+        );
+        assert!(en[1].contains("is not a valid email address"), "{en:?}");
+    }
+    // The API document says so.
+    let (status, _, doc) = send(
+        &env,
+        Request::get("/api/openapi.json")
+            .header("authorization", format!("Bearer {BOOTSTRAP}"))
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_slice(&doc).expect("json");
+    let params = doc["paths"]["/api/portfolios"]["post"]["parameters"]
+        .as_array()
+        .expect("parameters");
+    assert!(
+        params
+            .iter()
+            .any(|p| p["name"] == "Accept-Language" && p["in"] == "header"),
+        "{params:?}"
+    );
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{ImportSummary, RowError};
+use super::{ImportSummary, RowError, RowReason};
 use crate::Account;
 
 /// Remembers ids in file order so the *second* occurrence is the bad row.
@@ -17,7 +17,10 @@ impl SeenIds {
             Some(first) => Some(RowError::new(
                 line,
                 field,
-                format!("duplicated id '{id}' (first seen on line {first})"),
+                RowReason::DuplicateId {
+                    id: id.to_string(),
+                    first: *first,
+                },
             )),
             None => {
                 self.0.insert(id.to_string(), line);

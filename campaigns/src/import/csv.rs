@@ -18,7 +18,7 @@ use super::columns::{
 };
 use super::lines::{LineCounting, LineRuns};
 use super::row::{RowView, build_account};
-use super::{ImportError, ImportSummary, RowError};
+use super::{ImportError, ImportSummary, RowError, RowReason};
 use crate::Account;
 use crate::spreadsheet::encoding::{DecisionHandle, DecodingReader, field_text};
 use crate::spreadsheet::header::sniff_delimiter;
@@ -139,10 +139,10 @@ impl Schema {
             let err = RowError::new(
                 line,
                 "columns",
-                format!(
-                    "expected {n} fields as in the header, found {}",
-                    fields.len()
-                ),
+                RowReason::FieldCount {
+                    expected: n,
+                    found: fields.len(),
+                },
             );
             return (line, id_of(), Err(vec![err]));
         }
@@ -153,7 +153,7 @@ impl Schema {
                 continue;
             }
             if let Some(why) = rec.cell_error(i) {
-                errs.push(RowError::new(line, self.headers[i].clone(), why));
+                errs.push(RowError::new(line, self.headers[i].clone(), why.clone()));
                 continue;
             }
             let text = match field_text(fields.get(i).unwrap_or_default(), ctx.text) {

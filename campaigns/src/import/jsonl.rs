@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Read};
 use super::accept::{SeenIds, accept};
 use super::columns::{Col, Core, FieldNames, normalize_key, resolve_column};
 use super::row::{RowView, build_account, nonempty};
-use super::{ImportError, ImportSummary, RowError};
+use super::{ImportError, ImportSummary, RowError, RowReason};
 use crate::Account;
 use crate::spreadsheet::encoding::{DecodingReader, field_text};
 use crate::spreadsheet::{AmountReading, FormatDefault, ImportOptions, TextEncoding};
@@ -86,13 +86,17 @@ pub(super) fn import_jsonl<R: Read>(
             Ok(_) => {
                 summary
                     .errors
-                    .push(RowError::new(line, "row", "expected a JSON object"));
+                    .push(RowError::new(line, "row", RowReason::NotJsonObject));
                 continue;
             }
             Err(e) => {
-                summary
-                    .errors
-                    .push(RowError::new(line, "row", format!("invalid JSON: {e}")));
+                summary.errors.push(RowError::new(
+                    line,
+                    "row",
+                    RowReason::InvalidJson {
+                        error: e.to_string(),
+                    },
+                ));
                 continue;
             }
         };
@@ -116,7 +120,7 @@ pub(super) fn import_jsonl<R: Read>(
                             }
                         }
                     }
-                    _ => row_errs.push(RowError::new(line, k.clone(), "expected an object")),
+                    _ => row_errs.push(RowError::new(line, k.clone(), RowReason::NotAnObject)),
                 }
                 continue;
             }
@@ -129,7 +133,9 @@ pub(super) fn import_jsonl<R: Read>(
                     row_errs.push(RowError::new(
                         line,
                         k.clone(),
-                        format!("same field as key '{prev}'"),
+                        RowReason::SameFieldAs {
+                            key: prev.to_string(),
+                        },
                     ));
                     continue;
                 }

@@ -34,6 +34,7 @@ mod lines;
 mod report;
 mod row;
 mod row_error;
+mod row_reason;
 mod xlsx;
 
 use std::fs::File;
@@ -50,7 +51,8 @@ pub use fields::{
     parse_country, parse_currency, parse_date, parse_language, parse_subdivision, parse_timezone,
 };
 pub use report::{ImportReport, ImportSummary};
-pub use row_error::RowError;
+pub use row_error::{RowError, printable_reason};
+pub use row_reason::{EmailFault, ReportLang, RowReason, Utf8Hint};
 
 /// The file formats a portfolio can come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::RowError;
 use super::columns::{CORE_N, Core, EmailAttr, FieldNames, PhoneAttr, SLOTS};
 use super::fields::{
     check_id, normalize_email, normalize_phone, parse_amount_with, parse_consent,
     parse_contact_flags, parse_country, parse_currency, parse_date, parse_language, parse_list,
     parse_provenance, parse_role, parse_subdivision, parse_timezone,
 };
+use super::{RowError, RowReason};
 use crate::iso;
 use crate::spreadsheet::AmountReading;
 use crate::{Account, AccountFlag, AddressKind, Consent, ContactPoint};
@@ -47,7 +47,7 @@ fn parse_present<T>(
     line: usize,
     field: &str,
     errs: &mut Vec<RowError>,
-    parse: impl FnOnce(&str) -> Result<T, String>,
+    parse: impl FnOnce(&str) -> Result<T, RowReason>,
 ) -> Option<T> {
     parse(&value?)
         .map_err(|reason| errs.push(RowError::new(line, field, reason)))
@@ -68,11 +68,7 @@ pub(super) fn build_account(
         match get(c) {
             Some(v) => Some(v.to_string()),
             None => {
-                errs.push(RowError::new(
-                    line,
-                    names.core(c),
-                    "required value is missing",
-                ));
+                errs.push(RowError::new(line, names.core(c), RowReason::Missing));
                 None
             }
         }
@@ -166,9 +162,7 @@ pub(super) fn build_account(
                 errs.push(RowError::new(
                     line,
                     names.core(Core::Flags),
-                    format!(
-                        "unknown flag '{bad}' (expected minor, deceased, disputed, bankrupt, cease_communication or sued)"
-                    ),
+                    RowReason::UnknownAccountFlag { raw: bad },
                 ));
                 BTreeSet::new()
             }
@@ -260,7 +254,13 @@ pub(super) fn build_account(
     }
     if let Some(value) = view.contact_points {
         match serde_json::from_value::<Vec<ContactPoint>>(value.clone()) {
-            Err(e) => errs.push(RowError::new(line, "contact_points", e.to_string())),
+            Err(e) => errs.push(RowError::new(
+                line,
+                "contact_points",
+                RowReason::BadContactPoints {
+                    error: e.to_string(),
+                },
+            )),
             Ok(points) => {
                 for (i, mut cp) in points.into_iter().enumerate() {
                     let normalized = match cp.kind {
@@ -291,7 +291,7 @@ pub(super) fn build_account(
         errs.push(RowError::new(
             line,
             names.phone(0, PhoneAttr::Number),
-            "at least one phone or email is required",
+            RowReason::NoContactPoint,
         ));
     }
 
@@ -344,6 +344,6 @@ pub(super) fn build_account(
             contact_points,
             attributes,
         }),
-        _ => Err(vec![RowError::new(line, "row", "incomplete row")]),
+        _ => Err(vec![RowError::new(line, "row", RowReason::IncompleteRow)]),
     }
 }

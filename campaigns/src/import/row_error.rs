@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::{ReportLang, RowReason};
+
 /// One problem with one row. A row may have several; it is skipped once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
@@ -10,19 +12,38 @@ pub struct RowError {
     /// The column as written in the file (or the canonical name when the
     /// column is missing altogether).
     pub field: String,
+    /// The English text of `kind`, made printable (what `cobro import`
+    /// prints and the JSON reports carry).
     pub reason: String,
+    /// The reason as data, to be worded in the reader's language.
+    pub kind: RowReason,
 }
 
 impl RowError {
     /// A row error; the field and reason are made printable (control
     /// characters escaped, long values cut), as every row error is.
-    pub fn new(line: usize, field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn new(line: usize, field: impl Into<String>, kind: RowReason) -> Self {
         RowError {
             line,
             field: printable(field.into()),
-            reason: printable(reason.into()),
+            reason: printable(kind.to_string()),
+            kind,
         }
     }
+
+    /// The reason in `lang`, made printable like `reason`.
+    pub fn reason_in(&self, lang: ReportLang) -> String {
+        match lang {
+            ReportLang::En => self.reason.clone(),
+            ReportLang::Es => printable(self.kind.es()),
+        }
+    }
+}
+
+/// [`printable`] for a reason worded elsewhere (the console's own
+/// wording of a [`RowReason`]).
+pub fn printable_reason(kind: &RowReason, lang: ReportLang) -> String {
+    printable(kind.text(lang))
 }
 
 /// Reasons quote the offending value: control characters are escaped so

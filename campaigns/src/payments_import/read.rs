@@ -14,7 +14,7 @@ use super::lines::Lines;
 use super::reference::Generator;
 use super::row::{FileContext, parse_record, row_error};
 use super::{PaymentRow, PaymentsImportError, PaymentsReport};
-use crate::import::RowError;
+use crate::import::{RowError, RowReason};
 use crate::spreadsheet::encoding::decode_all;
 use crate::spreadsheet::header::sniff_delimiter;
 use crate::spreadsheet::sheet::{ColumnKind, Sheet};
@@ -30,7 +30,10 @@ impl SeenReferences {
             Some(first) => Some(row_error(
                 line,
                 field,
-                format!("reference '{reference}' already on line {first}"),
+                RowReason::DuplicateReference {
+                    reference: reference.to_string(),
+                    first: *first,
+                },
             )),
             None => {
                 self.0.insert(reference.to_string(), line);

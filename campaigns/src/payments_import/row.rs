@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use super::columns::{FIELD_N, Field};
 use super::header::Schema;
 use super::values::{check_reference, parse_paid_at};
-use crate::import::{RowError, check_id, parse_amount_with, parse_currency};
+use crate::import::{RowError, RowReason, check_id, parse_amount_with, parse_currency};
 use crate::spreadsheet::encoding::field_text;
 use crate::spreadsheet::{AmountReading, Record, TextDecision};
 
@@ -58,10 +58,10 @@ pub(super) fn parse_record(rec: &Record, schema: &Schema, file: &FileContext) ->
         return fail(vec![row_error(
             line,
             "columns",
-            format!(
-                "expected {n} fields as in the header, found {}",
-                fields.len()
-            ),
+            RowReason::FieldCount {
+                expected: n,
+                found: fields.len(),
+            },
         )]);
     }
 
@@ -70,7 +70,7 @@ pub(super) fn parse_record(rec: &Record, schema: &Schema, file: &FileContext) ->
     for (i, field) in schema.cols.iter().enumerate() {
         let Some(field) = field else { continue };
         if let Some(why) = rec.cell_error(i) {
-            errs.push(row_error(line, schema.name(*field), why));
+            errs.push(row_error(line, schema.name(*field), why.clone()));
             continue;
         }
         match field_text(fields.get(i).unwrap_or_default(), file.text) {
@@ -85,7 +85,7 @@ pub(super) fn parse_record(rec: &Record, schema: &Schema, file: &FileContext) ->
     let mut check = |f: Field, required: bool| -> Option<&str> {
         let v = get(f);
         if v.is_none() && required {
-            errs.push(row_error(line, schema.name(f), "required value is missing"));
+            errs.push(row_error(line, schema.name(f), RowReason::Missing));
         }
         v
     };
@@ -94,7 +94,7 @@ pub(super) fn parse_record(rec: &Record, schema: &Schema, file: &FileContext) ->
     let date_raw = check(Field::Date, true);
     let currency_raw = check(Field::Currency, false);
 
-    let mut note = |f: Field, reason: String| errs.push(row_error(line, schema.name(f), reason));
+    let mut note = |f: Field, reason: RowReason| errs.push(row_error(line, schema.name(f), reason));
     if let Some(Err(reason)) = account.map(check_id) {
         note(Field::Account, reason);
     }
@@ -143,13 +143,13 @@ pub(super) fn parse_record(rec: &Record, schema: &Schema, file: &FileContext) ->
                 reference,
             }),
         },
-        _ if errs.is_empty() => fail(vec![row_error(line, "row", "incomplete row")]),
+        _ if errs.is_empty() => fail(vec![row_error(line, "row", RowReason::IncompleteRow)]),
         _ => fail(errs),
     }
 }
 
 /// A [`RowError`] whose text cannot forge lines of the report, made as
 /// the portfolio importer makes its own.
-pub(super) fn row_error(line: usize, field: &str, reason: impl Into<String>) -> RowError {
+pub(super) fn row_error(line: usize, field: &str, reason: RowReason) -> RowError {
     RowError::new(line, field, reason)
 }

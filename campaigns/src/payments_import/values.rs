@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::import::{parse_amount, parse_date};
+use crate::import::{RowReason, parse_amount, parse_date};
 
 /// A positive amount with no more decimals than the currency has
 /// (`None`: unknown currency, allow 2), rescaled to them: exactly the
@@ -14,7 +14,7 @@ use crate::import::{parse_amount, parse_date};
 /// is known), so an amount means the same in both files. A file's
 /// records are read with [`crate::import::parse_amount_with`] and what
 /// the file's other amounts show.
-pub fn parse_payment_amount(raw: &str, decimals: Option<u32>) -> Result<Decimal, String> {
+pub fn parse_payment_amount(raw: &str, decimals: Option<u32>) -> Result<Decimal, RowReason> {
     parse_amount(raw, decimals)
 }
 
@@ -28,7 +28,7 @@ pub fn parse_payment_amount(raw: &str, decimals: Option<u32>) -> Result<Decimal,
 /// Americas and Spain — so converting it to an account's local zone gives
 /// back the day the creditor wrote. A date-time without an offset is
 /// refused: its zone would be a guess.
-pub fn parse_paid_at(raw: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_paid_at(raw: &str) -> Result<DateTime<Utc>, RowReason> {
     let s = raw.trim();
     if s.contains(':') {
         return parse_instant(s);
@@ -38,9 +38,7 @@ pub fn parse_paid_at(raw: &str) -> Result<DateTime<Utc>, String> {
             // A real date, refused for its year: keep parse_date's reason.
             reason
         } else {
-            format!(
-                "'{s}' is not a date (use YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY or an RFC 3339 date-time such as 2024-05-01T10:30:00-06:00)"
-            )
+            RowReason::NotAPaymentDate { raw: s.into() }
         }
     })?;
     Ok(day.and_time(NOON).and_utc())
@@ -58,7 +56,7 @@ fn is_calendar_date(s: &str) -> bool {
         || NaiveDate::parse_from_str(s, "%d-%m-%Y").is_ok()
 }
 
-fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+fn parse_instant(s: &str) -> Result<DateTime<Utc>, RowReason> {
     let at = match DateTime::parse_from_rfc3339(s) {
         Ok(at) => at.with_timezone(&Utc),
         Err(_) => {
@@ -71,33 +69,33 @@ fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
             .iter()
             .any(|f| NaiveDateTime::parse_from_str(s, f).is_ok());
             return Err(if naive {
-                format!(
-                    "'{s}' has no UTC offset; add one (e.g. 2024-05-01T10:30:00-06:00 or …Z) or give the date alone"
-                )
+                RowReason::NoUtcOffset { raw: s.into() }
             } else {
-                format!(
-                    "'{s}' is not a date-time (use RFC 3339, e.g. 2024-05-01T10:30:00-06:00, or a date alone)"
-                )
+                RowReason::NotADateTime { raw: s.into() }
             });
         }
     };
     use chrono::Datelike;
     if !(1900..=2200).contains(&at.year()) {
-        return Err(format!("'{s}': year {} is out of range", at.year()));
+        return Err(RowReason::YearOutOfRange {
+            raw: s.into(),
+            year: at.year(),
+        });
     }
     Ok(at)
 }
 
 /// The creditor's payment reference: any text up to 128 characters
 /// without control characters (it is quoted in reports and logs).
-pub(super) fn check_reference(reference: &str) -> Result<(), String> {
+pub(super) fn check_reference(reference: &str) -> Result<(), RowReason> {
     if reference.chars().count() > 128 {
-        return Err("reference is longer than 128 characters".into());
+        return Err(RowReason::ReferenceTooLong);
     }
     if let Some(c) = reference.chars().find(|c| c.is_control()) {
-        return Err(format!(
-            "reference '{reference}' contains {c:?}; references may not contain control characters"
-        ));
+        return Err(RowReason::ReferenceCharacter {
+            reference: reference.into(),
+            c,
+        });
     }
     Ok(())
 }
@@ -107,7 +105,9 @@ mod tests {
     use super::*;
 
     fn amount(s: &str) -> Result<String, String> {
-        parse_payment_amount(s, None).map(|d| d.to_string())
+        parse_payment_amount(s, None)
+            .map(|d| d.to_string())
+            .map_err(|r| r.to_string())
     }
 
     #[test]
@@ -139,7 +139,9 @@ mod tests {
         assert!(amount("abc").is_err());
         assert!(parse_payment_amount("1.234,5", Some(0)).is_err());
         // Ambiguous even for a three-decimal currency: 1234 or 1.234.
-        let e = parse_payment_amount("1.234", Some(3)).expect_err("ambiguous");
+        let e = parse_payment_amount("1.234", Some(3))
+            .expect_err("ambiguous")
+            .to_string();
         assert!(e.contains("ambiguous"), "{e}");
         assert_eq!(
             parse_payment_amount("0.125", Some(3)).map(|d| d.to_string()),
@@ -149,7 +151,11 @@ mod tests {
 
     #[test]
     fn dates_and_instants() {
-        let noon = |s| parse_paid_at(s).map(|d| d.to_rfc3339());
+        let noon = |s| {
+            parse_paid_at(s)
+                .map(|d| d.to_rfc3339())
+                .map_err(|r| r.to_string())
+        };
         assert_eq!(
             noon("2024-05-01").as_deref(),
             Ok("2024-05-01T12:00:00+00:00")

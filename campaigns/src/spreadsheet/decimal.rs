@@ -211,6 +211,30 @@ enum Form {
     Ambiguous(char),
 }
 
+/// Why the file could not settle an ambiguous amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ambiguity {
+    /// The file's other amounts use both separators as decimal.
+    Disagree { comma: usize, dot: usize },
+    /// No other amount shows whether this character is the decimal one.
+    NoEvidence(char),
+}
+
+impl std::fmt::Display for Ambiguity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ambiguity::Disagree { comma, dot } => write!(
+                f,
+                "the file's other amounts disagree ({comma} with a decimal ',', {dot} with a decimal '.')"
+            ),
+            Ambiguity::NoEvidence(c) => write!(
+                f,
+                "no other amount in the file shows whether '{c}' is the decimal separator"
+            ),
+        }
+    }
+}
+
 /// Why an amount's text was refused; [`AmountProblem::describe`] words it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AmountProblem {
@@ -219,7 +243,7 @@ pub enum AmountProblem {
     /// Separators in impossible places (`1.2.3`, `12.34,5`).
     Malformed,
     /// One separator and three digits after it, nothing to decide by.
-    Ambiguous(String),
+    Ambiguous(Ambiguity),
     /// It contradicts the declared separator.
     Contradicts(DecimalSeparator),
 }
@@ -287,12 +311,10 @@ pub fn plain_decimal(body: &str, reading: &AmountReading) -> Result<String, Amou
     to_plain(body, sep)
 }
 
-fn ambiguity_reason(c: char, reading: &AmountReading) -> String {
+fn ambiguity_reason(c: char, reading: &AmountReading) -> Ambiguity {
     match reading.basis {
-        Basis::Conflict { comma, dot } => format!(
-            "the file's other amounts disagree ({comma} with a decimal ',', {dot} with a decimal '.')"
-        ),
-        _ => format!("no other amount in the file shows whether '{c}' is the decimal separator"),
+        Basis::Conflict { comma, dot } => Ambiguity::Disagree { comma, dot },
+        _ => Ambiguity::NoEvidence(c),
     }
 }
 

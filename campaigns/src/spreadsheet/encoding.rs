@@ -26,6 +26,7 @@ use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
 
+use crate::import::{RowReason, Utf8Hint};
 use encoding_rs::{CoderResult, Decoder, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 /// Which encoding a file is in: detected, or declared by the operator.
@@ -338,17 +339,17 @@ pub fn decode_all(
 
 /// The text of one field read through a [`DecodingReader`], or why its row
 /// is refused (see the guards in the module documentation).
-pub fn field_text(bytes: &[u8], decision: Option<TextDecision>) -> Result<&str, String> {
+pub fn field_text(bytes: &[u8], decision: Option<TextDecision>) -> Result<&str, RowReason> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let pos = e.valid_up_to();
             let byte = bytes.get(pos).copied().unwrap_or_default();
-            return Err(format!(
-                "not valid UTF-8 (byte 0x{byte:02X} at position {}){}",
-                pos + 1,
-                utf8_hint(decision)
-            ));
+            return Err(RowReason::NotUtf8 {
+                byte,
+                position: pos + 1,
+                hint: utf8_hint(decision),
+            });
         }
     };
     let Some(d) = decision.filter(TextDecision::transcoded) else {
@@ -361,27 +362,27 @@ pub fn field_text(bytes: &[u8], decision: Option<TextDecision>) -> Result<&str, 
         && let Basis::FirstNonAscii { line, byte } = d.basis
         && reads_as_utf8(text)
     {
-        return Err(format!(
-            "'{text}' looks like UTF-8 read as Windows-1252: the file reads as Windows-1252 (byte 0x{byte:02X} on line {line} is not UTF-8); save the whole file in one encoding or declare it (--encoding utf-8)"
-        ));
+        return Err(RowReason::Utf8AsWindows1252 {
+            text: text.into(),
+            byte,
+            line,
+        });
     }
     if text.contains('\u{fffd}') {
-        return Err(format!(
-            "'{text}' has bytes that are not valid {} (shown as \u{fffd}); check the file's encoding (--encoding)",
-            d.encoding.name()
-        ));
+        return Err(RowReason::InvalidBytes {
+            text: text.into(),
+            encoding: d.encoding.name().into(),
+        });
     }
     Ok(text)
 }
 
-fn utf8_hint(decision: Option<TextDecision>) -> String {
+fn utf8_hint(decision: Option<TextDecision>) -> Utf8Hint {
     match decision.map(|d| d.basis) {
-        Some(Basis::Declared) => "; the file is declared UTF-8".into(),
-        Some(Basis::Bom) => "; the file starts with a UTF-8 byte-order mark".into(),
-        Some(Basis::FirstNonAscii { line, .. }) => format!(
-            "; the file reads as UTF-8 (its first non-ASCII text, on line {line}, is UTF-8): fix this value, or declare the encoding if the file is not UTF-8 (--encoding windows-1252)"
-        ),
-        None => "; declare the file's encoding (--encoding windows-1252)".into(),
+        Some(Basis::Declared) => Utf8Hint::Declared,
+        Some(Basis::Bom) => Utf8Hint::Bom,
+        Some(Basis::FirstNonAscii { line, .. }) => Utf8Hint::FirstNonAscii { line },
+        None => Utf8Hint::Undecided,
     }
 }
 
@@ -515,7 +516,9 @@ mod tests {
                 byte: 0xC3,
             },
         });
-        let e = field_text(b"L\xF3pez", utf8).expect_err("latin-1 byte");
+        let e = field_text(b"L\xF3pez", utf8)
+            .expect_err("latin-1 byte")
+            .to_string();
         assert!(
             e.contains("0xF3 at position 2") && e.contains("line 2"),
             "{e}"
@@ -529,7 +532,9 @@ mod tests {
         });
         assert_eq!(field_text("Muñoz".as_bytes(), cp), Ok("Muñoz"));
         // "Verónica" saved as UTF-8 and read as Windows-1252.
-        let e = field_text("VerÃ³nica".as_bytes(), cp).expect_err("mojibake");
+        let e = field_text("VerÃ³nica".as_bytes(), cp)
+            .expect_err("mojibake")
+            .to_string();
         assert!(e.contains("--encoding utf-8"), "{e}");
         let declared = Some(TextDecision {
             encoding: WINDOWS_1252,

@@ -7,6 +7,7 @@ use std::borrow::Borrow;
 use csv::ByteRecord;
 
 use super::DecimalEvidence;
+use crate::import::RowReason;
 
 #[derive(Debug, Clone, Default)]
 pub struct Record {
@@ -18,7 +19,7 @@ pub struct Record {
     /// has no separator question.
     pub amount_is_number: bool,
     /// Cells that cannot be used at all (an Excel `#N/A`), by column.
-    pub cell_errors: Vec<(usize, String)>,
+    pub cell_errors: Vec<(usize, RowReason)>,
 }
 
 impl Record {
@@ -31,11 +32,11 @@ impl Record {
     }
 
     /// Why the cell in `col` cannot be used, if it cannot.
-    pub fn cell_error(&self, col: usize) -> Option<&str> {
+    pub fn cell_error(&self, col: usize) -> Option<&RowReason> {
         self.cell_errors
             .iter()
             .find(|(c, _)| *c == col)
-            .map(|(_, why)| why.as_str())
+            .map(|(_, why)| why)
     }
 }
 

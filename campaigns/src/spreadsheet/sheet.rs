@@ -16,6 +16,7 @@ use csv::ByteRecord;
 use rust_decimal::Decimal;
 
 use super::Record;
+use crate::import::RowReason;
 
 /// The extensions read as workbooks (lower case).
 pub const WORKBOOK_EXTENSIONS: [&str; 3] = ["xlsx", "xlsm", "xls"];
@@ -126,7 +127,7 @@ impl Sheet {
 
     /// A cell's text for a column of `kind`, or why the cell cannot be
     /// used (an Excel error such as `#N/A`).
-    pub fn cell(&self, cell: &Data, kind: ColumnKind) -> Result<CellText, String> {
+    pub fn cell(&self, cell: &Data, kind: ColumnKind) -> Result<CellText, RowReason> {
         let text = |text: String| CellText {
             text,
             is_number: false,
@@ -135,7 +136,11 @@ impl Sheet {
             Data::Empty => text(String::new()),
             Data::String(s) => text(s.clone()),
             Data::Bool(b) => text(b.to_string()),
-            Data::Error(e) => return Err(format!("the cell holds the Excel error {e}")),
+            Data::Error(e) => {
+                return Err(RowReason::ExcelError {
+                    error: e.to_string(),
+                });
+            }
             Data::Int(i) => self.number(*i as f64, i.to_string(), kind),
             Data::Float(f) => self.number(*f, number_text(*f), kind),
             Data::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {

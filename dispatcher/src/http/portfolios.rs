@@ -14,13 +14,13 @@ use std::collections::{HashMap, HashSet};
 
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use cobro_campaigns::Account;
 use cobro_campaigns::import::{
-    DecimalSeparator, ImportError, ImportOptions, PortfolioFormat, RowError, TextEncoding,
-    import_bytes_each,
+    DecimalSeparator, ImportError, ImportOptions, PortfolioFormat, ReportLang, RowError, RowReason,
+    TextEncoding, import_bytes_each, printable_reason,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -50,7 +50,32 @@ pub struct RowProblem {
     /// The column as written in the file (`creditor` and `id` for the
     /// tenancy refusals).
     pub field: String,
+    /// Why, in English unless the request asked for Spanish
+    /// (`Accept-Language: es…`; the console: the user's language).
     pub reason: String,
+    /// The reason as data, to word it in another language on demand (the
+    /// console keeps the outcome and renders it in the reader's language).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub kind: Option<RowReason>,
+}
+
+impl RowProblem {
+    /// The reason in `lang` (as stored when there is no typed reason).
+    pub fn reason_in(&self, lang: ReportLang) -> String {
+        match &self.kind {
+            Some(kind) => printable_reason(kind, lang),
+            None => self.reason.clone(),
+        }
+    }
+
+    /// This problem with its reason worded in `lang`.
+    pub fn in_lang(&self, lang: ReportLang) -> RowProblem {
+        RowProblem {
+            reason: self.reason_in(lang),
+            ..self.clone()
+        }
+    }
 }
 
 /// What an upload did.
@@ -67,15 +92,29 @@ pub struct UploadOutcome {
 }
 
 impl UploadOutcome {
-    /// The error report as a CSV file (`line,field,reason`), UTF-8 with a
-    /// byte-order mark so that Excel shows the accents right.
-    pub fn errors_csv(&self) -> Result<Vec<u8>, csv::Error> {
+    /// The error report as a CSV file (`line,field,reason`, or
+    /// `línea,campo,motivo` in Spanish) with the reasons in `lang`, UTF-8
+    /// with a byte-order mark so that Excel shows the accents right.
+    pub fn errors_csv(&self, lang: ReportLang) -> Result<Vec<u8>, csv::Error> {
         let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-        out.write_record(["line", "field", "reason"])?;
+        out.write_record(match lang {
+            ReportLang::En => ["line", "field", "reason"],
+            ReportLang::Es => ["línea", "campo", "motivo"],
+        })?;
         for e in &self.errors {
-            out.write_record([e.line.to_string().as_str(), &e.field, &e.reason])?;
+            out.write_record([e.line.to_string().as_str(), &e.field, &e.reason_in(lang)])?;
         }
         out.into_inner().map_err(|e| e.into_error().into())
+    }
+
+    /// This outcome with every reason worded in `lang`.
+    pub fn in_lang(mut self, lang: ReportLang) -> Self {
+        if lang != ReportLang::En {
+            for e in &mut self.errors {
+                e.reason = e.reason_in(lang);
+            }
+        }
+        self
     }
 }
 
@@ -263,6 +302,7 @@ pub async fn ingest(
                 line: e.line,
                 field: e.field,
                 reason: e.reason,
+                kind: Some(e.kind),
             })
             .collect(),
     };
@@ -291,11 +331,11 @@ async fn confine(
             return true;
         }
         let reason = match own {
-            Some(own) => format!(
-                "'{}' is another creditor: this user may upload only accounts of '{own}'",
-                a.creditor
-            ),
-            None => "this user has no creditor recorded; ask an administrator".to_string(),
+            Some(own) => RowReason::OtherCreditor {
+                creditor: a.creditor.clone(),
+                own: own.to_string(),
+            },
+            None => RowReason::NoCreditorRecorded,
         };
         errors.push(RowError::new(*line, "creditor", reason));
         false
@@ -318,10 +358,7 @@ async fn confine(
             errors.push(RowError::new(
                 *line,
                 "id",
-                format!(
-                    "id '{}' is already used by an account this user cannot change; use another id",
-                    a.id
-                ),
+                RowReason::IdTaken { id: a.id.clone() },
             ));
             false
         });
@@ -358,8 +395,15 @@ pub struct PortfolioForm {
 ///
 /// Good rows are stored (an id already stored is updated, as `cobro
 /// import` does); every bad row is listed with its line, field and reason.
-/// A creditor user's rows of another creditor are refused.
-#[utoipa::path(post, path = "/api/portfolios", tag = "api", security(("bearer" = [])), params(UploadQuery),
+/// A creditor user's rows of another creditor are refused. The reasons
+/// are in Spanish when `Accept-Language` starts with `es` (`es`, `es-MX`),
+/// in English otherwise.
+#[utoipa::path(post, path = "/api/portfolios", tag = "api", security(("bearer" = [])),
+    params(
+        UploadQuery,
+        ("Accept-Language" = Option<String>, Header,
+            description = "`es…` (e.g. `es-MX`): the rows' reasons in Spanish; anything else or none: English"),
+    ),
     request_body(content = PortfolioForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "imported: counts and the refused rows", body = UploadOutcome),
@@ -373,8 +417,13 @@ pub async fn upload(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<UploadOutcome>, UploadError> {
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(ReportLang::En, ReportLang::from_tag);
     let mut form = read_form(multipart).await?;
     let options = form.options(&query)?;
     let bytes = form.file.take().ok_or_else(|| {
@@ -388,7 +437,7 @@ pub async fn upload(
         options,
     )
     .await?;
-    Ok(Json(outcome))
+    Ok(Json(outcome.in_lang(lang)))
 }
 
 #[cfg(test)]
@@ -405,13 +454,31 @@ mod tests {
                 line: 3,
                 field: "Importe".into(),
                 reason: "not an amount: 'doce, mil'".into(),
+                kind: None,
             }],
         };
-        let csv = outcome.errors_csv().expect("csv");
+        let csv = outcome.errors_csv(ReportLang::En).expect("csv");
         let text = String::from_utf8(csv).expect("utf-8");
         assert_eq!(
             text,
             "\u{feff}line,field,reason\n3,Importe,\"not an amount: 'doce, mil'\"\n"
+        );
+        let typed = UploadOutcome {
+            errors: vec![RowProblem {
+                kind: Some(RowReason::Missing),
+                reason: RowReason::Missing.to_string(),
+                ..outcome.errors[0].clone()
+            }],
+            ..outcome
+        };
+        let csv = typed.errors_csv(ReportLang::Es).expect("csv");
+        assert_eq!(
+            String::from_utf8(csv).expect("utf-8"),
+            "\u{feff}línea,campo,motivo\n3,Importe,falta el valor obligatorio\n"
+        );
+        assert_eq!(
+            typed.in_lang(ReportLang::Es).errors[0].reason,
+            "falta el valor obligatorio"
         );
     }
 

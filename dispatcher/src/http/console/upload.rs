@@ -4,7 +4,8 @@
 //! /api/portfolios` (same importer, same tenancy); the result (counts and
 //! every refused row with its line, field and reason) is kept for the
 //! session (`upload_reports`) and shown after a redirect, with the refused
-//! rows downloadable as a CSV.
+//! rows downloadable as a CSV. The kept result holds each row's reason as
+//! data, so the page and the CSV word it in the reader's language.
 
 use std::collections::HashMap;
 
@@ -12,6 +13,7 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use cobro_campaigns::import::ReportLang;
 use minijinja::context;
 use serde::Serialize;
 
@@ -19,7 +21,7 @@ use super::session::ConsoleSession;
 use super::texts::Lang;
 use crate::http::AppState;
 use crate::http::portfolios::{
-    MAX_UPLOAD_MB, UploadError, UploadOutcome, UploadQuery, ingest, read_form,
+    MAX_UPLOAD_MB, RowProblem, UploadError, UploadOutcome, UploadQuery, ingest, read_form,
 };
 
 /// Refused rows listed on the page; the download has them all.
@@ -111,6 +113,15 @@ const EN: UploadTexts = UploadTexts {
     store_error: "It could not be stored. Try again in a moment.",
 };
 
+/// The language the importer's row reasons are worded in for a console
+/// reader.
+fn report_lang(lang: Lang) -> ReportLang {
+    match lang {
+        Lang::Es => ReportLang::Es,
+        Lang::En => ReportLang::En,
+    }
+}
+
 fn page_texts(lang: Lang) -> &'static UploadTexts {
     match lang {
         Lang::Es => &ES,
@@ -128,7 +139,13 @@ fn show(
 ) -> Response {
     let p = page_texts(me.lang);
     let (report, outcome) = result.unzip();
-    let errors = outcome.map(|o| &o.errors[..o.errors.len().min(SHOWN_ERRORS)]);
+    let errors: Option<Vec<RowProblem>> = outcome.map(|o| {
+        o.errors
+            .iter()
+            .take(SHOWN_ERRORS)
+            .map(|e| e.in_lang(report_lang(me.lang)))
+            .collect()
+    });
     let more = outcome.filter(|o| o.errors.len() > SHOWN_ERRORS).map(|o| {
         p.shown_first
             .replace("{shown}", &SHOWN_ERRORS.to_string())
@@ -287,7 +304,7 @@ pub async fn report(
     let Some(kept) = state.uploads.get(&report, &me.session.id_hash) else {
         return me.not_found();
     };
-    let csv = match kept.outcome.errors_csv() {
+    let csv = match kept.outcome.errors_csv(report_lang(me.lang)) {
         Ok(csv) => csv,
         Err(e) => {
             tracing::error!(error = %e, "error report could not be written");
