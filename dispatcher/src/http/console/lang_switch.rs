@@ -23,7 +23,13 @@ fn back_to(headers: &HeaderMap) -> String {
         return "/console/accounts".into();
     };
     let path = uri.path();
-    if !path.starts_with('/') || path.starts_with("//") || path.starts_with("/console/lang/") {
+    // A backslash is a slash to browsers: `/\evil.example` would leave
+    // the service as `//evil.example` does.
+    if !path.starts_with('/')
+        || path.starts_with("//")
+        || path.contains('\\')
+        || path.starts_with("/console/lang/")
+    {
         return "/console/accounts".into();
     }
     let query: Vec<(String, String)> = uri
