@@ -75,7 +75,6 @@ const LUNA_SECRETS: &[&str] = &[
     "654.32",
     "654,32",
     "Mensaje secreto de Luna",
-    "zorayda@luna-deudores.example",
 ];
 
 struct Env {
@@ -144,7 +143,7 @@ async fn env(store: AnyStore, keep: Box<dyn std::any::Any>) -> Env {
         )
         .await;
     }
-    for (id, cents) in [("L-02", 65_432), ("S-02", 2_000)] {
+    for (id, cents) in [("L-01", 65_432), ("S-02", 2_000)] {
         act(
             id,
             BookAction::Promise {
@@ -652,7 +651,7 @@ async fn attacks_fail(env: Env) -> Figures {
     let month = Utc::now().format("%Y-%m").to_string();
     let sol_token = user(&env, "ana@bancodelsol.mx", Role::Creditor, Some(SOL)).await;
     let _luna_token = user(&env, "eva@luna.co", Role::Creditor, Some(LUNA)).await;
-    let _ops_token = user(&env, "ops@cobro.mx", Role::Operations, None).await;
+    let ops_token = user(&env, "ops@cobro.mx", Role::Operations, None).await;
     let collector_token = user(&env, "col@cobro.mx", Role::Collector, None).await;
     let gone_token = user(&env, "ex@bancodelsol.mx", Role::Creditor, Some(SOL)).await;
     let (sol_cookie, sol_csrf) = login(&env, "ana@bancodelsol.mx").await;
@@ -717,7 +716,19 @@ async fn attacks_fail(env: Env) -> Figures {
             format!("creditor=Financiera%20Luna&account=L-02&q=Zorayda&month={month}&lang=en"),
             vec![LUNA, "L-02", "Zorayda"],
         ),
+        // Paging from inside Luna's ids, and filters only Luna matches.
+        ("cursor=L-00&limit=500".into(), vec![]),
+        (
+            "cursor=L-00&creditor=Financiera%20Luna&status=disputed".into(),
+            vec![LUNA],
+        ),
+        (
+            format!("month={month}&format=csv&creditor=Financiera%20Luna"),
+            vec![LUNA],
+        ),
     ];
+    let mut sol_ok = 0usize;
+    let mut sol_sees_own = 0usize;
     for (method, path) in table.iter().filter(|(m, _)| *m == Method::GET) {
         get_routes += 1;
         let c = case(method, path, &env, &luna_report);
@@ -750,6 +761,12 @@ async fn attacks_fail(env: Env) -> Figures {
                     answer.body
                 );
                 assert_no_leak(&what, &answer.body, &injected);
+                if answer.status == StatusCode::OK {
+                    sol_ok += 1;
+                    if answer.body.contains("Verónica López") || answer.body.contains("S-01") {
+                        sol_sees_own += 1;
+                    }
+                }
                 if path.starts_with("/console/")
                     && !path.starts_with("/console/lang/")
                     && answer.status != StatusCode::SEE_OTHER
@@ -780,27 +797,51 @@ async fn attacks_fail(env: Env) -> Figures {
         }
     }
     assert_eq!(snapshot(&env.store).await, before, "GETs changed nothing");
+    // The sweep is not vacuous: Sol's user is signed in and reads its own.
+    assert!(
+        sol_sees_own >= 20 && sol_ok >= 60,
+        "{sol_ok} answers 200, {sol_sees_own} with Sol's own data"
+    );
 
-    // Staff pages render for operations: headers and no outside loads on
-    // every console page that answers.
+    // Staff see both creditors: the pages render for operations (headers,
+    // no outside loads on every console page that answers), and Luna's
+    // data shows there, which proves the leak check looks for the strings
+    // pages and the API really write.
+    let mut seen: Vec<&str> = Vec::new();
     for (method, path) in table.iter().filter(|(m, _)| *m == Method::GET) {
-        if !path.starts_with("/console/") || path.starts_with("/console/lang/") {
+        let console = path.starts_with("/console/") && !path.starts_with("/console/lang/");
+        if !console && !path.starts_with("/api/") {
             continue;
         }
         let c = case(method, path, &env, &luna_report);
-        let answer = send(&env, get_with(&c.luna, Cred::Cookie(&ops_cookie))).await;
-        requests += 1;
-        assert!(
-            answer.status != StatusCode::SEE_OTHER && answer.status.as_u16() < 500,
-            "GET {} as operations: {} {}",
-            c.luna,
-            answer.status,
-            answer.body
-        );
-        if path != "/console/upload/{report}" {
-            assert_console_headers(&format!("GET {} as operations", c.luna), &answer);
+        let cred = if console {
+            Cred::Cookie(&ops_cookie)
+        } else {
+            Cred::Bearer(&ops_token)
+        };
+        for query in ["lang=es", "lang=en", &format!("month={month}&format=csv")] {
+            let sep = if c.luna.contains('?') { '&' } else { '?' };
+            let uri = format!("{}{sep}{query}", c.luna);
+            let answer = send(&env, get_with(&uri, cred)).await;
+            requests += 1;
+            assert!(
+                answer.status != StatusCode::SEE_OTHER && answer.status.as_u16() < 500,
+                "GET {uri} as operations: {} {}",
+                answer.status,
+                answer.body
+            );
+            if console && path != "/console/upload/{report}" {
+                assert_console_headers(&format!("GET {uri} as operations"), &answer);
+            }
+            seen.extend(LUNA_SECRETS.iter().filter(|s| answer.body.contains(**s)));
         }
     }
+    let unseen: Vec<&&str> = LUNA_SECRETS.iter().filter(|s| !seen.contains(s)).collect();
+    assert_eq!(
+        unseen,
+        [&"RFC-LUNA"],
+        "every other string of Luna's is one staff pages or the API show"
+    );
 
     // 2 and 4. Every write: nothing changes without CSRF, with a forged
     // one, riding the cookie on the API, or with a token the role forbids.
