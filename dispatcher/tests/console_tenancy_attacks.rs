@@ -1076,6 +1076,128 @@ async fn attacks_fail(env: Env) -> Figures {
         "dead credentials changed something"
     );
 
+    // Id spellings that a lax lookup could take for Luna's L-01.
+    for id in ["%4C-01", "l-01", "L-01%20", "%20L-01", "L-01%2F..%2FS-01", "L%2D01"] {
+        for uri in [
+            format!("/api/accounts/{id}"),
+            format!("/api/accounts/{id}/gestiones"),
+            format!("/console/accounts/{id}"),
+        ] {
+            let cred = if uri.starts_with("/api/") {
+                Cred::Bearer(&sol_token)
+            } else {
+                Cred::Cookie(&sol_cookie)
+            };
+            let answer = send(&env, get_with(&uri, cred)).await;
+            requests += 1;
+            assert!(
+                matches!(answer.status.as_u16(), 400 | 404),
+                "GET {uri} as Sol: {} {}",
+                answer.status,
+                answer.body
+            );
+            assert_no_leak(&format!("GET {uri}"), &answer.body, &["L-01", "l-01"]);
+        }
+    }
+
+    // Mixed credentials: a bearer token, good or bad, is who the API
+    // call is; a cookie beside it never lends its role.
+    let mixed = |method: Method, uri: &str, token: &str, cookie: &str| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("cookie", cookie.to_string())
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"address":"+525500000009","reason":"x"}"#))
+            .expect("request")
+    };
+    for (req, expected) in [
+        (
+            mixed(Method::GET, "/api/accounts", "wrong-token", &ops_cookie),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            mixed(Method::GET, "/api/campaigns", &sol_token, &ops_cookie),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            mixed(Method::POST, "/api/suppressions", &sol_token, &ops_cookie),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            mixed(Method::GET, "/api/accounts/L-01", &sol_token, &ops_cookie),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let uri = req.uri().to_string();
+        let answer = send(&env, req).await;
+        requests += 1;
+        assert_eq!(answer.status, expected, "{uri}: {}", answer.body);
+    }
+    assert_eq!(snapshot(&env.store).await, before, "mixed credentials changed something");
+
+    // A creditor user whose creditor is missing from its record sees
+    // nothing (fail closed); an expired session is no session.
+    let mut orphan = User::new("huerfano@x.mx", Role::Creditor, Some(SOL), PASSWORD, Utc::now())
+        .expect("user");
+    orphan.creditor = None;
+    env.store.put_user(&orphan).await.expect("put");
+    let (orphan_cookie, _) = stored_session(&env, "huerfano@x.mx").await;
+    for uri in ["/api/accounts", "/console/accounts", "/api/disputes", "/console/collections"] {
+        let answer = send(&env, get_with(uri, Cred::Cookie(&orphan_cookie))).await;
+        requests += 1;
+        assert!(
+            matches!(answer.status.as_u16(), 200 | 403),
+            "{uri}: {}",
+            answer.status
+        );
+        assert_no_leak(uri, &answer.body, &[]);
+        assert!(
+            !answer.body.contains("S-01") && !answer.body.contains("Verónica"),
+            "{uri} shows Sol's to a creditor user without a creditor: {}",
+            answer.body
+        );
+    }
+    let id = new_secret("");
+    env.store
+        .put_session(&Session {
+            id_hash: secret_hash(&id),
+            email: "ana@bancodelsol.mx".into(),
+            created_at: Utc::now() - Duration::hours(3),
+            expires_at: Utc::now() - Duration::seconds(1),
+        })
+        .await
+        .expect("session");
+    let expired = format!("{SESSION_COOKIE}={id}");
+    let answer = send(&env, get_with("/console/accounts", Cred::Cookie(&expired))).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let answer = send(&env, get_with("/api/accounts", Cred::Cookie(&expired))).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    requests += 2;
+
+    // A role taken away takes effect on the open session at once.
+    let mut demoted = env
+        .store
+        .user("ops@cobro.mx")
+        .await
+        .expect("user")
+        .expect("ops");
+    demoted.role = Role::Creditor;
+    demoted.creditor = Some(SOL.into());
+    env.store.put_user(&demoted).await.expect("demote");
+    for (uri, expected) in [
+        ("/console/campaigns", StatusCode::FORBIDDEN),
+        ("/console/accounts/L-01", StatusCode::NOT_FOUND),
+        ("/api/accounts/L-01", StatusCode::NOT_FOUND),
+        ("/api/suppressions", StatusCode::FORBIDDEN),
+    ] {
+        let answer = send(&env, get_with(uri, Cred::Cookie(&ops_cookie))).await;
+        requests += 1;
+        assert_eq!(answer.status, expected, "{uri} after the demotion");
+        assert_no_leak(uri, &answer.body, &["L-01"]);
+    }
+
     // The language switch goes back only inside the service.
     for referer in [
         "https://evil.example/x",
