@@ -726,6 +726,8 @@ async fn attacks_fail(env: Env) -> Figures {
             format!("month={month}&format=csv&creditor=Financiera%20Luna"),
             vec![LUNA],
         ),
+        // Luna's upload result, asked for by its id.
+        (format!("report={luna_report}"), vec![]),
     ];
     let mut sol_ok = 0usize;
     let mut sol_sees_own = 0usize;
@@ -761,6 +763,11 @@ async fn attacks_fail(env: Env) -> Figures {
                     answer.body
                 );
                 assert_no_leak(&what, &answer.body, &injected);
+                assert!(
+                    !answer.body.contains("no-amount"),
+                    "{what}: Luna's upload report reached Sol: {}",
+                    answer.body
+                );
                 if answer.status == StatusCode::OK {
                     sol_ok += 1;
                     if answer.body.contains("Verónica López") || answer.body.contains("S-01") {
@@ -1077,7 +1084,14 @@ async fn attacks_fail(env: Env) -> Figures {
     );
 
     // Id spellings that a lax lookup could take for Luna's L-01.
-    for id in ["%4C-01", "l-01", "L-01%20", "%20L-01", "L-01%2F..%2FS-01", "L%2D01"] {
+    for id in [
+        "%4C-01",
+        "l-01",
+        "L-01%20",
+        "%20L-01",
+        "L-01%2F..%2FS-01",
+        "L%2D01",
+    ] {
         for uri in [
             format!("/api/accounts/{id}"),
             format!("/api/accounts/{id}/gestiones"),
@@ -1135,16 +1149,31 @@ async fn attacks_fail(env: Env) -> Figures {
         requests += 1;
         assert_eq!(answer.status, expected, "{uri}: {}", answer.body);
     }
-    assert_eq!(snapshot(&env.store).await, before, "mixed credentials changed something");
+    assert_eq!(
+        snapshot(&env.store).await,
+        before,
+        "mixed credentials changed something"
+    );
 
     // A creditor user whose creditor is missing from its record sees
     // nothing (fail closed); an expired session is no session.
-    let mut orphan = User::new("huerfano@x.mx", Role::Creditor, Some(SOL), PASSWORD, Utc::now())
-        .expect("user");
+    let mut orphan = User::new(
+        "huerfano@x.mx",
+        Role::Creditor,
+        Some(SOL),
+        PASSWORD,
+        Utc::now(),
+    )
+    .expect("user");
     orphan.creditor = None;
     env.store.put_user(&orphan).await.expect("put");
     let (orphan_cookie, _) = stored_session(&env, "huerfano@x.mx").await;
-    for uri in ["/api/accounts", "/console/accounts", "/api/disputes", "/console/collections"] {
+    for uri in [
+        "/api/accounts",
+        "/console/accounts",
+        "/api/disputes",
+        "/console/collections",
+    ] {
         let answer = send(&env, get_with(uri, Cred::Cookie(&orphan_cookie))).await;
         requests += 1;
         assert!(
