@@ -774,8 +774,8 @@ async fn attacks_fail(env: Env) -> Figures {
                         sol_sees_own += 1;
                     }
                 }
-                if path.starts_with("/console/")
-                    && !path.starts_with("/console/lang/")
+                if (path == "/login"
+                    || path.starts_with("/console/") && !path.starts_with("/console/lang/"))
                     && answer.status != StatusCode::SEE_OTHER
                     && !(path == "/console/upload/{report}" && answer.status == StatusCode::OK)
                 {
