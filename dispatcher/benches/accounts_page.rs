@@ -112,7 +112,7 @@ async fn load<S: Store>(store: &S, csv: &Path, n: usize) -> (Samples, usize) {
                 samples.exact_id = account.id.clone();
             }
             for (every, campaign) in [(10, "bench-a"), (5_000, "bench-rare")] {
-                if i % every == 0 {
+                if i.is_multiple_of(every) {
                     contacts.push(PlannedContact {
                         id: PlannedContact::make_id(campaign, &account.id, "s1"),
                         campaign: campaign.into(),
@@ -125,7 +125,7 @@ async fn load<S: Store>(store: &S, csv: &Path, n: usize) -> (Samples, usize) {
                     });
                 }
             }
-            if i % 20 == 0 {
+            if i.is_multiple_of(20) {
                 let book = AccountBook {
                     payments: vec![Payment {
                         at,
@@ -142,9 +142,9 @@ async fn load<S: Store>(store: &S, csv: &Path, n: usize) -> (Samples, usize) {
                         .expect("put_book")
                 );
             }
-            let status = if i % 1_000 == 0 {
+            let status = if i.is_multiple_of(1_000) {
                 Some(AccountStatus::Disputed)
-            } else if i % 100 == 0 {
+            } else if i.is_multiple_of(100) {
                 Some(AccountStatus::PromiseToPay)
             } else {
                 None
@@ -185,6 +185,13 @@ fn queries(s: &Samples) -> Vec<(&'static str, AccountQuery)> {
             "creditor",
             AccountQuery {
                 creditor: Some(s.creditor.clone()),
+                ..base.clone()
+            },
+        ),
+        (
+            "campaign (1 account in 10)",
+            AccountQuery {
+                campaign: Some("bench-a".into()),
                 ..base.clone()
             },
         ),
@@ -239,6 +246,13 @@ fn queries(s: &Samples) -> Vec<(&'static str, AccountQuery)> {
                 status: Some(AccountStatus::Disputed),
                 country: Some("PE".into()),
                 dpd_min: Some(100),
+                ..base.clone()
+            },
+        ),
+        (
+            "rare: campaign of 1 account in 5,000",
+            AccountQuery {
+                campaign: Some("bench-rare".into()),
                 ..base.clone()
             },
         ),
@@ -357,7 +371,9 @@ async fn main() {
         .or(redis.as_ref())
         .map(|(s, _)| s.clone())
         .unwrap_or_default();
-    println!("\n| query | SQLite median | SQLite p95 | Redis median | Redis p95 | SQLite / Redis (median) | items (next?) |");
+    println!(
+        "\n| query | SQLite median | SQLite p95 | Redis median | Redis p95 | SQLite / Redis (median) | items (next?) |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for (i, (label, _)) in queries(&samples).iter().enumerate() {
         let s = sqlite.as_ref().map(|(_, t)| &t[i]);

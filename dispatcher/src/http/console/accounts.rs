@@ -49,6 +49,7 @@ pub async fn page(
     };
     let account_query = AccountQuery {
         creditor,
+        campaign: get("campaign").map(str::to_string),
         status: get("status").and_then(AccountStatus::parse),
         segment: get("segment").map(str::to_string),
         country: get("country").map(str::to_string),
@@ -90,7 +91,7 @@ pub async fn page(
     let mut body = format!(
         "<h1>{title}</h1><form class=\"card\" method=\"get\" action=\"/console/accounts\"><div class=\"grid\">{q}{cred}\
          <div><label for=\"f-status\">{status}</label><select id=\"f-status\" name=\"status\">{statuses}</select></div>\
-         {country}{segment}{dmin}{dmax}{amin}{amax}</div><button class=\"primary\" type=\"submit\">{filter}</button></form>",
+         {country}{segment}{campaign}{dmin}{dmax}{amin}{amax}</div><button class=\"primary\" type=\"submit\">{filter}</button></form>",
         title = t.accounts_title,
         q = input("q", t.search, "search"),
         cred = if confined {
@@ -101,6 +102,7 @@ pub async fn page(
         status = t.status,
         country = input("country", t.country, "text"),
         segment = input("segment", t.segment, "text"),
+        campaign = input("campaign", t.campaign, "text"),
         dmin = input("dpd_min", &format!("{} ≥", t.dpd), "number"),
         dmax = input("dpd_max", &format!("{} ≤", t.dpd), "number"),
         amin = input("amount_min", t.amount_min, "text"),
