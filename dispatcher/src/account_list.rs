@@ -28,7 +28,10 @@ const MAX_WINDOW: usize = 32_768;
 /// answers a short page and a cursor instead of scanning the whole book.
 /// Sized so a page stays within 200 ms at 1,000,000 accounts on either
 /// store (BENCHMARKS.md, "Expedientes page").
-const SCAN_BUDGET: usize = 100_000;
+const SCAN_BUDGET: usize = 50_000;
+
+/// Books read per store call at least while a balance filter fills a page.
+const BALANCE_SLICE: usize = 256;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountQuery {
@@ -146,9 +149,12 @@ pub async fn list_accounts<S: Store>(
             .into_iter()
             .filter(|row| query.matches(row, today, q.as_deref()))
             .peekable();
-        // Books only for what may go on the page: a slice at a time.
+        // Books only for what may go on the page: a slice at a time (a
+        // larger one when the balance filters may reject many).
+        let balance_filtered = query.amount_min.is_some() || query.amount_max.is_some();
+        let slice_min = if balance_filtered { BALANCE_SLICE } else { 16 };
         while candidates.peek().is_some() {
-            let want = (limit - items.len()).max(16);
+            let want = (limit - items.len()).max(slice_min);
             let slice: Vec<AccountRow> = candidates.by_ref().take(want).collect();
             let ids: Vec<String> = slice.iter().map(|r| r.id.clone()).collect();
             let books = store.books(&ids).await?;

@@ -15,6 +15,12 @@ use crate::store::{
     AccountRow, AccountScan, AccountStatus, ScannedAccounts, StoreError, StoreResult,
 };
 
+/// The most accounts one call examines, whatever the scan's window: a
+/// Redis scan reads every examined row (~6 µs each at 1,000,000 accounts,
+/// BENCHMARKS.md "Expedientes page"), where SQLite filters inside the
+/// database, so a page of a filter no set serves stays near 60 ms.
+const MAX_WINDOW: usize = 3_072;
+
 impl RedisStore {
     /// The index keys of `scan`'s plain-value filters (`P:acct_ids` when
     /// it has none).
@@ -60,7 +66,7 @@ impl RedisStore {
                 .map_or(0, |(i, _)| i);
             indexes.swap(0, smallest);
         }
-        let window = scan.window.max(1);
+        let window = scan.window.clamp(1, MAX_WINDOW);
         let min = scan
             .after
             .as_deref()
