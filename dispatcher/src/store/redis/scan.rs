@@ -18,8 +18,8 @@ use crate::store::{
 /// The most accounts one call examines, whatever the scan's window: a
 /// Redis scan reads every examined row (~6 µs each at 1,000,000 accounts,
 /// BENCHMARKS.md "Expedientes page"), where SQLite filters inside the
-/// database, so a page of a filter no set serves stays near 60 ms.
-const MAX_WINDOW: usize = 3_072;
+/// database, so a page of a filter no set serves stays well under 200 ms.
+const MAX_WINDOW: usize = 2_048;
 
 impl RedisStore {
     /// The index keys of `scan`'s plain-value filters (`P:acct_ids` when
