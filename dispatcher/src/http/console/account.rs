@@ -460,7 +460,7 @@ pub async fn page(
         paid: view.paid.to_string(),
         balance: view.balance.to_string(),
         due_date: view.due_date.to_string(),
-        days_past_due: days_past_due(&account, now.date_naive()),
+        days_past_due: days_past_due(account.due_date, now.date_naive()),
         country: view.country.clone(),
         language: view.language.clone(),
         next_contact: view.next_contact_at.map(|at| format!("{} UTC", minute(at))),

@@ -61,6 +61,7 @@ pub async fn page(
         creditor: confined
             .clone()
             .or_else(|| get("creditor").map(str::to_string)),
+        campaign: get("campaign").map(str::to_string),
         status: get("status").and_then(AccountStatus::parse),
         segment: get("segment").map(str::to_string),
         country: get("country").map(str::to_string),
@@ -101,9 +102,10 @@ pub async fn page(
             due_date: i.due_date.to_string(),
         })
         .collect();
-    const FILTERS: [&str; 9] = [
+    const FILTERS: [&str; 10] = [
         "q",
         "creditor",
+        "campaign",
         "status",
         "country",
         "segment",
