@@ -1,30 +1,43 @@
 //! The expedientes list: accounts filtered and paged with a cursor, the
-//! same on every store. The store walks ids in order (all, or one
-//! creditor's, by index); the filters that no index serves are applied
-//! here, on a bounded number of scanned accounts per page, so a page with
-//! a rare filter answers in bounded time with `next` to carry on from.
+//! same on every store. The store narrows each call by its indexes
+//! (`AccountStore::scan_accounts`) and examines a bounded window of
+//! accounts; the filters are decided here, on every row it answers, so
+//! a page with a rare filter answers in bounded time with `next` to carry
+//! on from.
 
-use chrono::NaiveDate;
-use cobro_campaigns::Account;
-use cobro_campaigns::spreadsheet::header::fold_accent;
+use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::store::{AccountStatus, Store, StoreResult};
+use crate::store::{AccountRow, AccountScan, AccountStatus, Store, StoreResult, fold};
 
 /// The largest page a caller may ask for.
 pub const MAX_LIMIT: usize = 200;
 
-/// Accounts read per store call while filling a page.
-const SCAN_CHUNK: usize = 500;
+/// The first call's window: an unfiltered page needs a page's worth.
+const FIRST_WINDOW: usize = 256;
+
+/// Each further call of a page examines this many times more (a filter
+/// that matches little reaches the budget in a few calls).
+const WINDOW_GROWTH: usize = 4;
+
+/// The largest window of one call.
+const MAX_WINDOW: usize = 32_768;
 
 /// Accounts examined per page at most: a filter that matches little
 /// answers a short page and a cursor instead of scanning the whole book.
-const SCAN_BUDGET: usize = 20_000;
+/// Sized so a page stays within 200 ms at 1,000,000 accounts on either
+/// store (BENCHMARKS.md, "Expedientes page").
+const SCAN_BUDGET: usize = 50_000;
+
+/// Books read per store call at least while a balance filter fills a page.
+const BALANCE_SLICE: usize = 256;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountQuery {
     pub creditor: Option<String>,
+    /// Accounts with contacts planned in this campaign.
+    pub campaign: Option<String>,
     pub status: Option<AccountStatus>,
     pub segment: Option<String>,
     pub country: Option<String>,
@@ -64,52 +77,56 @@ pub struct AccountPage {
     pub next: Option<String>,
 }
 
-/// Lower-case without accents, for search.
-fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(fold_accent)
-        .collect()
-}
-
-pub fn days_past_due(account: &Account, today: NaiveDate) -> i64 {
-    (today - account.due_date).num_days().max(0)
+pub fn days_past_due(due_date: NaiveDate, today: NaiveDate) -> i64 {
+    (today - due_date).num_days().max(0)
 }
 
 impl AccountQuery {
-    /// The filters that need no book (balance filters come after).
-    fn matches(
-        &self,
-        account: &Account,
-        status: AccountStatus,
-        today: NaiveDate,
-        q: Option<&str>,
-    ) -> bool {
+    /// The filters that need no book (balance filters come after; the
+    /// campaign is the store's record).
+    fn matches(&self, row: &AccountRow, today: NaiveDate, q: Option<&str>) -> bool {
         let eq = |want: &Option<String>, have: Option<&str>| {
             want.as_deref()
                 .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
         };
-        let dpd = days_past_due(account, today);
-        self.creditor
-            .as_deref()
-            .is_none_or(|c| account.creditor == c)
-            && self.status.is_none_or(|s| s == status)
-            && eq(&self.segment, account.segment.as_deref())
-            && eq(&self.country, Some(&account.country))
+        let dpd = days_past_due(row.due_date, today);
+        self.creditor.as_deref().is_none_or(|c| row.creditor == c)
+            && self.status.is_none_or(|s| s == row.status)
+            && eq(&self.segment, row.segment.as_deref())
+            && eq(&self.country, Some(&row.country))
             && self.dpd_min.is_none_or(|m| dpd >= m)
             && self.dpd_max.is_none_or(|m| dpd <= m)
-            && q.is_none_or(|q| {
-                fold(&account.id).contains(q)
-                    || fold(&account.debtor_name).contains(q)
-                    || account
-                        .tax_id
-                        .as_deref()
-                        .is_some_and(|t| fold(t).contains(q))
-            })
+            // The balance is at most the amount due.
+            && self.amount_min.is_none_or(|m| row.amount_due >= m)
+            && q.is_none_or(|q| row.search_text().contains(q))
     }
 
     fn balance_matches(&self, balance: Decimal) -> bool {
         self.amount_min.is_none_or(|m| balance >= m) && self.amount_max.is_none_or(|m| balance <= m)
+    }
+
+    /// The store's part: the same filters, for its indexes to narrow by.
+    fn scan(&self, today: NaiveDate, q: Option<&str>) -> AccountScan {
+        // dpd >= m  ⇔  due <= today - m (for m > 0; every dpd is >= 0);
+        // dpd <= m  ⇔  due >= today - m.
+        let day = |m: i64| {
+            Duration::try_days(m)
+                .and_then(|d| today.checked_sub_signed(d))
+                .unwrap_or(NaiveDate::MIN)
+        };
+        AccountScan {
+            creditor: self.creditor.clone(),
+            campaign: self.campaign.clone(),
+            status: self.status,
+            country: self.country.clone(),
+            segment: self.segment.clone(),
+            q: q.map(str::to_string),
+            due_from: self.dpd_max.filter(|m| *m >= 0).map(day),
+            due_to: self.dpd_min.filter(|m| *m > 0).map(day),
+            amount_due_min: self.amount_min,
+            after: self.cursor.clone(),
+            window: FIRST_WINDOW,
+        }
     }
 }
 
@@ -121,52 +138,63 @@ pub async fn list_accounts<S: Store>(
 ) -> StoreResult<AccountPage> {
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let q = query.q.as_deref().map(fold).filter(|q| !q.is_empty());
-    let mut after = query.cursor.clone();
+    let mut scan = query.scan(today, q.as_deref());
     let mut items = Vec::with_capacity(limit);
-    let mut scanned = 0usize;
+    let mut examined = 0usize;
     loop {
-        let chunk = store
-            .accounts_after(after.as_deref(), query.creditor.as_deref(), SCAN_CHUNK)
-            .await?;
-        let exhausted = chunk.len() < SCAN_CHUNK;
-        let last_scanned = chunk.last().map(|(a, _)| a.id.clone());
-        let candidates: Vec<(Account, AccountStatus)> = chunk
+        let scanned = store.scan_accounts(&scan).await?;
+        examined += scan.window;
+        let mut candidates = scanned
+            .rows
             .into_iter()
-            .filter(|(a, s)| query.matches(a, *s, today, q.as_deref()))
-            .collect();
-        let ids: Vec<String> = candidates.iter().map(|(a, _)| a.id.clone()).collect();
-        let books = store.books(&ids).await?;
-        for ((account, status), book) in candidates.into_iter().zip(books) {
-            let balance = book.balance(account.amount_due);
-            if !query.balance_matches(balance) {
-                continue;
-            }
-            items.push(AccountListItem {
-                days_past_due: days_past_due(&account, today),
-                status: status.as_str(),
-                balance,
-                id: account.id,
-                creditor: account.creditor,
-                debtor_name: account.debtor_name,
-                currency: account.currency,
-                amount_due: account.amount_due,
-                due_date: account.due_date,
-                country: account.country,
-                segment: account.segment,
-            });
-            if items.len() == limit {
-                let next = items.last().map(|i| i.id.clone());
-                return Ok(AccountPage { items, next });
+            .filter(|row| query.matches(row, today, q.as_deref()))
+            .peekable();
+        // Books only for what may go on the page: a slice at a time (a
+        // larger one when the balance filters may reject many).
+        let balance_filtered = query.amount_min.is_some() || query.amount_max.is_some();
+        let slice_min = if balance_filtered { BALANCE_SLICE } else { 16 };
+        while candidates.peek().is_some() {
+            let want = (limit - items.len()).max(slice_min);
+            let slice: Vec<AccountRow> = candidates.by_ref().take(want).collect();
+            let ids: Vec<String> = slice.iter().map(|r| r.id.clone()).collect();
+            let books = store.books(&ids).await?;
+            for (row, book) in slice.into_iter().zip(books) {
+                let balance = book.balance(row.amount_due);
+                if !query.balance_matches(balance) {
+                    continue;
+                }
+                items.push(AccountListItem {
+                    days_past_due: days_past_due(row.due_date, today),
+                    status: row.status.as_str(),
+                    balance,
+                    id: row.id,
+                    creditor: row.creditor,
+                    debtor_name: row.debtor_name,
+                    currency: row.currency,
+                    amount_due: row.amount_due,
+                    due_date: row.due_date,
+                    country: row.country,
+                    segment: row.segment,
+                });
+                if items.len() == limit {
+                    let next = items.last().map(|i| i.id.clone());
+                    return Ok(AccountPage { items, next });
+                }
             }
         }
-        scanned += SCAN_CHUNK;
-        if exhausted {
+        let Some(next) = scanned.next else {
             return Ok(AccountPage { items, next: None });
+        };
+        // Carry on after the last id examined, matched or not.
+        if examined >= SCAN_BUDGET {
+            return Ok(AccountPage {
+                items,
+                next: Some(next),
+            });
         }
-        // Carry on after the last id scanned, matched or not.
-        after = last_scanned;
-        if scanned >= SCAN_BUDGET {
-            return Ok(AccountPage { items, next: after });
-        }
+        scan.after = Some(next);
+        scan.window = (scan.window * WINDOW_GROWTH)
+            .min(MAX_WINDOW)
+            .min(SCAN_BUDGET - examined);
     }
 }

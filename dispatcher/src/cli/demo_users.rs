@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 
+use crate::store::AccountScan;
 use crate::store::prelude::*;
 use crate::users::{Role, User, UserError};
 
@@ -25,13 +26,19 @@ async fn top_creditors<S: Store>(store: &S) -> Result<Vec<String>, crate::store:
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut after: Option<String> = None;
     loop {
-        let chunk = store.accounts_after(after.as_deref(), None, 2000).await?;
-        for (account, _) in &chunk {
-            *counts.entry(account.creditor.clone()).or_default() += 1;
+        let scanned = store
+            .scan_accounts(&AccountScan {
+                after: after.clone(),
+                window: 5000,
+                ..AccountScan::default()
+            })
+            .await?;
+        for row in &scanned.rows {
+            *counts.entry(row.creditor.clone()).or_default() += 1;
         }
-        match chunk.last() {
-            Some((last, _)) if chunk.len() == 2000 => after = Some(last.id.clone()),
-            _ => break,
+        match scanned.next {
+            Some(next) => after = Some(next),
+            None => break,
         }
     }
     let mut ranked: Vec<(String, u64)> = counts.into_iter().collect();

@@ -163,6 +163,8 @@ pub async fn record_payment(
 pub struct AccountsQuery {
     /// Exactly as in the portfolio; a creditor user's own is forced.
     pub creditor: Option<String>,
+    /// Accounts with contacts planned in this campaign (its id).
+    pub campaign: Option<String>,
     /// active, paid, promise_to_pay, disputed, opted_out.
     pub status: Option<String>,
     pub segment: Option<String>,
@@ -235,6 +237,7 @@ pub async fn list(
     };
     let query = AccountQuery {
         creditor,
+        campaign: q.campaign.filter(|c| !c.is_empty()),
         status,
         segment: q.segment.filter(|s| !s.is_empty()),
         country: q.country.filter(|s| !s.is_empty()),

@@ -10,6 +10,7 @@
 
 use cobro_campaigns::ChannelKind;
 
+mod account_scan;
 pub mod any;
 #[cfg(feature = "testkit")]
 pub mod conformance;
@@ -20,6 +21,7 @@ pub mod redis;
 pub mod sqlite;
 mod traits;
 
+pub use account_scan::{AccountRow, AccountScan, ScannedAccounts, fold, search_text};
 pub use error::{StoreError, StoreResult};
 pub use ledger_code::LedgerCode;
 pub use traits::{

@@ -12,9 +12,9 @@ use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 
 use super::any::AnyStore;
 use super::{
-    AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState, HistoryEntry,
-    LedgerEntry, LedgerFilter, Reservation, ReserveOutcome, StoreResult, Suppression, Transition,
-    TransitionItem,
+    AccountScan, AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState,
+    HistoryEntry, LedgerEntry, LedgerFilter, Reservation, ReserveOutcome, ScannedAccounts,
+    StoreResult, Suppression, Transition, TransitionItem,
 };
 use crate::users::{Session, User};
 
@@ -69,10 +69,11 @@ role_trait! {
         /// include accounts whose address has since changed, so callers check
         /// the account itself before acting.
         fn accounts_by_address(&self, address: &str) -> Vec<String>;
-        /// Up to `limit` accounts in id order, strictly after `after`, only
-        /// those of `creditor` when given: what the expedientes list pages
-        /// through (its other filters are applied by the caller).
-        fn accounts_after(&self, after: Option<&str>, creditor: Option<&str>, limit: usize) -> Vec<(Account, AccountStatus)>;
+        /// What the expedientes list pages through: the accounts after
+        /// `scan.after` that may match its filters, in id order, examining
+        /// at most `scan.window` (see `AccountScan` and `ScannedAccounts`
+        /// for what is promised; the list checks every filter again).
+        fn scan_accounts(&self, scan: &AccountScan) -> ScannedAccounts;
     }
 }
 

@@ -6,10 +6,7 @@
 //! language. Another creditor's account answers the 404 page of an
 //! unknown id.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use cobro_campaigns::ChannelKind;
@@ -438,22 +435,9 @@ fn days(lang: Lang, p: &PageTexts, entries: &[TimelineEntry]) -> Vec<Day> {
 ))]
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match ConsoleSession::for_page(
-        &state,
-        &headers,
-        query.get("lang").map(String::as_str),
-        Method::GET,
-        "/console/accounts/{id}",
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     let account = match state.store.account(&id).await? {
         Some((account, _)) if me.principal.sees(&account.creditor) => account,
         _ => return Ok(me.not_found()),
@@ -476,7 +460,7 @@ pub async fn page(
         paid: view.paid.to_string(),
         balance: view.balance.to_string(),
         due_date: view.due_date.to_string(),
-        days_past_due: days_past_due(&account, now.date_naive()),
+        days_past_due: days_past_due(account.due_date, now.date_naive()),
         country: view.country.clone(),
         language: view.language.clone(),
         next_contact: view.next_contact_at.map(|at| format!("{} UTC", minute(at))),

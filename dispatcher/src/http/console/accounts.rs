@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use chrono::Utc;
 use minijinja::context;
@@ -50,21 +49,9 @@ struct Row {
 ))]
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match ConsoleSession::for_page(
-        &state,
-        &headers,
-        query.get("lang").map(String::as_str),
-        Method::GET,
-        "/console/accounts",
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     let t = me.texts();
     let get = |k: &str| query.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let number = |k: &str| get(k).and_then(|v| v.parse::<i64>().ok());
@@ -74,6 +61,7 @@ pub async fn page(
         creditor: confined
             .clone()
             .or_else(|| get("creditor").map(str::to_string)),
+        campaign: get("campaign").map(str::to_string),
         status: get("status").and_then(AccountStatus::parse),
         segment: get("segment").map(str::to_string),
         country: get("country").map(str::to_string),
@@ -114,9 +102,10 @@ pub async fn page(
             due_date: i.due_date.to_string(),
         })
         .collect();
-    const FILTERS: [&str; 9] = [
+    const FILTERS: [&str; 10] = [
         "q",
         "creditor",
+        "campaign",
         "status",
         "country",
         "segment",

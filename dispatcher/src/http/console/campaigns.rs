@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Serialize;
@@ -34,11 +34,7 @@ use crate::simulate::simulate_file;
 use crate::store::ContactState;
 use crate::store::prelude::*;
 
-const LIST: &str = "/console/campaigns";
-const DETAIL: &str = "/console/campaigns/{id}";
 const ACTION: &str = "/console/campaigns/{id}/{action}";
-const SIMULATE: &str = "/console/campaigns/simulate";
-const LAUNCH: &str = "/console/campaigns/launch";
 
 /// Ledger rows the detail page reads at most per visit.
 const DAILY_MAX_ROWS: u64 = 50_000;
@@ -288,21 +284,8 @@ fn problem(me: &ConsoleSession, status: StatusCode, message: String) -> Response
 ))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
+    me: ConsoleSession,
 ) -> Result<Response, HttpError> {
-    let me = match ConsoleSession::for_page(
-        &state,
-        &headers,
-        query.get("lang").map(String::as_str),
-        Method::GET,
-        LIST,
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     let p = words(me.lang);
     let paused = state.store.paused_campaigns().await?;
     let mut campaigns = Vec::new();
@@ -338,22 +321,10 @@ struct DayRow {
 ))]
 pub async fn detail(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match ConsoleSession::for_page(
-        &state,
-        &headers,
-        query.get("lang").map(String::as_str),
-        Method::GET,
-        DETAIL,
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     let p = words(me.lang);
     if known_campaign(&state.store, &id).await.is_err() {
         return Ok(me.not_found());
@@ -425,15 +396,11 @@ pub async fn detail(
 ))]
 pub async fn act(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, HttpError> {
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let me = match ConsoleSession::for_page(&state, &headers, None, Method::POST, ACTION).await {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     if !me.csrf_ok(form.get("csrf").map(String::as_str).unwrap_or("")) {
         return Ok(me.expired_form());
     }
@@ -475,14 +442,10 @@ fn urlencoding(id: &str) -> String {
 ))]
 pub async fn simulate(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     body: Bytes,
 ) -> Result<Response, HttpError> {
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let me = match ConsoleSession::for_page(&state, &headers, None, Method::POST, SIMULATE).await {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     if !me.csrf_ok(form.get("csrf").map(String::as_str).unwrap_or("")) {
         return Ok(me.expired_form());
     }
@@ -575,14 +538,10 @@ pub async fn simulate(
 ))]
 pub async fn launch(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     body: Bytes,
 ) -> Result<Response, HttpError> {
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let me = match ConsoleSession::for_page(&state, &headers, None, Method::POST, LAUNCH).await {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     if !me.csrf_ok(form.get("csrf").map(String::as_str).unwrap_or("")) {
         return Ok(me.expired_form());
     }

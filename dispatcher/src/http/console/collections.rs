@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use minijinja::context;
@@ -163,21 +163,9 @@ struct GroupLine {
 ))]
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match ConsoleSession::for_page(
-        &state,
-        &headers,
-        query.get("lang").map(String::as_str),
-        Method::GET,
-        "/console/collections",
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     let p = page_texts(me.lang);
     let get = |k: &str| query.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
     let confined = me.confined_to().is_some();

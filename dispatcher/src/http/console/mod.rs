@@ -6,7 +6,7 @@
 //! pause/resume/cancel, simulate and launch), `review.rs` the review queue
 //! of `unknown` contacts, `suppressions.rs` the suppression list; one file
 //! per page. Every page
-//! handler starts with `session::ConsoleSession::for_page` (login, role,
+//! handler takes a `session::ConsoleSession` argument (login, role,
 //! language, CSRF value) and ends with `ConsoleSession::page`, which
 //! renders its minijinja template (`templates/`, registered in
 //! `render.rs`) inside `layout.html`. Shared words are in `texts.rs`.

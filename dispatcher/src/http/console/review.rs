@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use minijinja::context;
@@ -129,21 +128,9 @@ struct Item {
 ))]
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match ConsoleSession::for_page(
-        &state,
-        &headers,
-        query.get("lang").map(String::as_str),
-        Method::GET,
-        PATH,
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     let p = words(me.lang);
     let after = query
         .get("after")
@@ -199,15 +186,11 @@ pub async fn page(
 ))]
 pub async fn answer(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     body: Bytes,
 ) -> Result<Response, HttpError> {
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let field = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or("");
-    let me = match ConsoleSession::for_page(&state, &headers, None, Method::POST, PATH).await {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     if !me.csrf_ok(field("csrf")) {
         return Ok(me.expired_form());
     }

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Datelike, Months, NaiveDate, SecondsFormat, Utc};
 use cobro_campaigns::ChannelKind;
@@ -295,17 +295,6 @@ fn param<'a>(q: &'a Params, k: &str) -> Option<&'a str> {
     q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
-/// The session of a rules page, or the response to answer instead.
-async fn session(
-    state: &AppState,
-    headers: &HeaderMap,
-    q: &Params,
-    method: Method,
-    path: &'static str,
-) -> Result<ConsoleSession, Response> {
-    ConsoleSession::for_page(state, headers, param(q, "lang"), method, path).await
-}
-
 fn hhmm(secs: u32) -> String {
     if secs >= 24 * 3600 {
         return "24:00".into();
@@ -508,15 +497,7 @@ fn summary(lang: Lang, p: &PackInForce, year: i32) -> Summary {
     (status = 303, description = "not signed in: to the login page"),
     (status = 403, description = "not a staff user"),
 ))]
-pub async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let me = match session(&state, &headers, &q, Method::GET, "/console/rules").await {
-        Ok(me) => me,
-        Err(resp) => return resp,
-    };
+pub async fn list(State(state): State<AppState>, me: ConsoleSession) -> Response {
     let p = words(me.lang);
     let year = Utc::now().year();
     let packs: Vec<Summary> = state
@@ -550,14 +531,9 @@ pub async fn list(
 ))]
 pub async fn pack(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Path(id): Path<String>,
-    Query(q): Query<Params>,
 ) -> Response {
-    let me = match session(&state, &headers, &q, Method::GET, "/console/rules/{pack}").await {
-        Ok(me) => me,
-        Err(resp) => return resp,
-    };
     let Some(found) = state.rules.pack(&id) else {
         return me.not_found();
     };
@@ -586,15 +562,7 @@ struct CheckResult {
     (status = 303, description = "not signed in: to the login page"),
     (status = 403, description = "not a staff user"),
 ))]
-pub async fn check_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
-) -> Response {
-    let me = match session(&state, &headers, &q, Method::GET, "/console/rules/check").await {
-        Ok(me) => me,
-        Err(resp) => return resp,
-    };
+pub async fn check_form(me: ConsoleSession) -> Response {
     let p = words(me.lang);
     me.page(
         "rules_check.html",
@@ -611,15 +579,9 @@ pub async fn check_form(
     (status = 403, description = "not a staff user, or missing or wrong CSRF value"),
 ))]
 pub async fn check_submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<Params>,
+    me: ConsoleSession,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let me = match session(&state, &headers, &q, Method::POST, "/console/rules/check").await {
-        Ok(me) => me,
-        Err(resp) => return resp,
-    };
     let p = words(me.lang);
     let bad_form = |message: String| {
         let mut resp = me.page(
@@ -714,13 +676,9 @@ struct PackOption {
 ))]
 pub async fn calendar(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Query(q): Query<Params>,
 ) -> Response {
-    let me = match session(&state, &headers, &q, Method::GET, "/console/rules/calendar").await {
-        Ok(me) => me,
-        Err(resp) => return resp,
-    };
     let p = words(me.lang);
     // A pack asked for by id; else, with a country, every pack the rules
     // in force apply to its debtors (stacked, as the guard does); else the
@@ -1017,13 +975,9 @@ pub(crate) fn explain_ask(q: &Params) -> Result<ExplainAsk, String> {
 ))]
 pub async fn explain(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Query(q): Query<Params>,
 ) -> Result<Response, HttpError> {
-    let me = match session(&state, &headers, &q, Method::GET, "/console/rules/explain").await {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     let p = words(me.lang);
     let campaigns: Vec<&str> = state
         .rules

@@ -1,10 +1,12 @@
 //! Who is looking at a console page, in which language, and what they may
-//! do: every page handler starts with [`ConsoleSession::for_page`], which
+//! do. A page handler takes a `ConsoleSession` argument: the extractor
 //! sends a visitor without a session to `/login` and answers 403 to a role
-//! the page is not for (`authz::page_roles`), so no page can forget
-//! either. Forms carry the session's CSRF value and a handler that changes
+//! the page is not for (`authz::page_roles`, by the route's method and
+//! path), before the handler runs, so no page can forget either. Forms carry the session's CSRF value and a handler that changes
 //! something asks [`ConsoleSession::csrf_ok`] before it does.
 
+use axum::extract::{FromRequestParts, MatchedPath};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use cobro_channels::secrets_equal;
@@ -28,7 +30,7 @@ pub struct ConsoleSession {
     pub csrf: String,
     /// The route path of the page (`/console/accounts/{id}`), for the
     /// navigation's current item.
-    path: &'static str,
+    path: String,
 }
 
 #[derive(Serialize)]
@@ -47,7 +49,7 @@ impl ConsoleSession {
         headers: &HeaderMap,
         query_lang: Option<&str>,
         method: Method,
-        path: &'static str,
+        path: &str,
     ) -> Result<Self, Response> {
         let Some((principal, session)) = session_principal(state, headers).await else {
             return Err(Redirect::to("/login").into_response());
@@ -62,7 +64,7 @@ impl ConsoleSession {
             session,
             lang: lang(headers, query_lang),
             csrf,
-            path,
+            path: path.to_string(),
         };
         if !page_allowed(me.role(), &method, path) {
             let t = me.texts();
@@ -162,6 +164,32 @@ impl ConsoleSession {
             title,
         };
         html_response(render(template, context! { ..ctx, ..shared }))
+    }
+}
+
+impl FromRequestParts<AppState> for ConsoleSession {
+    type Rejection = Response;
+
+    /// The session of the request, checked against the role table for the
+    /// route's own method and path; `?lang=` from the query.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let path = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default();
+        let query_lang = parts.uri.query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .ok()?
+                .into_iter()
+                .find(|(k, _)| k == "lang")
+                .map(|(_, v)| v)
+        });
+        let method = parts.method.clone();
+        ConsoleSession::for_page(state, &parts.headers, query_lang.as_deref(), method, &path).await
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use cobro_channels::mask_address;
@@ -165,21 +165,9 @@ struct Row {
 ))]
 pub async fn page(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, HttpError> {
-    let me = match ConsoleSession::for_page(
-        &state,
-        &headers,
-        query.get("lang").map(String::as_str),
-        Method::GET,
-        PATH,
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     let p = words(me.lang);
     let q = query.get("q").map(|v| v.trim()).unwrap_or("");
     // A search is compared with the list's own spelling of an address.
@@ -270,14 +258,10 @@ fn source(reason: &str, operator: &str) -> String {
 ))]
 pub async fn act(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Path(action): Path<String>,
     request: axum::extract::Request,
 ) -> Result<Response, HttpError> {
-    let me = match ConsoleSession::for_page(&state, &headers, None, Method::POST, ACTION).await {
-        Ok(me) => me,
-        Err(resp) => return Ok(resp),
-    };
     match action.as_str() {
         "add" | "remove" => {
             let body = axum::body::to_bytes(request.into_body(), 64 * 1024)

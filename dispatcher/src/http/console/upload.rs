@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use cobro_campaigns::import::ReportLang;
 use minijinja::context;
@@ -181,21 +181,9 @@ fn show(
 ))]
 pub async fn form(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let me = match ConsoleSession::for_page(
-        &state,
-        &headers,
-        query.get("lang").map(String::as_str),
-        Method::GET,
-        "/console/upload",
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(resp) => return resp,
-    };
     match query.get("report").filter(|r| !r.is_empty()) {
         None => show(&me, None, None, StatusCode::OK),
         Some(id) => match state.uploads.get(id, &me.session.id_hash) {
@@ -215,17 +203,9 @@ pub async fn form(
 ))]
 pub async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
+    me: ConsoleSession,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let lang = query.get("lang").map(String::as_str);
-    let me = match ConsoleSession::for_page(&state, &headers, lang, Method::POST, "/console/upload")
-        .await
-    {
-        Ok(me) => me,
-        Err(resp) => return resp,
-    };
     let p = page_texts(me.lang);
     let failed = |e: UploadError| {
         let message = match &e {
@@ -285,22 +265,9 @@ pub async fn submit(
     ))]
 pub async fn report(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    me: ConsoleSession,
     Path(report): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let me = match ConsoleSession::for_page(
-        &state,
-        &headers,
-        query.get("lang").map(String::as_str),
-        Method::GET,
-        "/console/upload/{report}",
-    )
-    .await
-    {
-        Ok(me) => me,
-        Err(resp) => return resp,
-    };
     let Some(kept) = state.uploads.get(&report, &me.session.id_hash) else {
         return me.not_found();
     };

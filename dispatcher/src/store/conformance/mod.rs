@@ -48,6 +48,7 @@ use std::future::Future;
 
 use super::Store;
 
+mod account_scan;
 mod accounts;
 mod batch;
 mod book;
@@ -60,6 +61,7 @@ mod state_machine;
 mod suppression;
 mod users;
 
+pub use account_scan::account_scan_filters;
 pub use accounts::{accounts, accounts_by_address};
 pub use batch::{batch_forms_match_single_calls, long_calls_stay_consistent};
 pub use book::{account_contacts_list_every_campaign, books_compare_and_set};
@@ -101,6 +103,7 @@ where
     campaign_ledger_pages(&fresh().await).await;
     history_and_conversations(&fresh().await).await;
     accounts_by_address(&fresh().await).await;
+    account_scan_filters(&fresh().await).await;
     campaign_pause_resume_cancel(&fresh().await).await;
     batch_forms_match_single_calls(&fresh().await).await;
     long_calls_stay_consistent(&fresh().await).await;
@@ -140,6 +143,7 @@ macro_rules! store_conformance_tests {
             campaign_ledger_pages,
             history_and_conversations,
             accounts_by_address,
+            account_scan_filters,
             campaign_pause_resume_cancel,
             batch_forms_match_single_calls,
             long_calls_stay_consistent,

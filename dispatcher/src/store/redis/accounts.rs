@@ -6,26 +6,33 @@ use redis::Pipeline;
 use super::RedisStore;
 use super::codec::redis_err;
 use super::scripts::scripts;
-use crate::store::{AccountStatus, AccountStore, StoreError, StoreResult};
+use crate::store::{
+    AccountRow, AccountScan, AccountStatus, AccountStore, ScannedAccounts, StoreError, StoreResult,
+};
 
 impl AccountStore for RedisStore {
     async fn put_accounts(&self, accounts: &[Account]) -> StoreResult<()> {
         if accounts.is_empty() {
             return Ok(());
         }
-        let mut pipe = Pipeline::with_capacity(accounts.len() * 2);
+        let mut pipe = Pipeline::with_capacity(accounts.len() * 8);
         let accounts_key = self.key("accounts");
+        let rows_key = self.key("acct_row");
         let status_key = self.key("acct_status");
         let ids_key = self.key("acct_ids");
         for account in accounts {
             let json =
                 serde_json::to_string(account).map_err(|e| StoreError::json("account", e))?;
+            let row = serde_json::to_string(&AccountRow::new(account, AccountStatus::Active))
+                .map_err(|e| StoreError::json("account row", e))?;
             pipe.hset(&accounts_key, &account.id, json).ignore();
-            // A re-import must not revive a paid or opted-out account.
-            pipe.hset_nx(&status_key, &account.id, AccountStatus::Active.as_str())
-                .ignore();
-            // The expedientes list pages through ids in order, all of them
-            // or one creditor's.
+            pipe.hset(&rows_key, &account.id, row).ignore();
+            // A re-import must not revive a paid or opted-out account
+            // (the answer says whether the account is new).
+            pipe.hset_nx(&status_key, &account.id, AccountStatus::Active.as_str());
+            // The expedientes list walks these in id order (`scan.rs`). A
+            // re-import that changes a value leaves the id in the old
+            // value's set too; the list checks the row.
             pipe.zadd(&ids_key, &account.id, 0).ignore();
             pipe.zadd(
                 self.key(&format!("acct_cred:{}", account.creditor)),
@@ -33,12 +40,49 @@ impl AccountStore for RedisStore {
                 0,
             )
             .ignore();
+            pipe.zadd(
+                self.key(&format!(
+                    "acct_ctry:{}",
+                    account.country.to_ascii_lowercase()
+                )),
+                &account.id,
+                0,
+            )
+            .ignore();
+            if let Some(segment) = &account.segment {
+                pipe.zadd(
+                    self.key(&format!("acct_seg:{}", segment.to_ascii_lowercase())),
+                    &account.id,
+                    0,
+                )
+                .ignore();
+            }
             for point in &account.contact_points {
                 pipe.sadd(self.key(&format!("addr:{}", point.address)), &account.id)
                     .ignore();
             }
         }
-        pipe.query_async::<()>(&mut self.conn())
+        let new: Vec<bool> = pipe
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("put_accounts"))?;
+        // New accounts are active; a status change moves the id between
+        // the status sets (`set_status.lua`).
+        let fresh: Vec<&str> = accounts
+            .iter()
+            .zip(&new)
+            .filter(|(_, new)| **new)
+            .map(|(a, _)| a.id.as_str())
+            .collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("ZADD");
+        cmd.arg(self.key(&format!("acct_st:{}", AccountStatus::Active.as_str())));
+        for id in fresh {
+            cmd.arg(0).arg(id);
+        }
+        cmd.query_async::<()>(&mut self.conn())
             .await
             .map_err(redis_err("put_accounts"))
     }
@@ -61,36 +105,8 @@ impl AccountStore for RedisStore {
         Ok(Some((account, status)))
     }
 
-    async fn accounts_after(
-        &self,
-        after: Option<&str>,
-        creditor: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<(Account, AccountStatus)>> {
-        let index = match creditor {
-            None => self.key("acct_ids"),
-            Some(c) => self.key(&format!("acct_cred:{c}")),
-        };
-        let min = after.map_or_else(|| "-".to_string(), |a| format!("({a}"));
-        let ids: Vec<String> = redis::cmd("ZRANGE")
-            .arg(&index)
-            .arg(min)
-            .arg("+")
-            .arg("BYLEX")
-            .arg("LIMIT")
-            .arg(0)
-            .arg(limit)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err("accounts_after"))?;
-        let found = self.accounts(&ids).await?;
-        Ok(found
-            .into_iter()
-            .flatten()
-            // A re-import that moved an account to another creditor leaves
-            // its id in the old creditor's index.
-            .filter(|(a, _)| creditor.is_none_or(|c| a.creditor == c))
-            .collect())
+    async fn scan_accounts(&self, scan: &AccountScan) -> StoreResult<ScannedAccounts> {
+        self.scan(scan).await
     }
 
     async fn accounts(&self, ids: &[String]) -> StoreResult<Vec<Option<(Account, AccountStatus)>>> {

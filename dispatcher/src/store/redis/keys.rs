@@ -6,6 +6,11 @@
 //! |---|---|---|
 //! | `P:accounts` | hash | account id → account JSON |
 //! | `P:acct_status` | hash | account id → `AccountStatus` string |
+//! | `P:acct_row` | hash | account id → the expedientes list's row (`AccountRow` JSON, without the status) |
+//! | `P:acct_ids` | zset | every account id, score 0 (walked in id order by `BYLEX`) |
+//! | `P:acct_cred:<creditor>` / `P:acct_ctry:<country>` / `P:acct_seg:<segment>` | zset | ids of the accounts with that value (country and segment lower-case), score 0; a re-import that changes the value leaves the id in the old set too |
+//! | `P:acct_st:<status>` | zset | ids of the accounts in that status, score 0 (moved by `set_status.lua`) |
+//! | `P:acct_camp:<campaign>` | zset | ids of the accounts with contacts planned in the campaign, score 0 |
 //! | `P:c:<contact id>` | hash | `j` planned contact JSON, `state`, `due` (ms), `attempt`, `claimed` (ms), `sending_at` (RFC 3339), `campaign`, `account`, `step`, `channel` |
 //! | `P:due` | zset | pending contact ids by due time (ms) |
 //! | `P:queued` | zset | queued contact ids by claim time (ms) |

@@ -26,6 +26,7 @@ mod keys;
 mod ledger;
 mod plan;
 mod reservation;
+mod scan;
 mod scripts;
 mod suppression;
 mod users;

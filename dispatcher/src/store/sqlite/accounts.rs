@@ -7,7 +7,9 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
 use super::{SqliteStore, db};
-use crate::store::{AccountStatus, AccountStore, StoreError, StoreResult};
+use crate::store::{
+    AccountRow, AccountScan, AccountStatus, AccountStore, ScannedAccounts, StoreError, StoreResult,
+};
 
 /// An `id, data, status` row: its id, the account and its status.
 fn decode_row(row: &SqliteRow, op: &'static str) -> StoreResult<(String, Account, AccountStatus)> {
@@ -27,11 +29,28 @@ impl AccountStore for SqliteStore {
         for account in accounts {
             let data =
                 serde_json::to_string(account).map_err(|e| StoreError::json("account", e))?;
+            // The list columns follow the account; the status stays (a
+            // re-import must not revive a paid account).
+            let row = AccountRow::new(account, AccountStatus::Active);
             sqlx::query(
-                "INSERT INTO accounts (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+                "INSERT INTO accounts (id, data, creditor, debtor_name, tax_id, amount_due, currency, due_date, country, segment, search) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT(id) DO UPDATE SET data = excluded.data, creditor = excluded.creditor, \
+                 debtor_name = excluded.debtor_name, tax_id = excluded.tax_id, amount_due = excluded.amount_due, \
+                 currency = excluded.currency, due_date = excluded.due_date, country = excluded.country, \
+                 segment = excluded.segment, search = excluded.search",
             )
             .bind(&account.id)
             .bind(data)
+            .bind(&row.creditor)
+            .bind(&row.debtor_name)
+            .bind(&row.tax_id)
+            .bind(row.amount_due.to_string())
+            .bind(&row.currency)
+            .bind(row.due_date.format("%Y-%m-%d").to_string())
+            .bind(&row.country)
+            .bind(&row.segment)
+            .bind(row.search_text())
             .execute(&mut *tx)
             .await
             .map_err(db("put_accounts"))?;
@@ -78,42 +97,8 @@ impl AccountStore for SqliteStore {
         Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
     }
 
-    async fn accounts_after(
-        &self,
-        after: Option<&str>,
-        creditor: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<(Account, AccountStatus)>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let after = after.unwrap_or("");
-        // Two statements rather than `? IS NULL OR …`, so the creditor one
-        // walks its (creditor, id) index.
-        let rows = match creditor {
-            None => {
-                sqlx::query(
-                    "SELECT id, data, status FROM accounts WHERE id > ? ORDER BY id LIMIT ?",
-                )
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await
-            }
-            Some(c) => {
-                sqlx::query(
-                    "SELECT id, data, status FROM accounts \
-                     WHERE json_extract(data, '$.creditor') = ? AND id > ? ORDER BY id LIMIT ?",
-                )
-                .bind(c)
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await
-            }
-        }
-        .map_err(db("accounts_after"))?;
-        rows.iter()
-            .map(|row| decode_row(row, "accounts_after").map(|(_, a, s)| (a, s)))
-            .collect()
+    async fn scan_accounts(&self, scan: &AccountScan) -> StoreResult<ScannedAccounts> {
+        self.scan(scan).await
     }
 
     async fn account_count(&self) -> StoreResult<u64> {

@@ -161,6 +161,8 @@ local function add_contacts(first, last)
         'campaign', campaign, 'account', account, 'step', ARGV[i + 3], 'channel', ARGV[i + 4])
       defer('ZADD', P .. 'due', ARGV[i + 5], id)
       redis.call('SADD', P .. 'ac:' .. account, id)
+      -- the expedientes list's campaign filter (keys.rs)
+      defer('ZADD', P .. 'acct_camp:' .. campaign, 0, account)
       if not planned_campaigns[campaign] then
         planned_campaigns[campaign] = true
         defer('SADD', P .. 'campaigns', campaign)
