@@ -73,13 +73,16 @@ pub async fn handle(
     }
     // The index may name accounts whose numbers changed since: check.
     let mut accounts = Vec::new();
+    let mut creditors = Vec::new();
     for id in store.accounts_by_address(&address).await? {
         if let Some((account, _)) = store.account(&id).await?
             && account.contact_points.iter().any(|p| p.address == address)
         {
             accounts.push(id);
+            creditors.push(account.creditor);
         }
     }
+    let answered = answered_creditor(store, &accounts, &creditors, channel).await?;
     tracing::info!(from = %mask_address(&address), intent = intent_name, accounts = accounts.len(), provider = msg.provider, "inbound message");
 
     let mut cancelled = 0;
@@ -121,34 +124,46 @@ pub async fn handle(
         }
         ReplyIntent::Message => {}
     }
-    let rows: Vec<LedgerEntry> = if accounts.is_empty() {
-        vec![String::new()]
-    } else {
-        accounts.clone()
+    // The reply's words stay with the creditor it answered; another
+    // creditor's account with the same number gets the row (its opt-out
+    // applies to them too) without the text, and when no creditor can be
+    // told, the text goes to a row of no account, which only staff read.
+    let text: String = msg.text.chars().take(1000).collect();
+    let mut rows: Vec<(String, Option<String>)> = accounts
+        .iter()
+        .zip(&creditors)
+        .map(|(account, creditor)| {
+            let mine = answered.as_deref() == Some(creditor.as_str());
+            (account.clone(), mine.then(|| text.clone()))
+        })
+        .collect();
+    if answered.is_none() {
+        rows.push((String::new(), Some(text.clone())));
     }
-    .into_iter()
-    .map(|account| LedgerEntry {
-        contact_id: format!(
-            "inbound/{}",
-            msg.message_id
-                .clone()
-                .unwrap_or_else(|| now.timestamp_millis().to_string())
-        ),
-        campaign: String::new(),
-        account,
-        step: "inbound".into(),
-        channel,
-        state: LedgerState::Inbound,
-        at: now,
-        timezones: Vec::new(),
-        rules: Vec::new(),
-        code: Some(intent_name.to_string()),
-        detail: Some(msg.text.chars().take(1000).collect()),
-        provider: Some(msg.provider.to_string()),
-        provider_id: msg.message_id.clone(),
-        attempt: 0,
-    })
-    .collect();
+    let rows: Vec<LedgerEntry> = rows
+        .into_iter()
+        .map(|(account, detail)| LedgerEntry {
+            contact_id: format!(
+                "inbound/{}",
+                msg.message_id
+                    .clone()
+                    .unwrap_or_else(|| now.timestamp_millis().to_string())
+            ),
+            campaign: String::new(),
+            account,
+            step: "inbound".into(),
+            channel,
+            state: LedgerState::Inbound,
+            at: now,
+            timezones: Vec::new(),
+            rules: Vec::new(),
+            code: Some(intent_name.to_string()),
+            detail,
+            provider: Some(msg.provider.to_string()),
+            provider_id: msg.message_id.clone(),
+            attempt: 0,
+        })
+        .collect();
     store.append_ledger(&rows).await?;
     Ok(InboundOutcome {
         intent: intent_name,
@@ -156,6 +171,48 @@ pub async fn handle(
         cancelled,
         duplicate: false,
     })
+}
+
+/// The creditor a reply on `channel` answers: the creditor of the account
+/// among `accounts` that was last sent a message on that channel, or the
+/// only creditor when they all share one; `None` when it cannot be told.
+async fn answered_creditor(
+    store: &AnyStore,
+    accounts: &[String],
+    creditors: &[String],
+    channel: ChannelKind,
+) -> Result<Option<String>, HttpError> {
+    let mut distinct: Vec<&String> = creditors.iter().collect();
+    distinct.sort();
+    distinct.dedup();
+    match distinct.as_slice() {
+        [] => return Ok(None),
+        [only] => return Ok(Some((*only).clone())),
+        _ => {}
+    }
+    let mut last: Option<(DateTime<Utc>, &String)> = None;
+    for (account, creditor) in accounts.iter().zip(creditors) {
+        let rows = store
+            .ledger(&LedgerFilter {
+                account: Some(account.clone()),
+                ..Default::default()
+            })
+            .await?;
+        let sent = rows
+            .iter()
+            .filter(|r| {
+                r.channel == channel
+                    && matches!(r.state, LedgerState::Sent | LedgerState::Delivered)
+            })
+            .map(|r| r.at)
+            .max();
+        if let Some(at) = sent
+            && last.is_none_or(|(t, _)| at > t)
+        {
+            last = Some((at, creditor));
+        }
+    }
+    Ok(last.map(|(_, c)| c.clone()))
 }
 
 #[cfg(test)]
