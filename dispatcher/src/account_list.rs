@@ -130,12 +130,74 @@ impl AccountQuery {
     }
 }
 
+fn list_item(row: AccountRow, balance: Decimal, today: NaiveDate) -> AccountListItem {
+    AccountListItem {
+        days_past_due: days_past_due(row.due_date, today),
+        status: row.status.as_str(),
+        balance,
+        id: row.id,
+        creditor: row.creditor,
+        debtor_name: row.debtor_name,
+        currency: row.currency,
+        amount_due: row.amount_due,
+        due_date: row.due_date,
+        country: row.country,
+        segment: row.segment,
+    }
+}
+
+/// The account whose id is exactly the search (as typed, or upper-case),
+/// when it passes every other filter. An expediente's id typed in full is
+/// the search people make most, and no index serves a substring: without
+/// this, finding one id among a million would take pages of scanning.
+async fn exact_id<S: Store>(
+    store: &S,
+    query: &AccountQuery,
+    today: NaiveDate,
+) -> StoreResult<Option<AccountListItem>> {
+    let Some(raw) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) else {
+        return Ok(None);
+    };
+    // Campaign membership is the store's record, not the row's: leave
+    // that filter to the scan.
+    if query.cursor.is_some() || query.campaign.is_some() {
+        return Ok(None);
+    }
+    let upper = raw.to_uppercase();
+    let mut candidates = vec![raw.to_string()];
+    if upper != raw {
+        candidates.push(upper);
+    }
+    let q = fold(raw);
+    for id in candidates {
+        let Some((account, status)) = store.account(&id).await? else {
+            continue;
+        };
+        let row = AccountRow::new(&account, status);
+        if !query.matches(&row, today, Some(&q)) {
+            return Ok(None);
+        }
+        let (book, _) = store.book(&row.id).await?;
+        let balance = book.balance(row.amount_due);
+        return Ok(query
+            .balance_matches(balance)
+            .then(|| list_item(row, balance, today)));
+    }
+    Ok(None)
+}
+
 /// One page of accounts matching `query`, judged on `today`.
 pub async fn list_accounts<S: Store>(
     store: &S,
     query: &AccountQuery,
     today: NaiveDate,
 ) -> StoreResult<AccountPage> {
+    if let Some(item) = exact_id(store, query, today).await? {
+        return Ok(AccountPage {
+            items: vec![item],
+            next: None,
+        });
+    }
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let q = query.q.as_deref().map(fold).filter(|q| !q.is_empty());
     let mut scan = query.scan(today, q.as_deref());
@@ -163,19 +225,7 @@ pub async fn list_accounts<S: Store>(
                 if !query.balance_matches(balance) {
                     continue;
                 }
-                items.push(AccountListItem {
-                    days_past_due: days_past_due(row.due_date, today),
-                    status: row.status.as_str(),
-                    balance,
-                    id: row.id,
-                    creditor: row.creditor,
-                    debtor_name: row.debtor_name,
-                    currency: row.currency,
-                    amount_due: row.amount_due,
-                    due_date: row.due_date,
-                    country: row.country,
-                    segment: row.segment,
-                });
+                items.push(list_item(row, balance, today));
                 if items.len() == limit {
                     let next = items.last().map(|i| i.id.clone());
                     return Ok(AccountPage { items, next });

@@ -197,6 +197,17 @@ async fn tenancy_holds(env: Env) {
     assert_eq!(page["items"][0]["debtor_name"], "Verónica López");
     let (_, page) = call(&env, get("/api/accounts?q=veronica", &luna)).await;
     assert!(ids(&page).is_empty(), "search stays inside the tenant");
+    // An id typed in full (any case) is found at once, inside the tenant
+    // only, and still under the other filters.
+    let (_, page) = call(&env, get("/api/accounts?q=s-03", &sol)).await;
+    assert_eq!(ids(&page), ["S-03"]);
+    assert!(page["next"].is_null());
+    let (_, page) = call(&env, get("/api/accounts?q=L-01", &sol)).await;
+    assert!(ids(&page).is_empty(), "another creditor's id is not found");
+    let (_, page) = call(&env, get("/api/accounts?q=S-03&country=CO", &sol)).await;
+    assert_eq!(ids(&page), ["S-03"], "S-03 is odd: a CO account");
+    let (_, page) = call(&env, get("/api/accounts?q=S-03&country=MX", &sol)).await;
+    assert!(ids(&page).is_empty(), "the other filters still apply");
     let co = all_pages(&env, "/api/accounts?country=co", &sol).await;
     assert_eq!(co.len(), 10);
     let (_, page) = call(&env, get("/api/accounts?status=disputed", &sol)).await;
