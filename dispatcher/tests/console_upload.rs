@@ -753,6 +753,10 @@ async fn the_upload_page_imports_shows_errors_and_keeps_the_report_for_its_sessi
         again.contains("id=\"upload-error\"") && again.contains("No se pudo importar"),
         "{again}"
     );
+    assert!(
+        again.contains("falta la columna obligatoria"),
+        "the file's problem is said in Spanish too: {again}"
+    );
     // Too large: 413, said in words, nothing stored.
     let mut big = csv_text(&[("B-1", SOL, "Ana", "1,00", "MX", "a@example.com")]).into_bytes();
     big.resize(21 * 1024 * 1024, b' ');

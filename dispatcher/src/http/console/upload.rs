@@ -211,6 +211,9 @@ pub async fn submit(
         let message = match &e {
             UploadError::TooLarge => p.too_large.replace("{mb}", &MAX_UPLOAD_MB.to_string()),
             e if !e.is_senders() => p.store_error.to_string(),
+            UploadError::File(file) => p
+                .file_error
+                .replace("{error}", &file.text(report_lang(me.lang))),
             other => p.file_error.replace("{error}", &other.to_string()),
         };
         show(&me, None, Some(message), e.status())
