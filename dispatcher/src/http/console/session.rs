@@ -44,7 +44,7 @@ impl ConsoleSession {
     /// The session of a request to the page `path` (its route path) with
     /// `method`, or the response to answer instead: a redirect to the
     /// login page, or 403 for a role the page is not for.
-    pub async fn for_page(
+    async fn for_page(
         state: &AppState,
         headers: &HeaderMap,
         query_lang: Option<&str>,
