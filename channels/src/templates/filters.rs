@@ -94,7 +94,8 @@ pub fn format_money(amount: Decimal, code: &str, language: &str) -> String {
     out
 }
 
-const MESES: [&str; 12] = [
+/// Month names as Spanish writes them (lower case), January first.
+pub const MESES: [&str; 12] = [
     "enero",
     "febrero",
     "marzo",

@@ -400,10 +400,9 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !me.csrf_ok(form.get("csrf").map(String::as_str).unwrap_or("")) {
+    let Some(form) = me.form(&body) else {
         return Ok(me.expired_form());
-    }
+    };
     let Some(action) = CampaignAction::parse(&action) else {
         return Ok(me.not_found());
     };
@@ -445,10 +444,9 @@ pub async fn simulate(
     me: ConsoleSession,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !me.csrf_ok(form.get("csrf").map(String::as_str).unwrap_or("")) {
+    let Some(form) = me.form(&body) else {
         return Ok(me.expired_form());
-    }
+    };
     let Some(path) = chosen_file(&state, &form) else {
         return Ok(me.not_found());
     };
@@ -541,10 +539,9 @@ pub async fn launch(
     me: ConsoleSession,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !me.csrf_ok(form.get("csrf").map(String::as_str).unwrap_or("")) {
+    let Some(form) = me.form(&body) else {
         return Ok(me.expired_form());
-    }
+    };
     let Some(path) = chosen_file(&state, &form) else {
         return Ok(me.not_found());
     };

@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Datelike, Months, NaiveDate, Utc};
+use cobro_channels::templates::filters::MESES;
 use minijinja::context;
 use serde::Serialize;
 
@@ -121,25 +122,10 @@ fn page_texts(lang: Lang) -> &'static PageTexts {
     }
 }
 
-const MONTHS_ES: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
 /// `marzo de 2026` / `March 2026`.
 fn month_label(lang: Lang, first: NaiveDate) -> String {
     match lang {
-        Lang::Es => format!("{} de {}", MONTHS_ES[first.month0() as usize], first.year()),
+        Lang::Es => format!("{} de {}", MESES[first.month0() as usize], first.year()),
         Lang::En => first.format("%B %Y").to_string(),
     }
 }

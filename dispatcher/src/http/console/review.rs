@@ -189,11 +189,10 @@ pub async fn answer(
     me: ConsoleSession,
     body: Bytes,
 ) -> Result<Response, HttpError> {
-    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let field = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or("");
-    if !me.csrf_ok(field("csrf")) {
+    let Some(form) = me.form(&body) else {
         return Ok(me.expired_form());
-    }
+    };
+    let field = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or("");
     let Some(outcome) = ReviewOutcome::parse(field("outcome")) else {
         return Err(HttpError::BadRequest(
             "outcome: expected delivered or not_sent".into(),

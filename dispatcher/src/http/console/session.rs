@@ -5,6 +5,8 @@
 //! path), before the handler runs, so no page can forget either. Forms carry the session's CSRF value and a handler that changes
 //! something asks [`ConsoleSession::csrf_ok`] before it does.
 
+use std::collections::HashMap;
+
 use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -98,6 +100,15 @@ impl ConsoleSession {
     /// Whether a submitted form's `csrf` is this session's.
     pub fn csrf_ok(&self, given: &str) -> bool {
         !given.is_empty() && secrets_equal(self.csrf.as_bytes(), given.as_bytes())
+    }
+
+    /// The fields of a posted form (`application/x-www-form-urlencoded`)
+    /// once its `csrf` is this session's; `None` otherwise (answer
+    /// [`ConsoleSession::expired_form`]).
+    pub fn form(&self, body: &[u8]) -> Option<HashMap<String, String>> {
+        let form: HashMap<String, String> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+        let given = form.get("csrf").map(|v| v.trim()).unwrap_or("");
+        self.csrf_ok(given).then_some(form)
     }
 
     /// The 403 a form with a missing or wrong CSRF value gets.

@@ -267,12 +267,10 @@ pub async fn act(
             let body = axum::body::to_bytes(request.into_body(), 64 * 1024)
                 .await
                 .unwrap_or_else(|_| Bytes::new());
-            let form: HashMap<String, String> =
-                serde_urlencoded::from_bytes(&body).unwrap_or_default();
-            let field = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or("");
-            if !me.csrf_ok(field("csrf")) {
+            let Some(form) = me.form(&body) else {
                 return Ok(me.expired_form());
-            }
+            };
+            let field = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or("");
             if action == "add" {
                 add(
                     &state,

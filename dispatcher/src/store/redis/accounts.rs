@@ -10,6 +10,35 @@ use crate::store::{
     AccountRow, AccountScan, AccountStatus, AccountStore, ScannedAccounts, StoreError, StoreResult,
 };
 
+impl RedisStore {
+    /// The fields `ids` of hash `hash` and of the status hash, in `ids`'
+    /// order, in one round trip (HMGET explicitly: `hget` with one field
+    /// would send HGET).
+    pub(super) async fn with_statuses(
+        &self,
+        hash: &str,
+        ids: &[String],
+        op: &'static str,
+    ) -> StoreResult<(Vec<Option<String>>, Vec<Option<String>>)> {
+        let (values, statuses): (Vec<Option<String>>, Vec<Option<String>>) = redis::pipe()
+            .cmd("HMGET")
+            .arg(self.key(hash))
+            .arg(ids)
+            .cmd("HMGET")
+            .arg(self.key("acct_status"))
+            .arg(ids)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err(op))?;
+        if values.len() != ids.len() || statuses.len() != ids.len() {
+            return Err(StoreError::Corrupt(
+                "HMGET answered a different count".into(),
+            ));
+        }
+        Ok((values, statuses))
+    }
+}
+
 impl AccountStore for RedisStore {
     async fn put_accounts(&self, accounts: &[Account]) -> StoreResult<()> {
         if accounts.is_empty() {
@@ -113,22 +142,7 @@ impl AccountStore for RedisStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        // HMGET explicitly: `hget` with one field would send HGET.
-        let (jsons, statuses): (Vec<Option<String>>, Vec<Option<String>>) = redis::pipe()
-            .cmd("HMGET")
-            .arg(self.key("accounts"))
-            .arg(ids)
-            .cmd("HMGET")
-            .arg(self.key("acct_status"))
-            .arg(ids)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err("accounts"))?;
-        if jsons.len() != ids.len() || statuses.len() != ids.len() {
-            return Err(StoreError::Corrupt(
-                "HMGET answered a different count".into(),
-            ));
-        }
+        let (jsons, statuses) = self.with_statuses("accounts", ids, "accounts").await?;
         jsons
             .into_iter()
             .zip(statuses)

@@ -111,21 +111,7 @@ impl RedisStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (rows, statuses): (Vec<Option<String>>, Vec<Option<String>>) = redis::pipe()
-            .cmd("HMGET")
-            .arg(self.key("acct_row"))
-            .arg(ids)
-            .cmd("HMGET")
-            .arg(self.key("acct_status"))
-            .arg(ids)
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err("scan_accounts"))?;
-        if rows.len() != ids.len() || statuses.len() != ids.len() {
-            return Err(StoreError::Corrupt(
-                "HMGET answered a different count".into(),
-            ));
-        }
+        let (rows, statuses) = self.with_statuses("acct_row", ids, "scan_accounts").await?;
         let missing: Vec<String> = ids
             .iter()
             .zip(&rows)
