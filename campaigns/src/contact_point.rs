@@ -129,19 +129,22 @@ pub struct Consent {
 }
 
 impl Consent {
+    /// A collector's call is consented (or not) as a call.
     pub fn get(&self, channel: ChannelKind) -> Option<bool> {
-        match channel {
+        match channel.guarded_as() {
             ChannelKind::Email => self.email,
             ChannelKind::Sms => self.sms,
-            ChannelKind::Voice => self.voice,
+            ChannelKind::Voice | ChannelKind::AgentCall | ChannelKind::AgentTask => self.voice,
         }
     }
 
     pub fn set(&mut self, channel: ChannelKind, value: Option<bool>) {
-        match channel {
+        match channel.guarded_as() {
             ChannelKind::Email => self.email = value,
             ChannelKind::Sms => self.sms = value,
-            ChannelKind::Voice => self.voice = value,
+            ChannelKind::Voice | ChannelKind::AgentCall | ChannelKind::AgentTask => {
+                self.voice = value
+            }
         }
     }
 }

@@ -19,6 +19,10 @@ pub struct PlannedContact {
     pub template: String,
     pub fallback: Option<ChannelKind>,
     pub due_at: DateTime<Utc>,
+    /// The collectors' team whose queue holds it (agent channels only):
+    /// the store keeps those contacts out of the workers' claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
 }
 
 impl PlannedContact {

@@ -119,6 +119,7 @@ pub fn plan_account_into(
             template: step.template.clone(),
             fallback: step.fallback,
             due_at: due_instant(day, step.send_at, zones),
+            team: step.team.clone(),
         });
     }
 }

@@ -106,7 +106,15 @@ pub struct Step {
     pub when: StepFilter,
     /// Channel to try when this one is blocked or fails permanently.
     pub fallback: Option<ChannelKind>,
+    /// The collectors' team that works an agent step (`agent_call`,
+    /// `agent_task`); `None` for every other channel. Segments reach
+    /// different teams through steps with different `when.segments`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
 }
+
+/// The team an agent step goes to when the strategy names none.
+pub const DEFAULT_TEAM: &str = "general";
 
 /// Events that end an account's sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -228,6 +236,7 @@ struct RawStep {
     template: Spanned<String>,
     send_at: Option<Spanned<toml::Value>>,
     fallback: Option<Spanned<String>>,
+    team: Option<Spanned<String>>,
     when: Option<Spanned<RawWhen>>,
     #[serde(default)]
     #[allow(dead_code)]
@@ -464,6 +473,13 @@ impl Strategy {
                             format!("fallback must differ from the step's channel ({channel})"),
                         );
                     }
+                    if fb.is_agent() {
+                        return cx.err(
+                            f.span(),
+                            k("fallback"),
+                            format!("a fallback is a message channel (email, sms or voice), not {fb}: plan a collector's work as its own step"),
+                        );
+                    }
                     Some(fb)
                 }
             };
@@ -492,6 +508,27 @@ impl Strategy {
                 None => StepFilter::default(),
                 Some(w) => parse_when(&cx, w.get_ref(), w.span(), i)?,
             };
+            let team = match (&rs.team, channel.is_agent()) {
+                (None, false) => None,
+                (None, true) => Some(DEFAULT_TEAM.to_string()),
+                (Some(t), true) if valid_id(t.get_ref().trim()) => {
+                    Some(t.get_ref().trim().to_string())
+                }
+                (Some(t), true) => {
+                    return cx.err(
+                        t.span(),
+                        k("team"),
+                        format!("'{}' is not a valid team id (use [a-z0-9_-]+)", t.get_ref()),
+                    );
+                }
+                (Some(t), false) => {
+                    return cx.err(
+                        t.span(),
+                        k("team"),
+                        format!("only a collector's step (agent_call, agent_task) has a team, not a {channel} step"),
+                    );
+                }
+            };
             steps.push(Step {
                 id,
                 trigger,
@@ -500,6 +537,7 @@ impl Strategy {
                 send_at,
                 when,
                 fallback,
+                team,
             });
         }
 

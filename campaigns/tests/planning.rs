@@ -69,6 +69,7 @@ fn step(id: &str, trigger: StepTrigger, channel: ChannelKind) -> Step {
         send_at: t(9, 0),
         when: StepFilter::default(),
         fallback: None,
+        team: channel.is_agent().then(|| "general".to_string()),
     }
 }
 
@@ -410,7 +411,7 @@ fn zones_for(a: &Account) -> Vec<Tz> {
 }
 
 fn arb_channel() -> impl Strategy<Value = ChannelKind> {
-    prop::sample::select(ChannelKind::ALL.to_vec())
+    prop::sample::select(ChannelKind::AUTOMATED.to_vec())
 }
 
 fn arb_segment() -> impl Strategy<Value = Option<String>> {
@@ -498,7 +499,9 @@ fn oracle(c: &Campaign, s: &Plan, a: &Account, st: &Step) -> Option<NaiveDate> {
     let can = |ch: ChannelKind| {
         a.contact_points.iter().any(|p| match ch {
             ChannelKind::Email => p.kind == AddressKind::Email,
-            ChannelKind::Voice => p.kind == AddressKind::Phone,
+            ChannelKind::Voice | ChannelKind::AgentCall | ChannelKind::AgentTask => {
+                p.kind == AddressKind::Phone
+            }
             ChannelKind::Sms => {
                 p.kind == AddressKind::Phone && !p.flags.contains(&ContactFlag::Landline)
             }

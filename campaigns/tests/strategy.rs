@@ -65,7 +65,7 @@ fn unknown_channel_names_file_line_and_key() {
     let e = err(&src);
     assert_eq!(
         e.to_string(),
-        "strategy.toml:14: key 'steps[1].channel': unknown channel 'fax' (expected email, sms or voice)"
+        "strategy.toml:14: key 'steps[1].channel': unknown channel 'fax' (expected email, sms, voice, agent_call or agent_task)"
     );
     assert_eq!((e.line(), e.key()), (Some(14), Some("steps[1].channel")));
 }
@@ -190,4 +190,29 @@ fn load_reports_the_path() {
     );
     let e = Strategy::load(&dir.path().join("missing.toml")).expect_err("missing");
     assert!(e.is_io());
+}
+
+#[test]
+fn a_collectors_step_has_a_team_and_no_other_step_does() {
+    let agent = OK.replace("channel = \"sms\"", "channel = \"agent_call\"");
+    let s = Strategy::from_toml_str(&agent, "strategy.toml").expect("agent step");
+    let step = &s.steps[1];
+    assert_eq!(step.channel, ChannelKind::AgentCall);
+    assert_eq!(
+        step.team.as_deref(),
+        Some(cobro_campaigns::strategy::DEFAULT_TEAM)
+    );
+    let named = agent.replace(
+        "channel = \"agent_call\"",
+        "channel = \"agent_call\"\nteam = \"norte\"",
+    );
+    let s = Strategy::from_toml_str(&named, "strategy.toml").expect("named team");
+    assert_eq!(s.steps[1].team.as_deref(), Some("norte"));
+    let wrong = OK.replace("channel = \"sms\"", "channel = \"sms\"\nteam = \"norte\"");
+    let e = err(&wrong);
+    assert_eq!(e.key(), Some("steps[1].team"), "{e}");
+    assert!(e.to_string().contains("only a collector's step"), "{e}");
+    let fallback = OK.replace("fallback = \"email\"", "fallback = \"agent_call\"");
+    let e = err(&fallback);
+    assert_eq!(e.key(), Some("steps[1].fallback"), "{e}");
 }

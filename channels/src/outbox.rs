@@ -110,6 +110,11 @@ impl OutboxChannel {
                 bytes.push(b'\n');
                 Ok((bytes, sms.map(|s| s.segments)))
             }
+            ChannelKind::AgentCall | ChannelKind::AgentTask => Err(ChannelError::permanent(
+                "outbox",
+                Some("agent_channel".into()),
+                "a collector's work goes to the work queue, not to a provider",
+            )),
         }
     }
 

@@ -110,6 +110,10 @@ fn examples_cover_every_step_language_and_channel() {
                             assert_eq!(enc.encoding, Encoding::Ucs2);
                         }
                     }
+                    // A collector's call script: plain text read on screen.
+                    ChannelKind::AgentCall | ChannelKind::AgentTask => {
+                        assert!(r.subject.is_none() && r.html.is_none());
+                    }
                     ChannelKind::Voice => {
                         assert!(r.subject.is_none() && r.html.is_none());
                         assert!(
@@ -322,6 +326,7 @@ fn rendered_message(set: &TemplateSet, contact_id: &str, channel: ChannelKind) -
         ChannelKind::Email => "recordatorio",
         ChannelKind::Sms => "aviso_sms",
         ChannelKind::Voice => "mensaje_voz",
+        ChannelKind::AgentCall | ChannelKind::AgentTask => panic!("a collector's work is not sent"),
     };
     let r = set.render(template, "es-MX", channel, &c).expect("render");
     OutboundMessage {

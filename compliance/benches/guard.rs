@@ -114,7 +114,7 @@ fn main() {
     let mut rng = Lcg(42);
     let debtors = debtors(&mut rng);
     let base: DateTime<Utc> = "2026-01-05T00:00:00Z".parse().expect("base");
-    let channels = ChannelKind::ALL;
+    let channels = ChannelKind::AUTOMATED;
 
     // 1. Business hours: a weekday (Mon-Thu of some week in 2026) between
     //    16:00Z and 22:00Z, inside every pack's window in the Americas.

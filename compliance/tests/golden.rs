@@ -469,7 +469,7 @@ fn mx_profeco_targets() {
         ),
     ]);
     let p = pack("mx-profeco");
-    for ch in ChannelKind::ALL {
+    for ch in ChannelKind::AUTOMATED {
         assert_eq!(
             p.required_elements(ch),
             vec![TemplateElement::CollectorId, TemplateElement::CreditorId]

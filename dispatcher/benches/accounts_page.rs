@@ -122,6 +122,7 @@ async fn load<S: Store>(store: &S, csv: &Path, n: usize) -> (Samples, usize) {
                         template: "t".into(),
                         fallback: None,
                         due_at: at,
+                        team: None,
                     });
                 }
             }

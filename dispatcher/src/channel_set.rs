@@ -30,7 +30,7 @@ impl ChannelSet {
     /// The same transport for every channel (outbox, null).
     pub fn uniform(transport: Arc<dyn Channel>) -> Self {
         let mut set = ChannelSet::new();
-        for kind in ChannelKind::ALL {
+        for kind in ChannelKind::AUTOMATED {
             set.transports.insert(kind, transport.clone());
         }
         set

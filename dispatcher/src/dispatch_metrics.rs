@@ -229,6 +229,7 @@ mod tests {
             template: "t".into(),
             fallback: None,
             due_at: chrono::Utc::now(),
+            team: None,
         };
         let mut row = LedgerEntry::for_contact(&contact, state, chrono::Utc::now());
         row.rules = vec!["mx-profeco".into(), "house".into()];

@@ -50,7 +50,7 @@ pub async fn channel_set_from_settings(
     } else {
         None
     };
-    for kind in ChannelKind::ALL {
+    for kind in ChannelKind::AUTOMATED {
         let Some(section) = settings.channels.get(&kind) else {
             set = set.with(kind, default.clone());
             continue;

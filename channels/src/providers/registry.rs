@@ -62,7 +62,7 @@ impl Provider {
             Provider::Twilio | Provider::Infobip | Provider::Webhook => {
                 &[ChannelKind::Sms, ChannelKind::Voice]
             }
-            Provider::Outbox | Provider::Null => &ChannelKind::ALL,
+            Provider::Outbox | Provider::Null => &ChannelKind::AUTOMATED,
         }
     }
 

@@ -54,7 +54,7 @@ impl ProviderConfig {
                 &[ChannelKind::Voice]
             }
             ProviderConfig::Webhook(_) => &[ChannelKind::Sms, ChannelKind::Voice],
-            ProviderConfig::Outbox(_) | ProviderConfig::Null => &ChannelKind::ALL,
+            ProviderConfig::Outbox(_) | ProviderConfig::Null => &ChannelKind::AUTOMATED,
         }
     }
 

@@ -486,6 +486,9 @@ fn element_present(
                         .split(|c: char| !c.is_alphanumeric())
                         .any(|w| OPT_OUT_WORDS.contains(&w))
             }
+            // A collector hears "no me llamen más" and records it (the
+            // `opt_out` outcome): a call script need not spell a keyword.
+            ChannelKind::AgentCall | ChannelKind::AgentTask => true,
         },
     }
 }

@@ -220,7 +220,7 @@ fn cap_free_at(
 }
 
 fn channels_text(bits: u8) -> String {
-    ChannelKind::ALL
+    ChannelKind::AUTOMATED
         .iter()
         .filter(|c| bits & (1 << channel_index(**c)) != 0)
         .map(|c| c.as_str())

@@ -138,7 +138,8 @@ pub(crate) fn channel_index(c: ChannelKind) -> usize {
     match c {
         ChannelKind::Email => 0,
         ChannelKind::Sms => 1,
-        ChannelKind::Voice => 2,
+        // A collector's work is held to the rules of a call.
+        ChannelKind::Voice | ChannelKind::AgentCall | ChannelKind::AgentTask => 2,
     }
 }
 

@@ -24,6 +24,10 @@ pub enum UsersCommand {
         /// The creditor a `creditor` user sees (as in the portfolio).
         #[arg(long)]
         creditor: Option<String>,
+        /// A work-queue team a `collector` works (repeat for several;
+        /// none: every team).
+        #[arg(long = "team")]
+        teams: Vec<String>,
         /// Read the password from standard input (its first line).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -64,6 +68,7 @@ pub async fn run(cmd: UsersCommand) -> anyhow::Result<ExitCode> {
             email,
             role,
             creditor,
+            teams,
             password_stdin: _,
             store,
         } => {
@@ -72,6 +77,7 @@ pub async fn run(cmd: UsersCommand) -> anyhow::Result<ExitCode> {
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.lines().next().unwrap_or_default();
             let user = User::new(&email, role, creditor.as_deref(), password, Utc::now())
+                .and_then(|u| u.with_teams(&teams))
                 .map_err(|e| BadInput(e.to_string()))?;
             let store = store.open().await?;
             let replaced = store.user(&user.email).await?.is_some();
@@ -109,7 +115,11 @@ pub async fn run(cmd: UsersCommand) -> anyhow::Result<ExitCode> {
                     "{}\t{}\t{}\t{}",
                     u.email,
                     u.role,
-                    u.creditor.as_deref().unwrap_or("-"),
+                    if u.teams.is_empty() {
+                        u.creditor.as_deref().unwrap_or("-").to_string()
+                    } else {
+                        format!("teams {}", u.teams.join(","))
+                    },
                     if u.disabled { "disabled" } else { "enabled" }
                 );
             }

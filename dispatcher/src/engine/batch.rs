@@ -175,7 +175,7 @@ impl<S: Store> Dispatcher<S> {
                 && let Some(point) = account.contact_point_for(record.contact.channel)
             {
                 queries.push(CheckQuery {
-                    channel: record.contact.channel,
+                    channel: record.contact.channel.guarded_as(),
                     address: point.address.clone(),
                     debtor_key: debtor_key(account),
                 });

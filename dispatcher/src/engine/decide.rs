@@ -121,17 +121,17 @@ impl<S: Store> Dispatcher<S> {
         };
 
         let key = debtor_key(&account);
+        // A collector's call is decided, suppressed and counted as a call.
+        let guarded = contact.channel.guarded_as();
         let (suppressed, mut first_history) = match pre_checks {
             Some(c) => (c.suppressed, Some((c.history, c.version))),
             None => (
-                self.store
-                    .is_suppressed(contact.channel, &point.address)
-                    .await?,
+                self.store.is_suppressed(guarded, &point.address).await?,
                 None,
             ),
         };
         let attempt_input = ContactAttempt {
-            channel: contact.channel,
+            channel: guarded,
             suppressed,
         };
         let mut profile = DebtorProfile::from_account(&account, &point);
@@ -210,7 +210,7 @@ impl<S: Store> Dispatcher<S> {
                         contact_id: contact.id.clone(),
                         account: account.id.clone(),
                         debtor_key: key.clone(),
-                        channel: contact.channel,
+                        channel: guarded,
                         at: send_at,
                         history_version: version,
                     };
@@ -229,6 +229,13 @@ impl<S: Store> Dispatcher<S> {
                                 &verdict,
                                 attempt,
                             );
+                            if contact.channel.is_agent() {
+                                // The reservation took the cap slot: the
+                                // task is the caller's (the work queue's
+                                // hand-out), `sending` until its outcome.
+                                self.store.append_ledger(&[allowed]).await?;
+                                return Ok(ProcessOutcome::HandedOut);
+                            }
                             // The message states what is owed now, after
                             // any partial payments, not the original debt.
                             let mut owed = account.clone();

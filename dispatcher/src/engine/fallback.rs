@@ -20,6 +20,7 @@ fn fallback_of(contact: &PlannedContact, at: DateTime<Utc>) -> Option<PlannedCon
         template: contact.template.clone(),
         fallback: None,
         due_at: at,
+        team: None,
     })
 }
 

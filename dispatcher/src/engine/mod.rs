@@ -70,6 +70,10 @@ pub enum ProcessOutcome {
     Unknown,
     /// Nothing to do: the contact was already finished or taken.
     Skipped,
+    /// A collector's task the guard allowed and the reservation counted:
+    /// the caller (the work queue) hands it out; it stays `sending` until
+    /// the collector records its outcome or the lease expires.
+    HandedOut,
 }
 
 #[derive(Debug, thiserror::Error)]

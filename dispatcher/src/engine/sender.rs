@@ -68,6 +68,8 @@ impl SenderProfile {
             ChannelKind::Email => self.email_from.clone(),
             ChannelKind::Sms => self.sms_from.clone(),
             ChannelKind::Voice => self.voice_from.clone(),
+            // A collector calls from the team's line, not a provider's.
+            ChannelKind::AgentCall | ChannelKind::AgentTask => String::new(),
         }
     }
 

@@ -168,7 +168,8 @@ pub async fn run_virtual_clock_observed<S: Store>(
                     ProcessOutcome::Cancelled => stats.cancelled += 1,
                     ProcessOutcome::Failed => stats.failed += 1,
                     ProcessOutcome::Unknown => stats.unknown += 1,
-                    ProcessOutcome::Skipped => {}
+                    // `claim_due` never hands the driver a collector's task.
+                    ProcessOutcome::Skipped | ProcessOutcome::HandedOut => {}
                 }
             }
         }

@@ -254,7 +254,9 @@ impl Stats {
             ProcessOutcome::Cancelled => &self.cancelled,
             ProcessOutcome::Failed => &self.failed,
             ProcessOutcome::Unknown => &self.unknown,
-            ProcessOutcome::Skipped => &self.skipped,
+            // The feeder never claims a collector's task (`claim_due`
+            // leaves agent contacts to the work queue).
+            ProcessOutcome::Skipped | ProcessOutcome::HandedOut => &self.skipped,
         };
         Stats::add(counter, 1);
     }

@@ -26,7 +26,7 @@ pub use error::{StoreError, StoreResult};
 pub use ledger_code::LedgerCode;
 pub use traits::{
     AccountStore, BookStore, CampaignStore, HistoryStore, LedgerStore, PlanStore, ReservationStore,
-    Store, SuppressionStore, UserStore,
+    Store, SuppressionStore, UserStore, WorkStore,
 };
 
 /// Every role trait, for code that calls store methods on a concrete type
@@ -34,13 +34,13 @@ pub use traits::{
 pub mod prelude {
     pub use super::traits::{
         AccountStore, BookStore, CampaignStore, HistoryStore, LedgerStore, PlanStore,
-        ReservationStore, Store, SuppressionStore, UserStore,
+        ReservationStore, Store, SuppressionStore, UserStore, WorkStore,
     };
 }
 
 pub use records::{
     AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter,
-    LedgerState, Reservation, ReserveOutcome, StateMove, Suppression, Transition,
+    LedgerState, Reservation, ReserveOutcome, StateMove, Suppression, TaskLease, Transition,
 };
 
 /// What the pipeline reads about one contact before the guard decides

@@ -193,3 +193,16 @@ pub struct HistoryEntry {
     /// A right-party conversation rather than an attempt (starts cooldowns).
     pub conversation: bool,
 }
+
+/// A task of the collectors' work queue handed to one collector: the
+/// agent contact (`sending` meanwhile) is theirs until `until`; when the
+/// lease expires unrecorded, the contact goes back to the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskLease {
+    pub contact_id: String,
+    /// The collector's email.
+    pub collector: String,
+    pub team: String,
+    pub leased_at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}

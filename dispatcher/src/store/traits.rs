@@ -14,7 +14,7 @@ use super::any::AnyStore;
 use super::{
     AccountScan, AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState,
     HistoryEntry, LedgerEntry, LedgerFilter, Reservation, ReserveOutcome, ScannedAccounts,
-    StoreResult, Suppression, Transition, TransitionItem,
+    StoreResult, Suppression, TaskLease, Transition, TransitionItem,
 };
 use crate::users::{Session, User};
 
@@ -265,6 +265,37 @@ role_trait! {
     }
 }
 
+role_trait! {
+    /// The collectors' work queue. A contact with a team (an agent
+    /// channel's) is never claimed by `claim_due` nor counted by
+    /// `next_due`: collectors claim it here, by team, when they ask for
+    /// work; a task handed out is leased to its collector, and the lease,
+    /// not `recover_stale`, says when an unrecorded one goes back.
+    pub trait WorkStore {
+        /// `claim_due` for the agent contacts of `teams`: atomically moves
+        /// up to `limit` pending ones due at or before `now` to `queued`
+        /// (paused campaigns' are passed over), earliest first, ties by id.
+        fn claim_work(&self, teams: &[String], now: DateTime<Utc>, limit: usize) -> Vec<ContactRecord>;
+        /// The earliest due time among the pending agent contacts of
+        /// `teams` (what a simulated collector waits for).
+        fn next_work_due(&self, teams: &[String]) -> Option<DateTime<Utc>>;
+        /// How many pending agent contacts of `team` are due at `now` (the
+        /// queue's depth; the guard may still defer some when asked).
+        fn work_depth(&self, team: &str, now: DateTime<Utc>) -> u64;
+        /// Records (or replaces) the lease of a task.
+        fn put_lease(&self, lease: &TaskLease) -> ();
+        fn lease(&self, contact_id: &str) -> Option<TaskLease>;
+        /// Open leases (of one collector, or all), sorted by contact id.
+        fn leases(&self, collector: Option<&str>) -> Vec<TaskLease>;
+        /// Open leases whose `until` is before `now`.
+        fn expired_leases(&self, now: DateTime<Utc>) -> Vec<TaskLease>;
+        /// Ends the lease if it is still `collector`'s (a reassigned or
+        /// released task is not ended by its former holder); returns
+        /// whether it did.
+        fn end_lease(&self, contact_id: &str, collector: &str) -> bool;
+    }
+}
+
 /// Everything the dispatcher persists: every role at once. Every method is
 /// one round trip (or one transaction) so that a contact's checks cost a
 /// bounded number of trips whatever the backend. Implemented for every
@@ -279,6 +310,7 @@ pub trait Store:
     + CampaignStore
     + BookStore
     + UserStore
+    + WorkStore
 {
 }
 
@@ -292,5 +324,6 @@ impl<S> Store for S where
         + CampaignStore
         + BookStore
         + UserStore
+        + WorkStore
 {
 }

@@ -101,6 +101,10 @@ pub struct User {
     /// replaces the old one (hash of the token, never the token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_hash: Option<String>,
+    /// The work-queue teams a `collector` works (strategy steps name their
+    /// team); empty: every team.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<String>,
 }
 
 /// Why a user cannot be created as asked.
@@ -112,6 +116,8 @@ pub enum UserError {
     CreditorMissing,
     #[error("only a creditor user belongs to a creditor (role {0})")]
     CreditorNotAllowed(Role),
+    #[error("only a collector works a team's queue (role {0})")]
+    TeamNotAllowed(Role),
     #[error("the password must have at least {min} characters")]
     PasswordTooShort { min: usize },
 }
@@ -150,7 +156,24 @@ impl User {
             failed_logins: 0,
             locked_until: None,
             token_hash: None,
+            teams: Vec::new(),
         })
+    }
+
+    /// The user with these work-queue teams (trimmed, sorted, once each).
+    pub fn with_teams(mut self, teams: &[String]) -> Result<User, UserError> {
+        let mut out: Vec<String> = teams
+            .iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if !out.is_empty() && self.role != Role::Collector {
+            return Err(UserError::TeamNotAllowed(self.role));
+        }
+        out.sort();
+        out.dedup();
+        self.teams = out;
+        Ok(self)
     }
 }
 

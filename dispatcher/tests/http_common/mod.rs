@@ -96,6 +96,7 @@ pub fn contact(campaign: &str, account: &str, step: &str, channel: ChannelKind) 
         template: "t".into(),
         fallback: None,
         due_at: Utc::now() - Duration::hours(1),
+        team: None,
     }
 }
 

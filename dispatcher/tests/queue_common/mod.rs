@@ -210,6 +210,7 @@ pub async fn add_due_now<S: Store>(store: &S, campaign: &str, n: usize) -> Vec<S
             template: "t".into(),
             fallback: None,
             due_at: now,
+            team: None,
         })
         .collect();
     for chunk in plan.chunks(10_000) {

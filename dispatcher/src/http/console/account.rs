@@ -273,6 +273,8 @@ fn channel_label(lang: Lang, channel: ChannelKind) -> &'static str {
         ChannelKind::Email => pick(lang, "Correo", "Email"),
         ChannelKind::Sms => "SMS",
         ChannelKind::Voice => pick(lang, "Llamada", "Voice call"),
+        ChannelKind::AgentCall => pick(lang, "Llamada de gestor", "Collector's call"),
+        ChannelKind::AgentTask => pick(lang, "Tarea de gestor", "Collector's task"),
     }
 }
 

@@ -82,7 +82,7 @@ fn forbidden(lang: &str, expired: bool) -> Response {
 }
 
 fn channel_names(account: &cobro_campaigns::Account) -> Vec<String> {
-    ChannelKind::ALL
+    ChannelKind::AUTOMATED
         .into_iter()
         .filter(|c| account.contact_point_for(*c).is_some())
         .map(|c| c.as_str().to_string())

@@ -60,6 +60,7 @@ pub fn sample_contact(
         template: format!("{step}-template"),
         fallback: None,
         due_at,
+        team: channel.is_agent().then(|| "general".to_string()),
     }
 }
 

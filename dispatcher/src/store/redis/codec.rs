@@ -89,7 +89,7 @@ pub(super) fn prefix_suppressed(fields: &[String], channel: ChannelKind, address
     })
 }
 
-/// A planned contact as the seven arguments `add_contacts` (Lua) expects.
+/// A planned contact as the eight arguments `add_contacts` (Lua) expects.
 pub(super) fn add_args(
     inv: &mut redis::ScriptInvocation<'_>,
     c: &PlannedContact,
@@ -101,7 +101,8 @@ pub(super) fn add_args(
         .arg(&c.step)
         .arg(c.channel.as_str())
         .arg(ms(c.due_at))
-        .arg(json);
+        .arg(json)
+        .arg(c.team.as_deref().unwrap_or(""));
     Ok(())
 }
 

@@ -11,8 +11,11 @@
 //! | `P:acct_cred:<creditor>` / `P:acct_ctry:<country>` / `P:acct_seg:<segment>` | zset | ids of the accounts with that value (country and segment lower-case), score 0; a re-import that changes the value leaves the id in the old set too |
 //! | `P:acct_st:<status>` | zset | ids of the accounts in that status, score 0 (moved by `set_status.lua`) |
 //! | `P:acct_camp:<campaign>` | zset | ids of the accounts with contacts planned in the campaign, score 0 |
-//! | `P:c:<contact id>` | hash | `j` planned contact JSON, `state`, `due` (ms), `attempt`, `claimed` (ms), `sending_at` (RFC 3339), `campaign`, `account`, `step`, `channel` |
-//! | `P:due` | zset | pending contact ids by due time (ms) |
+//! | `P:c:<contact id>` | hash | `j` planned contact JSON, `state`, `due` (ms), `attempt`, `claimed` (ms), `sending_at` (RFC 3339), `campaign`, `account`, `step`, `channel`, `team` (agent contacts only) |
+//! | `P:due` | zset | pending contact ids by due time (ms), of contacts without a team |
+//! | `P:wdue:<team>` | zset | the team's work queue: its pending agent contacts by due time (ms) |
+//! | `P:teams` | set | teams that have had agent contacts planned |
+//! | `P:lease` / `P:lease_until` | hash / zset | contact id → the task's lease (`TaskLease` JSON) / its end (ms) |
 //! | `P:queued` | zset | queued contact ids by claim time (ms) |
 //! | `P:sending` | zset | sending contact ids by reservation time (ms) |
 //! | `P:unknown` | zset | `unknown` contact ids (the review queue), all scored 0: paged by id (`ZRANGEBYLEX`); kept by the scripts that move a contact into or out of `unknown` |

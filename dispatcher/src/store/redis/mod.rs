@@ -30,6 +30,7 @@ mod scan;
 mod scripts;
 mod suppression;
 mod users;
+mod work;
 
 pub use keys::DEFAULT_PREFIX;
 

@@ -44,7 +44,8 @@ impl PlanStore for RedisStore {
                     .arg(&c.step)
                     .arg(c.channel.as_str())
                     .arg(ms(c.due_at))
-                    .arg(json);
+                    .arg(json)
+                    .arg(c.team.as_deref().unwrap_or(""));
             }
             pipe.add_command(cmd);
         }

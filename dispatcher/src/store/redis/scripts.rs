@@ -55,6 +55,8 @@ pub(super) struct Scripts {
     pub set_status: Script,
     pub resume: Script,
     pub cancel_campaign: Script,
+    pub claim_work: Script,
+    pub end_lease: Script,
 }
 
 impl Scripts {
@@ -79,6 +81,8 @@ impl Scripts {
             set_status: s(include_str!("scripts/set_status.lua")),
             resume: s(include_str!("scripts/resume.lua")),
             cancel_campaign: s(include_str!("scripts/cancel_campaign.lua")),
+            claim_work: s(include_str!("scripts/claim_work.lua")),
+            end_lease: s(include_str!("scripts/end_lease.lua")),
         }
     }
 }

@@ -22,6 +22,22 @@ pub(super) const LIST_COLUMNS: [(&str, &str); 9] = [
     ("search", "TEXT NOT NULL DEFAULT ''"),
 ];
 
+/// `contacts.team` (the collectors' work queue) on a database from before
+/// it: every contact planned then was a provider's (no team).
+pub(super) async fn add_team_column(pool: &SqlitePool) -> StoreResult<()> {
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('contacts')")
+        .fetch_all(pool)
+        .await
+        .map_err(db("migrate contacts"))?;
+    if !names.iter().any(|n| n == "team") {
+        sqlx::query("ALTER TABLE contacts ADD COLUMN team TEXT")
+            .execute(pool)
+            .await
+            .map_err(db("migrate contacts"))?;
+    }
+    Ok(())
+}
+
 /// Accounts filled per transaction.
 const BATCH: i64 = 2_000;
 

@@ -31,6 +31,7 @@ mod scan;
 mod schema;
 mod suppression;
 mod users;
+mod work;
 
 /// The embedded store. Cheap to clone (a pool handle).
 #[derive(Clone)]

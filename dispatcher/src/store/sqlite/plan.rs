@@ -24,8 +24,8 @@ impl PlanStore for SqliteStore {
         let mut added = 0;
         for c in contacts {
             let done = sqlx::query(
-                "INSERT OR IGNORE INTO contacts (id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0)",
+                "INSERT OR IGNORE INTO contacts (id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt, team) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
             )
             .bind(&c.id)
             .bind(&c.campaign)
@@ -36,6 +36,7 @@ impl PlanStore for SqliteStore {
             .bind(c.fallback.map(ChannelKind::as_str))
             .bind(ms(c.due_at))
             .bind(ms(c.due_at))
+            .bind(&c.team)
             .execute(&mut *tx)
             .await
             .map_err(db("add_contacts"))?;
@@ -58,7 +59,7 @@ impl PlanStore for SqliteStore {
     async fn claim_due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ContactRecord>> {
         let sql = format!(
             "UPDATE contacts SET state = 'queued', claimed_at = ?1 WHERE id IN \
-             (SELECT id FROM contacts WHERE state IN ({from}) AND due_at <= ?2 \
+             (SELECT id FROM contacts WHERE team IS NULL AND state IN ({from}) AND due_at <= ?2 \
              AND campaign NOT IN (SELECT campaign FROM paused_campaigns) ORDER BY due_at, id LIMIT ?3) \
              RETURNING {CONTACT_COLUMNS}",
             from = states_in(StateMove::Claim)
@@ -82,7 +83,7 @@ impl PlanStore for SqliteStore {
 
     async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
         let value: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(due_at) FROM contacts WHERE state = 'pending' AND campaign NOT IN (SELECT campaign FROM paused_campaigns)",
+            "SELECT MIN(due_at) FROM contacts WHERE team IS NULL AND state = 'pending' AND campaign NOT IN (SELECT campaign FROM paused_campaigns)",
         )
             .fetch_one(&self.pool)
             .await
@@ -199,7 +200,7 @@ impl PlanStore for SqliteStore {
             .map_err(db("recover_stale"))?
             .rows_affected();
         let sql = format!(
-            "UPDATE contacts SET state = 'unknown' WHERE state IN ({from}) AND claimed_at < ? RETURNING {CONTACT_COLUMNS}, claimed_at",
+            "UPDATE contacts SET state = 'unknown' WHERE team IS NULL AND state IN ({from}) AND claimed_at < ? RETURNING {CONTACT_COLUMNS}, claimed_at",
             from = states_in(StateMove::RecoverSending)
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

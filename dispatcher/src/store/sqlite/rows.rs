@@ -14,8 +14,7 @@ use crate::store::{
     ContactRecord, ContactState, LedgerEntry, LedgerState, StoreError, StoreResult,
 };
 
-pub(super) const CONTACT_COLUMNS: &str =
-    "id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt";
+pub(super) const CONTACT_COLUMNS: &str = "id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt, team";
 
 pub(super) fn ms(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
@@ -52,6 +51,7 @@ pub(super) fn contact_from_row(row: &SqliteRow) -> StoreResult<ContactRecord> {
             template: get_s("template")?,
             fallback: fallback.as_deref().map(channel_from).transpose()?,
             due_at: from_ms(row.try_get("planned_at").map_err(db("contact row"))?)?,
+            team: row.try_get("team").map_err(db("contact row"))?,
         },
         state: ContactState::from_str(&state).map_err(StoreError::Corrupt)?,
         due_at: from_ms(row.try_get("due_at").map_err(db("contact row"))?)?,

@@ -50,9 +50,9 @@ CREATE TABLE IF NOT EXISTS contacts (
     due_at INTEGER NOT NULL,
     state TEXT NOT NULL,
     attempt INTEGER NOT NULL DEFAULT 0,
-    claimed_at INTEGER
+    claimed_at INTEGER,
+    team TEXT
 );
-CREATE INDEX IF NOT EXISTS contacts_due ON contacts (state, due_at);
 CREATE INDEX IF NOT EXISTS contacts_account ON contacts (account);
 CREATE INDEX IF NOT EXISTS contacts_campaign ON contacts (campaign, state);
 CREATE TABLE IF NOT EXISTS history (
@@ -101,6 +101,15 @@ CREATE TABLE IF NOT EXISTS account_addresses (
     account TEXT NOT NULL,
     PRIMARY KEY (address, account)
 );
+CREATE TABLE IF NOT EXISTS work_leases (
+    contact_id TEXT PRIMARY KEY,
+    collector TEXT NOT NULL,
+    team TEXT NOT NULL,
+    leased_at INTEGER NOT NULL,
+    until INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS work_leases_until ON work_leases (until);
+CREATE INDEX IF NOT EXISTS work_leases_collector ON work_leases (collector, contact_id);
 CREATE TABLE IF NOT EXISTS paused_campaigns (
     campaign TEXT PRIMARY KEY
 );
@@ -122,10 +131,22 @@ CREATE INDEX IF NOT EXISTS accounts_country_id ON accounts (country COLLATE NOCA
 CREATE INDEX IF NOT EXISTS accounts_segment_id ON accounts (segment COLLATE NOCASE, id);
 "#;
 
+/// The plan's due indexes, once `contacts.team` exists (`migrate.rs` adds
+/// it to a database from before the work queue): the workers' claims walk
+/// the contacts without a team, the collectors' those of their teams.
+const CONTACT_INDEXES: &str = r#"
+DROP INDEX IF EXISTS contacts_due;
+CREATE INDEX IF NOT EXISTS contacts_due_auto ON contacts (state, due_at) WHERE team IS NULL;
+CREATE INDEX IF NOT EXISTS contacts_due_work ON contacts (team, state, due_at) WHERE team IS NOT NULL;
+CREATE INDEX IF NOT EXISTS contacts_state ON contacts (state);
+"#;
+
 /// Creates what does not exist yet (every statement is `IF NOT EXISTS`).
 pub(super) async fn create(pool: &SqlitePool) -> StoreResult<()> {
     run(pool, SCHEMA).await?;
     super::migrate::add_list_columns(pool).await?;
+    super::migrate::add_team_column(pool).await?;
+    run(pool, CONTACT_INDEXES).await?;
     run(pool, ACCOUNT_INDEXES).await
 }
 

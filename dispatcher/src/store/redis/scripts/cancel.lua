@@ -11,7 +11,7 @@ table.sort(ids)
 local out = {}
 for _, id in ipairs(ids) do
   local key = P .. 'c:' .. id
-  local c = redis.call('HMGET', key, 'campaign', 'account', 'step', 'channel', 'attempt', 'state')
+  local c = redis.call('HMGET', key, 'campaign', 'account', 'step', 'channel', 'attempt', 'state', 'team')
   if (channel == '' or c[4] == channel)
     and (channel ~= '' or status == 'active' or stops(c[1], status))
     and cancel_one(id, c, code, detail, at) then

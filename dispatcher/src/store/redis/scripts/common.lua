@@ -113,8 +113,14 @@ local function move(campaign, from, to)
     count(all_counts, to, 1)
   end
 end
-local function leave(id, state)
-  if state == 'pending' then defer('ZREM', P .. 'due', id)
+-- the due index of a contact: the workers' plan, or its team's work
+-- queue (an agent contact)
+local function due_key(team)
+  if team and team ~= '' then return P .. 'wdue:' .. team end
+  return P .. 'due'
+end
+local function leave(id, state, team)
+  if state == 'pending' then defer('ZREM', due_key(team), id)
   elseif state == 'queued' then defer('ZREM', P .. 'queued', id)
   elseif state == 'sending' then defer('ZREM', P .. 'sending', id)
   elseif state == 'unknown' then defer('ZREM', P .. 'unknown', id) end
@@ -145,21 +151,28 @@ local function flush()
     end
   end
 end
--- adds the planned contacts passed as groups of seven arguments (id,
--- campaign, account, step, channel, due ms, json) from ARGV[first] up to
--- ARGV[last]; a contact already stored is left alone. Returns how many
--- were added and the index after the last group.
-local planned_campaigns = {}
+-- adds the planned contacts passed as groups of eight arguments (id,
+-- campaign, account, step, channel, due ms, json, team or '') from
+-- ARGV[first] up to ARGV[last]; a contact already stored is left alone.
+-- Returns how many were added and the index after the last group.
+local planned_campaigns, planned_teams = {}, {}
 local function add_contacts(first, last)
   local added, i = 0, first
-  while i + 6 <= last do
+  while i + 7 <= last do
     local id = ARGV[i]
     local key = P .. 'c:' .. id
     if redis.call('EXISTS', key) == 0 then
-      local campaign, account = ARGV[i + 1], ARGV[i + 2]
+      local campaign, account, team = ARGV[i + 1], ARGV[i + 2], ARGV[i + 7]
       redis.call('HSET', key, 'j', ARGV[i + 6], 'state', 'pending', 'due', ARGV[i + 5], 'attempt', 0,
         'campaign', campaign, 'account', account, 'step', ARGV[i + 3], 'channel', ARGV[i + 4])
-      defer('ZADD', P .. 'due', ARGV[i + 5], id)
+      if team ~= '' then
+        redis.call('HSET', key, 'team', team)
+        if not planned_teams[team] then
+          planned_teams[team] = true
+          defer('SADD', P .. 'teams', team)
+        end
+      end
+      defer('ZADD', due_key(team), ARGV[i + 5], id)
       redis.call('SADD', P .. 'ac:' .. account, id)
       -- the expedientes list's campaign filter (keys.rs)
       defer('ZADD', P .. 'acct_camp:' .. campaign, 0, account)
@@ -170,7 +183,7 @@ local function add_contacts(first, last)
       move(campaign, nil, 'pending')
       added = added + 1
     end
-    i = i + 7
+    i = i + 8
   end
   return added, i
 end
@@ -198,28 +211,28 @@ end
 -- contact was in a state the move leaves, else 0 and nothing written.
 local function transition_one(id, kind, target, attempt, first, nrows)
   local key = P .. 'c:' .. id
-  local c = redis.call('HMGET', key, 'state', 'campaign')
-  local state, campaign = c[1], c[2]
+  local c = redis.call('HMGET', key, 'state', 'campaign', 'team')
+  local state, campaign, team = c[1], c[2], c[3]
   if not state then return 0 end
   if kind == 'reschedule' then
     if not FROM.reschedule[state] then return 0 end
-    leave(id, state)
+    leave(id, state, team)
     redis.call('HSET', key, 'state', 'pending', 'due', target, 'attempt', attempt)
-    defer('ZADD', P .. 'due', target, id)
+    defer('ZADD', due_key(team), target, id)
     move(campaign, state, 'pending')
   elseif kind == 'requeue' then
     -- an operator's review: the attempt count is kept
     if not FROM.requeue[state] then return 0 end
-    leave(id, state)
+    leave(id, state, team)
     redis.call('HSET', key, 'state', 'pending', 'due', target)
-    defer('ZADD', P .. 'due', target, id)
+    defer('ZADD', due_key(team), target, id)
     move(campaign, state, 'pending')
   else
     local from
     if target == 'delivered' or target == 'undelivered' then from = FROM.receipt
     else from = FROM.finish end
     if not from[state] then return 0 end
-    leave(id, state)
+    leave(id, state, team)
     redis.call('HSET', key, 'state', target)
     if target == 'unknown' then enter_unknown(id) end
     move(campaign, state, target)
@@ -231,12 +244,12 @@ local function transition_one(id, kind, target, attempt, first, nrows)
   return 1
 end
 -- cancels contact `id` whose hash fields `c` are (campaign, account, step,
--- channel, attempt, state) when nothing has gone out yet, with its
+-- channel, attempt, state, team) when nothing has gone out yet, with its
 -- `cancelled` ledger row; true when it did
 local function cancel_one(id, c, code, detail, at)
   local state = c[6]
   if not FROM.cancel[state] then return false end
-  leave(id, state)
+  leave(id, state, c[7])
   redis.call('HSET', P .. 'c:' .. id, 'state', 'cancelled')
   move(c[1], state, 'cancelled')
   ledger(row(id, c, 'cancelled', at, code, detail), c[1], c[2], '')
