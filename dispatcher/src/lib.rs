@@ -23,3 +23,4 @@ pub mod suppression_list;
 pub mod testing;
 pub mod transports;
 pub mod users;
+pub mod work_queue;

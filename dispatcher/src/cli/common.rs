@@ -180,3 +180,30 @@ pub fn portal_settings(
     }
     Ok(portal)
 }
+
+/// The work queue's desk for `loaded` campaigns: each campaign's agent
+/// tasks decided by its own rules, with its templates (the call scripts)
+/// and sender; no transport (a collector's task never reaches one).
+pub fn work_desk(
+    store: Arc<AnyStore>,
+    loaded: &[LoadedCampaign],
+    public_url: &str,
+) -> anyhow::Result<crate::work_queue::WorkDesk<AnyStore>> {
+    let mut desk = crate::work_queue::WorkDesk::new();
+    for campaign in loaded {
+        let teams = crate::work_queue::strategy_teams(&campaign.strategy);
+        if teams.is_empty() {
+            continue;
+        }
+        let templates = load_templates(&campaign.templates_dir)?;
+        let d = dispatcher(
+            store.clone(),
+            campaign,
+            templates,
+            ChannelSet::new(),
+            public_url,
+        );
+        desk = desk.with_campaign(&campaign.campaign.id, teams, Arc::new(d));
+    }
+    Ok(desk)
+}

@@ -108,7 +108,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let rules = RulesInForce::from_campaigns(&loaded)
         .map_err(|e| anyhow::Error::new(BadInput(e.to_string())))?;
+    let desk = super::common::work_desk(store.clone(), &loaded, &public_url)?;
+    if !desk.is_empty() {
+        let teams: Vec<&str> = desk.teams().iter().map(String::as_str).collect();
+        eprintln!(
+            "cobro serve: collectors' work queue for teams {} (GET /api/work/next, /console/work)",
+            teams.join(", ")
+        );
+    }
     let mut state = AppState::new(store.clone(), config)
+        .with_work(desk)
         .with_dispatch_metrics(dispatch.clone())
         .with_portal(portal)
         .with_campaign_files(args.campaigns.clone())

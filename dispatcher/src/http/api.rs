@@ -79,6 +79,10 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/review/{contact}", super::review::answer),
         route(Method::GET, "/rules", super::rules::list),
         route(Method::GET, "/rules/explain", super::rules::explain),
+        route(Method::GET, "/work/next", super::work::next),
+        route(Method::POST, "/work/{task}/outcome", super::work::outcome),
+        route(Method::GET, "/work/stats", super::work::stats),
+        route(Method::POST, "/work/{task}/move", super::work::move_task),
     ]
 }
 

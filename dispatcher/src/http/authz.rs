@@ -29,6 +29,10 @@ pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
         ("GET" | "POST" | "DELETE", "/suppressions") => STAFF,
         ("GET", "/review") | ("POST", "/review/{contact}") => OPERATIONS,
         ("GET", "/rules" | "/rules/explain") => STAFF,
+        // A collector works its queue; staff may ask too (a supervisor
+        // trying the queue), and only admin and operations supervise.
+        ("GET", "/work/next") | ("POST", "/work/{task}/outcome") => &[Admin, Operations, Collector],
+        ("GET", "/work/stats") | ("POST", "/work/{task}/move") => OPERATIONS,
         _ => &[Admin],
     }
 }

@@ -44,6 +44,7 @@ pub mod review;
 pub mod rules;
 pub mod unsubscribe;
 pub mod webhooks;
+pub mod work;
 
 /// Secrets and URLs the service needs. Secrets come from the environment
 /// only (`from_env`); tests build it directly.
@@ -123,6 +124,9 @@ pub struct AppState {
     /// the only ones the console simulates and launches (a browser never
     /// names a path on the server).
     pub campaign_files: Arc<Vec<std::path::PathBuf>>,
+    /// The collectors' work queue: the campaigns whose agent tasks this
+    /// server hands out (its `--campaign` files), each with its rules.
+    pub work: Arc<crate::work_queue::WorkDesk<AnyStore>>,
 }
 
 impl AppState {
@@ -137,7 +141,14 @@ impl AppState {
             rules: Arc::new(RulesInForce::embedded()),
             uploads: Arc::default(),
             campaign_files: Arc::new(Vec::new()),
+            work: Arc::new(crate::work_queue::WorkDesk::new()),
         }
+    }
+
+    /// Hands out the agent tasks of `desk`'s campaigns.
+    pub fn with_work(mut self, desk: crate::work_queue::WorkDesk<AnyStore>) -> Self {
+        self.work = Arc::new(desk);
+        self
     }
 
     /// The campaign files the console may simulate and launch.

@@ -61,6 +61,23 @@ pub enum LedgerCode {
     /// evidence (delivered, or not sent and back to the plan); the row's
     /// detail names who.
     OperatorReview,
+    /// Deferred: a collector's task of a campaign whose file this server
+    /// was not given, so no rules to decide it with (fail closed).
+    NoCampaignRules,
+    /// A collector's task went back to its queue: its lease ended with
+    /// no outcome recorded.
+    LeaseExpired,
+    /// A supervisor put a leased task back in its queue.
+    TaskReleased,
+    /// A supervisor gave a leased task to another collector.
+    TaskReassigned,
+    /// What a collector recorded for a task (`call_no_answer`,
+    /// `call_promise`…); the row's `provider` is the collector.
+    Call(crate::work_queue::Outcome),
+    /// The guard, asked again when the outcome was recorded, would not
+    /// have allowed the call at that instant: the outcome is kept and
+    /// flagged for compliance review.
+    LateOutcome,
 }
 
 impl LedgerCode {
@@ -87,6 +104,12 @@ impl LedgerCode {
             LedgerCode::DisputeHold => "dispute_hold",
             LedgerCode::NoBrokenPromise => "no_broken_promise",
             LedgerCode::OperatorReview => "operator_review",
+            LedgerCode::NoCampaignRules => "no_campaign_rules",
+            LedgerCode::LeaseExpired => "lease_expired",
+            LedgerCode::TaskReleased => "task_released",
+            LedgerCode::TaskReassigned => "task_reassigned",
+            LedgerCode::Call(outcome) => outcome.code(),
+            LedgerCode::LateOutcome => "late_outcome",
         }
     }
 }
@@ -150,6 +173,15 @@ mod tests {
             (LedgerCode::DisputeHold, "dispute_hold"),
             (LedgerCode::NoBrokenPromise, "no_broken_promise"),
             (LedgerCode::OperatorReview, "operator_review"),
+            (LedgerCode::NoCampaignRules, "no_campaign_rules"),
+            (LedgerCode::LeaseExpired, "lease_expired"),
+            (LedgerCode::TaskReleased, "task_released"),
+            (LedgerCode::TaskReassigned, "task_reassigned"),
+            (
+                LedgerCode::Call(crate::work_queue::Outcome::WrongNumber),
+                "call_wrong_number",
+            ),
+            (LedgerCode::LateOutcome, "late_outcome"),
         ];
         for (code, s) in expected {
             assert_eq!(code.as_str(), s);
