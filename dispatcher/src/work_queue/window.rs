@@ -1,7 +1,7 @@
 //! When the legal window closes for a debtor: what the collector's page
 //! counts down to.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use cobro_campaigns::ChannelKind;
 use cobro_compliance::{ComplianceGuard, ContactAttempt, DebtorProfile, Decision};
 
@@ -9,10 +9,11 @@ use cobro_compliance::{ComplianceGuard, ContactAttempt, DebtorProfile, Decision}
 const HORIZON_MINUTES: i64 = 24 * 60;
 const COARSE_STEP: i64 = 5;
 
-/// The first minute after `now` at which the guard would no longer allow a
-/// call to this debtor, history aside (the cap slot of this call is
+/// The first instant after `now` at which the guard would no longer
+/// allow a call to this debtor, history aside (the cap slot of this call is
 /// already taken); `None` when it stays open for the next 24 hours or is
-/// not open now.
+/// not open now. Windows are written to the minute, so the close is a
+/// minute boundary: the search walks whole minutes after `now`.
 pub(super) fn window_closes_at(
     guard: &ComplianceGuard,
     profile: &DebtorProfile,
@@ -27,18 +28,19 @@ pub(super) fn window_closes_at(
     if !open(now) {
         return None;
     }
-    let mut step = COARSE_STEP;
-    while step <= HORIZON_MINUTES {
-        let at = now + Duration::minutes(step);
-        if !open(at) {
+    let first = now.duration_trunc(Duration::minutes(1)).ok()? + Duration::minutes(1);
+    let minute = |k: i64| first + Duration::minutes(k);
+    let mut k = 0;
+    while k <= HORIZON_MINUTES {
+        if !open(minute(k)) {
             // The minute it closed, within the last coarse step.
-            let mut minute = step - COARSE_STEP + 1;
-            while minute < step && open(now + Duration::minutes(minute)) {
-                minute += 1;
+            let mut m = (k - COARSE_STEP + 1).max(0);
+            while m < k && open(minute(m)) {
+                m += 1;
             }
-            return Some(now + Duration::minutes(minute));
+            return Some(minute(m));
         }
-        step += COARSE_STEP;
+        k += COARSE_STEP;
     }
     None
 }
