@@ -1,6 +1,6 @@
 //! What a collector records when a task is done, and what follows.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use cobro_campaigns::book::{BookAction, EventSource};
 use cobro_campaigns::{AccountFlag, ContactFlag, PlannedContact, debtor_key};
 use cobro_compliance::{ContactAttempt, DebtorProfile, Decision};
@@ -192,6 +192,10 @@ pub async fn record_outcome<S: Store>(
     form: &OutcomeForm,
     now: DateTime<Utc>,
 ) -> Result<OutcomeRecorded, WorkError> {
+    // Stores keep instants to the millisecond; the book's promise and the
+    // ledger row must name the same one (the supervisor's figures pair
+    // them).
+    let now = now.trunc_subsecs(3);
     let outcome = Outcome::parse(&form.outcome).ok_or_else(|| {
         bad(format!(
             "outcome: '{}' is not one of {}",

@@ -132,7 +132,9 @@ pub async fn work_stats<S: Store>(
                         .map(|(a, _)| a.currency)
                         .unwrap_or_default();
                     for (i, p) in book.promises.iter().enumerate() {
-                        if p.source != EventSource::Agent || p.made_at != row.at {
+                        if p.source != EventSource::Agent
+                            || p.made_at.timestamp_millis() != row.at.timestamp_millis()
+                        {
                             continue;
                         }
                         acc.stats.promises += 1;
