@@ -4,20 +4,16 @@
 //! virtual instants, so a window that closes in seconds is tested without
 //! waiting for it.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use cobro_campaigns::{ChannelKind, ContactFlag};
-use cobro_dispatcher::cli::common::{load_campaign, load_templates, work_desk};
+use cobro_dispatcher::cli::common::{load_campaign, work_desk};
 use cobro_dispatcher::engine::ProcessOutcome;
-use cobro_dispatcher::launch::launch;
 use cobro_dispatcher::store::any::AnyStore;
 use cobro_dispatcher::store::prelude::*;
 use cobro_dispatcher::store::{ContactState, LedgerFilter, LedgerState};
-use cobro_dispatcher::work_queue::{
-    OutcomeForm, WorkDesk, WorkError, next_task, record_outcome, work_stats,
-};
+use cobro_dispatcher::work_queue::{OutcomeForm, WorkError, next_task, record_outcome, work_stats};
 use cobro_testkit::RedisServer;
 
 mod work_common;

@@ -245,6 +245,39 @@ pub fn code_label(lang: Lang, code: &str) -> Option<&'static str> {
         ),
         "dispute_hold" => ("En espera: disputa abierta", "On hold: open dispute"),
         "no_broken_promise" => ("Ninguna promesa incumplida", "No broken promise"),
+        "operator_review" => ("Revisado por un operador", "Reviewed by an operator"),
+        "no_campaign_rules" => (
+            "En espera: el servidor no tiene las reglas de la campaña",
+            "On hold: the server lacks the campaign's rules",
+        ),
+        "lease_expired" => (
+            "Tarea devuelta a la cola (sin resultado a tiempo)",
+            "Task returned to the queue (no outcome in time)",
+        ),
+        "task_released" => (
+            "Tarea liberada por el supervisor",
+            "Task released by the supervisor",
+        ),
+        "task_reassigned" => ("Tarea reasignada", "Task reassigned"),
+        "late_outcome" => (
+            "Registrada fuera del horario permitido: revisión de cumplimiento",
+            "Recorded outside the allowed hours: compliance review",
+        ),
+        "call_no_answer" => ("Llamada: sin respuesta", "Call: no answer"),
+        "call_left_message" => ("Llamada: dejó mensaje", "Call: left a message"),
+        "call_wrong_number" => ("Llamada: número equivocado", "Call: wrong number"),
+        "call_promise" => ("Llamada: promesa de pago", "Call: promise to pay"),
+        "call_plan" => ("Llamada: plan de pagos", "Call: payment plan"),
+        "call_refused" => ("Llamada: se negó a pagar", "Call: refused to pay"),
+        "call_dispute" => ("Llamada: disputa la deuda", "Call: disputes the debt"),
+        "call_callback" => ("Llamada: volver a llamar", "Call: call back"),
+        "call_paid" => ("Llamada: pagó", "Call: paid"),
+        "call_opt_out" => (
+            "Llamada: no quiere más llamadas",
+            "Call: asked not to be called",
+        ),
+        "call_deceased" => ("Llamada: deudor fallecido", "Call: debtor deceased"),
+        "call_minor" => ("Llamada: deudor menor de edad", "Call: debtor is a minor"),
         _ => return None,
     };
     Some(pick(lang, es, en))
@@ -545,7 +578,17 @@ mod tests {
                 LedgerCode::PromiseHold,
                 LedgerCode::DisputeHold,
                 LedgerCode::NoBrokenPromise,
+                LedgerCode::OperatorReview,
+                LedgerCode::NoCampaignRules,
+                LedgerCode::LeaseExpired,
+                LedgerCode::TaskReleased,
+                LedgerCode::TaskReassigned,
+                LedgerCode::LateOutcome,
             ] {
+                assert!(code_label(lang, code.as_str()).is_some(), "{code:?}");
+            }
+            for outcome in crate::work_queue::Outcome::ALL {
+                let code = LedgerCode::Call(outcome);
                 assert!(code_label(lang, code.as_str()).is_some(), "{code:?}");
             }
         }

@@ -60,6 +60,7 @@ mod reservation;
 mod state_machine;
 mod suppression;
 mod users;
+mod work;
 
 pub use account_scan::account_scan_filters;
 pub use accounts::{accounts, accounts_by_address};
@@ -77,6 +78,10 @@ pub use reservation::{history_and_conversations, reserve_outcomes};
 pub use state_machine::state_machine_every_pair;
 pub use suppression::suppression;
 pub use users::users_tokens_and_sessions;
+pub use work::{
+    cancel_campaign_cancels_work, claim_work_by_team, claim_work_skips_paused_campaigns,
+    recover_stale_leaves_work, reschedule_returns_to_work_queue, task_leases, work_due_and_depth,
+};
 
 /// Every check, each against a fresh empty store from `fresh`.
 pub async fn run_all<S, F, Fut>(mut fresh: F)
@@ -111,6 +116,13 @@ where
     books_compare_and_set(&fresh().await).await;
     account_contacts_list_every_campaign(&fresh().await).await;
     users_tokens_and_sessions(&fresh().await).await;
+    claim_work_by_team(&fresh().await).await;
+    work_due_and_depth(&fresh().await).await;
+    reschedule_returns_to_work_queue(&fresh().await).await;
+    claim_work_skips_paused_campaigns(&fresh().await).await;
+    cancel_campaign_cancels_work(&fresh().await).await;
+    recover_stale_leaves_work(&fresh().await).await;
+    task_leases(&fresh().await).await;
 }
 
 /// One `#[tokio::test]` per conformance check. `$make` is an async fn
@@ -150,7 +162,14 @@ macro_rules! store_conformance_tests {
             state_machine_every_pair,
             books_compare_and_set,
             account_contacts_list_every_campaign,
-            users_tokens_and_sessions
+            users_tokens_and_sessions,
+            claim_work_by_team,
+            work_due_and_depth,
+            reschedule_returns_to_work_queue,
+            claim_work_skips_paused_campaigns,
+            cancel_campaign_cancels_work,
+            recover_stale_leaves_work,
+            task_leases
         );
     };
     (@each $make:path; $($check:ident),* $(,)?) => {
