@@ -20,7 +20,7 @@
 //! `COBRO_BENCH_WORKER="batch_size = 32; concurrency = 64"` adds `[worker]`
 //! settings to (c) (experiments only: the published figures use the
 //! defaults). Needs `redis-server`, `redis-cli` is not needed; BullMQ needs
-//! `node` and `npm` (installed into `benches/bullmq/node_modules` on first
+//! `node` and `npm` (installed by `npm ci` into `benches/bullmq/node_modules` on first
 //! run; skipped with a note when missing).
 
 use std::collections::BTreeMap;
@@ -175,13 +175,15 @@ async fn bare_apalis(url: &str, n: usize) -> f64 {
 fn bullmq(port: u16, n: usize) -> Option<(f64, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bullmq");
     if !dir.join("node_modules/bullmq").exists() || !dir.join("node_modules/ioredis").exists() {
-        eprintln!("installing bullmq into {} (npm install)", dir.display());
+        // `npm ci` installs exactly the committed lock file and never
+        // rewrites it: the bench leaves the tree as it found it.
+        eprintln!("installing bullmq into {} (npm ci)", dir.display());
         let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund"])
+            .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir)
             .status();
         if !matches!(status, Ok(s) if s.success()) {
-            eprintln!("npm install failed ({status:?}): BullMQ skipped");
+            eprintln!("npm ci failed ({status:?}): BullMQ skipped");
             return None;
         }
     }
