@@ -115,6 +115,8 @@ fn channel_from(s: &str) -> Option<ChannelKind> {
         "email" => Some(ChannelKind::Email),
         "sms" => Some(ChannelKind::Sms),
         "voice" => Some(ChannelKind::Voice),
+        "agent_call" => Some(ChannelKind::AgentCall),
+        "agent_task" => Some(ChannelKind::AgentTask),
         _ => None,
     }
 }
