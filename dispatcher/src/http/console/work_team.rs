@@ -59,6 +59,7 @@ struct Words {
     at: &'static str,
     missing: &'static str,
     invalid: &'static str,
+    no_one_else: &'static str,
 }
 
 const ES: Words = Words {
@@ -92,6 +93,7 @@ const ES: Words = Words {
     at: "Cifras a las",
     missing: "Esa gestión ya no está abierta, o ese gestor no existe o está desactivado.",
     invalid: "Elija a qué gestor reasignar la gestión.",
+    no_one_else: "No hay otro gestor activo a quien reasignarla.",
 };
 
 const EN: Words = Words {
@@ -125,6 +127,7 @@ const EN: Words = Words {
     at: "Figures as of",
     missing: "That task is no longer open, or that collector does not exist or is disabled.",
     invalid: "Choose the collector to reassign the task to.",
+    no_one_else: "No other active collector to reassign it to.",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -169,6 +172,8 @@ struct LeaseRow {
     team: String,
     since: String,
     until: String,
+    /// The active collectors it may go to (not its holder).
+    others: Vec<String>,
 }
 
 /// The figures, the teams and the open leases.
@@ -203,17 +208,6 @@ pub async fn page(
             open: c.open,
         })
         .collect();
-    let leases: Vec<LeaseRow> = stats
-        .leases
-        .iter()
-        .map(|l| LeaseRow {
-            task: l.contact_id.clone(),
-            collector: l.collector.clone(),
-            team: l.team.clone(),
-            since: l.leased_at.format("%Y-%m-%d %H:%M").to_string(),
-            until: l.until.format("%H:%M").to_string(),
-        })
-        .collect();
     // Whom a task can go to: the active collectors.
     let mut active: Vec<String> = state
         .store
@@ -224,6 +218,22 @@ pub async fn page(
         .map(|u| u.email)
         .collect();
     active.sort();
+    let leases: Vec<LeaseRow> = stats
+        .leases
+        .iter()
+        .map(|l| LeaseRow {
+            task: l.contact_id.clone(),
+            collector: l.collector.clone(),
+            team: l.team.clone(),
+            since: l.leased_at.format("%Y-%m-%d %H:%M").to_string(),
+            until: l.until.format("%H:%M").to_string(),
+            others: active
+                .iter()
+                .filter(|a| **a != l.collector)
+                .cloned()
+                .collect(),
+        })
+        .collect();
     let flash = match query.get("done").map(String::as_str) {
         Some("released") => Some(w.released),
         Some("reassigned") => Some(w.reassigned),
@@ -245,7 +255,6 @@ pub async fn page(
             collectors,
             teams => stats.teams,
             leases,
-            active,
             late_total => stats.late,
             flash,
             error,
