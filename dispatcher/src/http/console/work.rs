@@ -17,7 +17,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use cobro_campaigns::book::BookLimits;
 use minijinja::context;
 use serde::Serialize;
 
@@ -462,8 +461,8 @@ async fn render(
             let limits = state
                 .work
                 .dispatcher(&task.campaign)
-                .map(|d| d.book_limits.clone())
-                .unwrap_or_else(BookLimits::default);
+                .map(|d| d.book_limits)
+                .unwrap_or_default();
             if let Some(v) =
                 AccountView::load(state.store.as_ref(), &task.account, now, &limits).await?
             {
