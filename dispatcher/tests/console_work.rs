@@ -419,6 +419,21 @@ async fn a_collector_takes_a_task_reads_its_script_and_records_a_promise() {
         confirmed.body
     );
     assert!(!confirmed.body.contains("id=\"late\""), "in time: no flag");
+    // What a late outcome's redirect shows (`record_outcome` said late).
+    let late = me
+        .get(&env, "/console/work?done=no_answer&late=1&lang=es")
+        .await;
+    assert!(
+        late.body
+            .contains("quedó marcada para revisión de cumplimiento"),
+        "{}",
+        late.body
+    );
+    let forged_late = me.get(&env, "/console/work?late=1&lang=es").await;
+    assert!(
+        !forged_late.body.contains("id=\"late\""),
+        "no notice without an outcome"
+    );
     assert!(!confirmed.body.contains("id=\"task\""), "nothing held now");
 
     let (book, _) = env.store.book(debtor.id).await.expect("book");
