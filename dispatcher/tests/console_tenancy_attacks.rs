@@ -35,7 +35,7 @@ use cobro_dispatcher::store::conformance::{sample_account, sample_contact};
 use cobro_dispatcher::store::prelude::*;
 use cobro_dispatcher::store::redis::RedisStore;
 use cobro_dispatcher::store::sqlite::SqliteStore;
-use cobro_dispatcher::store::{LedgerEntry, LedgerFilter, LedgerState, Suppression};
+use cobro_dispatcher::store::{LedgerEntry, LedgerFilter, LedgerState, Suppression, TaskLease};
 use cobro_dispatcher::users::{Role, Session, User, new_secret, secret_hash};
 use cobro_testkit::RedisServer;
 use http_body_util::BodyExt;
@@ -47,6 +47,9 @@ const SOL: &str = "Banco del Sol";
 const LUNA: &str = "Financiera Luna";
 const PASSWORD: &str = "una clave bastante larga";
 const BOUNDARY: &str = "attack-boundary-5d1c0e";
+/// The collector who holds Luna's contact as a work-queue task: nobody
+/// else may record its outcome.
+const OTHER_COLLECTOR: &str = "otro.gestor@cobro.mx";
 /// Luna's campaign, and the contact it planned for L-01.
 const LUNA_CAMPAIGN: &str = "luna-cobranza";
 const SOL_CAMPAIGN: &str = "sol-cobranza";
@@ -189,6 +192,16 @@ async fn env(store: AnyStore, keep: Box<dyn std::any::Any>) -> Env {
         })
         .await
         .expect("suppress");
+    store
+        .put_lease(&TaskLease {
+            contact_id: luna.id.clone(),
+            collector: OTHER_COLLECTOR.into(),
+            team: "general".into(),
+            leased_at: now,
+            until: now + Duration::days(1),
+        })
+        .await
+        .expect("lease");
     Env {
         store,
         app,
@@ -461,6 +474,12 @@ fn case(method: &Method, path: &str, env: &Env, luna_report: &str) -> Case {
             "/console/suppressions/remove",
             Body_::Form("address=%2B525500000001&channel="),
         ),
+        // The work queue: Luna's contact is another collector's task (the
+        // task id is filled in by `write_request`).
+        ("GET", "/console/work" | "/console/work/team") => plain(path),
+        ("POST", "/console/work/next") => write(path, Body_::Form("")),
+        ("POST", "/console/work/outcome") => write(path, Body_::Form("outcome=no_answer&task=")),
+        ("POST", "/console/work/team/move") => write(path, Body_::Form("action=release&task=")),
         // The API.
         ("GET", "/api/me" | "/api/accounts" | "/api/disputes" | "/api/reports/collections") => {
             plain(path)
@@ -503,6 +522,15 @@ fn case(method: &Method, path: &str, env: &Env, luna_report: &str) -> Case {
         ("POST", "/api/review/{contact}") => write(
             &sub(path, "{contact}", &urlencode(&env.luna_contact)),
             Body_::Json(r#"{"outcome":"not_sent"}"#),
+        ),
+        ("GET", "/api/work/next" | "/api/work/stats") => plain(path),
+        ("POST", "/api/work/{task}/outcome") => write(
+            &sub(path, "{task}", &urlencode(&env.luna_contact)),
+            Body_::Json(r#"{"outcome":"no_answer"}"#),
+        ),
+        ("POST", "/api/work/{task}/move") => write(
+            &sub(path, "{task}", &urlencode(&env.luna_contact)),
+            Body_::Json(r#"{"action":"release"}"#),
         ),
         (m, p) => panic!(
             "route {m} {p} has no case in console_tenancy_attacks.rs: add one (what it \
@@ -551,7 +579,7 @@ fn write_request(
         Body_::None => ("text/plain".to_string(), String::new()),
         Body_::Form(form) => {
             let mut form = form.to_string();
-            if form.ends_with("contact=") {
+            if form.ends_with("contact=") || form.ends_with("task=") {
                 form.push_str(&urlencode(&env.luna_contact));
             }
             if let Some(csrf) = csrf {
@@ -958,7 +986,8 @@ async fn attacks_fail(env: Env) -> Figures {
         StatusCode::OK
     );
 
-    // A collector: no console page, no API route outside its role.
+    // A collector: no console page but its work queue, no API route
+    // outside its role; another collector's task is not its to record.
     let collector_api = [
         ("GET", "/api/me"),
         ("GET", "/api/accounts"),
@@ -966,10 +995,44 @@ async fn attacks_fail(env: Env) -> Figures {
         ("GET", "/api/accounts/{id}/history"),
         ("GET", "/api/accounts/{id}/gestiones"),
         ("POST", "/api/accounts/{id}/events"),
+        ("GET", "/api/work/next"),
+        ("POST", "/api/work/{task}/outcome"),
+    ];
+    let collector_pages = [
+        ("GET", "/console/work", StatusCode::OK),
+        ("POST", "/console/work/next", StatusCode::SEE_OTHER),
+        ("POST", "/console/work/outcome", StatusCode::CONFLICT),
     ];
     for (method, path) in &table {
         let c = case(method, path, &env, &luna_report);
-        if path.starts_with("/console/") && !path.starts_with("/console/lang/") {
+        if let Some((_, _, expected)) = collector_pages
+            .iter()
+            .find(|(m, p, _)| *m == method.as_str() && p == path)
+        {
+            let req = if *method == Method::GET {
+                get_with(&c.luna, Cred::Cookie(&col_cookie))
+            } else {
+                write_request(
+                    &env,
+                    method,
+                    &c,
+                    Some(Cred::Cookie(&col_cookie)),
+                    Some(&col_csrf),
+                )
+            };
+            let answer = send(&env, req).await;
+            requests += 1;
+            assert_eq!(
+                answer.status, *expected,
+                "{method} {} as a collector: {}",
+                c.luna, answer.body
+            );
+            assert_no_leak(
+                &format!("{method} {} as a collector", c.luna),
+                &answer.body,
+                &[],
+            );
+        } else if path.starts_with("/console/") && !path.starts_with("/console/lang/") {
             let req = if *method == Method::GET {
                 get_with(&c.luna, Cred::Cookie(&col_cookie))
             } else {
@@ -1011,10 +1074,77 @@ async fn attacks_fail(env: Env) -> Figures {
             );
         }
     }
+    // Its own routes: no task is allowed it here (204), and another
+    // collector's task is not its to record (409).
+    let answer = send(
+        &env,
+        get_with("/api/work/next", Cred::Bearer(&collector_token)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.body);
+    let c = case(
+        &Method::POST,
+        "/api/work/{task}/outcome",
+        &env,
+        &luna_report,
+    );
+    let answer = send(
+        &env,
+        write_request(
+            &env,
+            &Method::POST,
+            &c,
+            Some(Cred::Bearer(&collector_token)),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.body);
+    requests += 2;
+    assert_eq!(
+        env.store
+            .lease(&env.luna_contact)
+            .await
+            .expect("lease")
+            .map(|l| l.collector),
+        Some(OTHER_COLLECTOR.to_string()),
+        "the task stays the other collector's"
+    );
     assert_eq!(
         snapshot(&env.store).await,
         before,
         "a collector changed something"
+    );
+    // A creditor has no business with the work queue.
+    for (method, path) in [
+        (Method::GET, "/api/work/next"),
+        (Method::GET, "/api/work/stats"),
+        (Method::POST, "/api/work/{task}/outcome"),
+        (Method::POST, "/api/work/{task}/move"),
+    ] {
+        let c = case(&method, path, &env, &luna_report);
+        let req = if method == Method::GET {
+            get_with(&c.luna, Cred::Bearer(&sol_token))
+        } else {
+            write_request(&env, &method, &c, Some(Cred::Bearer(&sol_token)), None)
+        };
+        let answer = send(&env, req).await;
+        requests += 1;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path} as a creditor: {}",
+            answer.body
+        );
+    }
+    assert_eq!(
+        env.store
+            .lease(&env.luna_contact)
+            .await
+            .expect("lease")
+            .map(|l| l.collector),
+        Some(OTHER_COLLECTOR.to_string()),
+        "nobody moved the task"
     );
 
     // 3. A disabled user, and a session after logout: nothing opens.

@@ -61,6 +61,12 @@ pub fn page_roles(method: &Method, path: &str) -> &'static [Role] {
             &[Admin, Operations, Compliance]
         }
         p if p.starts_with("/console/rules") => STAFF,
+        // A collector works its queue; a supervisor may try it too, and
+        // only admin and operations see and move everyone's tasks.
+        "/console/work" | "/console/work/next" | "/console/work/outcome" => {
+            &[Admin, Operations, Collector]
+        }
+        "/console/work/team" | "/console/work/team/move" => OPERATIONS,
         _ => &[Admin],
     }
 }
@@ -132,5 +138,29 @@ mod tests {
         ));
         assert!(!page_allowed(Collector, &Method::GET, "/console/accounts"));
         assert!(!page_allowed(Operations, &Method::GET, "/console/users"));
+    }
+
+    #[test]
+    fn a_collector_works_its_queue_and_only_supervisors_see_the_team() {
+        for (method, path) in [
+            (Method::GET, "/console/work"),
+            (Method::POST, "/console/work/next"),
+            (Method::POST, "/console/work/outcome"),
+        ] {
+            assert!(page_allowed(Collector, &method, path), "{path}");
+            assert!(page_allowed(Operations, &method, path), "{path}");
+            assert!(!page_allowed(Creditor, &method, path), "{path}");
+            assert!(!page_allowed(Compliance, &method, path), "{path}");
+        }
+        for (method, path) in [
+            (Method::GET, "/console/work/team"),
+            (Method::POST, "/console/work/team/move"),
+        ] {
+            assert!(page_allowed(Operations, &method, path), "{path}");
+            assert!(page_allowed(Admin, &method, path), "{path}");
+            assert!(!page_allowed(Collector, &method, path), "{path}");
+            assert!(!page_allowed(Compliance, &method, path), "{path}");
+            assert!(!page_allowed(Creditor, &method, path), "{path}");
+        }
     }
 }

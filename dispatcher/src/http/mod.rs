@@ -323,6 +323,19 @@ pub fn routes() -> Vec<Route> {
             "/console/suppressions/{action}",
             console::suppressions::act,
         ),
+        route(Method::GET, "/console/work", console::work::page),
+        route(Method::POST, "/console/work/next", console::work::next),
+        route(
+            Method::POST,
+            "/console/work/outcome",
+            console::work::outcome,
+        ),
+        route(Method::GET, "/console/work/team", console::work_team::page),
+        route(
+            Method::POST,
+            "/console/work/team/move",
+            console::work_team::move_task,
+        ),
         route(Method::GET, "/d/{token}", portal::show),
         route(Method::POST, "/d/{token}/{action}", portal::act),
         // The description is public: it holds no data.

@@ -37,8 +37,12 @@ impl From<WorkError> for HttpError {
     }
 }
 
-/// The teams `principal` works (a collector's own; staff: every team).
-async fn teams_of(state: &AppState, principal: &Principal) -> Result<Vec<String>, HttpError> {
+/// The teams `principal` works (a collector's own; staff: every team):
+/// what the API and the console's work page hand tasks from.
+pub(crate) async fn teams_of(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<String>, HttpError> {
     let own = match principal {
         Principal::User(u) => state
             .store

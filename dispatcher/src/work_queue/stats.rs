@@ -132,6 +132,9 @@ pub async fn work_stats<S: Store>(
                         .map(|(a, _)| a.currency)
                         .unwrap_or_default();
                     for (i, p) in book.promises.iter().enumerate() {
+                        // The ledger keeps milliseconds (SQLite), the book
+                        // the instant as given: the same call at the
+                        // ledger's precision.
                         if p.source != EventSource::Agent
                             || p.made_at.timestamp_millis() != row.at.timestamp_millis()
                         {

@@ -301,7 +301,7 @@ pub fn actor_label(lang: Lang, actor: &str) -> String {
     pick(lang, es, en).to_string()
 }
 
-fn channel_label(lang: Lang, channel: ChannelKind) -> &'static str {
+pub(super) fn channel_label(lang: Lang, channel: ChannelKind) -> &'static str {
     match channel {
         ChannelKind::Email => pick(lang, "Correo", "Email"),
         ChannelKind::Sms => "SMS",
@@ -311,7 +311,7 @@ fn channel_label(lang: Lang, channel: ChannelKind) -> &'static str {
     }
 }
 
-fn promise_state_label(lang: Lang, state: &str) -> &'static str {
+pub(super) fn promise_state_label(lang: Lang, state: &str) -> &'static str {
     match state {
         "open" => pick(lang, "Vigente", "Open"),
         "kept" => pick(lang, "Cumplida", "Kept"),

@@ -21,7 +21,19 @@ use super::{LANG_COOKIE, cookie, csrf_value, lang};
 use crate::http::AppState;
 use crate::http::auth::{SESSION_COOKIE, cookie_value, session_principal};
 use crate::store::prelude::*;
-use crate::users::{LoginError, SESSION_HOURS, Session, authenticate, new_secret, secret_hash};
+use crate::users::{
+    LoginError, Role, SESSION_HOURS, Session, authenticate, new_secret, secret_hash,
+};
+
+/// Where a signed-in user lands: a collector on its work queue (the
+/// expedientes list is not a collector's page), everyone else on the
+/// expedientes.
+pub fn home(role: Role) -> &'static str {
+    match role {
+        Role::Collector => "/console/work",
+        _ => "/console/accounts",
+    }
+}
 
 /// The pre-login cookie the login form's CSRF value is bound to.
 const LOGIN_COOKIE: &str = "cobro_login";
@@ -72,8 +84,10 @@ pub async fn form(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if session_principal(&state, &headers).await.is_some() && !query.contains_key("lang") {
-        return Redirect::to("/console/accounts").into_response();
+    if let Some((principal, _)) = session_principal(&state, &headers).await
+        && !query.contains_key("lang")
+    {
+        return Redirect::to(home(principal.role())).into_response();
     }
     let lang = lang(&headers, query.get("lang").map(String::as_str));
     login_page(&state, lang, None, "")
@@ -129,7 +143,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
     if state.store.put_session(&session).await.is_err() {
         return (StatusCode::SERVICE_UNAVAILABLE, "try again in a moment").into_response();
     }
-    let mut resp = Redirect::to("/console/accounts").into_response();
+    let mut resp = Redirect::to(home(user.role)).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
         cookie(&state, SESSION_COOKIE, &id, SESSION_HOURS * 3600),

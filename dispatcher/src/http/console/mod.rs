@@ -4,8 +4,9 @@
 //! with its gestiones, `collections.rs` the parte de cobros, `upload.rs`
 //! the alta de expedientes, `campaigns.rs` the campaigns (progress,
 //! pause/resume/cancel, simulate and launch), `review.rs` the review queue
-//! of `unknown` contacts, `suppressions.rs` the suppression list; one file
-//! per page. Every page
+//! of `unknown` contacts, `suppressions.rs` the suppression list,
+//! `work.rs` a collector's work queue and `work_team.rs` its supervisor's
+//! view; one file per page. Every page
 //! handler takes a `session::ConsoleSession` argument (login, role,
 //! language, CSRF value) and ends with `ConsoleSession::page`, which
 //! renders its minijinja template (`templates/`, registered in
@@ -28,6 +29,8 @@ pub mod suppressions;
 pub mod texts;
 pub mod upload;
 pub mod upload_reports;
+pub mod work;
+pub mod work_team;
 
 use axum::http::header;
 use axum::http::{HeaderMap, HeaderValue};

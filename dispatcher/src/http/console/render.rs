@@ -47,6 +47,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         "suppressions.html",
         include_str!("templates/suppressions.html"),
     ),
+    ("work.html", include_str!("templates/work.html")),
+    ("work_team.html", include_str!("templates/work_team.html")),
 ];
 
 static ENV: LazyLock<Result<Environment<'static>, minijinja::Error>> = LazyLock::new(|| {

@@ -138,7 +138,7 @@ impl ConsoleSession {
     /// The pages this role may open, in the order of the navigation bar.
     fn nav(&self) -> Vec<NavItem> {
         let t = self.texts();
-        [
+        let items = [
             ("/console/accounts", t.nav_accounts),
             ("/console/collections", t.nav_collections),
             ("/console/upload", t.nav_upload),
@@ -146,15 +146,26 @@ impl ConsoleSession {
             ("/console/review", t.nav_review),
             ("/console/suppressions", t.nav_suppressions),
             ("/console/rules", t.nav_rules),
-        ]
-        .into_iter()
-        .filter(|(href, _)| page_allowed(self.role(), &Method::GET, href))
-        .map(|(href, label)| NavItem {
-            href,
-            label,
-            current: self.path == href || self.path.starts_with(&format!("{href}/")),
-        })
-        .collect()
+            ("/console/work", t.nav_work),
+            ("/console/work/team", t.nav_work_team),
+        ];
+        let under = |href: &str| self.path == href || self.path.starts_with(&format!("{href}/"));
+        // The longest entry the page is under is the current one (the
+        // team page is under "my queue" too, but is not it).
+        let current = items
+            .iter()
+            .map(|(href, _)| *href)
+            .filter(|href| under(href))
+            .max_by_key(|href| href.len());
+        items
+            .into_iter()
+            .filter(|(href, _)| page_allowed(self.role(), &Method::GET, href))
+            .map(|(href, label)| NavItem {
+                href,
+                label,
+                current: current == Some(href),
+            })
+            .collect()
     }
 
     /// Renders `template` with the page's own `ctx` and the shared context

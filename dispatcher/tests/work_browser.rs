@@ -1,0 +1,327 @@
+//! The collectors' work queue as a collector and a supervisor meet it, in
+//! headless Chromium: a campaign of collectors' calls (the testkit's
+//! `write_agent_campaign`: a legal window open now that closes in 90
+//! minutes) is launched with `cobro launch`, `cobro users add` creates a
+//! collector of its team and an operations user, and `cobro serve` serves
+//! it. The collector signs in (landing on its queue), asks for the next
+//! task, reads the debtor, the call script and the window's countdown,
+//! records "Sin respuesta" and sees the confirmation; the supervisor's
+//! page counts it and shows the next open task. No page scrolls sideways
+//! at 412 px. With `COBRO_SCREENSHOTS=DIR` the pages are saved as PNG
+//! files (docs/console-work.png and docs/console-work-team.png come from
+//! here).
+
+mod browser_common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use browser_common::{Killed, browser_sized, free_port};
+use cobro_dispatcher::testing::{AgentDebtor, SCRIPT_ES, write_agent_campaign};
+use fantoccini::{Client, Locator};
+
+const LINK_SECRET: &str = "work-browser-link-secret";
+const PASSWORD: &str = "una clave bastante larga";
+const COLLECTOR: &str = "gestora@cobranzas.example";
+const OPS: &str = "supervisor@cobranzas.example";
+const TEAM: &str = "temprana";
+const DEBTORS: [AgentDebtor<'static>; 2] = [
+    AgentDebtor {
+        id: "EXP-1001",
+        name: "Verónica López Soto",
+        phone: "+525511112222",
+        language: "es-MX",
+    },
+    AgentDebtor {
+        id: "EXP-1002",
+        name: "Héctor Hernández Ramírez",
+        phone: "+525533334444",
+        language: "es-MX",
+    },
+];
+
+fn cobro() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cobro"))
+}
+
+/// Runs `cobro ARGS` (with `stdin` on its standard input); panics unless
+/// it succeeds.
+fn run(args: &[&str], stdin: &str) -> String {
+    let mut child = cobro()
+        .args(args)
+        .env("COBRO_LINK_SECRET", LINK_SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run cobro");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("cobro ends");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "cobro {args:?}: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// The campaign launched into a fresh SQLite store, with its users.
+fn prepare(dir: &Path) -> (String, PathBuf) {
+    let campaign_dir = dir.join("campaign");
+    std::fs::create_dir_all(&campaign_dir).expect("dir");
+    let campaign = write_agent_campaign(&campaign_dir, "llamadas-dic", TEAM, &DEBTORS, 90);
+    let store = format!("sqlite://{}", dir.join("cobro.db").display());
+    let campaign_arg = campaign.display().to_string();
+    let launched = run(&["launch", &campaign_arg, "--store", &store], "");
+    assert!(launched.contains("2 contacts planned"), "{launched}");
+    let added = run(
+        &[
+            "users",
+            "add",
+            COLLECTOR,
+            "--role",
+            "collector",
+            "--team",
+            TEAM,
+            "--password-stdin",
+            "--store",
+            &store,
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(added.contains(COLLECTOR), "{added}");
+    run(
+        &[
+            "users",
+            "add",
+            OPS,
+            "--role",
+            "operations",
+            "--password-stdin",
+            "--store",
+            &store,
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    (store, campaign)
+}
+
+/// `cobro serve` over the store with the campaign file, once it answers.
+async fn serve(store: &str, campaign: &Path) -> (Killed, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = cobro()
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--store"])
+        .arg(store)
+        .arg("--campaign")
+        .arg(campaign)
+        .env("COBRO_LINK_SECRET", LINK_SECRET)
+        .env("COBRO_PUBLIC_URL", &base)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cobro serve");
+    let server = Killed(child);
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            return (server, base);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cobro serve did not answer on {base}");
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("COBRO_SCREENSHOTS") {
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(Path::new(&dir).join(name), png).expect("write screenshot");
+    }
+}
+
+/// Clicks what leads to another page and waits until that page is loaded.
+async fn click_to_new_page(c: &Client, locator: Locator<'_>) {
+    c.execute("window.__cobro_old_page = true; return null;", vec![])
+        .await
+        .expect("mark the page");
+    c.find(locator)
+        .await
+        .expect("the element to click")
+        .click()
+        .await
+        .expect("click");
+    for _ in 0..400 {
+        let loaded = c
+            .execute(
+                "return window.__cobro_old_page === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if matches!(loaded, Ok(serde_json::Value::Bool(true))) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no new page after the click");
+}
+
+/// On a phone (412 px wide) the page must not scroll sideways.
+async fn fits_a_phone(c: &Client, name: &str) {
+    c.set_window_size(412, 915).await.expect("phone size");
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    screenshot(c, &format!("phone-{name}")).await;
+    c.set_window_size(1280, 900).await.expect("desk size");
+    assert!(
+        overflow.as_i64().is_some_and(|px| px <= 0),
+        "{name} scrolls sideways on a phone by {overflow} px"
+    );
+}
+
+async fn sign_in(c: &Client, base: &str, email: &str) -> String {
+    c.goto(&format!("{base}/login?lang=es"))
+        .await
+        .expect("login page");
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email field")
+        .send_keys(email)
+        .await
+        .expect("type email");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password field")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type password");
+    click_to_new_page(c, Locator::Css("form[action='/login'] button")).await;
+    c.current_url().await.expect("url").path().to_string()
+}
+
+async fn text(c: &Client, id: &str) -> String {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("#{id} on the page"))
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collector_calls_records_no_answer_and_the_supervisor_sees_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, campaign) = prepare(dir.path());
+    let (_server, base) = serve(&store, &campaign).await;
+    let profile = dir.path().join("profile");
+    let (_driver, c) = browser_sized(&profile, 1280, 900).await;
+
+    let landed = sign_in(&c, &base, COLLECTOR).await;
+    assert_eq!(landed, "/console/work", "a collector lands on its queue");
+    let depth = c
+        .find(Locator::Css(&format!("#depth tr[data-team='{TEAM}'] td.n")))
+        .await
+        .expect("the team's queue depth")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(depth, "2", "both calls wait");
+
+    click_to_new_page(&c, Locator::Id("next")).await;
+    let debtor = text(&c, "debtor").await;
+    assert!(
+        DEBTORS.iter().any(|d| d.name == debtor),
+        "a debtor of the campaign: {debtor}"
+    );
+    let script = text(&c, "script").await;
+    assert!(
+        script.starts_with(&format!("{SCRIPT_ES} {debtor}")),
+        "the Spanish script with the debtor's name: {script}"
+    );
+    assert!(script.contains("Cobranzas Andinas"), "{script}");
+    let window = text(&c, "window").await;
+    let minutes: i64 = window
+        .strip_prefix("La ventana legal cierra en ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a countdown: {window}"));
+    assert!((80..=90).contains(&minutes), "{window}");
+    assert!(text(&c, "lease").await.contains("reservada para usted"));
+    assert_eq!(text(&c, "balance").await, "1.500,00 MXN");
+    screenshot(&c, "console-work.png").await;
+    fits_a_phone(&c, "console-work.png").await;
+
+    c.find(Locator::Id("o-outcome"))
+        .await
+        .expect("the outcome field")
+        .select_by_label("Sin respuesta")
+        .await
+        .expect("choose Sin respuesta");
+    click_to_new_page(&c, Locator::Id("record")).await;
+    let flash = text(&c, "flash").await;
+    assert_eq!(flash, "Resultado registrado: Sin respuesta.");
+    assert!(
+        c.find(Locator::Id("task")).await.is_err(),
+        "nothing is held after the outcome"
+    );
+    fits_a_phone(&c, "console-work-done.png").await;
+
+    // The other call, held while the supervisor looks.
+    click_to_new_page(&c, Locator::Id("next")).await;
+    let second = text(&c, "debtor").await;
+    assert_ne!(second, debtor, "the other debtor's call");
+    click_to_new_page(&c, Locator::Css("form[action='/logout'] button")).await;
+
+    let landed = sign_in(&c, &base, OPS).await;
+    assert_eq!(landed, "/console/accounts");
+    c.goto(&format!("{base}/console/work/team"))
+        .await
+        .expect("team page");
+    let row = c
+        .find(Locator::Css(&format!(
+            "#collectors tr[data-collector='{COLLECTOR}']"
+        )))
+        .await
+        .expect("the collector's row");
+    let done = row
+        .find(Locator::Css("td[data-field='done']"))
+        .await
+        .expect("done")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(done, "1");
+    let open = row
+        .find(Locator::Css("td[data-field='open']"))
+        .await
+        .expect("open")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(open, "1");
+    let leases = c.find_all(Locator::Css(".lease")).await.expect("leases");
+    assert_eq!(leases.len(), 1, "the second call is open");
+    screenshot(&c, "console-work-team.png").await;
+    fits_a_phone(&c, "console-work-team.png").await;
+
+    // Back to the queue from the page.
+    click_to_new_page(
+        &c,
+        Locator::Css(".lease form[action='/console/work/team/move'] button.secondary"),
+    )
+    .await;
+    assert_eq!(text(&c, "flash").await, "Gestión devuelta a la cola.");
+    assert!(c.find(Locator::Id("no-leases")).await.is_ok());
+    c.close().await.expect("close");
+}
