@@ -274,9 +274,14 @@ async fn idle_workers_pick_up_newly_due_contacts_promptly() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let ids = add_due_now(store.as_ref(), "late", 1).await;
     let added = Instant::now();
+    // The feeder polls every `poll_interval` while idle: a worker that
+    // stopped polling (or slept until some long idle timeout) never picks
+    // it up. The bound is far above the interval so that a loaded CI
+    // machine does not fail it (3 s did, once): this checks behaviour, not
+    // speed (BENCHMARKS.md measures that).
     while recorder.calls(&ids[0]) == 0 {
         assert!(
-            added.elapsed() < Duration::from_secs(3),
+            added.elapsed() < Duration::from_secs(15),
             "an idle worker took too long to pick up a due contact"
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
