@@ -1,7 +1,6 @@
 //! Handing a task to the collector who asks, and taking it back.
 
 use chrono::{DateTime, Utc};
-use cobro_campaigns::ChannelKind;
 use cobro_channels::templates::MessageContext;
 use cobro_compliance::DebtorProfile;
 
@@ -286,9 +285,4 @@ async fn give_back<S: Store>(
             &[row],
         )
         .await?)
-}
-
-/// The channel a task's outcome is recorded on (for the book's opt-out).
-pub(super) fn call_channel(channel: ChannelKind) -> ChannelKind {
-    channel.guarded_as()
 }

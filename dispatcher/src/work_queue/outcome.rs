@@ -7,7 +7,6 @@ use cobro_compliance::{ContactAttempt, DebtorProfile, Decision};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::hand_out::call_channel;
 use super::{WorkDesk, WorkError};
 use crate::engine::actions::{ActionError, record_action_by};
 use crate::engine::past_contacts;
@@ -281,7 +280,7 @@ pub async fn record_outcome<S: Store>(
         }
         Outcome::OptOut => (
             Some(BookAction::Preferences {
-                optout: Some(call_channel(contact.channel)),
+                optout: Some(contact.channel.guarded_as()),
                 prefer: None,
                 avoid: None,
             }),
@@ -407,7 +406,7 @@ pub async fn record_outcome<S: Store>(
             .record_conversation(
                 &debtor_key(&account),
                 &account.id,
-                call_channel(contact.channel),
+                contact.channel.guarded_as(),
                 now,
             )
             .await?;
