@@ -8,8 +8,9 @@
 //! ```
 //!
 //! `<language>` is a BCP 47 tag (`es-MX`, `en-US`) or a bare language
-//! (`es`) used as that language's fallback. `<channel>` is `email`, `sms`
-//! or `voice`. `<part>` is `txt` (required for every channel), `subject`
+//! (`es`) used as that language's fallback. `<channel>` is `email`, `sms`,
+//! `voice`, or `agent_call`/`agent_task` (the script a collector reads,
+//! shown with the task). `<part>` is `txt` (required for every channel), `subject`
 //! (required for email) and `html` (optional for email; auto-escaped).
 //! Other files (`README.md`, dot files) are ignored; any other name in a
 //! language folder is an error, so a typo cannot silently drop a message.
@@ -115,6 +116,8 @@ fn channel_from(s: &str) -> Option<ChannelKind> {
         "email" => Some(ChannelKind::Email),
         "sms" => Some(ChannelKind::Sms),
         "voice" => Some(ChannelKind::Voice),
+        "agent_call" => Some(ChannelKind::AgentCall),
+        "agent_task" => Some(ChannelKind::AgentTask),
         _ => None,
     }
 }
@@ -219,11 +222,12 @@ impl TemplateSet {
                     (pieces.next(), pieces.next(), pieces.next())
                 else {
                     return Err(layout(
-                        "expected <template>.<email|sms|voice>.<txt|subject|html>",
+                        "expected <template>.<email|sms|voice|agent_call|agent_task>.<txt|subject|html>",
                     ));
                 };
-                let channel = channel_from(channel)
-                    .ok_or_else(|| layout("channel must be email, sms or voice"))?;
+                let channel = channel_from(channel).ok_or_else(|| {
+                    layout("channel must be email, sms, voice, agent_call or agent_task")
+                })?;
                 let entry = index
                     .entry(lang.clone())
                     .or_default()

@@ -19,6 +19,7 @@ fn user(email: &str, role: Role, creditor: Option<&str>) -> User {
         failed_logins: 0,
         locked_until: None,
         token_hash: None,
+        teams: Vec::new(),
     }
 }
 
