@@ -311,7 +311,7 @@ pub async fn record_outcome<S: Store>(
     if let Some(action) = &action {
         let limits = desk
             .dispatcher(&contact.campaign)
-            .map(|d| d.book_limits.clone())
+            .map(|d| d.book_limits)
             .unwrap_or_default();
         match record_action_by(
             store,
