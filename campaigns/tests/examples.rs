@@ -121,6 +121,14 @@ fn example_strategy_is_the_documented_one() {
                 Some(ChannelKind::Sms)
             ),
             (
+                "d10-llamada",
+                StepTrigger::DayOffset(10),
+                ChannelKind::AgentCall,
+                "llamada",
+                "10:00:00".into(),
+                None
+            ),
+            (
                 "d14-email",
                 StepTrigger::DayOffset(14),
                 ChannelKind::Email,
@@ -145,6 +153,11 @@ fn example_strategy_is_the_documented_one() {
     let after: Vec<_> = s.steps.iter().map(|st| st.when.after).collect();
     assert_eq!(
         after,
-        vec![None, None, None, None, Some(StepAfter::BrokenPromise)]
+        vec![None, None, None, None, None, Some(StepAfter::BrokenPromise)]
     );
+    // The call is a collector's, for the furthest-past-due late segment.
+    let call = &s.steps[3];
+    assert_eq!(call.team.as_deref(), Some("cobranza"));
+    assert_eq!(call.when.segments, vec!["tardia".to_string()]);
+    assert_eq!(call.when.dpd_min, Some(115));
 }

@@ -17,13 +17,14 @@ use cobro_config::LoadedCampaign;
 use crate::channel_set::ChannelSet;
 use crate::engine::sender::SenderProfile;
 use crate::engine::simulation::{
-    HORIZON_DAYS, ScheduledEvent, SimulationStats, run_virtual_clock_observed,
+    HORIZON_DAYS, ScheduledEvent, SimulationStats, run_virtual_clock_worked,
 };
 use crate::engine::{Dispatcher, PipelineError};
 use crate::launch::{LaunchError, LaunchReport, launch};
 use crate::report::CampaignReport;
 use crate::store::any::AnyStore;
 use crate::store::{Store, StoreError};
+use crate::work_queue::simulated::{DEMO_COLLECTORS, SimulatedCollectors};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimulateError {
@@ -60,13 +61,15 @@ pub struct Simulation {
 }
 
 /// Runs an already launched campaign on the virtual clock from its start
-/// date (applying `events` when the clock reaches them, telling
-/// `on_progress` the totals after each claim) and builds its report from
-/// the ledger, with what its accounts paid and promised.
+/// date (applying `events` when the clock reaches them, `collectors`
+/// working its agent steps' tasks, telling `on_progress` the totals after
+/// each claim) and builds its report from the ledger, with what its
+/// accounts paid and promised.
 pub async fn run_and_report<S: Store>(
     dispatcher: &Dispatcher<S>,
     loaded: &LoadedCampaign,
     events: Vec<ScheduledEvent>,
+    collectors: Option<&mut SimulatedCollectors<S>>,
     on_progress: impl FnMut(&SimulationStats, DateTime<Utc>),
 ) -> Result<CampaignReport, PipelineError> {
     let start = Utc.from_utc_datetime(
@@ -80,7 +83,8 @@ pub async fn run_and_report<S: Store>(
     // contact or the last debtor action it applied.
     let horizon = start + chrono::Duration::days(HORIZON_DAYS);
     let last_event = events.iter().map(|e| e.at).filter(|&t| t <= horizon).max();
-    let stats = run_virtual_clock_observed(dispatcher, start, events, on_progress).await?;
+    let stats =
+        run_virtual_clock_worked(dispatcher, start, events, collectors, on_progress).await?;
     let as_of = stats.last_instant.max(last_event).unwrap_or(start);
     let report = CampaignReport::from_store(
         dispatcher.store.as_ref(),
@@ -124,7 +128,19 @@ pub async fn simulate_file(path: &Path, limits: BookLimits) -> Result<Simulation
         SenderProfile::for_campaign(&loaded, "https://cobro.example", secret),
     );
     dispatcher.book_limits = limits;
-    let report = run_and_report(&dispatcher, &loaded, Vec::new(), |_, _| {}).await?;
+    let dispatcher = Arc::new(dispatcher);
+    // The scratch store's agent tasks are worked by simulated collectors.
+    let mut collectors =
+        SimulatedCollectors::for_campaign(dispatcher.clone(), &loaded, DEMO_COLLECTORS);
+    let report = run_and_report(
+        &dispatcher,
+        &loaded,
+        Vec::new(),
+        collectors.as_mut(),
+        |_, _| {},
+    )
+    .await?;
+    drop(collectors);
     drop(dispatcher);
     drop(store);
     Ok(Simulation {

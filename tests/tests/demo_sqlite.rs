@@ -85,9 +85,25 @@ fn demo_runs_every_contact_to_one_terminal_state_inside_legal_windows() {
     assert!(
         events
             .iter()
-            .all(|e| e.source == "simulation" && !e.account.is_empty()),
-        "the demo's actions are the simulation's"
+            .all(|e| matches!(e.source.as_str(), "simulation" | "agent") && !e.account.is_empty()),
+        "the demo's actions are the simulation's and its collectors'"
     );
+    // The collectors worked the call step: a section of the report, with
+    // no outcome recorded outside what the rules allow.
+    let calls = text
+        .split_once("Gestión telefónica / Collectors' calls:")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("no collectors' section in {text}"));
+    let figure = |label: &str| -> u64 {
+        calls
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no '{label}' figure in {calls}"))
+    };
+    assert!(figure("tasks handed out") > 0, "{calls}");
+    assert_eq!(figure("late outcomes"), 0, "{calls}");
 
     // Every contact's last row is terminal; none was sent twice.
     let mut last: BTreeMap<&str, &str> = BTreeMap::new();
@@ -191,6 +207,49 @@ fn demo_runs_every_contact_to_one_terminal_state_inside_legal_windows() {
         checked += 1;
     }
     assert_eq!(checked, sent_count.len());
+
+    // A collector's call is audited as a call: the instant its outcome was
+    // recorded (the guard's `allowed` row marks when it was handed out)
+    // is inside the debtor's window.
+    let mut calls_checked = 0;
+    for row in rows.iter().filter(|r| {
+        r.channel == "agent_call" && (r.state == "allowed" || r.code.starts_with("call_"))
+    }) {
+        let account = by_id[row.account.as_str()];
+        let point = account
+            .contact_point_for(cobro_campaigns::ChannelKind::AgentCall)
+            .expect("a number to call");
+        let guard = ComplianceGuard::with_packs(vec![
+            RulePack::builtin(pack_of(&account.country)).expect("pack"),
+        ]);
+        let at: DateTime<Utc> = row.at.parse().expect("rfc3339");
+        let verdict = guard.decide(
+            &ContactAttempt {
+                channel: cobro_campaigns::ChannelKind::AgentCall.guarded_as(),
+                suppressed: false,
+            },
+            &DebtorProfile::from_account(account, point),
+            &[],
+            at,
+        );
+        let window_problem: Vec<_> = verdict
+            .reasons
+            .iter()
+            .filter(|r| WINDOW_CODES.contains(&r.code.as_str()))
+            .collect();
+        assert!(
+            window_problem.is_empty(),
+            "{} called at {} outside its window: {window_problem:?}",
+            row.contact_id,
+            row.at
+        );
+        calls_checked += 1;
+    }
+    assert!(calls_checked > 0, "the demo's collectors made calls");
+    assert!(
+        rows.iter().all(|r| r.code != "late_outcome"),
+        "no call recorded outside its window"
+    );
     for country in ["MX", "CO", "CL", "PE", "US"] {
         assert!(
             countries.contains(country),

@@ -8,8 +8,9 @@
 //! ```
 //!
 //! `<language>` is a BCP 47 tag (`es-MX`, `en-US`) or a bare language
-//! (`es`) used as that language's fallback. `<channel>` is `email`, `sms`
-//! `voice`, or `agent_call`/`agent_task` (a collector's script). `<part>` is `txt` (required for every channel), `subject`
+//! (`es`) used as that language's fallback. `<channel>` is `email`, `sms`,
+//! `voice`, or `agent_call`/`agent_task` (the script a collector reads,
+//! shown with the task). `<part>` is `txt` (required for every channel), `subject`
 //! (required for email) and `html` (optional for email; auto-escaped).
 //! Other files (`README.md`, dot files) are ignored; any other name in a
 //! language folder is an error, so a typo cannot silently drop a message.

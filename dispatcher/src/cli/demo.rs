@@ -17,6 +17,7 @@ use super::launch::launch_with_progress;
 use super::simulate::{SimulationLinks, simulate_loaded};
 use crate::engine::simulation::{ScheduledEvent, SimulatedEvent};
 use crate::store::any::AnyStore;
+use crate::work_queue::simulated::DEMO_COLLECTORS;
 use chrono::NaiveTime;
 use cobro_campaigns::ChannelKind;
 use cobro_campaigns::book::BookAction;
@@ -138,6 +139,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         events,
         Some(&links),
         Default::default(),
+        DEMO_COLLECTORS,
     )
     .await?;
     let users = add_demo_users(store.as_ref()).await?;
@@ -160,13 +162,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     println!("console: {DEMO_URL}/login, every user with the password '{DEMO_PASSWORD}':");
     for u in &users {
         println!(
-            "  {:<26} {}{}",
+            "  {:<26} {}{}{}",
             u.email,
             u.role,
             u.creditor
                 .as_deref()
                 .map(|c| format!(" (sees only '{c}')"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            if u.teams.is_empty() {
+                String::new()
+            } else {
+                format!(" (team {})", u.teams.join(", "))
+            }
+        );
+    }
+    if users.iter().any(|u| !u.teams.is_empty()) {
+        println!(
+            "a collector signed in gets the next call allowed now from {DEMO_URL}/api/work/next"
         );
     }
     if let Some(account) = sample {

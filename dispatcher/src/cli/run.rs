@@ -57,6 +57,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 Vec::new(),
                 None,
                 settings.house.limits(),
+                // A real store: no made-up outcomes in its books.
+                0,
             )
             .await?;
             print!("{}", report.to_text());

@@ -14,6 +14,7 @@ use crate::engine::simulation::ScheduledEvent;
 use crate::report::CampaignReport;
 use crate::simulate::run_and_report;
 use crate::store::any::AnyStore;
+use crate::work_queue::simulated::{DEMO_COLLECTORS, SimulatedCollectors};
 
 #[derive(Debug, clap::Args)]
 pub struct SimulateArgs {
@@ -39,6 +40,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         Vec::new(),
         None,
         Default::default(),
+        DEMO_COLLECTORS,
     )
     .await?;
     print!("{}", report.to_text());
@@ -58,7 +60,8 @@ pub struct SimulationLinks {
 
 /// Runs an already launched campaign on the virtual clock
 /// (`simulate::run_and_report`, with a progress spinner) and builds its
-/// report from the ledger.
+/// report from the ledger. `collectors` simulated collectors work its
+/// agent steps' tasks (recording made-up outcomes: 0 on a real store).
 pub async fn simulate_loaded(
     store: Arc<AnyStore>,
     loaded: &cobro_config::LoadedCampaign,
@@ -66,6 +69,7 @@ pub async fn simulate_loaded(
     events: Vec<ScheduledEvent>,
     links: Option<&SimulationLinks>,
     limits: cobro_campaigns::book::BookLimits,
+    collectors: usize,
 ) -> anyhow::Result<CampaignReport> {
     let templates = load_templates(&loaded.templates_dir)?;
     let channels = channel_set(&transport)?;
@@ -80,20 +84,32 @@ pub async fn simulate_loaded(
         dispatcher.sender.link_secret = links.secret.clone();
     }
     dispatcher.book_limits = limits;
+    let dispatcher = Arc::new(dispatcher);
+    let mut collectors = match collectors {
+        0 => None,
+        n => SimulatedCollectors::for_campaign(dispatcher.clone(), loaded, n),
+    };
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} virtual clock {msg} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    let report = run_and_report(&dispatcher, loaded, events, |stats, clock| {
-        bar.set_message(format!(
-            "{}: {} contacts processed, {} sent",
-            clock.format("%Y-%m-%d %H:%M UTC"),
-            stats.passes,
-            stats.sent
-        ));
-        bar.tick();
-    })
+    let report = run_and_report(
+        &dispatcher,
+        loaded,
+        events,
+        collectors.as_mut(),
+        |stats, clock| {
+            bar.set_message(format!(
+                "{}: {} contacts processed, {} sent, {} calls",
+                clock.format("%Y-%m-%d %H:%M UTC"),
+                stats.passes,
+                stats.sent,
+                stats.tasks
+            ));
+            bar.tick();
+        },
+    )
     .await?;
     bar.finish_and_clear();
     Ok(report)

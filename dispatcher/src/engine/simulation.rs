@@ -3,6 +3,8 @@
 //! month of campaign takes seconds and shows exactly what the real run
 //! would decide.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use cobro_campaigns::book::{BookAction, EventSource};
 
@@ -10,6 +12,7 @@ use super::actions::{ActionError, record_action};
 use super::events::{AccountEvent, apply_event};
 use super::{Dispatcher, PipelineError, ProcessOutcome};
 use crate::store::Store;
+use crate::work_queue::simulated::SimulatedCollectors;
 
 /// What the driver itself saw (the ledger holds the rest).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +25,12 @@ pub struct SimulationStats {
     pub failed: u64,
     pub unknown: u64,
     pub sms_segments: u64,
+    /// Collectors' tasks handed out (agent steps worked by simulated
+    /// collectors), and the outcomes they recorded by kind.
+    pub tasks: u64,
+    pub outcomes: BTreeMap<String, u64>,
+    /// Outcomes recorded when the guard would not have allowed the call.
+    pub late_outcomes: u64,
     pub first_instant: Option<DateTime<Utc>>,
     pub last_instant: Option<DateTime<Utc>>,
 }
@@ -94,20 +103,41 @@ pub async fn run_virtual_clock_with_events<S: Store>(
 pub async fn run_virtual_clock_observed<S: Store>(
     dispatcher: &Dispatcher<S>,
     start: DateTime<Utc>,
+    events: Vec<ScheduledEvent>,
+    on_progress: impl FnMut(&SimulationStats, DateTime<Utc>),
+) -> Result<SimulationStats, PipelineError> {
+    run_virtual_clock_worked(dispatcher, start, events, None, on_progress).await
+}
+
+/// Like [`run_virtual_clock_observed`], with `collectors` working the
+/// agent steps' tasks: the clock also stops when a task falls due and
+/// when a call ends, and the run ends when both the plan and the work
+/// queue are empty. Without collectors the agent tasks stay pending.
+pub async fn run_virtual_clock_worked<S: Store>(
+    dispatcher: &Dispatcher<S>,
+    start: DateTime<Utc>,
     mut events: Vec<ScheduledEvent>,
+    mut collectors: Option<&mut SimulatedCollectors<S>>,
     mut on_progress: impl FnMut(&SimulationStats, DateTime<Utc>),
 ) -> Result<SimulationStats, PipelineError> {
-    events.sort_by(|a, b| (b.at, &b.account).cmp(&(a.at, &a.account)));
+    let order =
+        |a: &ScheduledEvent, b: &ScheduledEvent| (b.at, &b.account).cmp(&(a.at, &a.account));
+    events.sort_by(order);
     let mut stats = SimulationStats::default();
     let mut clock = start;
     loop {
         let next_due = dispatcher.store.next_due().await?;
         let next_event = events.last().map(|e| e.at);
-        let next = match (next_due, next_event) {
-            (None, None) => break,
-            (Some(d), None) => d,
-            (None, Some(e)) => e,
-            (Some(d), Some(e)) => d.min(e),
+        let next_work = match collectors.as_deref() {
+            Some(c) => c.next_wake(dispatcher.store.as_ref()).await?,
+            None => None,
+        };
+        let Some(next) = [next_due, next_event, next_work]
+            .into_iter()
+            .flatten()
+            .min()
+        else {
+            break;
         };
         clock = clock.max(next);
         if clock > start + chrono::Duration::days(HORIZON_DAYS) {
@@ -172,6 +202,20 @@ pub async fn run_virtual_clock_observed<S: Store>(
                     ProcessOutcome::Skipped | ProcessOutcome::HandedOut => {}
                 }
             }
+        }
+        if let Some(c) = collectors.as_deref_mut() {
+            let follow_ups = c.work(dispatcher.store.as_ref(), clock).await?;
+            if !follow_ups.is_empty() {
+                events.extend(follow_ups);
+                events.sort_by(order);
+            }
+            if c.tally.tasks != stats.tasks || c.tally.outcomes != stats.outcomes {
+                stats.first_instant.get_or_insert(clock);
+                stats.last_instant = Some(stats.last_instant.map_or(clock, |t| t.max(clock)));
+            }
+            stats.tasks = c.tally.tasks;
+            stats.outcomes = c.tally.outcomes.clone();
+            stats.late_outcomes = c.tally.late;
         }
         on_progress(&stats, clock);
     }

@@ -1,7 +1,9 @@
 //! What a campaign run costs at the prices of its `[costs]`: SMS segments,
 //! emails and voice calls sent, each times its price. An estimate from the
 //! ledger's sends, for the simulation and the report; the providers'
-//! invoices are the truth.
+//! invoices are the truth. A collector's call (`agent_call`) goes through
+//! no provider and is never `sent`: it costs nothing here (the collectors'
+//! time is not a provider's price).
 
 use cobro_campaigns::ChannelKind;
 use cobro_config::CostsSection;

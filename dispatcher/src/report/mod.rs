@@ -2,6 +2,7 @@
 //! regulator would read), as text for the terminal and as an HTML page;
 //! with what the campaign collected, from the accounts' books.
 
+pub mod calls;
 pub mod collections;
 pub mod cost;
 pub mod daily;
@@ -16,6 +17,7 @@ use cobro_campaigns::ChannelKind;
 use serde::Serialize;
 
 use crate::store::{ContactState, LedgerEntry, LedgerState, Store, StoreError};
+pub use calls::CallsSummary;
 pub use collections::CollectionsSummary;
 
 /// Ledger rows read per store call when a report pages through a campaign.
@@ -46,6 +48,10 @@ pub struct CampaignReport {
     /// (see [`CampaignReport::with_collections`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collections: Option<CollectionsSummary>,
+    /// What the collectors did with the agent steps' tasks (empty, and
+    /// not shown, when the strategy has none).
+    #[serde(skip_serializing_if = "CallsSummary::is_empty")]
+    pub calls: CallsSummary,
     /// The accounts the ledger rows named (what `with_collections` reads).
     #[serde(skip)]
     accounts: BTreeSet<String>,
@@ -131,6 +137,7 @@ impl CampaignReport {
         if !self.accounts.contains(&row.account) {
             self.accounts.insert(row.account.clone());
         }
+        self.calls.add(row);
         let code = || row.code.clone().unwrap_or_else(|| "unspecified".into());
         if matches!(
             row.state,
@@ -226,6 +233,9 @@ impl CampaignReport {
         if let Some(cost) = &self.cost {
             let _ = writeln!(out, "Estimated cost: {}", cost.to_text());
         }
+        if !self.calls.is_empty() {
+            out.push_str(&self.calls.to_text());
+        }
         if let Some(c) = &self.collections {
             out.push_str(&c.to_text());
         }
@@ -320,6 +330,9 @@ impl CampaignReport {
             html.push_str("</td></tr>");
         }
         html.push_str("</table>");
+        if !self.calls.is_empty() {
+            html.push_str(&self.calls.to_html(esc));
+        }
         if let Some(c) = &self.collections {
             html.push_str(&c.to_html());
         }

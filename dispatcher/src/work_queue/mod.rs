@@ -15,6 +15,8 @@
 //!   the collector's email, and promises, plans, disputes, payments and
 //!   opt-outs go through the debtor's page's door (`record_action_by`).
 //! - [`stats`]: the supervisor's figures, from the ledger.
+//! - [`simulated`]: collectors for the virtual clock (`cobro simulate`,
+//!   `cobro demo`), working the queue through the same doors.
 //!
 //! Expired leases go back to the queue when anyone next asks for work (no
 //! background task): the cap slot stays taken, because the call may have
@@ -22,6 +24,7 @@
 
 mod hand_out;
 mod outcome;
+pub mod simulated;
 mod stats;
 mod window;
 
