@@ -94,7 +94,13 @@ async fn a_database_from_before_the_list_columns_and_teams_opens_and_works() {
     assert_eq!(claimed[0].state, ContactState::Queued);
     // New agent contacts plan and claim beside the old ones.
     let call = sample_contact("viejo", "OLD-1", "llamada", ChannelKind::AgentCall, due);
-    assert_eq!(store.add_contacts(std::slice::from_ref(&call)).await.expect("add"), 1);
+    assert_eq!(
+        store
+            .add_contacts(std::slice::from_ref(&call))
+            .await
+            .expect("add"),
+        1
+    );
     let work = store
         .claim_work(&["general".to_string()], Utc::now(), 10)
         .await

@@ -2,7 +2,6 @@
 //! codes, the explain JSON contract, errors naming file, line and key, and
 //! the 50 ms answer time of `rules explain`.
 
-
 use cobro_tests::{cobro, repo_root, stderr, stdout};
 
 fn explain(cwd: &std::path::Path, args: &[&str]) -> serde_json::Value {
