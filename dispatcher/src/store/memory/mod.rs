@@ -40,7 +40,9 @@ use state::State;
 /// values would be two stores).
 #[derive(Default)]
 pub struct MemoryStore {
-    state: Mutex<State>,
+    // Boxed: the state's many maps make it hundreds of bytes, and
+    // `AnyStore` holds a store inline.
+    state: Box<Mutex<State>>,
 }
 
 impl std::fmt::Debug for MemoryStore {
