@@ -51,6 +51,9 @@ impl WorkStore for MemoryStore {
             .map(from_ms))
     }
 
+    // A paused campaign's pending contacts are parked (`state.rs`), so
+    // they are not in the depth until it resumes (SQLite counts them;
+    // Redis stops counting them once a claim has passed them over).
     async fn work_depth(&self, team: &str, now: DateTime<Utc>) -> StoreResult<u64> {
         let state = self.state()?;
         let now_ms = ms(now);
