@@ -1,5 +1,5 @@
 //! `cobro simulate CAMPAIGN.toml`: plan and run on a virtual clock with the
-//! `null` transport in a scratch store, then print the report. Nothing is
+//! `null` transport in a scratch in-memory store, then print the report. Nothing is
 //! sent and the real store is not touched.
 
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ use super::common::{TransportChoice, channel_set, dispatcher, load_campaign, loa
 use super::launch::launch_with_progress;
 use crate::engine::simulation::ScheduledEvent;
 use crate::report::CampaignReport;
-use crate::simulate::run_and_report;
+use crate::simulate::{SCRATCH_STORE, run_and_report};
 use crate::store::any::AnyStore;
 use crate::work_queue::simulated::{DEMO_COLLECTORS, SimulatedCollectors};
 
@@ -25,12 +25,7 @@ pub struct SimulateArgs {
 }
 
 pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
-    let scratch = tempfile::tempdir()?;
-    let url = format!(
-        "sqlite://{}",
-        scratch.path().join("simulation.db").display()
-    );
-    let store = Arc::new(AnyStore::connect(&url).await?);
+    let store = Arc::new(AnyStore::connect(SCRATCH_STORE).await?);
     launch_with_progress(store.as_ref(), &args.campaign).await?;
     let loaded = load_campaign(&args.campaign)?;
     let report = simulate_loaded(

@@ -42,7 +42,9 @@ pub enum StoreError {
     /// name, a timestamp out of range, a missing field).
     #[error("store holds data this version cannot read: {0}")]
     Corrupt(String),
-    #[error("unsupported store URL '{0}' (expected sqlite://PATH or redis://HOST:PORT/DB)")]
+    #[error(
+        "unsupported store URL '{0}' (expected sqlite://PATH, redis://HOST:PORT/DB or memory://NAME)"
+    )]
     UnsupportedUrl(String),
 }
 

@@ -1,7 +1,8 @@
 //! Where the dispatcher keeps its state: accounts, the contact plan, the
 //! ledger (gestiones), suppression lists, debtor contact history and
-//! counters. Two implementations (SQLite, Redis) pass one conformance suite
-//! (`conformance/`), so the pipeline never knows which one it talks to.
+//! counters. Three implementations (SQLite, Redis, and an in-memory one
+//! for dry runs) pass one conformance suite (`conformance/`), so the
+//! pipeline never knows which one it talks to.
 //!
 //! The store is split into role traits (`traits.rs`: accounts, plan,
 //! reservation, history, ledger, suppression, campaigns); [`Store`] is all
@@ -16,6 +17,7 @@ pub mod any;
 pub mod conformance;
 mod error;
 mod ledger_code;
+pub mod memory;
 mod records;
 pub mod redis;
 pub mod sqlite;

@@ -45,6 +45,7 @@ macro_rules! role_trait {
                     match self {
                         AnyStore::Sqlite(store) => store.$method($($arg),*).await,
                         AnyStore::Redis(store) => store.$method($($arg),*).await,
+                        AnyStore::Memory(store) => store.$method($($arg),*).await,
                     }
                 }
             )*
