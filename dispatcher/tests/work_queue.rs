@@ -231,13 +231,32 @@ async fn an_expired_lease_returns_the_task_to_the_next_collector() {
         store.as_ref(),
         "beto@cobro.mx",
         &b.task,
-        &form("left_message"),
+        &OutcomeForm {
+            outcome: "plan".into(),
+            instalments: Some(3),
+            first_date: Some("2026-12-20".into()),
+            ..OutcomeForm::default()
+        },
         later + chrono::Duration::seconds(30),
     )
     .await
     .expect("beto records");
     assert!(!done.late);
     assert_eq!(done.state, "delivered");
+    // A plan of three instalments is one promise of their sum.
+    let (book, _) = store.book("CO-1").await.expect("book");
+    assert_eq!(book.promises.len(), 3);
+    let total: rust_decimal::Decimal = book.promises.iter().map(|p| p.amount).sum();
+    let stats = work_stats(store.as_ref(), &teams(), &Default::default(), later)
+        .await
+        .expect("stats");
+    let beto = stats
+        .collectors
+        .iter()
+        .find(|c| c.collector == "beto@cobro.mx")
+        .expect("beto");
+    assert_eq!(beto.promises, 1);
+    assert_eq!(beto.promised.get("COP"), Some(&total));
 }
 
 /// A wrong number is never called or texted again; a promise pauses the

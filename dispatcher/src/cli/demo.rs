@@ -178,7 +178,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     if users.iter().any(|u| !u.teams.is_empty()) {
         println!(
-            "a collector signed in gets the next call allowed now from {DEMO_URL}/api/work/next"
+            "a collector works its queue at {DEMO_URL}/console/work (or GET /api/work/next); the simulated\ncollectors already made this month's calls, so the queue is empty until a campaign with calls is launched;\ntheir figures are at {DEMO_URL}/console/work/team (operaciones@)"
         );
     }
     if let Some(account) = sample {

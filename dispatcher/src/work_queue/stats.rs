@@ -131,6 +131,12 @@ pub async fn work_stats<S: Store>(
                         .await?
                         .map(|(a, _)| a.currency)
                         .unwrap_or_default();
+                    // One promise per call: a plan's instalments are
+                    // its parts (their sum is what was promised), kept
+                    // when every instalment is.
+                    let mut made = Decimal::ZERO;
+                    let mut parts = 0;
+                    let mut all_kept = true;
                     for (i, p) in book.promises.iter().enumerate() {
                         // The ledger keeps milliseconds (SQLite), the book
                         // the instant as given: the same call at the
@@ -140,11 +146,17 @@ pub async fn work_stats<S: Store>(
                         {
                             continue;
                         }
+                        parts += 1;
+                        made += p.amount;
+                        all_kept &=
+                            book.promise_state(i, now, limits.grace_days) == PromiseState::Kept;
+                    }
+                    if parts > 0 {
                         acc.stats.promises += 1;
-                        *acc.stats.promised.entry(currency.clone()).or_default() += p.amount;
-                        if book.promise_state(i, now, limits.grace_days) == PromiseState::Kept {
+                        *acc.stats.promised.entry(currency.clone()).or_default() += made;
+                        if all_kept {
                             acc.stats.promises_kept += 1;
-                            *acc.stats.kept.entry(currency.clone()).or_default() += p.amount;
+                            *acc.stats.kept.entry(currency).or_default() += made;
                         }
                     }
                 }
