@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use browser_common::{Killed, browser_sized, free_port};
+use browser_common::{
+    Killed, browser_sized, click_to_new_page, fits_a_phone, free_port, screenshot,
+};
 use cobro_dispatcher::testing::{AgentDebtor, SCRIPT_ES, write_agent_campaign};
 use fantoccini::{Client, Locator};
 
@@ -137,57 +139,6 @@ async fn serve(store: &str, campaign: &Path) -> (Killed, String) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("cobro serve did not answer on {base}");
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    if let Ok(dir) = std::env::var("COBRO_SCREENSHOTS") {
-        let png = c.screenshot().await.expect("screenshot");
-        std::fs::write(Path::new(&dir).join(name), png).expect("write screenshot");
-    }
-}
-
-/// Clicks what leads to another page and waits until that page is loaded.
-async fn click_to_new_page(c: &Client, locator: Locator<'_>) {
-    c.execute("window.__cobro_old_page = true; return null;", vec![])
-        .await
-        .expect("mark the page");
-    c.find(locator)
-        .await
-        .expect("the element to click")
-        .click()
-        .await
-        .expect("click");
-    for _ in 0..400 {
-        let loaded = c
-            .execute(
-                "return window.__cobro_old_page === undefined && document.readyState === 'complete';",
-                vec![],
-            )
-            .await;
-        if matches!(loaded, Ok(serde_json::Value::Bool(true))) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no new page after the click");
-}
-
-/// On a phone (412 px wide) the page must not scroll sideways.
-async fn fits_a_phone(c: &Client, name: &str) {
-    c.set_window_size(412, 915).await.expect("phone size");
-    let overflow = c
-        .execute(
-            "return document.documentElement.scrollWidth - window.innerWidth;",
-            vec![],
-        )
-        .await
-        .expect("measure");
-    screenshot(c, &format!("phone-{name}")).await;
-    c.set_window_size(1280, 900).await.expect("desk size");
-    assert!(
-        overflow.as_i64().is_some_and(|px| px <= 0),
-        "{name} scrolls sideways on a phone by {overflow} px"
-    );
 }
 
 async fn sign_in(c: &Client, base: &str, email: &str) -> String {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration as StdDuration;
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
@@ -89,4 +89,58 @@ pub async fn browser_sized(profile: &Path, width: u32, height: u32) -> (Killed, 
         }
     }
     panic!("chromedriver did not answer on {url}");
+}
+
+pub async fn screenshot(c: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("COBRO_SCREENSHOTS") {
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(Path::new(&dir).join(name), png).expect("write screenshot");
+    }
+}
+
+/// Clicks what leads to another page and waits until that page is loaded
+/// (a mark left on the old page's window is gone and the new one is
+/// complete), so nothing is read from the page being left.
+pub async fn click_to_new_page(c: &Client, locator: Locator<'_>) {
+    c.execute("window.__cobro_old_page = true; return null;", vec![])
+        .await
+        .expect("mark the page");
+    c.find(locator)
+        .await
+        .expect("the element to click")
+        .click()
+        .await
+        .expect("click");
+    for _ in 0..400 {
+        let loaded = c
+            .execute(
+                "return window.__cobro_old_page === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if matches!(loaded, Ok(serde_json::Value::Bool(true))) {
+            return;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    panic!("no new page after the click");
+}
+
+/// On a phone (412 px wide) the page must not scroll sideways: wide
+/// tables turn into cards or scroll inside their own box.
+pub async fn fits_a_phone(c: &Client, name: &str) {
+    c.set_window_size(412, 915).await.expect("phone size");
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    screenshot(c, &format!("phone-{name}")).await;
+    c.set_window_size(1280, 900).await.expect("desk size");
+    assert!(
+        overflow.as_i64().is_some_and(|px| px <= 0),
+        "{name} scrolls sideways on a phone by {overflow} px"
+    );
 }
