@@ -8,11 +8,10 @@
 mod browser_common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use browser_common::{
-    Killed, browser_sized, click_to_new_page, fits_a_phone, free_port, screenshot,
+    Killed, browser_sized, click_to_new_page, fits_a_phone, screenshot, serve_cobro,
 };
 use fantoccini::{Client, Locator};
 
@@ -64,28 +63,15 @@ fn demo(dir: &Path) -> Demo {
 
 /// `cobro serve` over the demo's store, once it answers.
 async fn serve(demo: &Demo) -> (Killed, String) {
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = cobro()
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--store"])
-        .arg(&demo.store_url)
-        .arg("--campaign")
-        .arg(&demo.campaign)
-        .env("COBRO_LINK_SECRET", LINK_SECRET)
-        .env("COBRO_API_TOKEN", API_TOKEN)
-        .env("COBRO_PUBLIC_URL", &base)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cobro serve");
-    let server = Killed(child);
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-            return (server, base);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cobro serve did not answer on {base}");
+    serve_cobro(
+        &demo.store_url,
+        &demo.campaign,
+        &[
+            ("COBRO_LINK_SECRET", LINK_SECRET),
+            ("COBRO_API_TOKEN", API_TOKEN),
+        ],
+    )
+    .await
 }
 
 async fn sign_in(c: &Client, base: &str, email: &str) {

@@ -16,10 +16,9 @@ mod browser_common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use browser_common::{
-    Killed, browser_sized, click_to_new_page, fits_a_phone, free_port, screenshot,
+    Killed, browser_sized, click_to_new_page, fits_a_phone, screenshot, serve_cobro,
 };
 use cobro_dispatcher::testing::{AgentDebtor, SCRIPT_ES, write_agent_campaign};
 use fantoccini::{Client, Locator};
@@ -118,27 +117,7 @@ fn prepare(dir: &Path) -> (String, PathBuf) {
 
 /// `cobro serve` over the store with the campaign file, once it answers.
 async fn serve(store: &str, campaign: &Path) -> (Killed, String) {
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = cobro()
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--store"])
-        .arg(store)
-        .arg("--campaign")
-        .arg(campaign)
-        .env("COBRO_LINK_SECRET", LINK_SECRET)
-        .env("COBRO_PUBLIC_URL", &base)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cobro serve");
-    let server = Killed(child);
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-            return (server, base);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cobro serve did not answer on {base}");
+    serve_cobro(store, campaign, &[("COBRO_LINK_SECRET", LINK_SECRET)]).await
 }
 
 async fn sign_in(c: &Client, base: &str, email: &str) -> String {

@@ -190,6 +190,22 @@ impl<S: Store> Dispatcher<S> {
         }
     }
 
+    /// What a template sees of `account` at `at`: the message's and a
+    /// collector's call script's (`work_queue`) one context.
+    pub(crate) fn message_context(
+        &self,
+        account: &Account,
+        unsubscribe_url: Option<String>,
+        at: DateTime<Utc>,
+    ) -> MessageContext {
+        MessageContext::from_account(
+            account,
+            &self.sender.identity(unsubscribe_url),
+            at.date_naive(),
+        )
+        .with_portal_link(self.sender.portal_url(&account.id, at))
+    }
+
     fn render(
         &self,
         contact: &PlannedContact,
@@ -201,12 +217,7 @@ impl<S: Store> Dispatcher<S> {
             self.sender
                 .unsubscribe_url(account, contact.channel, &point.address)
         });
-        let context = MessageContext::from_account(
-            account,
-            &self.sender.identity(unsubscribe_url.clone()),
-            at.date_naive(),
-        )
-        .with_portal_link(self.sender.portal_url(&account.id, at));
+        let context = self.message_context(account, unsubscribe_url.clone(), at);
         let rendered = self
             .templates
             .render(

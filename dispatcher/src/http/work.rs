@@ -1,4 +1,4 @@
-//! The collectors' work queue over HTTP (DESIGN.md §15, `work_queue`):
+//! The collectors' work queue over HTTP (`work_queue`; ARCHITECTURE.md, "The work queue"):
 //! `GET /api/work/next` hands the asking collector its next allowed task
 //! (204 when none is allowed now), `POST /api/work/{task}/outcome` records
 //! what came of it; a supervisor reads `GET /api/work/stats` and releases

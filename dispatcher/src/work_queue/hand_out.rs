@@ -1,7 +1,6 @@
 //! Handing a task to the collector who asks, and taking it back.
 
 use chrono::{DateTime, Utc};
-use cobro_channels::templates::MessageContext;
 use cobro_compliance::DebtorProfile;
 
 use super::window::window_closes_at;
@@ -149,9 +148,7 @@ async fn task_of<S: Store>(
             profile.avoid = crate::engine::avoided_hours(&book);
             let mut owed = account.clone();
             owed.amount_due = balance;
-            let context =
-                MessageContext::from_account(&owed, &d.sender.identity(None), now.date_naive())
-                    .with_portal_link(d.sender.portal_url(&account.id, now));
+            let context = d.message_context(&owed, None, now);
             let script = d
                 .templates
                 .render(

@@ -1,4 +1,4 @@
-//! The collectors' work queue (DESIGN.md §15): a strategy step on an agent
+//! The collectors' work queue (ARCHITECTURE.md, "The work queue"): a strategy step on an agent
 //! channel (`agent_call`, `agent_task`) is a contact a person makes. It is
 //! planned like any contact, but only its team's collectors claim it
 //! (`WorkStore::claim_work`), when they ask for work:

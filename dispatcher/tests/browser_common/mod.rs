@@ -144,3 +144,30 @@ pub async fn fits_a_phone(c: &Client, name: &str) {
         "{name} scrolls sideways on a phone by {overflow} px"
     );
 }
+
+/// `cobro serve` (the real binary) over `store` with `campaign`, with
+/// these environment variables, once its `/healthz` answers; returns the
+/// process (killed when dropped) and its base URL.
+pub async fn serve_cobro(store: &str, campaign: &Path, env: &[(&str, &str)]) -> (Killed, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_cobro"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--store"])
+        .arg(store)
+        .arg("--campaign")
+        .arg(campaign)
+        .envs(env.iter().copied())
+        .env("COBRO_PUBLIC_URL", &base)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cobro serve");
+    let server = Killed(child);
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            return (server, base);
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    panic!("cobro serve did not answer on {base}");
+}
