@@ -40,6 +40,16 @@ pub enum ChannelError {
         code: Option<String>,
         message: String,
     },
+    /// The transport itself cannot take any message now (the outbox's disk
+    /// is full or its folder read-only): nothing left, and the fault is
+    /// the operator's machine, not the contact's, so the contact waits
+    /// without spending one of its attempts.
+    #[error("{provider}: unavailable{}: {message}", code_suffix(.code))]
+    Unavailable {
+        provider: String,
+        code: Option<String>,
+        message: String,
+    },
 }
 
 fn code_suffix(code: &Option<String>) -> String {
@@ -87,11 +97,27 @@ impl ChannelError {
     }
 
     /// Retry later (includes throttling).
+    pub fn unavailable(provider: &str, code: Option<String>, message: impl Into<String>) -> Self {
+        ChannelError::Unavailable {
+            provider: provider.to_string(),
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            ChannelError::Transient { .. } | ChannelError::Throttled { .. }
+            ChannelError::Transient { .. }
+                | ChannelError::Throttled { .. }
+                | ChannelError::Unavailable { .. }
         )
+    }
+
+    /// The transport, not the message, is at fault: retry without
+    /// counting an attempt.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, ChannelError::Unavailable { .. })
     }
 
     pub fn is_throttled(&self) -> bool {
@@ -136,7 +162,8 @@ impl ChannelError {
             ChannelError::Transient { code, .. }
             | ChannelError::Throttled { code, .. }
             | ChannelError::Permanent { code, .. }
-            | ChannelError::OptedOut { code, .. } => code.as_deref(),
+            | ChannelError::OptedOut { code, .. }
+            | ChannelError::Unavailable { code, .. } => code.as_deref(),
         }
     }
 
@@ -145,7 +172,8 @@ impl ChannelError {
             ChannelError::Transient { provider, .. }
             | ChannelError::Throttled { provider, .. }
             | ChannelError::Permanent { provider, .. }
-            | ChannelError::OptedOut { provider, .. } => provider,
+            | ChannelError::OptedOut { provider, .. }
+            | ChannelError::Unavailable { provider, .. } => provider,
         }
     }
 
@@ -157,6 +185,7 @@ impl ChannelError {
             ChannelError::Throttled { .. } => "throttled",
             ChannelError::Permanent { .. } => "permanent",
             ChannelError::OptedOut { .. } => "opted_out",
+            ChannelError::Unavailable { .. } => "unavailable",
         }
     }
 }

@@ -135,9 +135,12 @@ impl OutboxChannel {
             std::process::id(),
             TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let io =
-            |e: std::io::Error| ChannelError::transient("outbox", Some("io".into()), e.to_string());
-        tokio::fs::write(&tmp, &bytes).await.map_err(io)?;
+        let io = |e: std::io::Error| write_error(&self.dir, e);
+        if let Err(e) = tokio::fs::write(&tmp, &bytes).await {
+            // A partial file on a full disk would only take more room.
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(io(e));
+        }
         let linked = tokio::fs::hard_link(&tmp, &path).await;
         let _ = tokio::fs::remove_file(&tmp).await;
         match linked {
@@ -149,6 +152,25 @@ impl OutboxChannel {
             }
             Err(e) => Err(io(e)),
         }
+    }
+}
+
+/// A failed write, naming the folder. A full disk, a read-only folder or
+/// one cobro may not write to stops every message alike until the
+/// operator acts: `Unavailable`, so no contact spends its attempts on it.
+fn write_error(dir: &Path, e: std::io::Error) -> ChannelError {
+    use std::io::ErrorKind;
+    let message = format!("{}: {e}", dir.display());
+    /// EDQUOT: over the user's disk quota, a full disk for this user.
+    const EDQUOT: i32 = 122;
+    let machine_fault = matches!(
+        e.kind(),
+        ErrorKind::StorageFull | ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied
+    ) || e.raw_os_error() == Some(EDQUOT);
+    if machine_fault {
+        ChannelError::unavailable("outbox", Some("io".into()), message)
+    } else {
+        ChannelError::transient("outbox", Some("io".into()), message)
     }
 }
 
@@ -167,7 +189,26 @@ impl Channel for OutboxChannel {
 
 #[cfg(test)]
 mod tests {
-    use super::file_stem;
+    use super::{file_stem, write_error};
+    use std::io::{Error, ErrorKind};
+    use std::path::Path;
+
+    #[test]
+    fn a_machine_fault_is_unavailable_and_names_the_folder() {
+        let dir = Path::new("/var/cobro/outbox");
+        for kind in [
+            ErrorKind::StorageFull,
+            ErrorKind::ReadOnlyFilesystem,
+            ErrorKind::PermissionDenied,
+        ] {
+            let err = write_error(dir, Error::from(kind));
+            assert!(err.is_unavailable(), "{kind:?}: {err:?}");
+            assert!(err.is_transient() && !err.maybe_sent(), "{err:?}");
+            assert!(err.to_string().contains("/var/cobro/outbox"), "{err}");
+        }
+        let other = write_error(dir, Error::from(ErrorKind::Interrupted));
+        assert!(!other.is_unavailable() && other.is_transient(), "{other:?}");
+    }
 
     #[test]
     fn stems_are_safe_and_injective() {

@@ -15,6 +15,7 @@ pub struct Gestion {
     pub timezones: String,
     pub rules: String,
     pub code: String,
+    pub detail: String,
     pub provider_id: String,
 }
 
@@ -99,6 +100,7 @@ pub fn parse_gestiones(csv_text: &str) -> Vec<Gestion> {
             timezones: r[idx("timezones")].to_string(),
             rules: r[idx("rules")].to_string(),
             code: r[idx("code")].to_string(),
+            detail: r[idx("detail")].to_string(),
             provider_id: r[idx("provider_id")].to_string(),
         })
         .collect()

@@ -116,6 +116,26 @@ impl<S: Store> Dispatcher<S> {
                 )
                 .await
             }
+            ChannelError::Unavailable { .. } => {
+                // The operator's machine is at fault (a full disk, a
+                // read-only outbox): the contact waits for it without
+                // spending an attempt, however long that takes.
+                tracing::error!(contact = %contact.id, error = %err, "transport unavailable; the contact waits and keeps its attempts");
+                let until = at
+                    + chrono::Duration::from_std(self.retry.base_backoff)
+                        .unwrap_or_else(|_| chrono::Duration::hours(1));
+                row.state = LedgerState::Retry;
+                self.write(
+                    contact,
+                    Transition::Reschedule {
+                        due_at: until,
+                        attempt: record.attempt,
+                    },
+                    &[allowed, row],
+                    ProcessOutcome::Rescheduled(until),
+                )
+                .await
+            }
             ChannelError::Transient { .. } | ChannelError::Throttled { .. }
                 if attempt < self.retry.max_attempts =>
             {
