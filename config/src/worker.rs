@@ -35,6 +35,12 @@ pub struct WorkerSection {
     /// failure becomes `failed`.
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
+    /// Where a worker keeps the outcomes the store could not take yet
+    /// (default: `$XDG_STATE_HOME/cobro/journal`, else
+    /// `~/.local/state/cobro/journal`). Local to the machine: a worker
+    /// restarted here replays what a killed one left.
+    #[serde(default)]
+    pub journal_dir: Option<std::path::PathBuf>,
 }
 
 fn default_retry_backoff() -> u64 {
@@ -71,6 +77,7 @@ impl Default for WorkerSection {
             sending_lease_secs: default_sending_lease(),
             retry_base_backoff_secs: default_retry_backoff(),
             max_attempts: default_max_attempts(),
+            journal_dir: None,
         }
     }
 }

@@ -98,3 +98,91 @@ fn redis_restarted_mid_campaign_leaves_a_consistent_ledger() {
         ),
     );
 }
+
+/// Issue 15's must-show: Redis away for 10 s mid-campaign. The outcomes
+/// the workers could not write (the messages had gone out) wait in each
+/// worker's outcome journal and reach the store when it is back: no
+/// contact ends `unknown` because of the outage, none is sent twice.
+#[test]
+fn a_ten_second_redis_outage_leaves_no_contact_unknown() {
+    let mut server = RedisServer::start_with_aof().expect("redis-server");
+    let store = server.url();
+    let work = tempfile::tempdir().expect("temp dir");
+    let dir = work.path();
+    let outbox = dir.join("outbox");
+    // The default `sending` lease (an hour) is what production runs; a
+    // minute is enough to show that recovery does not race the journal.
+    let mut settings = String::from(
+        "[worker]\nconcurrency = 16\nbatch_size = 8\npoll_interval_ms = 50\nqueued_lease_secs = 22\nsending_lease_secs = 60\nretry_base_backoff_secs = 1\n",
+    );
+    settings.push_str(&format!(
+        "journal_dir = {:?}\n",
+        dir.join("journal").display().to_string()
+    ));
+    for kind in ["email", "sms", "voice"] {
+        settings.push_str(&format!(
+            "\n[channels.{kind}]\nprovider = \"outbox\"\ndir = {:?}\nrate_limit = \"100/s\"\n",
+            outbox.display().to_string()
+        ));
+    }
+    std::fs::write(dir.join("cobro.toml"), settings).expect("settings");
+    let campaign = write_wall_clock_campaign(dir, 400, SEED ^ 0x10);
+    launch_ok(dir, &campaign, &store);
+
+    let mut workers = [
+        spawn_worker_with_env(dir, &store, &campaign, "w0.log", &[]),
+        spawn_worker_with_env(dir, &store, &campaign, "w1.log", &[]),
+    ];
+    let start = Instant::now();
+    while outbox_contacts(&outbox).len() < 200 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the workers sent too little before the outage"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let before = outbox_contacts(&outbox).len();
+    server.kill();
+    std::thread::sleep(Duration::from_secs(10));
+    let during = outbox_contacts(&outbox).len() - before;
+    server
+        .restart()
+        .expect("redis-server restarts on the same port");
+
+    let total = wait_campaign_done(dir, &store, "now", Duration::from_secs(120));
+    for w in &mut workers {
+        terminate_child(w);
+    }
+    let rows = export_rows(dir, &store, "now");
+    let sent = assert_outbox_matches_ledger(&outbox, &rows);
+    let figures = LedgerFigures::of(&rows);
+    assert_eq!(figures.contacts as u64, total);
+    let replayed: u64 = (0..2)
+        .map(|i| {
+            let log = std::fs::read_to_string(dir.join(format!("w{i}.log"))).unwrap_or_default();
+            log.lines()
+                .rev()
+                .find_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .and_then(|report| report["journal_replayed"].as_u64())
+                .unwrap_or_else(|| panic!("worker {i} printed no report; log:\n{log}"))
+        })
+        .sum();
+    record_figures(
+        "faults_redis_10s",
+        &format!(
+            "redis down 10.0s after {before} sends ({during} more reached the outbox meanwhile); \
+             {replayed} outcomes replayed from the journals; {figures} outbox={}",
+            outbox_contacts(&outbox).len()
+        ),
+    );
+    assert_eq!(
+        figures.count("unknown"),
+        0,
+        "no contact unknown because of the outage: {figures}"
+    );
+    assert!(
+        replayed > 0,
+        "the outage caught sends in flight, and their outcomes came from the journals"
+    );
+    assert!(sent.len() > 400, "most contacts go out: {figures}");
+}

@@ -127,6 +127,15 @@ pub async fn work_with(
         .await
         .map_err(|e| BadInput(e.to_string()))?
         .metered(&metrics);
+    let journal_dir = crate::engine::journal::OutcomeJournal::dir_for(
+        &settings
+            .worker
+            .journal_dir
+            .clone()
+            .unwrap_or_else(default_journal_base),
+        &args.store.url()?,
+    );
+    let journal = Arc::new(crate::engine::journal::OutcomeJournal::open(&journal_dir)?);
     let mut router = CampaignRouter::new();
     for path in &args.campaigns {
         let loaded = load_campaign(path)?;
@@ -143,6 +152,7 @@ pub async fn work_with(
             base_backoff: Duration::from_secs(settings.worker.retry_base_backoff_secs),
         };
         d.metrics = Some(metrics.clone());
+        d.journal = Some(journal.clone());
         d.book_limits = settings.house.limits();
         router.add(&loaded.campaign.id, Arc::new(d));
     }
@@ -156,7 +166,25 @@ pub async fn work_with(
         queued_lease: Duration::from_secs(settings.worker.queued_lease_secs),
         sending_lease: Duration::from_secs(settings.worker.sending_lease_secs),
         maintenance_interval: Duration::from_secs(settings.worker.queued_lease_secs.clamp(1, 15)),
+        journal: Some(journal),
         ..WorkerOptions::default()
     };
     Ok(run_workers(store, Arc::new(router), &queue, opts, shutdown_signal()).await?)
+}
+
+/// `$XDG_STATE_HOME/cobro/journal`, else `~/.local/state/cobro/journal`,
+/// else `.cobro/journal` (no home at all).
+fn default_journal_base() -> std::path::PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| std::path::PathBuf::from(h).join(".local/state"))
+        });
+    match state {
+        Some(dir) => dir.join("cobro/journal"),
+        None => std::path::PathBuf::from(".cobro/journal"),
+    }
 }

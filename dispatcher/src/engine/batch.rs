@@ -127,6 +127,14 @@ impl<S: Store> Dispatcher<S> {
                 other => break other,
             }
         };
+        // The store stays away: the outcomes wait in the journal (the
+        // messages went out; they must not come back as `unknown`).
+        let flushed = match flushed {
+            Err(e) if e.is_transient() => self
+                .journal_held(e, &planned, &items)
+                .map(|()| vec![true; items.len()]),
+            other => other,
+        };
         if let Err(e) = &flushed {
             // Each contact that planned a fallback has a held write too;
             // this covers one that did not, should that ever change.

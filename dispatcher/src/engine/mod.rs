@@ -25,6 +25,7 @@ mod decide;
 pub mod events;
 mod fallback;
 mod hold;
+pub mod journal;
 pub mod portal_token;
 pub mod quota;
 mod reserve_gate;
@@ -133,6 +134,10 @@ pub struct Dispatcher<S: Store> {
     /// Steps of this campaign's strategy that wait for a broken promise
     /// (`when.after = "broken_promise"`).
     pub broken_promise_steps: Arc<std::collections::BTreeSet<String>>,
+    /// Where a send's outcome goes when the store cannot take it (the
+    /// workers'); `None` in simulations and tests, where a store error
+    /// surfaces as before.
+    pub journal: Option<Arc<journal::OutcomeJournal>>,
 }
 
 impl<S: Store> Dispatcher<S> {
@@ -168,6 +173,7 @@ impl<S: Store> Dispatcher<S> {
                     .map(|s| s.id.clone())
                     .collect(),
             ),
+            journal: None,
         }
     }
 

@@ -69,10 +69,10 @@ impl<S: Store> Dispatcher<S> {
                         .then(|| cobro_channels::encoding::sms_segments(&message.text).segments)
                 });
                 tracing::debug!(contact = %contact.id, to = %mask_address(&point.address), "sent");
-                self.finish_held(
+                self.settle_held(
                     batch,
                     contact,
-                    ContactState::Sent,
+                    Transition::Finish(ContactState::Sent),
                     &[allowed, outcome_row],
                     ProcessOutcome::Sent { segments },
                 )
@@ -108,9 +108,9 @@ impl<S: Store> Dispatcher<S> {
                 maybe_sent: true, ..
             } => {
                 row.state = LedgerState::Unknown;
-                self.finish(
+                self.settle(
                     contact,
-                    ContactState::Unknown,
+                    Transition::Finish(ContactState::Unknown),
                     &[allowed, row],
                     ProcessOutcome::Unknown,
                 )
@@ -125,7 +125,7 @@ impl<S: Store> Dispatcher<S> {
                     + chrono::Duration::from_std(self.retry.base_backoff)
                         .unwrap_or_else(|_| chrono::Duration::hours(1));
                 row.state = LedgerState::Retry;
-                self.write(
+                self.settle(
                     contact,
                     Transition::Reschedule {
                         due_at: until,
@@ -148,7 +148,7 @@ impl<S: Store> Dispatcher<S> {
                     + chrono::Duration::from_std(backoff)
                         .unwrap_or_else(|_| chrono::Duration::hours(1));
                 row.state = LedgerState::Retry;
-                self.write(
+                self.settle(
                     contact,
                     Transition::Reschedule {
                         due_at: until,

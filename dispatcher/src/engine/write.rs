@@ -5,7 +5,7 @@ use cobro_campaigns::PlannedContact;
 
 use super::batch::BatchSlot;
 use super::{Dispatcher, PipelineError, ProcessOutcome};
-use crate::store::{ContactState, LedgerEntry, Store, Transition};
+use crate::store::{ContactState, LedgerEntry, Store, StoreError, Transition, TransitionItem};
 
 impl<S: Store> Dispatcher<S> {
     /// Tells the metrics about rows the store has just recorded.
@@ -60,5 +60,73 @@ impl<S: Store> Dispatcher<S> {
         } else {
             ProcessOutcome::Skipped
         })
+    }
+
+    /// A send's outcome, held for the batch's one write or written now
+    /// ([`Dispatcher::settle`]).
+    pub(super) async fn settle_held(
+        &self,
+        batch: Option<BatchSlot<'_>>,
+        contact: &PlannedContact,
+        to: Transition,
+        rows: &[LedgerEntry],
+        outcome: ProcessOutcome,
+    ) -> Result<ProcessOutcome, PipelineError> {
+        match batch {
+            Some(slot) => Ok(slot.hold(contact, to, rows.to_vec(), outcome)),
+            None => self.settle(contact, to, rows, outcome).await,
+        }
+    }
+
+    /// `write` for what a provider answered: the message is out (or may
+    /// be), so the outcome must not be lost to a store outage. When the
+    /// store cannot take it now, the journal keeps it and writes it later.
+    pub(super) async fn settle(
+        &self,
+        contact: &PlannedContact,
+        to: Transition,
+        rows: &[LedgerEntry],
+        outcome: ProcessOutcome,
+    ) -> Result<ProcessOutcome, PipelineError> {
+        match self.write(contact, to.clone(), rows, outcome.clone()).await {
+            Err(PipelineError::Store(e)) if e.is_transient() => {
+                let item = TransitionItem {
+                    id: contact.id.clone(),
+                    to,
+                    ledger: rows.to_vec(),
+                };
+                self.journal_held(e, &[], &[item])
+                    .map(|()| outcome)
+                    .map_err(PipelineError::Store)
+            }
+            other => other,
+        }
+    }
+
+    /// Puts writes the store refused with `error` into the outcome journal;
+    /// `error` back when there is no journal or it cannot be written.
+    pub(super) fn journal_held(
+        &self,
+        error: StoreError,
+        plan: &[PlannedContact],
+        items: &[TransitionItem],
+    ) -> Result<(), StoreError> {
+        let Some(journal) = &self.journal else {
+            return Err(error);
+        };
+        match journal.append(plan, items) {
+            Ok(()) => {
+                tracing::warn!(
+                    "store unavailable ({error}): {} outcomes kept in {} until it answers",
+                    items.len(),
+                    journal.path().display()
+                );
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!("{e}; the store's error stands: {error}");
+                Err(error)
+            }
+        }
     }
 }

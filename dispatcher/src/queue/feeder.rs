@@ -9,11 +9,34 @@ use tokio::sync::watch;
 
 use super::backend::Queue;
 use super::{ContactBatch, QueueError, Stats, WorkerOptions};
+use crate::engine::journal::OutcomeJournal;
 use crate::store::{ContactState, Store};
 
 /// Most contacts claimed in one go: keeps each claim script short so that
 /// Redis serves other clients in between.
 const MAX_CLAIM: usize = 2_000;
+
+/// How soon a journal that still holds outcomes is tried again.
+const JOURNAL_RETRY: Duration = Duration::from_millis(250);
+
+/// Writes the journal's outcomes to the store; they stay for the next try
+/// while the store is away.
+async fn replay_journal<S: Store>(store: &S, journal: &OutcomeJournal, stats: &Stats) {
+    match journal.replay(store).await {
+        Ok(done) if done.entries > 0 => {
+            Stats::add(&stats.journal_replayed, done.applied as u64);
+            tracing::info!(
+                "outcome journal: {} entries written to the store ({} outcomes applied, {} files of dead workers taken over)",
+                done.entries,
+                done.applied,
+                done.adopted_files
+            );
+        }
+        Ok(_) => {}
+        Err(e) if e.is_transient() => tracing::debug!("outcome journal waits for the store: {e}"),
+        Err(e) => tracing::error!("outcome journal: {e}"),
+    }
+}
 
 /// Sleeps `d` or until stop; returns true when stopping.
 pub(crate) async fn pause(stop: &mut watch::Receiver<bool>, d: Duration) -> bool {
@@ -140,7 +163,14 @@ pub(crate) async fn maintain<S: Store>(
     // one left behind.
     let mut first = true;
     loop {
-        if first || last_upkeep.elapsed() >= opts.maintenance_interval {
+        let upkeep = first || last_upkeep.elapsed() >= opts.maintenance_interval;
+        // Before recovery: a journaled outcome is not a stale `sending`.
+        if let Some(journal) = &opts.journal
+            && (upkeep || journal.is_dirty())
+        {
+            replay_journal(store.as_ref(), journal, &stats).await;
+        }
+        if upkeep {
             first = false;
             last_upkeep = tokio::time::Instant::now();
             let now = Utc::now();
@@ -185,11 +215,14 @@ pub(crate) async fn maintain<S: Store>(
                 Err(e) => tracing::warn!("idle check failed: {e}"),
             }
         }
-        let wait = if opts.stop_when_idle {
+        let mut wait = if opts.stop_when_idle {
             idle_every
         } else {
             opts.maintenance_interval
         };
+        if opts.journal.as_ref().is_some_and(|j| j.is_dirty()) {
+            wait = wait.min(JOURNAL_RETRY);
+        }
         if pause(&mut stop, wait).await {
             return Ok(());
         }

@@ -132,6 +132,9 @@ pub struct WorkerOptions {
     pub missed_heartbeats: usize,
     /// apalis queue name (several cobro installations can share a Redis).
     pub queue_name: String,
+    /// The dispatchers' outcome journal, replayed by maintenance as soon
+    /// as the store answers (and, at start, dead workers' files).
+    pub journal: Option<Arc<crate::engine::journal::OutcomeJournal>>,
 }
 
 impl Default for WorkerOptions {
@@ -149,6 +152,7 @@ impl Default for WorkerOptions {
             heartbeat_interval: Duration::from_secs(5),
             missed_heartbeats: 4,
             queue_name: "cobro:contacts".into(),
+            journal: None,
         }
     }
 }
@@ -181,6 +185,8 @@ pub struct WorkerReport {
     /// `recover_stale` results summed over this process' runs.
     pub recovered_queued: u64,
     pub recovered_unknown: u64,
+    /// Outcomes written to the store from the outcome journal.
+    pub journal_replayed: u64,
     /// Times the apalis worker failed and was started again.
     pub worker_restarts: u64,
     pub elapsed_ms: u64,
@@ -238,6 +244,7 @@ pub(crate) struct Stats {
     permanent_errors: AtomicU64,
     recovered_queued: AtomicU64,
     recovered_unknown: AtomicU64,
+    journal_replayed: AtomicU64,
     worker_restarts: AtomicU64,
 }
 
@@ -280,6 +287,7 @@ impl Stats {
             permanent_errors: get(&self.permanent_errors),
             recovered_queued: get(&self.recovered_queued),
             recovered_unknown: get(&self.recovered_unknown),
+            journal_replayed: get(&self.journal_replayed),
             worker_restarts: get(&self.worker_restarts),
             elapsed_ms: elapsed.as_millis() as u64,
         }

@@ -64,7 +64,7 @@ pub struct ContactChecks {
 }
 
 /// One `transition` of a batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TransitionItem {
     pub id: String,
     pub to: Transition,

@@ -18,8 +18,9 @@ pub struct ContactRecord {
     pub attempt: u32,
 }
 
-/// How a claimed contact moves on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How a claimed contact moves on. Serialized only by the outcome journal
+/// (`engine::journal`), which replays it as it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Transition {
     /// Back to pending until `due_at` (deferral or retry).
     Reschedule { due_at: DateTime<Utc>, attempt: u32 },
