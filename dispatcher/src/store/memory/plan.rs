@@ -192,7 +192,7 @@ impl State {
             row.code = Some(LedgerCode::Interrupted.as_str().into());
             row.detail = Some("the worker stopped between handing the message over and recording the answer; not resent".into());
             row.attempt = c.attempt;
-            self.ledger.push(row);
+            self.ledger.push(&row);
             unknown += 1;
         }
         (requeued, unknown)

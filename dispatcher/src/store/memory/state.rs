@@ -323,7 +323,7 @@ impl State {
         row.code = Some(code.to_string());
         row.detail = Some(detail.to_string());
         row.attempt = c.attempt;
-        self.ledger.push(row);
+        self.ledger.push(&row);
         true
     }
 }
