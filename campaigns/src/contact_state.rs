@@ -89,7 +89,7 @@ impl ContactState {
         (Blocked, &[]),
         (Cancelled, &[]),
         (Failed, &[]),
-        (Unknown, &[Pending, Delivered, Undelivered]),
+        (Unknown, &[Pending, Sent, Delivered, Undelivered, Failed]),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -165,10 +165,17 @@ pub enum StateMove {
     /// the guard decides it afresh. Only an operator does this (a worker's
     /// late retry must never resend what may have been sent).
     Requeue,
+    /// The provider (a delivery report naming the contact, a lookup) or
+    /// the worker's own outcome journal says what became of a send whose
+    /// outcome was lost: a `sending` or `unknown` contact becomes `sent`,
+    /// `delivered`, `undelivered` or `failed`, with a ledger row saying it
+    /// was reconciled. Never back to the plan: only an operator's review
+    /// (`Requeue`) or a lookup that found no message does that.
+    Reconcile,
 }
 
 impl StateMove {
-    pub const ALL: [StateMove; 9] = [
+    pub const ALL: [StateMove; 10] = [
         StateMove::Claim,
         StateMove::Reserve,
         StateMove::Reschedule,
@@ -178,6 +185,7 @@ impl StateMove {
         StateMove::RecoverQueued,
         StateMove::RecoverSending,
         StateMove::Requeue,
+        StateMove::Reconcile,
     ];
 
     /// The states this operation moves a contact from.
@@ -192,6 +200,7 @@ impl StateMove {
             StateMove::RecoverQueued => &[Queued],
             StateMove::RecoverSending => &[Sending],
             StateMove::Requeue => &[Unknown],
+            StateMove::Reconcile => &[Sending, Unknown],
         }
     }
 
@@ -205,6 +214,7 @@ impl StateMove {
             StateMove::Receipt => &[Delivered, Undelivered],
             StateMove::Cancel => &[Cancelled],
             StateMove::RecoverSending => &[Unknown],
+            StateMove::Reconcile => &[Sent, Delivered, Undelivered, Failed],
         }
     }
 
@@ -246,13 +256,18 @@ mod tests {
     }
 
     #[test]
-    fn terminal_states_only_move_on_receipts_or_an_operators_requeue() {
+    fn terminal_states_only_move_on_receipts_reconciliation_or_an_operators_requeue() {
         for from in ContactState::TERMINAL {
             for to in ContactState::ALL {
                 if from.can_move_to(to) {
                     assert!(matches!(from, Sent | Unknown), "{from} -> {to}");
                     if to == Pending {
                         assert_eq!(from, Unknown, "only a reviewed unknown contact goes back");
+                        continue;
+                    }
+                    if matches!(to, Sent | Failed) {
+                        assert_eq!(from, Unknown, "only a lost outcome is reconciled");
+                        assert!(StateMove::Reconcile.applies_to(from));
                         continue;
                     }
                     assert!(matches!(to, Delivered | Undelivered), "{from} -> {to}");

@@ -63,6 +63,7 @@ fn message(
         html: r.html,
         unsubscribe_url: ctx.unsubscribe_url.clone(),
         status_callback: None,
+        reference: None,
         voice: None,
         sent_at: None,
     }

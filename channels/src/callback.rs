@@ -8,6 +8,10 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 /// The final fate of a sent message, as the provider reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryStatus {
+    /// The provider has the message (queued, sent to the carrier, a call
+    /// ringing): not its fate yet, but proof that it went out, which
+    /// resolves a send whose answer was lost.
+    Accepted,
     Delivered,
     Undelivered,
 }
@@ -16,14 +20,17 @@ pub enum DeliveryStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryReport {
     pub provider_id: String,
-    /// `None` for an interim status (queued, ringing, accepted) that
-    /// changes nothing.
+    /// `None` for a status that says nothing cobro acts on.
     pub status: Option<DeliveryStatus>,
     pub code: Option<String>,
     pub detail: Option<String>,
     /// A person (not a machine) answered a call: a conversation, which
     /// starts cooldowns (US Reg F).
     pub human_answer: bool,
+    /// The contact reference the message carried, as the provider echoed
+    /// it (`OutboundMessage::reference`). Not yet checked: the dispatcher
+    /// verifies its signature before it believes it.
+    pub contact_ref: Option<String>,
 }
 
 /// One reply from a debtor.

@@ -17,6 +17,7 @@ pub mod callback;
 pub mod encoding;
 mod error;
 mod http;
+pub mod lookup;
 mod mask;
 mod message;
 pub mod null;
@@ -30,6 +31,7 @@ pub use callback::{
     CallbackError, CallbackKeys, CallbackRequest, DeliveryReport, DeliveryStatus, InboundMessage,
 };
 pub use error::{ChannelError, ConfigError};
+pub use lookup::{LookupAnswer, LookupQuery};
 pub use mask::mask_address;
 pub use message::{Channel, OutboundMessage, Receipt, VoiceContent};
 pub use providers::{OutboxConfig, Provider, ProviderConfig};

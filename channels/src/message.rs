@@ -36,6 +36,13 @@ pub struct OutboundMessage {
     /// Where the provider should post delivery status for this message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_callback: Option<String>,
+    /// A signed reference to the contact (`engine::contact_ref` in the
+    /// dispatcher) that the provider echoes back in its delivery reports:
+    /// Twilio in the `StatusCallback` URL, Vonage as `client-ref`, Infobip
+    /// as `callbackData`. It resolves a send whose answer was lost, for
+    /// which no provider id was ever recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
     /// What a voice call plays; `None` means "say `text` in `language`".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<VoiceContent>,
@@ -87,4 +94,14 @@ pub trait Channel: Send + Sync {
     /// dispatcher re-checks compliance before every retry.
     fn send<'a>(&'a self, msg: &'a OutboundMessage)
     -> BoxFuture<'a, Result<Receipt, ChannelError>>;
+
+    /// Asks the provider what became of a message whose answer was lost
+    /// (`cobro reconcile`). `None`: this provider offers no lookup, so
+    /// nobody can tell (the default).
+    fn lookup<'a>(
+        &'a self,
+        _query: &'a crate::LookupQuery,
+    ) -> Option<BoxFuture<'a, Result<crate::LookupAnswer, ChannelError>>> {
+        None
+    }
 }

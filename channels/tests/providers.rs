@@ -591,7 +591,10 @@ mod infobip {
             .and(body_json(json!({
                 "messages": [{
                     "sender": "+15557122661",
-                    "destinations": [{"to": "525512345678"}],
+                    "destinations": [{
+                        "to": "525512345678",
+                        "messageId": cobro_channels::providers::infobip::lookup::message_id("c/a/s"),
+                    }],
                     "content": {"text": TEXT},
                     "webhooks": {"delivery": {"url": "https://cobro.example/webhooks/twilio/status"}}
                 }]

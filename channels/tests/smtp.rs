@@ -148,6 +148,30 @@ async fn dropped_connection_is_transient() {
     assert!(matches!(err, ChannelError::Transient { .. }), "{err:?}");
 }
 
+/// Only a drop after the message's data went out may hide a delivered
+/// message (`maybe_sent`, so the contact ends `unknown`); a drop at
+/// `MAIL FROM` or at `DATA`, before any data, is a plain retry.
+#[tokio::test]
+async fn only_a_drop_after_the_data_may_have_delivered() {
+    for (command, maybe_sent) in [
+        ("mail", false),
+        ("rcpt", false),
+        ("data", false),
+        (".", true),
+    ] {
+        let sink = SmtpSink::start(&["-q", command]);
+        let err = channel(sink.port, 1)
+            .send(&email_message("c/a/s", "ana@example.com"))
+            .await
+            .expect_err("dropped");
+        assert!(
+            matches!(err, ChannelError::Transient { .. }),
+            "{command}: {err:?}"
+        );
+        assert_eq!(err.maybe_sent(), maybe_sent, "{command}: {err:?}");
+    }
+}
+
 #[tokio::test]
 async fn reply_421_and_hang_up_is_transient() {
     let sink = SmtpSink::start(&["-Q", "mail"]);

@@ -344,6 +344,7 @@ fn rendered_message(set: &TemplateSet, contact_id: &str, channel: ChannelKind) -
         html: r.html,
         unsubscribe_url: c.unsubscribe_url.clone(),
         status_callback: None,
+        reference: None,
         voice: None,
         sent_at: None,
     }

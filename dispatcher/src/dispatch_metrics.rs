@@ -211,6 +211,12 @@ impl Channel for MeteredChannel {
             result
         })
     }
+    fn lookup<'a>(
+        &'a self,
+        query: &'a cobro_channels::LookupQuery,
+    ) -> Option<BoxFuture<'a, Result<cobro_channels::LookupAnswer, ChannelError>>> {
+        self.inner.lookup(query)
+    }
 }
 
 #[cfg(test)]
@@ -287,6 +293,7 @@ mod tests {
             html: None,
             unsubscribe_url: None,
             status_callback: None,
+            reference: None,
             voice: None,
             sent_at: None,
         };

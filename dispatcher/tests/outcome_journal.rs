@@ -1,7 +1,8 @@
 //! The outcome journal on a real store (the in-memory one): what a worker
 //! appended while the store was away reaches it on replay, once; a torn
 //! last line (a crash inside `append`) is left out; a dead worker's file is
-//! taken over by the next worker, a live one's is not.
+//! taken over by the next worker, a live one's is not; an outcome whose
+//! contact recovery marked `unknown` meanwhile reconciles it.
 
 use cobro_campaigns::{ChannelKind, ContactState, PlannedContact};
 use cobro_dispatcher::engine::journal::OutcomeJournal;
@@ -158,4 +159,98 @@ fn each_store_has_its_own_folder_without_its_password() {
     assert_eq!(a, b, "the password is not part of the store's identity");
     assert_ne!(a, c);
     assert!(!a.to_string_lossy().contains("one"));
+}
+
+/// The known limit before reconciliation: another worker's recovery
+/// marked a journaled contact `unknown` (its `sending` lease ran out
+/// during the outage). The replay now reconciles it from the journal:
+/// `unknown` -> `sent` with the provider id the worker was given, or
+/// `failed` with the provider's refusal, each row coded `reconciled`.
+#[tokio::test]
+async fn a_contact_recovered_to_unknown_meanwhile_is_reconciled_by_the_replay() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, contacts) = sending(&["a", "b", "c"]).await;
+    let journal = OutcomeJournal::open(dir.path()).expect("journal");
+    let mut went_out = sent(&contacts[0]);
+    went_out.ledger[0].provider = Some("twilio".into());
+    went_out.ledger[0].provider_id = Some("SMjournaled0001".into());
+    let mut refused = TransitionItem {
+        id: contacts[1].id.clone(),
+        to: Transition::Finish(ContactState::Failed),
+        ledger: vec![LedgerEntry::for_contact(
+            &contacts[1],
+            LedgerState::Failed,
+            at(2),
+        )],
+    };
+    refused.ledger[0].code = Some("twilio_21211".into());
+    refused.ledger[0].detail = Some("invalid 'To' phone number".into());
+    // An outcome that is itself unknown changes nothing on replay.
+    let maybe = TransitionItem {
+        id: contacts[2].id.clone(),
+        to: Transition::Finish(ContactState::Unknown),
+        ledger: vec![LedgerEntry::for_contact(
+            &contacts[2],
+            LedgerState::Unknown,
+            at(2),
+        )],
+    };
+    journal
+        .append(&[], &[went_out, refused, maybe])
+        .expect("append");
+    // Recovery elsewhere, before the store came back to this worker.
+    assert_eq!(
+        store
+            .recover_stale(at(-100), at(100))
+            .await
+            .expect("recover"),
+        (0, 3)
+    );
+
+    let done = journal.replay(&store).await.expect("replay");
+    assert_eq!((done.entries, done.applied), (1, 2));
+    assert_eq!(state(&store, &contacts[0].id).await, ContactState::Sent);
+    assert_eq!(state(&store, &contacts[1].id).await, ContactState::Failed);
+    assert_eq!(state(&store, &contacts[2].id).await, ContactState::Unknown);
+    let rows = store
+        .ledger(&LedgerFilter {
+            provider_id: Some("SMjournaled0001".into()),
+            ..LedgerFilter::default()
+        })
+        .await
+        .expect("ledger by provider id");
+    assert_eq!(rows.len(), 1, "found again by its provider id: {rows:?}");
+    assert_eq!(rows[0].state, LedgerState::Sent);
+    assert_eq!(rows[0].code.as_deref(), Some("reconciled"));
+    assert!(
+        rows[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("outcome journal")),
+        "{rows:?}"
+    );
+    let failed = store
+        .ledger(&LedgerFilter {
+            contact_id: Some(contacts[1].id.clone()),
+            account: Some(contacts[1].account.clone()),
+            ..LedgerFilter::default()
+        })
+        .await
+        .expect("ledger");
+    let last = failed.last().expect("rows");
+    assert_eq!(last.state, LedgerState::Failed);
+    assert_eq!(last.code.as_deref(), Some("reconciled"));
+    assert!(
+        last.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("twilio_21211") && d.contains("invalid 'To'")),
+        "the provider's refusal is kept: {last:?}"
+    );
+    // Replaying the same entry again moves nothing and writes nothing.
+    let mut again = sent(&contacts[0]);
+    again.ledger[0].provider_id = Some("SMjournaled0001".into());
+    journal.append(&[], &[again]).expect("append");
+    let twice = journal.replay(&store).await.expect("replay");
+    assert_eq!((twice.entries, twice.applied), (1, 0));
+    assert_eq!(sent_rows(&store).await, 1);
 }

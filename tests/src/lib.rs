@@ -12,6 +12,7 @@ mod ledger;
 mod outbox;
 mod rng;
 mod run;
+mod twilio_reports;
 
 pub use fault::*;
 pub use faulty_smtp::*;
@@ -21,3 +22,4 @@ pub use ledger::*;
 pub use outbox::*;
 pub use rng::*;
 pub use run::*;
+pub use twilio_reports::*;

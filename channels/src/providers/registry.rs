@@ -129,7 +129,7 @@ impl Provider {
         match self {
             Provider::Twilio => {
                 let params = twilio::signature::verify(keys.twilio_auth_token, req)?;
-                twilio::webhook::delivery_report(&params).map(|r| vec![r])
+                twilio::webhook::delivery_report(&params, req.query).map(|r| vec![r])
             }
             Provider::Vonage => {
                 vonage::signature::verify(keys.shared_secret, req)?;

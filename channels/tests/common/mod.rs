@@ -156,6 +156,7 @@ pub fn email_message(contact_id: &str, to: &str) -> OutboundMessage {
         html: Some("<p>Estimado(a) <b>José Pérez</b>: su saldo es de $1,234.56 MXN.</p>".into()),
         unsubscribe_url: Some("https://cobro.example/u/tok123".into()),
         status_callback: None,
+        reference: None,
         voice: None,
         sent_at: None,
     }
@@ -173,6 +174,7 @@ pub fn sms_message(contact_id: &str, to: &str, text: &str) -> OutboundMessage {
         html: None,
         unsubscribe_url: None,
         status_callback: Some("https://cobro.example/webhooks/twilio/status".into()),
+        reference: None,
         voice: None,
         sent_at: None,
     }

@@ -15,6 +15,7 @@ pub mod export;
 pub mod import;
 pub mod launch;
 pub mod payments;
+pub mod reconcile;
 pub mod rules;
 pub mod run;
 pub mod serve;
@@ -63,6 +64,9 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Counts of contacts per state.
     Status(status::StatusArgs),
+    /// Asks the providers (Twilio, Infobip) what became of the `unknown`
+    /// contacts; prints what they resolved and what is left for review.
+    Reconcile(reconcile::ReconcileArgs),
     /// HTTP service: webhooks, operations API, metrics, dashboard.
     Serve(serve::ServeArgs),
     /// Check, explain and print compliance rules.
@@ -111,6 +115,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Run(args) => run::run(args).await,
             Command::Simulate(args) => simulate::run(args).await,
             Command::Status(args) => status::run(args).await,
+            Command::Reconcile(args) => reconcile::run(args).await,
             Command::Event(args) => event::run(args).await,
             Command::Payments(cmd) => payments::run(cmd).await,
             Command::Suppress(cmd) => suppress::run(cmd).await,

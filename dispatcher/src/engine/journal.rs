@@ -23,7 +23,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use cobro_campaigns::PlannedContact;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Store, StoreError, TransitionItem};
+use chrono::Utc;
+
+use crate::store::{Store, StoreError, Transition, TransitionItem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -245,13 +247,30 @@ async fn apply_file<S: Store>(
 }
 
 /// Writes `entries` to the store in order; how many transitions applied.
+/// An outcome whose contact another worker's recovery marked `unknown`
+/// meanwhile (its `sending` lease ran out during the outage) is not lost:
+/// it reconciles the contact (`engine::reconcile::journal_outcome`), since
+/// the journal knows what the provider answered.
 async fn apply<S: Store>(entries: &[Entry], store: &S) -> Result<usize, JournalError> {
     let mut applied = 0;
     for entry in entries {
         let moved = store
             .plan_and_transitions(&entry.plan, &entry.items)
             .await?;
-        applied += moved.iter().filter(|m| **m).count();
+        for (item, moved) in entry.items.iter().zip(&moved) {
+            if *moved {
+                applied += 1;
+                continue;
+            }
+            let Transition::Finish(to) = &item.to else {
+                continue;
+            };
+            if super::reconcile::journal_outcome(store, &item.id, *to, &item.ledger, Utc::now())
+                .await?
+            {
+                applied += 1;
+            }
+        }
     }
     Ok(applied)
 }

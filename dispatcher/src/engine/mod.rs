@@ -21,6 +21,7 @@
 
 pub mod actions;
 mod batch;
+pub mod contact_ref;
 mod decide;
 pub mod events;
 mod fallback;
@@ -28,6 +29,7 @@ mod hold;
 pub mod journal;
 pub mod portal_token;
 pub mod quota;
+pub mod reconcile;
 mod reserve_gate;
 pub mod review;
 pub mod router;

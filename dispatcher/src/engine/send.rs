@@ -258,6 +258,10 @@ impl<S: Store> Dispatcher<S> {
             html: rendered.html,
             unsubscribe_url,
             status_callback: self.sender.status_callback(contact.channel),
+            reference: Some(super::contact_ref::contact_ref(
+                &self.sender.link_secret,
+                &contact.id,
+            )),
             voice: None,
             sent_at: Some(at),
         })

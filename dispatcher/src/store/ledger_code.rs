@@ -78,6 +78,12 @@ pub enum LedgerCode {
     /// have allowed the call at that instant: the outcome is kept and
     /// flagged for compliance review.
     LateOutcome,
+    /// A send whose outcome was lost (`unknown`, or `sending` when the
+    /// report came first) resolved from what the provider said (a delivery
+    /// report naming the contact, a lookup: `cobro reconcile`) or from the
+    /// worker's outcome journal; the row's detail says which, and its
+    /// provider id is the provider's.
+    Reconciled,
 }
 
 impl LedgerCode {
@@ -110,6 +116,7 @@ impl LedgerCode {
             LedgerCode::TaskReassigned => "task_reassigned",
             LedgerCode::Call(outcome) => outcome.code(),
             LedgerCode::LateOutcome => "late_outcome",
+            LedgerCode::Reconciled => "reconciled",
         }
     }
 }
@@ -182,6 +189,7 @@ mod tests {
                 "call_wrong_number",
             ),
             (LedgerCode::LateOutcome, "late_outcome"),
+            (LedgerCode::Reconciled, "reconciled"),
         ];
         for (code, s) in expected {
             assert_eq!(code.as_str(), s);

@@ -27,8 +27,8 @@ pub use account_scan::{AccountRow, AccountScan, ScannedAccounts, fold, search_te
 pub use error::{StoreError, StoreResult};
 pub use ledger_code::LedgerCode;
 pub use traits::{
-    AccountStore, BookStore, CampaignStore, HistoryStore, LedgerStore, PlanStore, ReservationStore,
-    Store, SuppressionStore, UserStore, WorkStore,
+    AccountStore, BookStore, CampaignStore, HistoryStore, LedgerStore, PlanStore, ReconcileStore,
+    ReservationStore, Store, SuppressionStore, UserStore, WorkStore,
 };
 
 /// Every role trait, for code that calls store methods on a concrete type
@@ -36,7 +36,7 @@ pub use traits::{
 pub mod prelude {
     pub use super::traits::{
         AccountStore, BookStore, CampaignStore, HistoryStore, LedgerStore, PlanStore,
-        ReservationStore, Store, SuppressionStore, UserStore, WorkStore,
+        ReconcileStore, ReservationStore, Store, SuppressionStore, UserStore, WorkStore,
     };
 }
 

@@ -140,6 +140,21 @@ role_trait! {
 }
 
 role_trait! {
+    /// Reconciliation: what a provider (a delivery report naming the
+    /// contact, a lookup) or a worker's outcome journal says became of a
+    /// send whose outcome was lost. Its own role so that each backend keeps
+    /// it in a file of its own (`reconcile.rs`).
+    pub trait ReconcileStore {
+        /// Moves a `sending` or `unknown` contact to `to` (`sent`,
+        /// `delivered`, `undelivered` or `failed`: `StateMove::Reconcile`)
+        /// and appends its ledger rows, atomically. False, writing nothing,
+        /// when the contact is in another state (a report or a worker got
+        /// there first); an error for any other target.
+        fn reconcile(&self, id: &str, to: ContactState, ledger: &[LedgerEntry]) -> bool;
+    }
+}
+
+role_trait! {
     /// The account book (payments, promises, plans, disputes, the debtor's
     /// preferences): one document per account with a version, written by
     /// compare-and-set so two processes recording payments for one account
@@ -312,6 +327,7 @@ pub trait Store:
     + BookStore
     + UserStore
     + WorkStore
+    + ReconcileStore
 {
 }
 
@@ -326,5 +342,6 @@ impl<S> Store for S where
         + BookStore
         + UserStore
         + WorkStore
+        + ReconcileStore
 {
 }

@@ -11,9 +11,9 @@ use crate::{ChannelError, ConfigError, Secret};
 #[derive(Debug, Clone)]
 pub(crate) struct InfobipApi {
     pub name: String,
-    client: reqwest::Client,
-    base_url: String,
-    api_key: Secret,
+    pub(super) client: reqwest::Client,
+    pub(super) base_url: String,
+    pub(super) api_key: Secret,
 }
 
 /// The part of Infobip's send answers we read (same shape for SMS v3 and

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::api::InfobipApi;
 use super::config::InfobipConfig;
+use super::lookup::message_id;
 use crate::encoding::sms_segments;
 use crate::http;
 use crate::{Channel, ChannelError, ConfigError, OutboundMessage, Receipt, mask_address};
@@ -32,19 +33,32 @@ impl InfobipSms {
         } else {
             msg.from.clone()
         };
+        // Our own message id (derived from the contact) and the signed
+        // contact reference as callback data: both come back in reports,
+        // and the id is what `lookup.rs` asks for (see there).
         let mut message = json!({
-            "destinations": [{ "to": http::digits_only(&msg.to) }],
+            "destinations": [{
+                "to": http::digits_only(&msg.to),
+                "messageId": message_id(&msg.contact_id),
+            }],
             "content": { "text": msg.text },
         });
         if !sender.is_empty() {
             message["sender"] = json!(sender);
         }
+        let mut webhooks = serde_json::Map::new();
         if let Some(cb) = msg
             .status_callback
             .as_ref()
             .or(self.config.status_callback.as_ref())
         {
-            message["webhooks"] = json!({ "delivery": { "url": cb } });
+            webhooks.insert("delivery".into(), json!({ "url": cb }));
+        }
+        if let Some(reference) = &msg.reference {
+            webhooks.insert("callbackData".into(), json!(reference));
+        }
+        if !webhooks.is_empty() {
+            message["webhooks"] = serde_json::Value::Object(webhooks);
         }
         let body = json!({ "messages": [message] });
         let answer = self.api.post("/sms/3/messages", &body).await?;
@@ -73,5 +87,13 @@ impl Channel for InfobipSms {
         msg: &'a OutboundMessage,
     ) -> futures::future::BoxFuture<'a, Result<Receipt, ChannelError>> {
         Box::pin(self.send_inner(msg))
+    }
+
+    /// Infobip's logs and reports by our message id (`lookup.rs`).
+    fn lookup<'a>(
+        &'a self,
+        query: &'a crate::LookupQuery,
+    ) -> Option<futures::future::BoxFuture<'a, Result<crate::LookupAnswer, ChannelError>>> {
+        Some(Box::pin(self.api.lookup_sms(query)))
     }
 }

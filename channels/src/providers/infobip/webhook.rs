@@ -1,5 +1,5 @@
 //! Infobip delivery reports (`{"results": [{"messageId", "status":
-//! {"groupName"}}]}`) and inbound messages (`{"results": [{"from",
+//! {"groupName"}, "callbackData"}]}`) and inbound messages (`{"results": [{"from",
 //! "text", "messageId"}]}`); one request may carry several.
 
 use serde::Deserialize;
@@ -18,6 +18,9 @@ struct Report {
     status: ReportStatus,
     #[serde(default)]
     error: Option<ReportError>,
+    /// What we sent as `callbackData`: the signed contact reference.
+    #[serde(default)]
+    callback_data: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +64,7 @@ pub fn delivery_reports(body: &[u8]) -> Result<Vec<DeliveryReport>, CallbackErro
             let outcome = match r.status.group_name.as_str() {
                 "DELIVERED" => Some(DeliveryStatus::Delivered),
                 "UNDELIVERABLE" | "EXPIRED" | "REJECTED" => Some(DeliveryStatus::Undelivered),
+                "PENDING" => Some(DeliveryStatus::Accepted),
                 _ => None,
             };
             let error = r.error.filter(|e| e.id.unwrap_or(0) != 0);
@@ -74,6 +78,7 @@ pub fn delivery_reports(body: &[u8]) -> Result<Vec<DeliveryReport>, CallbackErro
                     None => n,
                 }),
                 human_answer: false,
+                contact_ref: r.callback_data.filter(|d| !d.trim().is_empty()),
             }
         })
         .collect())

@@ -151,6 +151,7 @@ mod tests {
             html: Some("<p>Hola</p>".into()),
             unsubscribe_url: Some("https://cobro.example/u/abc".into()),
             status_callback: None,
+            reference: None,
             voice: None,
             sent_at: None,
         }

@@ -1,5 +1,6 @@
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -299,7 +300,25 @@ impl SmtpChannel {
             ChannelError::transient(&self.name, Some("shutdown".into()), "channel closed")
         })?;
         let mut conn = self.checkout().await?;
-        let sent = tokio::time::timeout(self.timeout, conn.send(&envelope, &bytes)).await;
+        if let Some(extension) = lacks_extension(&conn, &envelope, &bytes) {
+            self.checkin(conn);
+            return Err(ChannelError::permanent(
+                &self.name,
+                Some("client".into()),
+                format!("the message needs {extension}, which the server does not offer"),
+            ));
+        }
+        let handed = AtomicBool::new(false);
+        let sent = tokio::time::timeout(
+            self.timeout,
+            send_staged(&mut conn, &envelope, &bytes, &handed),
+        )
+        .await;
+        // Before the message's data went out, the server cannot have taken
+        // it (RFC 5321 §4.1.1.4: a message is accepted only by the reply to
+        // its end of data): a failure then is a plain retry, not a send
+        // that may have happened.
+        let maybe_sent = handed.load(Ordering::Acquire);
         match sent {
             Ok(Ok(response)) => {
                 self.checkin(conn);
@@ -320,7 +339,7 @@ impl SmtpChannel {
                 // lettre aborts the session on a failed command; a session
                 // still usable goes back to the pool.
                 self.checkin(conn);
-                let err = classify_smtp_error(&self.name, &e);
+                let err = not_sent_unless(classify_smtp_error(&self.name, &e), maybe_sent);
                 tracing::debug!(channel = %self.name, to = %mask_address(&msg.to), error = %err, "email failed");
                 Err(err)
             }
@@ -328,9 +347,93 @@ impl SmtpChannel {
                 provider: self.name.clone(),
                 code: Some("timeout".into()),
                 message: format!("no answer within {:?}", self.timeout),
-                maybe_sent: true,
+                maybe_sent,
             }),
         }
+    }
+}
+
+/// `AsyncSmtpConnection::send` step by step (the same commands and
+/// checks), setting `handed` just before the message's data is written:
+/// from then on a failure may hide an accepted message.
+async fn send_staged(
+    conn: &mut AsyncSmtpConnection,
+    envelope: &lettre::address::Envelope,
+    email: &[u8],
+    handed: &AtomicBool,
+) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+    use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+    use lettre::transport::smtp::extension::{MailBodyParameter, MailParameter};
+    // `lacks_extension` refused what the server cannot take.
+    let mut mail_options = vec![];
+    if non_ascii_addresses(envelope) {
+        mail_options.push(MailParameter::SmtpUtfEight);
+    }
+    if !email.is_ascii() {
+        mail_options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    let staged = async {
+        conn.command(Mail::new(envelope.from().cloned(), mail_options))
+            .await?;
+        for to in envelope.to() {
+            conn.command(Rcpt::new(to.clone(), vec![])).await?;
+        }
+        conn.command(Data).await?;
+        handed.store(true, Ordering::Release);
+        conn.message(email).await
+    };
+    match staged.await {
+        Ok(response) => Ok(response),
+        Err(e) => {
+            conn.abort().await;
+            Err(e)
+        }
+    }
+}
+
+/// lettre's `Envelope::has_non_ascii_addresses` (crate-private there).
+fn non_ascii_addresses(envelope: &lettre::address::Envelope) -> bool {
+    envelope
+        .to()
+        .iter()
+        .chain(envelope.from())
+        .any(|a| !AsRef::<str>::as_ref(a).is_ascii())
+}
+
+/// The extension the message needs and the server does not offer
+/// (lettre's own check before `MAIL FROM`): nothing was sent, and sending
+/// again changes nothing.
+fn lacks_extension(
+    conn: &AsyncSmtpConnection,
+    envelope: &lettre::address::Envelope,
+    email: &[u8],
+) -> Option<&'static str> {
+    use lettre::transport::smtp::extension::Extension;
+    let info = conn.server_info();
+    if non_ascii_addresses(envelope) && !info.supports_feature(Extension::SmtpUtfEight) {
+        return Some("SMTPUTF8");
+    }
+    if !email.is_ascii() && !info.supports_feature(Extension::EightBitMime) {
+        return Some("8BITMIME");
+    }
+    None
+}
+
+/// A transient failure before the data went out never sent anything.
+fn not_sent_unless(err: ChannelError, maybe_sent: bool) -> ChannelError {
+    match err {
+        ChannelError::Transient {
+            provider,
+            code,
+            message,
+            maybe_sent: was,
+        } => ChannelError::Transient {
+            provider,
+            code,
+            message,
+            maybe_sent: was && maybe_sent,
+        },
+        other => other,
     }
 }
 

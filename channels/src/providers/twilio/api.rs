@@ -11,11 +11,11 @@ use crate::{ChannelError, ConfigError, Secret};
 #[derive(Debug, Clone)]
 pub(crate) struct TwilioApi {
     pub name: String,
-    client: reqwest::Client,
-    base_url: String,
-    account_sid: String,
-    username: String,
-    token: Secret,
+    pub(super) client: reqwest::Client,
+    pub(super) base_url: String,
+    pub(super) account_sid: String,
+    pub(super) username: String,
+    pub(super) token: Secret,
 }
 
 /// Twilio's JSON answer: a resource on success, an error object otherwise.
@@ -91,16 +91,23 @@ impl TwilioApi {
                 }),
             };
         }
+        Err(self.error_of(response))
+    }
+
+    /// The classified error of a failed answer (Twilio's error object, or
+    /// an excerpt of whatever came).
+    pub(super) fn error_of(&self, response: HttpResponse) -> ChannelError {
+        let parsed: Option<TwilioBody> = serde_json::from_str(&response.body).ok();
         let (code, message) = match parsed {
             Some(b) => (b.code, b.message.unwrap_or_default()),
             None => (None, http::excerpt(&response.body)),
         };
-        Err(errors::classify(
+        errors::classify(
             &self.name,
             response.status,
             code,
             message,
             response.retry_after,
-        ))
+        )
     }
 }

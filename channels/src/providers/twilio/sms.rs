@@ -2,6 +2,7 @@
 
 use super::api::TwilioApi;
 use super::config::TwilioConfig;
+use super::lookup::status_callback;
 use crate::encoding::sms_segments;
 use crate::http;
 use crate::{Channel, ChannelError, ConfigError, OutboundMessage, Receipt, mask_address};
@@ -52,11 +53,8 @@ impl TwilioSms {
                 "no sender: set `from` or `messaging_service_sid`",
             ));
         }
-        if let Some(cb) = msg
-            .status_callback
-            .as_ref()
-            .or(self.config.status_callback.as_ref())
-        {
+        let callback = status_callback(msg, self.config.status_callback.as_deref());
+        if let Some(cb) = &callback {
             form.push(("StatusCallback", cb));
         }
         let body = self.api.create("Messages.json", &form).await?;
@@ -92,5 +90,13 @@ impl Channel for TwilioSms {
         msg: &'a OutboundMessage,
     ) -> futures::future::BoxFuture<'a, Result<Receipt, ChannelError>> {
         Box::pin(self.send_inner(msg))
+    }
+
+    /// Twilio's message list by recipient and day (`lookup.rs`).
+    fn lookup<'a>(
+        &'a self,
+        query: &'a crate::LookupQuery,
+    ) -> Option<futures::future::BoxFuture<'a, Result<crate::LookupAnswer, ChannelError>>> {
+        Some(Box::pin(self.api.lookup_messages(query)))
     }
 }

@@ -3,6 +3,7 @@
 
 use super::api::TwilioApi;
 use super::config::TwilioVoiceConfig;
+use super::lookup::status_callback;
 use crate::{
     Channel, ChannelError, ConfigError, OutboundMessage, Receipt, VoiceContent, mask_address,
 };
@@ -125,11 +126,8 @@ impl TwilioVoice {
         if let Some(ring) = &ring {
             form.push(("Timeout", ring));
         }
-        if let Some(cb) = msg
-            .status_callback
-            .as_ref()
-            .or(self.config.status_callback.as_ref())
-        {
+        let callback = status_callback(msg, self.config.status_callback.as_deref());
+        if let Some(cb) = &callback {
             form.push(("StatusCallback", cb));
         }
         let body = self.api.create("Calls.json", &form).await?;
@@ -153,6 +151,14 @@ impl Channel for TwilioVoice {
         msg: &'a OutboundMessage,
     ) -> futures::future::BoxFuture<'a, Result<Receipt, ChannelError>> {
         Box::pin(self.send_inner(msg))
+    }
+
+    /// Twilio's call list by recipient and day (`lookup.rs`).
+    fn lookup<'a>(
+        &'a self,
+        query: &'a crate::LookupQuery,
+    ) -> Option<futures::future::BoxFuture<'a, Result<crate::LookupAnswer, ChannelError>>> {
+        Some(Box::pin(self.api.lookup_calls(query)))
     }
 }
 

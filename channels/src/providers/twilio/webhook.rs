@@ -10,8 +10,24 @@ use crate::callback::{CallbackError, DeliveryReport, DeliveryStatus, InboundMess
 pub const INBOUND_REPLY: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
 /// Maps a status callback. Calls: answered (in-progress, completed) is
-/// delivered; busy, no-answer, failed, canceled is undelivered.
-pub fn delivery_report(params: &[(String, String)]) -> Result<DeliveryReport, CallbackError> {
+/// delivered; busy, no-answer, failed, canceled is undelivered; queued,
+/// initiated, ringing is accepted. Messages: delivered (read) and
+/// undelivered (failed) are final; queued, accepted, sending, sent are
+/// accepted. `query` is the callback URL's query, which carries the
+/// contact reference we gave Twilio (`lookup::REFERENCE_PARAM`).
+pub fn delivery_report(
+    params: &[(String, String)],
+    query: Option<&str>,
+) -> Result<DeliveryReport, CallbackError> {
+    let contact_ref = query
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == super::REFERENCE_PARAM)
+                .map(|(_, v)| v)
+        })
+        .filter(|v| !v.trim().is_empty());
     if let Some(sid) = param(params, "CallSid").filter(|_| param(params, "MessageSid").is_none()) {
         let status =
             param(params, "CallStatus").ok_or_else(|| CallbackError::missing("CallStatus"))?;
@@ -19,6 +35,7 @@ pub fn delivery_report(params: &[(String, String)]) -> Result<DeliveryReport, Ca
         let outcome = match status {
             "in-progress" | "answered" | "completed" => Some(DeliveryStatus::Delivered),
             "busy" | "no-answer" | "failed" | "canceled" => Some(DeliveryStatus::Undelivered),
+            "queued" | "initiated" | "ringing" => Some(DeliveryStatus::Accepted),
             _ => None,
         };
         let human = answered_by == "human";
@@ -37,6 +54,7 @@ pub fn delivery_report(params: &[(String, String)]) -> Result<DeliveryReport, Ca
             detail: (!answered_by.is_empty())
                 .then(|| format!("call {status}, answered by {answered_by}")),
             human_answer: human && outcome == Some(DeliveryStatus::Delivered),
+            contact_ref,
         });
     }
     let sid = param(params, "MessageSid")
@@ -48,6 +66,7 @@ pub fn delivery_report(params: &[(String, String)]) -> Result<DeliveryReport, Ca
     let outcome = match status {
         "delivered" | "read" => Some(DeliveryStatus::Delivered),
         "undelivered" | "failed" => Some(DeliveryStatus::Undelivered),
+        "queued" | "accepted" | "sending" | "sent" | "scheduled" => Some(DeliveryStatus::Accepted),
         _ => None,
     };
     let error = param(params, "ErrorCode");
@@ -58,6 +77,7 @@ pub fn delivery_report(params: &[(String, String)]) -> Result<DeliveryReport, Ca
             .then(|| error.map_or_else(|| status.to_string(), |e| format!("twilio_{e}"))),
         detail: error.map(|e| format!("Twilio {status}, error {e}")),
         human_answer: false,
+        contact_ref,
     })
 }
 

@@ -81,8 +81,12 @@ impl VonageSms {
                 },
             ),
             // Echoed back in delivery receipts, so webhooks can find the
-            // contact even before the ledger has the message id.
-            ("client-ref", client_ref(&msg.contact_id)),
+            // contact even when the ledger never got the message id: the
+            // signed contact reference when the dispatcher gave one.
+            (
+                "client-ref",
+                client_ref(msg.reference.as_deref().unwrap_or(&msg.contact_id)),
+            ),
         ];
         if let Some(cb) = msg
             .status_callback

@@ -1,4 +1,5 @@
-//! Vonage (SMS API) delivery receipts (`messageId`, `status`, `err-code`)
+//! Vonage (SMS API) delivery receipts (`messageId`, `status`, `err-code`,
+//! `client-ref`: the contact reference we sent)
 //! and inbound messages (`msisdn`, `text`, `messageId`), as JSON, form or
 //! query parameters.
 
@@ -10,6 +11,7 @@ pub fn delivery_report(params: &[(String, String)]) -> Result<DeliveryReport, Ca
     let outcome = match status {
         "delivered" => Some(DeliveryStatus::Delivered),
         "expired" | "failed" | "rejected" => Some(DeliveryStatus::Undelivered),
+        "accepted" | "buffered" => Some(DeliveryStatus::Accepted),
         _ => None,
     };
     let err = param(params, "err-code").filter(|e| *e != "0");
@@ -20,6 +22,9 @@ pub fn delivery_report(params: &[(String, String)]) -> Result<DeliveryReport, Ca
             .then(|| err.map_or_else(|| status.to_string(), |e| format!("vonage_{e}"))),
         detail: err.map(|e| format!("Vonage {status}, err-code {e}")),
         human_answer: false,
+        // The signed contact reference the message carried
+        // (`OutboundMessage::reference`), echoed in every receipt.
+        contact_ref: param(params, "client-ref").map(str::to_string),
     })
 }
 

@@ -246,6 +246,10 @@ pub fn code_label(lang: Lang, code: &str) -> Option<&'static str> {
         "dispute_hold" => ("En espera: disputa abierta", "On hold: open dispute"),
         "no_broken_promise" => ("Ninguna promesa incumplida", "No broken promise"),
         "operator_review" => ("Revisado por un operador", "Reviewed by an operator"),
+        "reconciled" => (
+            "Conciliado con el proveedor",
+            "Reconciled with the provider",
+        ),
         "no_campaign_rules" => (
             "En espera: el servidor no tiene las reglas de la campaña",
             "On hold: the server lacks the campaign's rules",
@@ -584,6 +588,7 @@ mod tests {
                 LedgerCode::TaskReleased,
                 LedgerCode::TaskReassigned,
                 LedgerCode::LateOutcome,
+                LedgerCode::Reconciled,
             ] {
                 assert!(code_label(lang, code.as_str()).is_some(), "{code:?}");
             }

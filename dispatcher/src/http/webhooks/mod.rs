@@ -22,7 +22,9 @@ use cobro_channels::{
 };
 
 use super::{AppState, HttpError, inbound};
+use crate::engine::contact_ref::verify_contact_ref;
 use crate::engine::events::{AccountEvent, apply_event};
+use crate::engine::reconcile::{self, ReportApplied};
 use crate::store::any::AnyStore;
 use crate::store::{ContactState, LedgerFilter, LedgerState, Transition, prelude::*};
 
@@ -31,6 +33,13 @@ use crate::store::{ContactState, LedgerFilter, LedgerState, Transition, prelude:
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryOutcome {
     Recorded,
+    /// It named (by its signed reference) a contact whose send had no
+    /// recorded answer, and resolved it (`engine::reconcile`).
+    Reconciled,
+    /// It named a contact still `sending` with a final status: the answer
+    /// is 503, so a provider that retries reports again once the worker
+    /// has written the send (or recovery made it `unknown`).
+    InFlight,
     /// Replay, or the contact is already past that state.
     Unchanged,
     /// An interim status.
@@ -42,6 +51,8 @@ impl DeliveryOutcome {
     fn as_str(self) -> &'static str {
         match self {
             DeliveryOutcome::Recorded => "recorded",
+            DeliveryOutcome::Reconciled => "reconciled",
+            DeliveryOutcome::InFlight => "in_flight",
             DeliveryOutcome::Unchanged => "unchanged",
             DeliveryOutcome::Ignored => "ignored",
             DeliveryOutcome::UnknownId => "unknown_id",
@@ -49,14 +60,39 @@ impl DeliveryOutcome {
     }
 }
 
-/// Finds the contact the provider id belongs to (its `sent` ledger row)
-/// and moves it to delivered/undelivered with a ledger row. The store only
-/// allows that from sent/sending/unknown, so a replay changes nothing.
+/// Applies one receipt. A receipt that carries a contact reference signed
+/// with `link_secret` (`engine::contact_ref`) for a contact whose send has
+/// no recorded answer (`unknown`) reconciles it
+/// (`engine::reconcile::apply_report`), or, for one still `sending`, is
+/// asked for again; a reference that does not verify is ignored, never
+/// believed. Otherwise it finds the
+/// contact the provider id belongs to (its `sent` ledger row) and moves it
+/// to delivered/undelivered with a ledger row. The store only allows that
+/// from sent/sending/unknown, so a replay changes nothing.
 pub async fn record_delivery(
     store: &AnyStore,
+    provider: &str,
+    link_secret: &[u8],
     update: &DeliveryReport,
     now: DateTime<Utc>,
 ) -> Result<DeliveryOutcome, HttpError> {
+    if let Some(reference) = &update.contact_ref {
+        match verify_contact_ref(link_secret, reference) {
+            Some(contact) => {
+                match reconcile::apply_report(store, &contact, provider, update, now).await? {
+                    ReportApplied::Reconciled(_) => return Ok(DeliveryOutcome::Reconciled),
+                    ReportApplied::InFlight => return Ok(DeliveryOutcome::InFlight),
+                    ReportApplied::NotForUs => {}
+                }
+            }
+            None => {
+                tracing::warn!(
+                    provider,
+                    "a delivery report's contact reference is not ours: ignored"
+                );
+            }
+        }
+    }
     let rows = store
         .ledger(&LedgerFilter {
             provider_id: Some(update.provider_id.clone()),
@@ -72,7 +108,7 @@ pub async fn record_delivery(
     let state = match update.status {
         Some(DeliveryStatus::Delivered) => ContactState::Delivered,
         Some(DeliveryStatus::Undelivered) => ContactState::Undelivered,
-        None => return Ok(DeliveryOutcome::Ignored),
+        Some(DeliveryStatus::Accepted) | None => return Ok(DeliveryOutcome::Ignored),
     };
     let mut row = sent.clone();
     row.state = if state == ContactState::Delivered {
@@ -170,10 +206,28 @@ pub async fn status(
     };
     let now = Utc::now();
     let mut results = Vec::with_capacity(updates.len());
+    let mut in_flight = false;
     for update in &updates {
-        let outcome = record_delivery(&state.store, update, now).await?;
+        let outcome = record_delivery(
+            &state.store,
+            &provider,
+            &state.config.sender.link_secret,
+            update,
+            now,
+        )
+        .await?;
         state.metrics.webhook(&provider, "status", outcome.as_str());
+        in_flight |= outcome == DeliveryOutcome::InFlight;
         results.push(serde_json::json!({"message_id": update.provider_id, "outcome": outcome}));
+    }
+    if in_flight {
+        // Everything else is applied; replays of it change nothing.
+        return Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "60")],
+            Json(serde_json::json!({ "results": results })),
+        )
+            .into_response());
     }
     Ok((
         StatusCode::OK,

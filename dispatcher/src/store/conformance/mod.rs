@@ -56,6 +56,7 @@ mod campaigns;
 mod fixtures;
 mod ledger;
 mod plan;
+mod reconcile;
 mod reservation;
 mod state_machine;
 mod suppression;
@@ -74,6 +75,7 @@ pub use plan::{
     claim_due_respects_time_limit_and_order, counts_sum_to_plan, delivery_status_after_sent,
     finish_is_terminal, recover_stale, reschedule_returns_to_pending, review_queue,
 };
+pub use reconcile::reconcile_lost_outcomes;
 pub use reservation::{history_and_conversations, reserve_outcomes};
 pub use state_machine::state_machine_every_pair;
 pub use suppression::suppression;
@@ -113,6 +115,7 @@ where
     batch_forms_match_single_calls(&fresh().await).await;
     long_calls_stay_consistent(&fresh().await).await;
     state_machine_every_pair(&fresh().await).await;
+    reconcile_lost_outcomes(&fresh().await).await;
     books_compare_and_set(&fresh().await).await;
     account_contacts_list_every_campaign(&fresh().await).await;
     users_tokens_and_sessions(&fresh().await).await;
@@ -160,6 +163,7 @@ macro_rules! store_conformance_tests {
             batch_forms_match_single_calls,
             long_calls_stay_consistent,
             state_machine_every_pair,
+            reconcile_lost_outcomes,
             books_compare_and_set,
             account_contacts_list_every_campaign,
             users_tokens_and_sessions,

@@ -24,6 +24,7 @@ enum Call {
     RecoverQueued,
     RecoverSending,
     Requeue,
+    Reconcile(ContactState),
 }
 
 fn calls(op: StateMove, to: ContactState) -> Vec<Call> {
@@ -36,6 +37,7 @@ fn calls(op: StateMove, to: ContactState) -> Vec<Call> {
         StateMove::RecoverQueued => vec![Call::RecoverQueued],
         StateMove::RecoverSending => vec![Call::RecoverSending],
         StateMove::Requeue => vec![Call::Requeue],
+        StateMove::Reconcile => vec![Call::Reconcile(to)],
     }
 }
 
@@ -98,6 +100,7 @@ async fn perform<S: Store>(store: &S, c: &PlannedContact, call: Call) -> bool {
             .transition(&c.id, Transition::Finish(to), &[])
             .await
             .expect("transition"),
+        Call::Reconcile(to) => store.reconcile(&c.id, to, &[]).await.expect("reconcile"),
         Call::CancelAccount => store
             .cancel_account_contacts(&c.account, None, "test", "state machine", at(200))
             .await

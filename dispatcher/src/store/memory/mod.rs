@@ -27,6 +27,7 @@ mod campaigns;
 mod history;
 mod ledger;
 mod plan;
+mod reconcile;
 mod reservation;
 mod scan;
 mod state;

@@ -25,6 +25,7 @@ mod history;
 mod keys;
 mod ledger;
 mod plan;
+mod reconcile;
 mod reservation;
 mod scan;
 mod scripts;

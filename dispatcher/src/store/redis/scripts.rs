@@ -57,6 +57,7 @@ pub(super) struct Scripts {
     pub cancel_campaign: Script,
     pub claim_work: Script,
     pub end_lease: Script,
+    pub reconcile: Script,
 }
 
 impl Scripts {
@@ -83,6 +84,7 @@ impl Scripts {
             cancel_campaign: s(include_str!("scripts/cancel_campaign.lua")),
             claim_work: s(include_str!("scripts/claim_work.lua")),
             end_lease: s(include_str!("scripts/end_lease.lua")),
+            reconcile: s(include_str!("scripts/reconcile.lua")),
         }
     }
 }
@@ -99,6 +101,7 @@ fn lua_name(op: StateMove) -> &'static str {
         StateMove::RecoverQueued => "recover_queued",
         StateMove::RecoverSending => "recover_sending",
         StateMove::Requeue => "requeue",
+        StateMove::Reconcile => "reconcile",
     }
 }
 

@@ -25,6 +25,7 @@ mod history;
 mod ledger;
 mod migrate;
 mod plan;
+mod reconcile;
 mod reservation;
 mod rows;
 mod scan;
