@@ -57,6 +57,10 @@ pub(super) struct Scripts {
     pub cancel_campaign: Script,
     pub claim_work: Script,
     pub end_lease: Script,
+    pub get: Script,
+    pub migrate: Script,
+    pub addr_add: Script,
+    pub next_due: Script,
 }
 
 impl Scripts {
@@ -83,6 +87,10 @@ impl Scripts {
             cancel_campaign: s(include_str!("scripts/cancel_campaign.lua")),
             claim_work: s(include_str!("scripts/claim_work.lua")),
             end_lease: s(include_str!("scripts/end_lease.lua")),
+            get: s(include_str!("scripts/get.lua")),
+            migrate: s(include_str!("scripts/migrate.lua")),
+            addr_add: s(include_str!("scripts/addr_add.lua")),
+            next_due: s(include_str!("scripts/next_due.lua")),
         }
     }
 }
