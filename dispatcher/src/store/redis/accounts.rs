@@ -56,33 +56,8 @@ impl AccountStore for RedisStore {
                 .ignore();
             // No status is written: an account without one is active, and
             // a re-import must not revive a paid or opted-out account.
-            // The expedientes list walks these in id order (`scan.rs`). A
-            // re-import that changes a value leaves the id in the old
-            // value's set too; the list checks the row.
+            // The expedientes list walks the ids in order (`scan.rs`).
             pipe.zadd(&ids_key, &account.id, 0).ignore();
-            pipe.zadd(
-                self.key(&format!("acct_cred:{}", account.creditor)),
-                &account.id,
-                0,
-            )
-            .ignore();
-            pipe.zadd(
-                self.key(&format!(
-                    "acct_ctry:{}",
-                    account.country.to_ascii_lowercase()
-                )),
-                &account.id,
-                0,
-            )
-            .ignore();
-            if let Some(segment) = &account.segment {
-                pipe.zadd(
-                    self.key(&format!("acct_seg:{}", segment.to_ascii_lowercase())),
-                    &account.id,
-                    0,
-                )
-                .ignore();
-            }
             for point in &account.contact_points {
                 addresses
                     .arg(addr_bucket(&point.address))

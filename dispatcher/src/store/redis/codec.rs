@@ -63,6 +63,52 @@ pub(super) fn step_info(c: &PlannedContact) -> StoreResult<String> {
     .map_err(|e| StoreError::json("step info", e))
 }
 
+/// The one-letter code of a state in a packed contact record (`scripts.rs`
+/// hands the same table to the scripts).
+pub(super) fn state_code(state: ContactState) -> &'static str {
+    match state {
+        ContactState::Pending => "p",
+        ContactState::Queued => "q",
+        ContactState::Sending => "s",
+        ContactState::Sent => "t",
+        ContactState::Delivered => "d",
+        ContactState::Undelivered => "u",
+        ContactState::Blocked => "b",
+        ContactState::Cancelled => "c",
+        ContactState::Failed => "f",
+        ContactState::Unknown => "k",
+    }
+}
+
+fn state_of_code(code: &str) -> StoreResult<ContactState> {
+    ContactState::ALL
+        .into_iter()
+        .find(|s| state_code(*s) == code)
+        .ok_or_else(|| StoreError::Corrupt(format!("contact state code '{code}'")))
+}
+
+/// Milliseconds in base 36 (lower case), as a packed record holds its due
+/// time: 8 characters instead of 13 until the year 2059.
+pub(super) fn base36(ms: i64) -> String {
+    if ms <= 0 {
+        return "0".into();
+    }
+    let mut digits = Vec::new();
+    let mut n = ms;
+    while n > 0 {
+        let d = (n % 36) as u8;
+        digits.push(if d < 10 { b'0' + d } else { b'a' + d - 10 });
+        n /= 36;
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+fn from_base36(what: &str, s: &str) -> StoreResult<i64> {
+    i64::from_str_radix(s, 36)
+        .map_err(|_| StoreError::Corrupt(format!("{what} '{s}' is not base 36")))
+}
+
 /// `(campaign, account, suffix)` of a regular id `campaign/account/suffix`
 /// (the first and the last `/` split it), as `locate` in `common.lua`
 /// reads it.
@@ -85,7 +131,8 @@ pub(super) fn contact_field(c: &PlannedContact) -> (String, bool) {
 }
 
 /// A contact record as `add_contacts` in `common.lua` stores it from, as
-/// the six arguments it takes: id, account, field, step info, due ms, odd.
+/// the six arguments it takes: id, account, field, step info, due (ms in
+/// base 36), odd.
 pub(super) fn add_group(c: &PlannedContact) -> StoreResult<[String; 6]> {
     let (field, odd) = contact_field(c);
     Ok([
@@ -93,14 +140,15 @@ pub(super) fn add_group(c: &PlannedContact) -> StoreResult<[String; 6]> {
         c.account.clone(),
         field,
         step_info(c)?,
-        ms(c.due_at).to_string(),
+        base36(ms(c.due_at)),
         if odd { "1" } else { "" }.to_string(),
     ])
 }
 
 /// A record from a script's answer group (`answer` in `common.lua`): id,
-/// account, packed record (`state|due|attempt|code|planned - due|sending`)
-/// and step info. `None` for a missing contact (an empty id).
+/// account, packed record (`state code|due ms base 36|attempt|step
+/// code|planned - due ms|sending ms`) and step info. `None` for a missing
+/// contact (an empty id).
 pub(super) fn record(group: &[String]) -> StoreResult<Option<ContactRecord>> {
     let [id, account, packed, info] = group else {
         return Err(StoreError::Corrupt(format!(
@@ -119,8 +167,8 @@ pub(super) fn record(group: &[String]) -> StoreResult<Option<ContactRecord>> {
     };
     let (campaign, step, channel, template, fallback, team): StepInfo =
         serde_json::from_str(info).map_err(|e| StoreError::json("step info", e))?;
-    let state: ContactState = state.parse().map_err(StoreError::Corrupt)?;
-    let due = parse_i64("due", due)?;
+    let state = state_of_code(state)?;
+    let due = from_base36("due", due)?;
     let delta = if planned_delta.is_empty() {
         0
     } else {

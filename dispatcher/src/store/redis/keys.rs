@@ -7,7 +7,6 @@
 //! | `P:accounts` | hash | account id → the account as a JSON array without field names (`account_codec.rs`) |
 //! | `P:acct_status` | hash | account id → `AccountStatus` string, for the accounts that are not active (absent: active) |
 //! | `P:acct_ids` | zset | every account id, score 0 (walked in id order by `BYLEX`) |
-//! | `P:acct_cred:<creditor>` / `P:acct_ctry:<country>` / `P:acct_seg:<segment>` | zset | ids of the accounts with that value (country and segment lower-case), score 0; a re-import that changes the value leaves the id in the old set too |
 //! | `P:acct_st:<status>` | zset | ids of the accounts in that status, score 0 (moved by `set_status.lua`); none for `active` |
 //! | `P:acct_camp:<campaign>` | zset | ids of the accounts with contacts planned in the campaign, score 0 |
 //! | `P:layout` | string | the key layout's version (`layout.rs`; `2`) |

@@ -5,7 +5,7 @@
 //! | layout | contacts |
 //! |---|---|
 //! | 1 (no stamp) | one hash `P:c:<id>` per contact (`j`: the planned contact's JSON, `state`, `due`, `attempt`, `claimed`, `sending_at`, `campaign`, `account`, `step`, `channel`, `team`) and a set `P:ac:<account>` of an account's contact ids |
-//! | 2 | one hash `P:k:<account>` per account, a packed field per contact, the steps' fixed part once in `P:steps`; the address index in 65,536 bucket hashes `P:ad:<bucket>` instead of a set `P:addr:<address>` per address; the workers' due index as lists of ids per instant (`P:dq`, `P:dl:<ms>`) instead of the zset `P:due`; accounts as packed arrays (`account_codec.rs`) instead of JSON objects; no list rows (`P:acct_row`) and no entries for active accounts in `P:acct_status` / `P:acct_st:active` (keys.rs) |
+//! | 2 | one hash `P:k:<account>` per account, a packed field per contact, the steps' fixed part once in `P:steps`; the address index in 65,536 bucket hashes `P:ad:<bucket>` instead of a set `P:addr:<address>` per address; the workers' due index as lists of ids per instant (`P:dq`, `P:dl:<ms>`) instead of the zset `P:due`; accounts as packed arrays (`account_codec.rs`) instead of JSON objects; no list rows (`P:acct_row`), no creditor, country or segment sets, and no entries for active accounts in `P:acct_status` / `P:acct_st:active` (keys.rs) |
 //!
 //! Everything else is the same in both. A store without a stamp and without
 //! any of the keys every store of layout 1 writes is empty and gets stamped
@@ -161,6 +161,10 @@ impl RedisStore {
         store.migrate_accounts().await?;
         let mut removed = store.remove_keys("ac:*").await?;
         removed += store.migrate_addresses().await?;
+        // Layout 2 keeps no creditor, country or segment sets.
+        for family in ["acct_cred:*", "acct_ctry:*", "acct_seg:*"] {
+            removed += store.remove_keys(family).await?;
+        }
         // Layout 2 keeps no list rows and no set of the active accounts
         // (absent means active).
         removed += redis::cmd("UNLINK")

@@ -30,7 +30,7 @@ use std::sync::OnceLock;
 
 use redis::Script;
 
-use crate::store::{AccountStatus, StateMove};
+use crate::store::{AccountStatus, ContactState, StateMove};
 
 const COMMON: &str = include_str!("scripts/common.lua");
 
@@ -128,7 +128,15 @@ fn generated_tables() -> String {
         .map(|s| format!("{} = {}", s.as_str(), s.rank()))
         .collect();
     lua.push_str(&ranks.join(", "));
-    lua.push_str("}\n");
+    lua.push_str("}\n-- generated from codec::state_code\nlocal S2C, C2S = {}, {}\n");
+    for state in ContactState::ALL {
+        let _ = writeln!(
+            lua,
+            "S2C.{0} = '{1}'; C2S['{1}'] = '{0}'",
+            state.as_str(),
+            super::codec::state_code(state)
+        );
+    }
     lua
 }
 

@@ -174,7 +174,8 @@ end
 -- hash P:k:A, one field each: `<campaign>/<suffix>` for the id
 -- `<campaign>/A/<suffix>` (a regular id), `!<id>` for any other id (listed
 -- in P:oddid, id -> account). The value is packed:
--- `state|due ms|attempt|step code|planned - due ms or ''|sending ms or ''`;
+-- `state code|due ms in base 36|attempt|step code|planned - due ms or
+-- ''|sending ms or ''` (S2C/C2S: the one-letter state codes, generated);
 -- the step code names the step's fixed part in P:steps (a JSON array:
 -- campaign, step, channel, template, fallback, team), so a pending
 -- contact costs a few dozen bytes in a small (listpack) hash.
@@ -215,11 +216,30 @@ local function code_of(info_json)
   codes[info_json] = code
   return code
 end
+-- ms (a decimal string) in base 36 and back: a packed record keeps its
+-- due time in 8 characters instead of 13; everything else in the scripts
+-- uses the decimal text
+local B36 = '0123456789abcdefghijklmnopqrstuvwxyz'
+local function to36(ms)
+  local n = tonumber(ms)
+  if not n or n <= 0 then return '0' end
+  local out = ''
+  while n > 0 do
+    local d = n % 36
+    out = string.sub(B36, d + 1, d + 1) .. out
+    n = (n - d) / 36
+  end
+  return out
+end
+local function from36(s)
+  return string.format('%d', tonumber(s, 36) or 0)
+end
 -- the record of field `field` (value `v`) of hash `key` of `account`
 local function cdecode(id, key, field, account, v)
-  local state, due, attempt, code, pd, sat =
+  local sc, due36, attempt, code, pd, sat =
     string.match(v, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
-  if not state then return nil end
+  if not sc then return nil end
+  local state, due = C2S[sc] or sc, from36(due36)
   local info = step_info(code)
   return {id = id, key = key, field = field, account = account, state = state, due = due,
     attempt = attempt, code = code, pd = pd, sat = sat, campaign = info.campaign,
@@ -242,7 +262,8 @@ end
 -- writes record `c` back (the sending instant is kept only while sending)
 local function csave(c)
   if c.state ~= 'sending' then c.sat = '' end
-  c.packed = c.state .. '|' .. c.due .. '|' .. c.attempt .. '|' .. c.code .. '|' .. c.pd .. '|' .. c.sat
+  c.packed = (S2C[c.state] or c.state) .. '|' .. to36(c.due) .. '|' .. c.attempt .. '|' .. c.code ..
+    '|' .. c.pd .. '|' .. c.sat
   redis.call('HSET', c.key, c.field, c.packed)
 end
 -- moves the current due time of `c` to `due` ms, keeping the planned one
@@ -285,20 +306,22 @@ local function rfc3339(ms)
   return s .. 'Z'
 end
 -- adds the planned contacts passed as groups of six arguments (id,
--- account, field, step info JSON, due ms, '1' for an odd id else '') from
+-- account, field, step info JSON, due ms in base 36, '1' for an odd id
+-- else '') from
 -- ARGV[first] up to ARGV[last]; a contact already stored is left alone.
 -- Returns how many were added and the index after the last group.
 local planned_campaigns, planned_teams = {}, {}
 local function add_contacts(first, last)
   local added, i = 0, first
   while i + 5 <= last do
-    local id, account, field, due = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
+    local id, account, field, due36 = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
     local key = P .. 'k:' .. account
     if redis.call('HEXISTS', key, field) == 0 then
       local code = code_of(ARGV[i + 3])
       local info = step_info(code)
       local campaign, team = info.campaign, info.team
-      redis.call('HSET', key, field, 'pending|' .. due .. '|0|' .. code .. '||')
+      local due = from36(due36)
+      redis.call('HSET', key, field, S2C.pending .. '|' .. due36 .. '|0|' .. code .. '||')
       if ARGV[i + 5] == '1' then
         redis.call('HSET', P .. 'oddid', id, account)
         odd_any = true

@@ -9,8 +9,8 @@ local i, moved = 2, 0
 while i + 9 <= #ARGV do
   local id, account, field = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local code = code_of(ARGV[i + 3])
-  redis.call('HSET', P .. 'k:' .. account, field, ARGV[i + 4] .. '|' .. ARGV[i + 5] .. '|' ..
-    ARGV[i + 6] .. '|' .. code .. '|' .. ARGV[i + 7] .. '|' .. ARGV[i + 8])
+  redis.call('HSET', P .. 'k:' .. account, field, (S2C[ARGV[i + 4]] or ARGV[i + 4]) .. '|' ..
+    to36(ARGV[i + 5]) .. '|' .. ARGV[i + 6] .. '|' .. code .. '|' .. ARGV[i + 7] .. '|' .. ARGV[i + 8])
   if ARGV[i + 9] == '1' then redis.call('HSET', P .. 'oddid', id, account) end
   redis.call('DEL', P .. 'c:' .. id)
   moved = moved + 1
