@@ -10,10 +10,11 @@
 //! | `P:acct_st:<status>` | zset | ids of the accounts in that status, score 0 (moved by `set_status.lua`); none for `active` |
 //! | `P:acct_camp:<campaign>` | zset | ids of the accounts with contacts planned in the campaign, score 0 |
 //! | `P:layout` | string | the key layout's version (`layout.rs`; `2`) |
-//! | `P:k:<account>` | hash | the account's contacts, one field each: `<campaign>/<suffix>` for the contact id `<campaign>/<account>/<suffix>`, `!<id>` for any other id; the value packed as `state\|due ms\|attempt\|step code\|planned due − due (ms, empty when 0)\|reservation ms (while sending)` — short enough for Redis' compact listpack encoding |
+//! | `P:k:<account>` | hash | the account's contacts, one field each: for the contact id `<campaign>/<account>/<suffix>` the slot number of `<campaign>/<suffix>` (`P:fc`), `!<id>` for any other id; the value packed as `state code\|due ms in base 36\|attempt\|step code\|planned due − due (ms, empty when 0)\|reservation ms (while sending)` — short enough for Redis' compact listpack encoding |
+//! | `P:fc` / `P:fn` | hash / hash | `<campaign>/<suffix>` → its slot number / the way back (one slot per step of a campaign, shared by every account; never reused) |
 //! | `P:steps` / `P:stepc` | hash / hash | step code → the fixed part every contact of a step shares, a JSON array `[campaign, step, channel, template, fallback, team]` / that JSON → its code (codes are never reused) |
 //! | `P:oddid` | hash | contact id → account, for ids not of the `<campaign>/<account>/<suffix>` form of their own campaign and account |
-//! | `P:dq` / `P:dl:<ms>` | zset / list | the workers' due index: the instants (ms; member and score) at which contacts without a team fall due / the ids due at that instant, in the order they were planned. A cancelled contact's entry stays until a claim or `next_due` reaches it and drops it (it is live only while its record is pending, due at that instant, without a team) |
+//! | `P:dq` / `P:dl:<ms>` | zset / list | the workers' due index: the instants (ms; member and score) at which contacts without a team fall due / the contacts due at that instant, in the order they were planned, each as `\x01<slot>|<account>` (or its id, for an odd id or after a migration). A cancelled contact's entry stays until a claim or `next_due` reaches it and drops it (it is live only while its record is pending, due at that instant, without a team) |
 //! | `P:wdue:<team>` | zset | the team's work queue: its pending agent contacts by due time (ms) |
 //! | `P:teams` | set | teams that have had agent contacts planned |
 //! | `P:lease` / `P:lease_until` | hash / zset | contact id → the task's lease (`TaskLease` JSON) / its end (ms) |

@@ -10,7 +10,8 @@ local key = P .. 'k:' .. account
 local flat = redis.call('HGETALL', key)
 local records = {}
 for n = 1, #flat, 2 do
-  local c = cdecode(field_id(flat[n], account), key, flat[n], account, flat[n + 1])
+  local id = field_id(flat[n], account)
+  local c = id and cdecode(id, key, flat[n], account, flat[n + 1])
   if c then records[#records + 1] = c end
 end
 table.sort(records, function(a, b) return a.id < b.id end)

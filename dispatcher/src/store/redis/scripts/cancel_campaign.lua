@@ -18,13 +18,15 @@ redis.call('DEL', P .. 'pz:' .. campaign)
 -- stale entries on the way (this campaign's and any earlier ones)
 for _, instant in ipairs(redis.call('ZRANGE', P .. 'dq', 0, -1)) do
   local list = P .. 'dl:' .. instant
-  local ids = redis.call('LRANGE', list, 0, -1)
+  local entries = redis.call('LRANGE', list, 0, -1)
+  local ids = {}
+  for n, entry in ipairs(entries) do ids[n] = entry_id(entry) or '' end
   sweep(ids)
   local keep = {}
-  for _, id in ipairs(ids) do
-    if due_live(cload(id), instant) then keep[#keep + 1] = id end
+  for n, id in ipairs(ids) do
+    if id ~= '' and due_live(cload(id), instant) then keep[#keep + 1] = entries[n] end
   end
-  if #keep < #ids then
+  if #keep < #entries then
     redis.call('DEL', list)
     local i = 1
     while i <= #keep do

@@ -17,8 +17,9 @@ while taken < limit and budget > 0 do
   local ids = redis.call('LPOP', list, math.min(limit - taken, budget))
   if ids then
     budget = budget - #ids
-    for _, id in ipairs(ids) do
-      local c = cload(id)
+    for _, entry in ipairs(ids) do
+      local id = entry_id(entry)
+      local c = id and cload(id)
       if due_live(c, instant) and FROM.claim[c.state] then
         if any_paused and redis.call('SISMEMBER', P .. 'paused', c.campaign) == 1 then
           -- parked (still pending) until the campaign resumes

@@ -126,11 +126,16 @@ local function due_key(team)
   if team and team ~= '' then return P .. 'wdue:' .. team end
   return nil
 end
-local function due_add(team, due, id)
+-- A due list entry is `\1<field>|<account>` (the contact's field in its
+-- account's hash), ~15 bytes where the id is ~36, or the id itself for an
+-- odd id (and after a migration).
+local function due_add(team, due, id, field, account)
   if team and team ~= '' then
     defer('ZADD', P .. 'wdue:' .. team, due, id)
   else
-    defer('RPUSH', P .. 'dl:' .. due, id)
+    local entry = id
+    if field and string.sub(field, 1, 1) ~= '!' then entry = '\1' .. field .. '|' .. account end
+    defer('RPUSH', P .. 'dl:' .. due, entry)
     defer('ZADD', P .. 'dq', due, due)
   end
 end
@@ -171,15 +176,45 @@ local function flush()
   end
 end
 -- Contact records (layout 2, keys.rs): the contacts of account A live in
--- hash P:k:A, one field each: `<campaign>/<suffix>` for the id
--- `<campaign>/A/<suffix>` (a regular id), `!<id>` for any other id (listed
--- in P:oddid, id -> account). The value is packed:
+-- hash P:k:A, one field each: for the id `<campaign>/A/<suffix>` (a
+-- regular id) the slot number of `<campaign>/<suffix>` (P:fc name -> slot,
+-- P:fn slot -> name: one slot per step of a campaign, shared by every
+-- account), `!<id>` for any other id (listed in P:oddid, id -> account).
+-- The value is packed:
 -- `state code|due ms in base 36|attempt|step code|planned - due ms or
 -- ''|sending ms or ''` (S2C/C2S: the one-letter state codes, generated);
 -- the step code names the step's fixed part in P:steps (a JSON array:
 -- campaign, step, channel, template, fallback, team), so a pending
 -- contact costs a few dozen bytes in a small (listpack) hash.
+local slots, slot_names = {}, {}
+-- the slot of `name` (`<campaign>/<suffix>`), created when `create`
+local function slot_of(name, create)
+  local n = slots[name]
+  if n then return n end
+  n = redis.call('HGET', P .. 'fc', name)
+  if not n then
+    if not create then return nil end
+    n = tostring(redis.call('HLEN', P .. 'fc') + 1)
+    redis.call('HSET', P .. 'fc', name, n)
+    redis.call('HSET', P .. 'fn', n, name)
+  end
+  slots[name] = n
+  slot_names[n] = name
+  return n
+end
+local function slot_name(n)
+  local name = slot_names[n]
+  if not name then
+    name = redis.call('HGET', P .. 'fn', n)
+    if name then
+      slot_names[n] = name
+      slots[name] = n
+    end
+  end
+  return name
+end
 local odd_any = nil
+-- the hash, field and account of contact `id` (nil: no such contact)
 local function locate(id)
   if odd_any == nil then odd_any = redis.call('EXISTS', P .. 'oddid') == 1 end
   if odd_any then
@@ -188,7 +223,9 @@ local function locate(id)
   end
   local campaign, account, suffix = string.match(id, '^([^/]*)/(.*)/([^/]*)$')
   if not campaign then return nil end
-  return P .. 'k:' .. account, campaign .. '/' .. suffix, account
+  local slot = slot_of(campaign .. '/' .. suffix, false)
+  if not slot then return nil end
+  return P .. 'k:' .. account, slot, account
 end
 local infos = {}
 local function step_info(code)
@@ -256,8 +293,16 @@ end
 -- the contact id of field `field` of account `account`'s hash
 local function field_id(field, account)
   if string.sub(field, 1, 1) == '!' then return string.sub(field, 2) end
-  local campaign, suffix = string.match(field, '^([^/]*)/(.*)$')
+  local campaign, suffix = string.match(slot_name(field) or '', '^([^/]*)/(.*)$')
+  if not campaign then return nil end
   return campaign .. '/' .. account .. '/' .. suffix
+end
+-- the contact id of a due list entry (nil when its slot is unknown)
+local function entry_id(entry)
+  if string.sub(entry, 1, 1) ~= '\1' then return entry end
+  local field, account = string.match(entry, '^\1([^|]*)|(.*)$')
+  if not field then return nil end
+  return field_id(field, account)
 end
 -- writes record `c` back (the sending instant is kept only while sending)
 local function csave(c)
@@ -306,7 +351,8 @@ local function rfc3339(ms)
   return s .. 'Z'
 end
 -- adds the planned contacts passed as groups of six arguments (id,
--- account, field, step info JSON, due ms in base 36, '1' for an odd id
+-- account, field (`<campaign>/<suffix>` or `!<id>`), step info JSON,
+-- due ms in base 36, '1' for an odd id
 -- else '') from
 -- ARGV[first] up to ARGV[last]; a contact already stored is left alone.
 -- Returns how many were added and the index after the last group.
@@ -316,6 +362,7 @@ local function add_contacts(first, last)
   while i + 5 <= last do
     local id, account, field, due36 = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
     local key = P .. 'k:' .. account
+    if string.sub(field, 1, 1) ~= '!' then field = slot_of(field, true) end
     if redis.call('HEXISTS', key, field) == 0 then
       local code = code_of(ARGV[i + 3])
       local info = step_info(code)
@@ -330,7 +377,7 @@ local function add_contacts(first, last)
         planned_teams[team] = true
         defer('SADD', P .. 'teams', team)
       end
-      due_add(team, due, id)
+      due_add(team, due, id, field, account)
       -- the expedientes list's campaign filter (keys.rs)
       defer('ZADD', P .. 'acct_camp:' .. campaign, 0, account)
       if not planned_campaigns[campaign] then
@@ -377,7 +424,7 @@ local function transition_one(id, kind, target, attempt, first, nrows)
     c.attempt = attempt
     set_due(c, target)
     csave(c)
-    due_add(team, target, id)
+    due_add(team, target, id, c.field, c.account)
     move(campaign, state, 'pending')
   elseif kind == 'requeue' then
     -- an operator's review: the attempt count is kept
@@ -386,7 +433,7 @@ local function transition_one(id, kind, target, attempt, first, nrows)
     c.state = 'pending'
     set_due(c, target)
     csave(c)
-    due_add(team, target, id)
+    due_add(team, target, id, c.field, c.account)
     move(campaign, state, 'pending')
   else
     local from

@@ -7,7 +7,8 @@ if ARGV[2] == 'account' then
   local key = P .. 'k:' .. account
   local flat = redis.call('HGETALL', key)
   for n = 1, #flat, 2 do
-    local c = cdecode(field_id(flat[n], account), key, flat[n], account, flat[n + 1])
+    local id = field_id(flat[n], account)
+    local c = id and cdecode(id, key, flat[n], account, flat[n + 1])
     if c then answer(out, c) end
   end
   return out

@@ -10,9 +10,10 @@ while true do
   local instant = first[1]
   local list = P .. 'dl:' .. instant
   while budget > 0 do
-    local id = redis.call('LINDEX', list, 0)
-    if not id then break end
-    if due_live(cload(id), instant) then return instant end
+    local entry = redis.call('LINDEX', list, 0)
+    if not entry then break end
+    local id = entry_id(entry)
+    if id and due_live(cload(id), instant) then return instant end
     redis.call('LPOP', list)
     budget = budget - 1
   end

@@ -9,7 +9,7 @@ for _, id in ipairs(ids) do
   if c and FROM.recover_queued[c.state] then
     c.state = 'pending'
     csave(c)
-    due_add(c.team, c.due, id)
+    due_add(c.team, c.due, id, c.field, c.account)
     move(c.campaign, 'queued', 'pending')
     requeued = requeued + 1
   end

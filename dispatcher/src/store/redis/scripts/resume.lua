@@ -7,7 +7,7 @@ local parked = P .. 'pz:' .. campaign
 local flat = redis.call('ZRANGE', parked, 0, -1, 'WITHSCORES')
 for n = 1, #flat, 2 do
   local c = cload(flat[n])
-  if c and c.state == 'pending' then due_add(c.team, c.due, flat[n]) end
+  if c and c.state == 'pending' then due_add(c.team, c.due, flat[n], c.field, c.account) end
 end
 redis.call('DEL', parked)
 return removed
