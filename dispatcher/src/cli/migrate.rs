@@ -24,7 +24,7 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<ExitCode> {
     {
         let report = RedisStore::migrate(&url, DEFAULT_PREFIX)
             .await
-            .with_context(|| "migrating the Redis store")?;
+            .context("migrating the Redis store")?;
         if report.from == report.to {
             println!("store already in key layout {}: nothing to do", report.to);
         } else {

@@ -196,7 +196,7 @@ pub(super) fn record(group: &[String]) -> StoreResult<Option<ContactRecord>> {
 
 /// Every record of a script's flat answer (groups of four).
 pub(super) fn records(flat: &[String]) -> StoreResult<Vec<ContactRecord>> {
-    if flat.len() % 4 != 0 {
+    if !flat.len().is_multiple_of(4) {
         return Err(StoreError::Corrupt(format!(
             "contact answer of {} values",
             flat.len()
