@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use cobro_campaigns::import::import_path_each;
 use cobro_campaigns::planning::plan_account;
-use cobro_campaigns::{Account, TemplateElement};
+use cobro_campaigns::{Account, PlannedContact, TemplateElement};
 use cobro_channels::templates::TemplateSet;
 use cobro_compliance::{ComplianceGuard, resolve_timezones};
 use cobro_config::LoadedCampaign;
@@ -164,36 +164,43 @@ pub async fn launch<S: Store>(
         )
         .await?;
 
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Account>>(4);
+    // The reader thread imports and plans (CPU) while this task stores the
+    // previous batches (the store's round trips), one batch at a time.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Account>, Vec<PlannedContact>)>(4);
     let path = loaded.portfolio_path.clone();
+    let campaign = loaded.campaign.clone();
+    let strategy = loaded.strategy.clone();
     let reader = tokio::task::spawn_blocking(move || {
+        let steps = strategy.steps.len();
+        let plan = |batch: Vec<Account>| {
+            let mut contacts = Vec::with_capacity(batch.len() * steps);
+            for account in &batch {
+                contacts.extend(plan_account(
+                    &campaign,
+                    &strategy,
+                    account,
+                    &zones_of(account),
+                ));
+            }
+            (batch, contacts)
+        };
         let mut batch = Vec::with_capacity(BATCH);
         let summary = import_path_each(&path, |account| {
             batch.push(account);
             if batch.len() == BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                 // A closed channel means the store side failed; its error wins.
-                let _ = tx.blocking_send(full);
+                let _ = tx.blocking_send(plan(full));
             }
         });
         if !batch.is_empty() {
-            let _ = tx.blocking_send(batch);
+            let _ = tx.blocking_send(plan(batch));
         }
         summary
     });
     let mut report = LaunchReport::default();
-    let steps = loaded.strategy.steps.len();
-    while let Some(chunk) = rx.recv().await {
+    while let Some((chunk, contacts)) = rx.recv().await {
         store.put_accounts(&chunk).await?;
-        let mut contacts = Vec::with_capacity(chunk.len() * steps);
-        for account in &chunk {
-            contacts.extend(plan_account(
-                &loaded.campaign,
-                &loaded.strategy,
-                account,
-                &zones_of(account),
-            ));
-        }
         report.planned += contacts.len() as u64;
         report.added += store.add_contacts(&contacts).await?;
         report.accounts += chunk.len() as u64;

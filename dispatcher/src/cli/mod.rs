@@ -14,6 +14,7 @@ pub mod event;
 pub mod export;
 pub mod import;
 pub mod launch;
+pub mod migrate;
 pub mod payments;
 pub mod reconcile;
 pub mod rules;
@@ -89,6 +90,8 @@ pub enum Command {
     /// Check a settings file (cobro.toml).
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Move a store written by an older cobro to this version's layout (workers stopped).
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Arguments of a command that is not built yet.
@@ -124,6 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Rules(_) | Command::Config(_) => unreachable!("handled above"),
             Command::Work(args) => work::run(args).await,
             Command::Serve(args) => serve::run(args).await,
+            Command::Migrate(args) => migrate::run(args).await,
         }
     })
 }

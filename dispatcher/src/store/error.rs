@@ -46,6 +46,18 @@ pub enum StoreError {
         "unsupported store URL '{0}' (expected sqlite://PATH, redis://HOST:PORT/DB or memory://NAME)"
     )]
     UnsupportedUrl(String),
+    /// A Redis store written with another key layout than this version
+    /// reads (`store::redis::LAYOUT`); `fix` says what to do: `cobro
+    /// migrate` for an older layout, a newer cobro for a newer one.
+    #[error(
+        "the Redis store {store} has key layout {found}; this cobro reads layout {expected}: {fix}"
+    )]
+    Layout {
+        store: String,
+        found: String,
+        expected: u32,
+        fix: String,
+    },
 }
 
 impl StoreError {
@@ -67,8 +79,15 @@ impl StoreError {
             StoreError::Json { .. }
             | StoreError::Query(_)
             | StoreError::Corrupt(_)
-            | StoreError::UnsupportedUrl(_) => false,
+            | StoreError::UnsupportedUrl(_)
+            | StoreError::Layout { .. } => false,
         }
+    }
+
+    /// A store of another key layout (`cobro migrate` or a newer cobro
+    /// is the answer, not a retry).
+    pub fn is_layout(&self) -> bool {
+        matches!(self, StoreError::Layout { .. })
     }
 
     /// A SQLite error with what the store was doing.

@@ -6,7 +6,9 @@
 pub mod agent_campaign;
 pub mod open_campaign;
 pub mod open_pack;
+pub mod redis_dump;
 
 pub use agent_campaign::{AgentDebtor, SCRIPT_EN, SCRIPT_ES, write_agent_campaign};
 pub use open_campaign::{OpenCampaign, write_open_campaign, write_wall_clock_campaign};
 pub use open_pack::open_around_the_clock_pack;
+pub use redis_dump::load_redis_dump;

@@ -4,10 +4,12 @@ use cobro_campaigns::Account;
 use redis::Pipeline;
 
 use super::RedisStore;
+use super::account_codec;
 use super::codec::redis_err;
+use super::keys::addr_bucket;
 use super::scripts::scripts;
 use crate::store::{
-    AccountRow, AccountScan, AccountStatus, AccountStore, ScannedAccounts, StoreError, StoreResult,
+    AccountScan, AccountStatus, AccountStore, ScannedAccounts, StoreError, StoreResult,
 };
 
 impl RedisStore {
@@ -46,74 +48,32 @@ impl AccountStore for RedisStore {
         }
         let mut pipe = Pipeline::with_capacity(accounts.len() * 8);
         let accounts_key = self.key("accounts");
-        let rows_key = self.key("acct_row");
-        let status_key = self.key("acct_status");
         let ids_key = self.key("acct_ids");
+        let mut addresses = scripts().addr_add.prepare_invoke();
+        addresses.arg(&self.prefix);
         for account in accounts {
-            let json =
-                serde_json::to_string(account).map_err(|e| StoreError::json("account", e))?;
-            let row = serde_json::to_string(&AccountRow::new(account, AccountStatus::Active))
-                .map_err(|e| StoreError::json("account row", e))?;
-            pipe.hset(&accounts_key, &account.id, json).ignore();
-            pipe.hset(&rows_key, &account.id, row).ignore();
-            // A re-import must not revive a paid or opted-out account
-            // (the answer says whether the account is new).
-            pipe.hset_nx(&status_key, &account.id, AccountStatus::Active.as_str());
-            // The expedientes list walks these in id order (`scan.rs`). A
-            // re-import that changes a value leaves the id in the old
-            // value's set too; the list checks the row.
-            pipe.zadd(&ids_key, &account.id, 0).ignore();
-            pipe.zadd(
-                self.key(&format!("acct_cred:{}", account.creditor)),
-                &account.id,
-                0,
-            )
-            .ignore();
-            pipe.zadd(
-                self.key(&format!(
-                    "acct_ctry:{}",
-                    account.country.to_ascii_lowercase()
-                )),
-                &account.id,
-                0,
-            )
-            .ignore();
-            if let Some(segment) = &account.segment {
-                pipe.zadd(
-                    self.key(&format!("acct_seg:{}", segment.to_ascii_lowercase())),
-                    &account.id,
-                    0,
-                )
+            pipe.hset(&accounts_key, &account.id, account_codec::encode(account)?)
                 .ignore();
-            }
+            // No status is written: an account without one is active, and
+            // a re-import must not revive a paid or opted-out account.
+            // The expedientes list walks the ids in order (`scan.rs`).
+            pipe.zadd(&ids_key, &account.id, 0).ignore();
             for point in &account.contact_points {
-                pipe.sadd(self.key(&format!("addr:{}", point.address)), &account.id)
-                    .ignore();
+                addresses
+                    .arg(addr_bucket(&point.address))
+                    .arg(&point.address)
+                    .arg(&account.id);
             }
         }
-        let new: Vec<bool> = pipe
-            .query_async(&mut self.conn())
+        pipe.query_async::<()>(&mut self.conn())
             .await
             .map_err(redis_err("put_accounts"))?;
-        // New accounts are active; a status change moves the id between
-        // the status sets (`set_status.lua`).
-        let fresh: Vec<&str> = accounts
-            .iter()
-            .zip(&new)
-            .filter(|(_, new)| **new)
-            .map(|(a, _)| a.id.as_str())
-            .collect();
-        if fresh.is_empty() {
-            return Ok(());
+        // The address index (a script: adding an id to an address' list
+        // reads the list first).
+        if accounts.iter().any(|a| !a.contact_points.is_empty()) {
+            self.invoke::<i64>(&addresses).await?;
         }
-        let mut cmd = redis::cmd("ZADD");
-        cmd.arg(self.key(&format!("acct_st:{}", AccountStatus::Active.as_str())));
-        for id in fresh {
-            cmd.arg(0).arg(id);
-        }
-        cmd.query_async::<()>(&mut self.conn())
-            .await
-            .map_err(redis_err("put_accounts"))
+        Ok(())
     }
 
     async fn account(&self, id: &str) -> StoreResult<Option<(Account, AccountStatus)>> {
@@ -124,8 +84,7 @@ impl AccountStore for RedisStore {
             .await
             .map_err(redis_err("account"))?;
         let Some(json) = json else { return Ok(None) };
-        let account: Account =
-            serde_json::from_str(&json).map_err(|e| StoreError::json("account", e))?;
+        let account = account_codec::decode(id, &json)?;
         let status = match status {
             None => AccountStatus::Active,
             Some(s) => AccountStatus::parse(&s)
@@ -146,10 +105,10 @@ impl AccountStore for RedisStore {
         jsons
             .into_iter()
             .zip(statuses)
-            .map(|(json, status)| {
+            .zip(ids)
+            .map(|((json, status), id)| {
                 let Some(json) = json else { return Ok(None) };
-                let account: Account =
-                    serde_json::from_str(&json).map_err(|e| StoreError::json("account", e))?;
+                let account = account_codec::decode(id, &json)?;
                 let status = match status {
                     None => AccountStatus::Active,
                     Some(s) => AccountStatus::parse(&s)
@@ -175,11 +134,18 @@ impl AccountStore for RedisStore {
     }
 
     async fn accounts_by_address(&self, address: &str) -> StoreResult<Vec<String>> {
-        let mut ids: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(self.key(&format!("addr:{address}")))
+        let json: Option<String> = redis::cmd("HGET")
+            .arg(self.key(&format!("ad:{}", addr_bucket(address))))
+            .arg(address)
             .query_async(&mut self.conn())
             .await
             .map_err(redis_err("accounts_by_address"))?;
+        let mut ids: Vec<String> = match json {
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|e| StoreError::json("address index", e))?
+            }
+            None => Vec::new(),
+        };
         ids.sort();
         Ok(ids)
     }

@@ -36,23 +36,179 @@ pub(super) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// Builds a record from the stored planned-contact JSON and the live fields.
-pub(super) fn record(
-    json: &str,
-    state: ContactState,
-    due: &str,
-    attempt: &str,
-) -> StoreResult<ContactRecord> {
-    let contact: PlannedContact =
-        serde_json::from_str(json).map_err(|e| StoreError::json("contact", e))?;
+/// A contact's fixed part, stored once per distinct value in `P:steps`
+/// (keys.rs): campaign, step, channel, template, fallback, team. Every
+/// contact of one step of one campaign shares it.
+type StepInfo = (
+    String,
+    String,
+    ChannelKind,
+    String,
+    Option<ChannelKind>,
+    Option<String>,
+);
+
+/// The step info JSON of a planned contact (`P:steps`' values; the same
+/// contact always gives the same text, which is how `code_of` in
+/// `common.lua` finds an existing code).
+pub(super) fn step_info(c: &PlannedContact) -> StoreResult<String> {
+    serde_json::to_string(&(
+        &c.campaign,
+        &c.step,
+        c.channel,
+        &c.template,
+        c.fallback,
+        &c.team,
+    ))
+    .map_err(|e| StoreError::json("step info", e))
+}
+
+/// The one-letter code of a state in a packed contact record (`scripts.rs`
+/// hands the same table to the scripts).
+pub(super) fn state_code(state: ContactState) -> &'static str {
+    match state {
+        ContactState::Pending => "p",
+        ContactState::Queued => "q",
+        ContactState::Sending => "s",
+        ContactState::Sent => "t",
+        ContactState::Delivered => "d",
+        ContactState::Undelivered => "u",
+        ContactState::Blocked => "b",
+        ContactState::Cancelled => "c",
+        ContactState::Failed => "f",
+        ContactState::Unknown => "k",
+    }
+}
+
+fn state_of_code(code: &str) -> StoreResult<ContactState> {
+    ContactState::ALL
+        .into_iter()
+        .find(|s| state_code(*s) == code)
+        .ok_or_else(|| StoreError::Corrupt(format!("contact state code '{code}'")))
+}
+
+/// Milliseconds in base 36 (lower case), as a packed record holds its due
+/// time: 8 characters instead of 13 until the year 2059.
+pub(super) fn base36(ms: i64) -> String {
+    if ms <= 0 {
+        return "0".into();
+    }
+    let mut digits = Vec::new();
+    let mut n = ms;
+    while n > 0 {
+        let d = (n % 36) as u8;
+        digits.push(if d < 10 { b'0' + d } else { b'a' + d - 10 });
+        n /= 36;
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+fn from_base36(what: &str, s: &str) -> StoreResult<i64> {
+    i64::from_str_radix(s, 36)
+        .map_err(|_| StoreError::Corrupt(format!("{what} '{s}' is not base 36")))
+}
+
+/// `(campaign, account, suffix)` of a regular id `campaign/account/suffix`
+/// (the first and the last `/` split it), as `locate` in `common.lua`
+/// reads it.
+pub(super) fn id_parts(id: &str) -> Option<(&str, &str, &str)> {
+    let (campaign, rest) = id.split_once('/')?;
+    let (account, suffix) = rest.rsplit_once('/')?;
+    Some((campaign, account, suffix))
+}
+
+/// The field of contact `c` in its account's hash (`P:k:<account>`) and
+/// whether its id is odd (not `campaign/account/suffix` of its own
+/// campaign and account, so `P:oddid` must point to it).
+pub(super) fn contact_field(c: &PlannedContact) -> (String, bool) {
+    match id_parts(&c.id) {
+        Some((campaign, account, suffix)) if campaign == c.campaign && account == c.account => {
+            (format!("{campaign}/{suffix}"), false)
+        }
+        _ => (format!("!{}", c.id), true),
+    }
+}
+
+/// A contact record as `add_contacts` in `common.lua` stores it from, as
+/// the six arguments it takes: id, account, field, step info, due (ms in
+/// base 36), odd.
+pub(super) fn add_group(c: &PlannedContact) -> StoreResult<[String; 6]> {
+    let (field, odd) = contact_field(c);
+    Ok([
+        c.id.clone(),
+        c.account.clone(),
+        field,
+        step_info(c)?,
+        base36(ms(c.due_at)),
+        if odd { "1" } else { "" }.to_string(),
+    ])
+}
+
+/// A record from a script's answer group (`answer` in `common.lua`): id,
+/// account, packed record (`state code|due ms base 36|attempt|step
+/// code|planned - due ms|sending ms`) and step info. `None` for a missing
+/// contact (an empty id).
+pub(super) fn record(group: &[String]) -> StoreResult<Option<ContactRecord>> {
+    let [id, account, packed, info] = group else {
+        return Err(StoreError::Corrupt(format!(
+            "contact answer of {} values",
+            group.len()
+        )));
+    };
+    if id.is_empty() {
+        return Ok(None);
+    }
+    let parts: Vec<&str> = packed.split('|').collect();
+    let [state, due, attempt, _code, planned_delta, _sending] = parts.as_slice() else {
+        return Err(StoreError::Corrupt(format!(
+            "contact '{id}' record '{packed}'"
+        )));
+    };
+    let (campaign, step, channel, template, fallback, team): StepInfo =
+        serde_json::from_str(info).map_err(|e| StoreError::json("step info", e))?;
+    let state = state_of_code(state)?;
+    let due = from_base36("due", due)?;
+    let delta = if planned_delta.is_empty() {
+        0
+    } else {
+        parse_i64("planned due", planned_delta)?
+    };
     let attempt = u32::try_from(parse_i64("attempt", attempt)?)
         .map_err(|_| StoreError::Corrupt(format!("attempt '{attempt}' out of range")))?;
-    Ok(ContactRecord {
-        contact,
+    Ok(Some(ContactRecord {
+        contact: PlannedContact {
+            id: id.clone(),
+            campaign,
+            account: account.clone(),
+            step,
+            channel,
+            template,
+            fallback,
+            due_at: from_ms(due + delta)?,
+            team,
+        },
         state,
-        due_at: from_ms(parse_i64("due", due)?)?,
+        due_at: from_ms(due)?,
         attempt,
-    })
+    }))
+}
+
+/// Every record of a script's flat answer (groups of four).
+pub(super) fn records(flat: &[String]) -> StoreResult<Vec<ContactRecord>> {
+    if !flat.len().is_multiple_of(4) {
+        return Err(StoreError::Corrupt(format!(
+            "contact answer of {} values",
+            flat.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(flat.len() / 4);
+    for group in flat.chunks_exact(4) {
+        if let Some(r) = record(group)? {
+            out.push(r);
+        }
+    }
+    Ok(out)
 }
 
 /// Pushes ledger rows as the (json, campaign, account, provider id) groups
@@ -89,20 +245,14 @@ pub(super) fn prefix_suppressed(fields: &[String], channel: ChannelKind, address
     })
 }
 
-/// A planned contact as the eight arguments `add_contacts` (Lua) expects.
+/// A planned contact as the six arguments `add_contacts` (Lua) expects.
 pub(super) fn add_args(
     inv: &mut redis::ScriptInvocation<'_>,
     c: &PlannedContact,
 ) -> StoreResult<()> {
-    let json = serde_json::to_string(c).map_err(|e| StoreError::json("contact", e))?;
-    inv.arg(&c.id)
-        .arg(&c.campaign)
-        .arg(&c.account)
-        .arg(&c.step)
-        .arg(c.channel.as_str())
-        .arg(ms(c.due_at))
-        .arg(json)
-        .arg(c.team.as_deref().unwrap_or(""));
+    for a in add_group(c)? {
+        inv.arg(a);
+    }
     Ok(())
 }
 

@@ -17,12 +17,14 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use super::{StoreError, StoreResult};
 use codec::redis_err;
 
+mod account_codec;
 mod accounts;
 mod book;
 mod campaigns;
 mod codec;
 mod history;
 mod keys;
+mod layout;
 mod ledger;
 mod plan;
 mod reconcile;
@@ -34,6 +36,7 @@ mod users;
 mod work;
 
 pub use keys::DEFAULT_PREFIX;
+pub use layout::{LAYOUT, MigrationReport};
 
 /// A [`Store`](crate::store::Store) on one Redis node. Cheap to share:
 /// the connection manager multiplexes concurrent calls over one connection
@@ -58,8 +61,17 @@ impl RedisStore {
     }
 
     /// Connects with a custom key prefix (tests give each store its own, so
-    /// several stores share one server without seeing each other).
+    /// several stores share one server without seeing each other). A store
+    /// of another key layout is refused (`StoreError::Layout`, which names
+    /// `cobro migrate`); an empty one is stamped with this layout.
     pub async fn connect_with_prefix(url: &str, prefix: &str) -> StoreResult<RedisStore> {
+        let store = RedisStore::connect_unchecked(url, prefix).await?;
+        store.check_layout(url).await?;
+        Ok(store)
+    }
+
+    /// Connects without looking at the layout (the migration's door).
+    async fn connect_unchecked(url: &str, prefix: &str) -> StoreResult<RedisStore> {
         if !(url.starts_with("redis://")
             || url.starts_with("rediss://")
             || url.starts_with("redis+unix://"))

@@ -9,7 +9,7 @@ use redis::Pipeline;
 
 use super::RedisStore;
 use super::codec::{
-    add_args, from_ms, ledger_args, ms, record, redis_err, rfc3339, transition_args,
+    add_args, add_group, from_ms, ledger_args, ms, records, redis_err, rfc3339, transition_args,
 };
 use super::scripts::scripts;
 use crate::store::{
@@ -37,15 +37,9 @@ impl PlanStore for RedisStore {
             let mut cmd = redis::cmd("EVALSHA");
             cmd.arg(scripts().add.get_hash()).arg(0).arg(&self.prefix);
             for c in chunk {
-                let json = serde_json::to_string(c).map_err(|e| StoreError::json("contact", e))?;
-                cmd.arg(&c.id)
-                    .arg(&c.campaign)
-                    .arg(&c.account)
-                    .arg(&c.step)
-                    .arg(c.channel.as_str())
-                    .arg(ms(c.due_at))
-                    .arg(json)
-                    .arg(c.team.as_deref().unwrap_or(""));
+                for a in add_group(c)? {
+                    cmd.arg(a);
+                }
             }
             pipe.add_command(cmd);
         }
@@ -67,27 +61,8 @@ impl PlanStore for RedisStore {
     }
 
     async fn contact(&self, id: &str) -> StoreResult<Option<ContactRecord>> {
-        let fields: (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ) = redis::cmd("HMGET")
-            .arg(self.key(&format!("c:{id}")))
-            .arg(&["j", "state", "due", "attempt"])
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err("contact"))?;
-        match fields {
-            (Some(json), Some(state), Some(due), Some(attempt)) => {
-                let state: ContactState = state.parse().map_err(StoreError::Corrupt)?;
-                Ok(Some(record(&json, state, &due, &attempt)?))
-            }
-            (None, None, None, None) => Ok(None),
-            _ => Err(StoreError::Corrupt(format!(
-                "contact '{id}' is missing fields"
-            ))),
-        }
+        let mut found = self.contacts_by_id(&[id]).await?;
+        Ok(found.pop().flatten())
     }
 
     async fn claim_due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ContactRecord>> {
@@ -97,24 +72,15 @@ impl PlanStore for RedisStore {
         let mut inv = scripts().claim.prepare_invoke();
         inv.arg(&self.prefix).arg(ms(now)).arg(limit);
         let flat: Vec<String> = self.invoke(&inv).await?;
-        flat.chunks_exact(3)
-            .map(|c| record(&c[0], ContactState::Queued, &c[1], &c[2]))
-            .collect()
+        records(&flat)
     }
 
     async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        let first: Vec<(String, f64)> = redis::cmd("ZRANGE")
-            .arg(self.key("due"))
-            .arg(0)
-            .arg(0)
-            .arg("WITHSCORES")
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err("next_due"))?;
-        // Scores are whole milliseconds well inside f64's exact range.
-        first
-            .first()
-            .map(|(_, score)| from_ms(*score as i64))
+        let mut inv = scripts().next_due.prepare_invoke();
+        inv.arg(&self.prefix);
+        let instant: Option<String> = self.invoke(&inv).await?;
+        instant
+            .map(|ms| from_ms(super::codec::parse_i64("due instant", &ms)?))
             .transpose()
     }
 
@@ -232,18 +198,11 @@ impl PlanStore for RedisStore {
     }
 
     async fn account_contacts(&self, account: &str) -> StoreResult<Vec<ContactRecord>> {
-        let mut ids: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(self.key(&format!("ac:{account}")))
-            .query_async(&mut self.conn())
-            .await
-            .map_err(redis_err("account_contacts"))?;
-        ids.sort();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(record) = self.contact(&id).await? {
-                out.push(record);
-            }
-        }
+        let mut inv = scripts().get.prepare_invoke();
+        inv.arg(&self.prefix).arg("account").arg(account);
+        let flat: Vec<String> = self.invoke(&inv).await?;
+        let mut out = records(&flat)?;
+        out.sort_by(|a, b| a.contact.id.cmp(&b.contact.id));
         Ok(out)
     }
 
@@ -267,14 +226,36 @@ impl PlanStore for RedisStore {
             .query_async(&mut self.conn())
             .await
             .map_err(redis_err("unknown_contacts"))?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(record) = self.contact(&id).await?
-                && record.state == ContactState::Unknown
-            {
-                out.push(record);
-            }
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        Ok(self
+            .contacts_by_id(&ids)
+            .await?
+            .into_iter()
+            .flatten()
+            .filter(|r| r.state == ContactState::Unknown)
+            .collect())
+    }
+}
+
+impl RedisStore {
+    /// The records of `ids`, in order (`None` for an unknown id), in one
+    /// script call (`get.lua`).
+    pub(super) async fn contacts_by_id(
+        &self,
+        ids: &[&str],
+    ) -> StoreResult<Vec<Option<ContactRecord>>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let mut inv = scripts().get.prepare_invoke();
+        inv.arg(&self.prefix).arg("ids");
+        for id in ids {
+            inv.arg(*id);
+        }
+        let flat: Vec<String> = self.invoke(&inv).await?;
+        if flat.len() != ids.len() * 4 {
+            return Err(StoreError::Corrupt("get answered a different count".into()));
+        }
+        flat.chunks_exact(4).map(super::codec::record).collect()
     }
 }

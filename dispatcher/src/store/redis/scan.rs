@@ -1,15 +1,22 @@
-//! The expedientes scan on Redis. Each filter that is a plain value has a
-//! lexicographic sorted set of account ids (`P:acct_ids`, `acct_cred:`,
-//! `acct_st:`, `acct_ctry:`, `acct_seg:`, `acct_camp:`; see `keys.rs`): a
-//! call walks the smallest of those that apply, in id order, for at most
-//! the scan's window, keeps the ids that are in the others too, and reads
-//! their list rows (`P:acct_row`, small) instead of the accounts' JSON.
+//! The expedientes scan on Redis. Every account id is in the lexicographic
+//! sorted set `P:acct_ids`; the two filters a walk of every account would
+//! serve worst have their own sets, a status other than active
+//! (`acct_st:`) and a campaign (`acct_camp:`, which the list cannot check
+//! on a row); see `keys.rs`. Creditor, country and segment have none since
+//! layout 2 (they cost ~330 bytes per account at a million accounts, more
+//! than the account itself): the walk reads the rows and the list filters
+//! them, at most `MAX_WINDOW` accounts per call. A call walks the smallest
+//! of the sets that apply, in id order, for at most
+//! the scan's window, keeps the ids that are in the others too, and builds
+//! their list rows from the accounts (layout 2 keeps no separate rows: a
+//! copy of every account's list fields cost ~200 bytes per account).
+//! Active accounts have no status set (`AccountStatus::Active` walks the
+//! other sets or `P:acct_ids`).
 //! The list applies every filter again; stale index entries (a re-import
 //! that moved an account elsewhere) only cost a row read.
 
-use cobro_campaigns::Account;
-
 use super::RedisStore;
+use super::account_codec;
 use super::codec::redis_err;
 use crate::store::{
     AccountRow, AccountScan, AccountStatus, ScannedAccounts, StoreError, StoreResult,
@@ -26,20 +33,13 @@ impl RedisStore {
     /// it has none).
     fn scan_indexes(&self, scan: &AccountScan) -> Vec<String> {
         let mut keys = Vec::new();
-        if let Some(c) = &scan.creditor {
-            keys.push(self.key(&format!("acct_cred:{c}")));
-        }
         if let Some(c) = &scan.campaign {
             keys.push(self.key(&format!("acct_camp:{c}")));
         }
-        if let Some(s) = scan.status {
+        // Active accounts have no set (most accounts are active): the
+        // walk reads their rows and the list checks the status.
+        if let Some(s) = scan.status.filter(|s| *s != AccountStatus::Active) {
             keys.push(self.key(&format!("acct_st:{}", s.as_str())));
-        }
-        if let Some(c) = &scan.country {
-            keys.push(self.key(&format!("acct_ctry:{}", c.to_ascii_lowercase())));
-        }
-        if let Some(s) = &scan.segment {
-            keys.push(self.key(&format!("acct_seg:{}", s.to_ascii_lowercase())));
         }
         if keys.is_empty() {
             keys.push(self.key("acct_ids"));
@@ -105,55 +105,24 @@ impl RedisStore {
         Ok(ScannedAccounts { rows, next })
     }
 
-    /// The list rows of `ids` (those that exist), in order. An account
-    /// stored before rows existed is read from its JSON.
+    /// The list rows of `ids` (those that exist), in order, from the
+    /// accounts' records (layout 2 keeps no separate list rows).
     async fn rows(&self, ids: &[String]) -> StoreResult<Vec<AccountRow>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let (rows, statuses) = self.with_statuses("acct_row", ids, "scan_accounts").await?;
-        let missing: Vec<String> = ids
-            .iter()
-            .zip(&rows)
-            .filter(|(_, r)| r.is_none())
-            .map(|(id, _)| id.clone())
-            .collect();
-        let mut from_json = if missing.is_empty() {
-            Vec::new()
-        } else {
-            redis::cmd("HMGET")
-                .arg(self.key("accounts"))
-                .arg(&missing)
-                .query_async::<Vec<Option<String>>>(&mut self.conn())
-                .await
-                .map_err(redis_err("scan_accounts"))?
-        }
-        .into_iter();
+        let (jsons, statuses) = self.with_statuses("accounts", ids, "scan_accounts").await?;
         let mut out = Vec::with_capacity(ids.len());
-        for (row, status) in rows.into_iter().zip(statuses) {
+        for ((json, status), id) in jsons.into_iter().zip(statuses).zip(ids) {
+            // Deleted between the index and the read: skip it.
+            let Some(json) = json else { continue };
             let status = match status {
                 None => AccountStatus::Active,
                 Some(s) => AccountStatus::parse(&s)
                     .ok_or_else(|| StoreError::Corrupt(format!("account status '{s}'")))?,
             };
-            let row = match row {
-                Some(json) => {
-                    let mut row: AccountRow = serde_json::from_str(&json)
-                        .map_err(|e| StoreError::json("account row", e))?;
-                    row.status = status;
-                    row
-                }
-                None => match from_json.next().flatten() {
-                    // Deleted between the index and the read: skip it.
-                    None => continue,
-                    Some(json) => {
-                        let account: Account = serde_json::from_str(&json)
-                            .map_err(|e| StoreError::json("account", e))?;
-                        AccountRow::new(&account, status)
-                    }
-                },
-            };
-            out.push(row);
+            let account = account_codec::decode(id, &json)?;
+            out.push(AccountRow::new(&account, status));
         }
         Ok(out)
     }

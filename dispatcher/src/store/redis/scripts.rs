@@ -30,7 +30,7 @@ use std::sync::OnceLock;
 
 use redis::Script;
 
-use crate::store::{AccountStatus, StateMove};
+use crate::store::{AccountStatus, ContactState, StateMove};
 
 const COMMON: &str = include_str!("scripts/common.lua");
 
@@ -58,6 +58,10 @@ pub(super) struct Scripts {
     pub claim_work: Script,
     pub end_lease: Script,
     pub reconcile: Script,
+    pub get: Script,
+    pub migrate: Script,
+    pub addr_add: Script,
+    pub next_due: Script,
 }
 
 impl Scripts {
@@ -85,6 +89,10 @@ impl Scripts {
             claim_work: s(include_str!("scripts/claim_work.lua")),
             end_lease: s(include_str!("scripts/end_lease.lua")),
             reconcile: s(include_str!("scripts/reconcile.lua")),
+            get: s(include_str!("scripts/get.lua")),
+            migrate: s(include_str!("scripts/migrate.lua")),
+            addr_add: s(include_str!("scripts/addr_add.lua")),
+            next_due: s(include_str!("scripts/next_due.lua")),
         }
     }
 }
@@ -123,7 +131,15 @@ fn generated_tables() -> String {
         .map(|s| format!("{} = {}", s.as_str(), s.rank()))
         .collect();
     lua.push_str(&ranks.join(", "));
-    lua.push_str("}\n");
+    lua.push_str("}\n-- generated from codec::state_code\nlocal S2C, C2S = {}, {}\n");
+    for state in ContactState::ALL {
+        let _ = writeln!(
+            lua,
+            "S2C.{0} = '{1}'; C2S['{1}'] = '{0}'",
+            state.as_str(),
+            super::codec::state_code(state)
+        );
+    }
     lua
 }
 

@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::RedisStore;
-use super::codec::{from_ms, ms, record, redis_err};
+use super::codec::{from_ms, ms, records, redis_err};
 use super::scripts::scripts;
-use crate::store::{ContactRecord, ContactState, StoreError, StoreResult, TaskLease, WorkStore};
+use crate::store::{ContactRecord, StoreError, StoreResult, TaskLease, WorkStore};
 
 fn decode(json: &str) -> StoreResult<TaskLease> {
     serde_json::from_str(json).map_err(|e| StoreError::json("task lease", e))
@@ -29,9 +29,7 @@ impl WorkStore for RedisStore {
             inv.arg(team);
         }
         let flat: Vec<String> = self.invoke(&inv).await?;
-        flat.chunks_exact(3)
-            .map(|c| record(&c[0], ContactState::Queued, &c[1], &c[2]))
-            .collect()
+        records(&flat)
     }
 
     async fn next_work_due(&self, teams: &[String]) -> StoreResult<Option<DateTime<Utc>>> {
@@ -57,12 +55,12 @@ impl WorkStore for RedisStore {
                 let mut found = None;
                 for (id, score) in &first {
                     if !paused.is_empty() {
-                        let campaign: Option<String> = redis::cmd("HGET")
-                            .arg(self.key(&format!("c:{id}")))
-                            .arg("campaign")
-                            .query_async(&mut self.conn())
-                            .await
-                            .map_err(redis_err("next_work_due"))?;
+                        let campaign = self
+                            .contacts_by_id(&[id.as_str()])
+                            .await?
+                            .pop()
+                            .flatten()
+                            .map(|r| r.contact.campaign);
                         if campaign.is_some_and(|c| paused.contains(&c)) {
                             continue;
                         }

@@ -1,8 +1,8 @@
 -- Claims due agent contacts of some teams (StateMove::Claim), earliest
 -- first across the teams, ties by id; those of paused campaigns are parked
 -- as claim.lua parks them.
--- ARGV: prefix, now ms, limit, team ids. Returns flat (json, due, attempt)
--- triples.
+-- ARGV: prefix, now ms, limit, team ids. Returns flat (id, account, packed
+-- record, step info) groups (common.lua, answer).
 local now, limit = ARGV[2], tonumber(ARGV[3])
 local candidates = {}
 for t = 4, #ARGV do
@@ -21,23 +21,19 @@ local out, taken = {}, 0
 for _, cand in ipairs(candidates) do
   if taken >= limit then break end
   local id = cand.id
-  local key = P .. 'c:' .. id
-  local c = redis.call('HMGET', key, 'j', 'due', 'attempt', 'campaign', 'state')
-  if FROM.claim[c[5]] then
-    defer('ZREM', cand.key, id)
-    if any_paused and redis.call('SISMEMBER', P .. 'paused', c[4]) == 1 then
-      redis.call('ZADD', P .. 'pz:' .. c[4], c[2], id)
+  local c = cload(id)
+  defer('ZREM', cand.key, id)
+  if c and FROM.claim[c.state] then
+    if any_paused and redis.call('SISMEMBER', P .. 'paused', c.campaign) == 1 then
+      redis.call('ZADD', P .. 'pz:' .. c.campaign, c.due, id)
     else
-      redis.call('HSET', key, 'state', 'queued', 'claimed', now)
+      c.state = 'queued'
+      csave(c)
       defer('ZADD', P .. 'queued', now, id)
-      move(c[4], 'pending', 'queued')
-      out[#out + 1] = c[1]
-      out[#out + 1] = c[2]
-      out[#out + 1] = c[3]
+      move(c.campaign, 'pending', 'queued')
+      answer(out, c)
       taken = taken + 1
     end
-  else
-    defer('ZREM', cand.key, id)
   end
 end
 return out

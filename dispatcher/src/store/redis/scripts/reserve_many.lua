@@ -2,7 +2,8 @@
 -- statuses and history versions are read once for the call, and a
 -- reservation sees the versions the earlier ones of the call left.
 -- ARGV: prefix, then per reservation: contact id, account, debtor key,
--- expected version, history row JSON, at ms, at RFC 3339. Returns two
+-- expected version, history row JSON, at ms, at RFC 3339 (unused since
+-- layout 2: the record keeps the milliseconds). Returns two
 -- strings per item: the outcome and the account status ('' unless stopped).
 -- Every account status and history version the call may need, read up
 -- front (one HMGET, one MGET); the versions are then kept here as the
@@ -21,17 +22,19 @@ for n, key in ipairs(version_keys) do
   if versions[key] == nil then versions[key] = tonumber(stored[n] or '0') end
 end
 local function reserve_one(n, id, account, debtor, expected, entry, at_ms, at_text)
-  local key = P .. 'c:' .. id
-  local c = redis.call('HMGET', key, 'state', 'campaign')
-  if not FROM.reserve[c[1]] then return 'not_queued', '' end
+  local c = cload(id)
+  if not c or not FROM.reserve[c.state] then return 'not_queued', '' end
   local status = statuses[n]
-  if stops(c[2], status) then return 'stopped', status end
+  if stops(c.campaign, status) then return 'stopped', status end
   local vkey = P .. 'hv:' .. debtor
   if versions[vkey] ~= tonumber(expected) then return 'history_changed', '' end
   defer('ZREM', P .. 'queued', id)
-  redis.call('HSET', key, 'state', 'sending', 'sending_at', at_text)
+  local from = c.state
+  c.state = 'sending'
+  c.sat = at_ms
+  csave(c)
   defer('ZADD', P .. 'sending', at_ms, id)
-  move(c[2], c[1], 'sending')
+  move(c.campaign, from, 'sending')
   defer('RPUSH', P .. 'h:' .. debtor, entry)
   versions[vkey] = versions[vkey] + 1
   incr_later(vkey)
