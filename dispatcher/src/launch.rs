@@ -36,6 +36,8 @@ pub struct LaunchReport {
     pub accounts: u64,
     pub planned: u64,
     pub added: u64,
+    /// Accounts in the campaign's holdout: stored, never contacted.
+    pub holdout: u64,
 }
 
 /// What the import saw: rows read and the bad ones (`line N: field: reason`).
@@ -187,9 +189,15 @@ pub async fn launch<S: Store>(
         store.put_accounts(&chunk).await?;
         let mut contacts = Vec::with_capacity(chunk.len() * steps);
         for account in &chunk {
+            // The holdout's accounts are stored (payments find them) but
+            // no contact is planned for them.
+            let Some(strategy) = loaded.strategy_for(&account.id) else {
+                report.holdout += 1;
+                continue;
+            };
             contacts.extend(plan_account(
                 &loaded.campaign,
-                &loaded.strategy,
+                strategy,
                 account,
                 &zones_of(account),
             ));

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod campaign;
 pub mod common;
 pub mod config;
 pub mod demo;
+pub mod demo_debtors;
 pub mod demo_users;
 pub mod event;
 pub mod export;
@@ -85,6 +87,9 @@ pub enum Command {
     /// Check a settings file (cobro.toml).
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Champion/challenger: the arms' report, promote a winner.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCommand),
 }
 
 /// Arguments of a command that is not built yet.
@@ -119,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Rules(_) | Command::Config(_) => unreachable!("handled above"),
             Command::Work(args) => work::run(args).await,
             Command::Serve(args) => serve::run(args).await,
+            Command::Campaign(cmd) => campaign::run(cmd).await,
         }
     })
 }
