@@ -127,19 +127,29 @@ pub fn backup_path(path: &Path, now: chrono::NaiveDateTime) -> PathBuf {
 /// removed and `arm`'s weight set to 1; everything else (comments,
 /// order, the holdout) as written.
 pub fn sole_arm(src: &str, arm: &str) -> Result<String, String> {
-    // Split into blocks: a block starts at a table header line.
+    // Split into blocks: a block starts at a table header line, with the
+    // comment lines right above it (they describe that table).
     let mut blocks: Vec<Vec<&str>> = vec![Vec::new()];
     for line in src.split_inclusive('\n') {
         if line.trim_start().starts_with('[') {
-            blocks.push(Vec::new());
+            let mut next = Vec::new();
+            if let Some(b) = blocks.last_mut() {
+                while b.last().is_some_and(|l| l.trim_start().starts_with('#')) {
+                    if let Some(l) = b.pop() {
+                        next.insert(0, l);
+                    }
+                }
+            }
+            blocks.push(next);
         }
         if let Some(b) = blocks.last_mut() {
             b.push(line);
         }
     }
     let is_arms = |b: &[&str]| {
-        b.first()
-            .is_some_and(|l| l.trim().trim_end_matches(|c: char| c.is_whitespace()) == "[[arms]]")
+        b.iter()
+            .find(|l| !l.trim_start().starts_with('#'))
+            .is_some_and(|l| l.trim() == "[[arms]]")
     };
     let id_of = |b: &[&str]| -> Option<String> {
         b.iter().find_map(|l| {
@@ -187,14 +197,14 @@ pub fn sole_arm(src: &str, arm: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    const FILE: &str = "id = \"2026-12\"\n# two arms\nholdout = 10\n\n[[arms]]\nid = \"champion\"\nstrategy = \"a.toml\"\nweight = 2\n\n[[arms]]\n# the new one\nid = \"challenger\" # sms first\nstrategy = \"b.toml\"\nweight = 1\n\n[sender]\ncollector = \"X\"\n";
+    const FILE: &str = "id = \"2026-12\"\n# two arms\nholdout = 10\n\n# the champion, dropped with its table\n[[arms]]\nid = \"champion\"\nstrategy = \"a.toml\"\nweight = 2\n\n# the challenger, kept\n[[arms]]\n# the new one\nid = \"challenger\" # sms first\nstrategy = \"b.toml\"\nweight = 1\n\n[sender]\ncollector = \"X\"\n";
 
     #[test]
     fn the_winner_stays_as_the_sole_arm_and_the_rest_is_kept() {
         let out = sole_arm(FILE, "challenger").expect("rewrites");
         assert_eq!(
             out,
-            "id = \"2026-12\"\n# two arms\nholdout = 10\n\n[[arms]]\n# the new one\nid = \"challenger\" # sms first\nstrategy = \"b.toml\"\nweight = 1\n\n[sender]\ncollector = \"X\"\n"
+            "id = \"2026-12\"\n# two arms\nholdout = 10\n\n# the challenger, kept\n[[arms]]\n# the new one\nid = \"challenger\" # sms first\nstrategy = \"b.toml\"\nweight = 1\n\n[sender]\ncollector = \"X\"\n"
         );
         let parsed: toml::Table = toml::from_str(&out).expect("valid toml");
         assert_eq!(parsed["arms"].as_array().map(Vec::len), Some(1));
