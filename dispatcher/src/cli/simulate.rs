@@ -57,7 +57,9 @@ pub struct SimulationLinks {
 /// Runs an already launched campaign on the virtual clock
 /// (`simulate::run_and_report`, with a progress spinner) and builds its
 /// report from the ledger. `collectors` simulated collectors work its
-/// agent steps' tasks (recording made-up outcomes: 0 on a real store).
+/// agent steps' tasks (recording made-up outcomes: 0 on a real store);
+/// `responses` answer its messages as debtors (the demo's model).
+#[allow(clippy::too_many_arguments)]
 pub async fn simulate_loaded(
     store: Arc<AnyStore>,
     loaded: &cobro_config::LoadedCampaign,
