@@ -13,6 +13,7 @@
 
 pub mod account;
 pub mod account_status;
+pub mod arms;
 pub mod book;
 pub mod campaign;
 pub mod channel;

@@ -7,7 +7,10 @@ use cobro_campaigns::strategy::Strategy;
 use cobro_compliance::{ComplianceGuard, RulePack};
 use serde::Deserialize;
 
+use toml::Spanned;
+
 use crate::ConfigError;
+use crate::arms::{ArmSection, LoadedArms, load_arms};
 use crate::costs::CostsSection;
 use crate::locate::find_line;
 
@@ -18,14 +21,31 @@ pub struct CampaignFile {
     pub id: String,
     pub start_date: NaiveDate,
     pub portfolio: PathBuf,
-    pub strategy: PathBuf,
+    /// The campaign's strategy; absent when `[[arms]]` give one per arm.
+    #[serde(default)]
+    pub strategy: Option<PathBuf>,
     pub templates: PathBuf,
     pub rules: RulesMap,
     pub sender: SenderSection,
     /// What the providers charge; reports estimate the campaign's cost.
     #[serde(default)]
     pub costs: Option<CostsSection>,
+    /// Champion/challenger: strategies tried side by side, each on a
+    /// share of the accounts (`crate::arms`).
+    #[serde(default)]
+    pub arms: Vec<ArmSection>,
+    /// Percent of accounts no arm contacts (the control group); needs
+    /// `[[arms]]`.
+    #[serde(default)]
+    pub holdout: Option<Spanned<f64>>,
+    /// Days from the start date during which the accounts' payments and
+    /// promises count for the arms' report (default 30).
+    #[serde(default)]
+    pub attribution_days: Option<u32>,
 }
+
+/// The attribution window when `attribution_days` is not given.
+pub const DEFAULT_ATTRIBUTION_DAYS: u32 = 30;
 
 /// Which rule packs apply to whom. Each entry is a built-in pack name or a
 /// path to a pack file.
@@ -62,7 +82,13 @@ pub struct LoadedCampaign {
     pub path: PathBuf,
     pub campaign: Campaign,
     pub file: CampaignFile,
+    /// The strategy planning and the engine read. With arms: every arm's
+    /// steps under their `{arm}.{step}` ids (template checks, teams,
+    /// broken-promise steps); planning takes each account's own arm from
+    /// [`LoadedCampaign::strategy_for`].
     pub strategy: Strategy,
+    /// `[[arms]]` and `holdout`, when the campaign has arms.
+    pub arms: Option<LoadedArms>,
     pub packs_by_country: BTreeMap<String, Vec<RulePack>>,
     pub default_packs: Vec<RulePack>,
     pub house_packs: Vec<RulePack>,
@@ -134,11 +160,50 @@ impl LoadedCampaign {
                 base.join(p)
             }
         };
-        let strategy_path = resolve(&file.strategy);
-        let strategy = Strategy::load(&strategy_path).map_err(|e| ConfigError::Referenced {
-            path: path.to_path_buf(),
-            message: format!("strategy: {e}"),
-        })?;
+        let (strategy, arms) = match (&file.strategy, file.arms.is_empty()) {
+            (Some(_), false) => {
+                return Err(invalid(
+                    "strategy",
+                    "a campaign with [[arms]] takes each arm's strategy; remove this key".into(),
+                ));
+            }
+            (None, true) => {
+                return Err(invalid(
+                    "strategy",
+                    "missing: give strategy = \"strategy.toml\" or [[arms]]".into(),
+                ));
+            }
+            (Some(strategy), true) => {
+                if let Some(h) = &file.holdout {
+                    return Err(ConfigError::Invalid {
+                        path: path.to_path_buf(),
+                        line: crate::locate::line_of(&src, h.span().start),
+                        key: "holdout".into(),
+                        message: "needs [[arms]] (one arm is enough to measure a strategy against a holdout)".into(),
+                    });
+                }
+                let strategy =
+                    Strategy::load(&resolve(strategy)).map_err(|e| ConfigError::Referenced {
+                        path: path.to_path_buf(),
+                        message: format!("strategy: {e}"),
+                    })?;
+                (strategy, None)
+            }
+            (None, false) => {
+                let arms = load_arms(
+                    path,
+                    &src,
+                    &file.id,
+                    &file.arms,
+                    file.holdout.as_ref(),
+                    resolve,
+                )?;
+                (arms.combined(), Some(arms))
+            }
+        };
+        if file.attribution_days == Some(0) {
+            return Err(invalid("attribution_days", "must be at least 1 day".into()));
+        }
         let load_packs = |key: &str, names: &[String]| -> Result<Vec<RulePack>, ConfigError> {
             names
                 .iter()
@@ -186,11 +251,28 @@ impl LoadedCampaign {
             portfolio_path: resolve(&file.portfolio),
             templates_dir,
             strategy,
+            arms,
             packs_by_country,
             default_packs,
             house_packs,
             file,
         })
+    }
+
+    /// The strategy that plans `account`: the campaign's, or its arm's;
+    /// `None` for an account in the holdout (no contact is planned).
+    pub fn strategy_for(&self, account: &str) -> Option<&Strategy> {
+        match &self.arms {
+            Some(arms) => arms.strategy_for(account),
+            None => Some(&self.strategy),
+        }
+    }
+
+    /// Days from the start date during which payments count for the arms.
+    pub fn attribution_days(&self) -> u32 {
+        self.file
+            .attribution_days
+            .unwrap_or(DEFAULT_ATTRIBUTION_DAYS)
     }
 
     pub fn guard(&self) -> ComplianceGuard {

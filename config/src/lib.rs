@@ -3,6 +3,7 @@
 //! file, line and key. Secrets come from the environment (`${VAR}`), never
 //! from the files themselves.
 
+mod arms;
 mod campaign;
 mod channels;
 mod costs;
@@ -13,7 +14,10 @@ mod locate;
 mod settings;
 mod worker;
 
-pub use campaign::{CampaignFile, LoadedCampaign, RulesMap, SenderSection};
+pub use arms::{ArmSection, LoadedArms};
+pub use campaign::{
+    CampaignFile, DEFAULT_ATTRIBUTION_DAYS, LoadedCampaign, RulesMap, SenderSection,
+};
 pub use channels::ChannelSection;
 pub use costs::CostsSection;
 pub use env::expand_env;

@@ -36,6 +36,8 @@ pub struct LaunchReport {
     pub accounts: u64,
     pub planned: u64,
     pub added: u64,
+    /// Accounts in the campaign's holdout: stored, never contacted.
+    pub holdout: u64,
 }
 
 /// What the import saw: rows read and the bad ones (`line N: field: reason`).
@@ -166,23 +168,29 @@ pub async fn launch<S: Store>(
 
     // The reader thread imports and plans (CPU) while this task stores the
     // previous batches (the store's round trips), one batch at a time.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Account>, Vec<PlannedContact>)>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Account>, Vec<PlannedContact>, u64)>(4);
     let path = loaded.portfolio_path.clone();
-    let campaign = loaded.campaign.clone();
-    let strategy = loaded.strategy.clone();
+    let planner = loaded.clone();
     let reader = tokio::task::spawn_blocking(move || {
-        let steps = strategy.steps.len();
+        let steps = planner.strategy.steps.len();
         let plan = |batch: Vec<Account>| {
             let mut contacts = Vec::with_capacity(batch.len() * steps);
+            let mut holdout = 0;
             for account in &batch {
+                // The holdout's accounts are stored (payments find them)
+                // but no contact is planned for them.
+                let Some(strategy) = planner.strategy_for(&account.id) else {
+                    holdout += 1;
+                    continue;
+                };
                 contacts.extend(plan_account(
-                    &campaign,
-                    &strategy,
+                    &planner.campaign,
+                    strategy,
                     account,
                     &zones_of(account),
                 ));
             }
-            (batch, contacts)
+            (batch, contacts, holdout)
         };
         let mut batch = Vec::with_capacity(BATCH);
         let summary = import_path_each(&path, |account| {
@@ -199,8 +207,9 @@ pub async fn launch<S: Store>(
         summary
     });
     let mut report = LaunchReport::default();
-    while let Some((chunk, contacts)) = rx.recv().await {
+    while let Some((chunk, contacts, holdout)) = rx.recv().await {
         store.put_accounts(&chunk).await?;
+        report.holdout += holdout;
         report.planned += contacts.len() as u64;
         report.added += store.add_contacts(&contacts).await?;
         report.accounts += chunk.len() as u64;

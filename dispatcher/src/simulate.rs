@@ -18,7 +18,7 @@ use cobro_config::LoadedCampaign;
 use crate::channel_set::ChannelSet;
 use crate::engine::sender::SenderProfile;
 use crate::engine::simulation::{
-    HORIZON_DAYS, ScheduledEvent, SimulationStats, run_virtual_clock_worked,
+    DebtorResponses, HORIZON_DAYS, ScheduledEvent, SimulationStats, run_virtual_clock_answered,
 };
 use crate::engine::{Dispatcher, PipelineError};
 use crate::launch::{LaunchError, LaunchReport, launch};
@@ -67,14 +67,16 @@ pub struct Simulation {
 
 /// Runs an already launched campaign on the virtual clock from its start
 /// date (applying `events` when the clock reaches them, `collectors`
-/// working its agent steps' tasks, telling `on_progress` the totals after
-/// each claim) and builds its report from the ledger, with what its
-/// accounts paid and promised.
+/// working its agent steps' tasks, `responses` answering its messages,
+/// telling `on_progress` the totals after each claim) and builds its
+/// report from the ledger, with what its accounts paid and promised and,
+/// with `[[arms]]`, the arms' table.
 pub async fn run_and_report<S: Store>(
     dispatcher: &Dispatcher<S>,
     loaded: &LoadedCampaign,
     events: Vec<ScheduledEvent>,
     collectors: Option<&mut SimulatedCollectors<S>>,
+    responses: Option<&dyn DebtorResponses>,
     on_progress: impl FnMut(&SimulationStats, DateTime<Utc>),
 ) -> Result<CampaignReport, PipelineError> {
     let start = Utc.from_utc_datetime(
@@ -88,8 +90,15 @@ pub async fn run_and_report<S: Store>(
     // contact or the last debtor action it applied.
     let horizon = start + chrono::Duration::days(HORIZON_DAYS);
     let last_event = events.iter().map(|e| e.at).filter(|&t| t <= horizon).max();
-    let stats =
-        run_virtual_clock_worked(dispatcher, start, events, collectors, on_progress).await?;
+    let stats = run_virtual_clock_answered(
+        dispatcher,
+        start,
+        events,
+        collectors,
+        responses,
+        on_progress,
+    )
+    .await?;
     let as_of = stats.last_instant.max(last_event).unwrap_or(start);
     let report = CampaignReport::from_store(
         dispatcher.store.as_ref(),
@@ -103,7 +112,13 @@ pub async fn run_and_report<S: Store>(
         dispatcher.book_limits.grace_days,
     )
     .await?
-    .with_costs(loaded.file.costs.as_ref());
+    .with_costs(loaded.file.costs.as_ref())
+    .with_arms(dispatcher.store.as_ref(), loaded)
+    .await
+    .map_err(|e| match e {
+        crate::report::arms::ArmsReportError::Store(e) => PipelineError::Store(e),
+        other => PipelineError::Setup(other.to_string()),
+    })?;
     Ok(report)
 }
 
@@ -136,6 +151,7 @@ pub async fn simulate_file(path: &Path, limits: BookLimits) -> Result<Simulation
         &loaded,
         Vec::new(),
         collectors.as_mut(),
+        None,
         |_, _| {},
     )
     .await?;

@@ -446,6 +446,12 @@ fn case(method: &Method, path: &str, env: &Env, luna_report: &str) -> Case {
         ("GET", "/console/accounts/{id}") => {
             lookup(sub(path, "{id}", "L-01"), sub(path, "{id}", "NOPE-1"))
         }
+        // Staff only (a creditor is refused whatever the id); the server
+        // was given no campaign file, so both ids are unknown to it.
+        ("GET", "/console/campaigns/{id}/arms") => lookup(
+            sub(path, "{id}", LUNA_CAMPAIGN),
+            sub(path, "{id}", "nope-campaign"),
+        ),
         ("GET", "/console/campaigns/{id}") => lookup(
             sub(path, "{id}", LUNA_CAMPAIGN),
             sub(path, "{id}", "nope-campaign"),
@@ -492,6 +498,10 @@ fn case(method: &Method, path: &str, env: &Env, luna_report: &str) -> Case {
             "GET",
             "/api/accounts/{id}" | "/api/accounts/{id}/history" | "/api/accounts/{id}/gestiones",
         ) => lookup(sub(path, "{id}", "L-01"), sub(path, "{id}", "NOPE-1")),
+        ("GET", "/api/campaigns/{id}/arms") => lookup(
+            sub(path, "{id}", LUNA_CAMPAIGN),
+            sub(path, "{id}", "nope-campaign"),
+        ),
         ("GET", "/api/campaigns/{id}") => lookup(
             sub(path, "{id}", LUNA_CAMPAIGN),
             sub(path, "{id}", "nope-campaign"),

@@ -12,6 +12,7 @@ use anyhow::Context;
 use cobro_campaigns::generator::{GeneratorOptions, write_portfolio_csv};
 
 use super::common::{TransportChoice, load_campaign};
+use super::demo_debtors::DemoDebtors;
 use super::demo_users::{DEMO_PASSWORD, add_demo_users};
 use super::launch::launch_with_progress;
 use super::simulate::{SimulationLinks, simulate_loaded};
@@ -91,13 +92,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "portfolio = \"portfolio.csv\"",
             &format!("portfolio = {:?}", portfolio.display().to_string()),
         )
-        .replace(
-            "strategy = \"strategy.toml\"",
-            &format!(
-                "strategy = {:?}",
-                examples.join("strategy.toml").display().to_string()
-            ),
-        )
+        .replace("strategy = \"strategy.toml\"", DEMO_ARMS_HEAD)
         .replace(
             "templates = \"templates\"",
             &format!(
@@ -105,13 +100,22 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 examples.join("templates").display().to_string()
             ),
         );
+    let campaign_text = format!(
+        "{campaign_text}{}",
+        demo_arms_tables(
+            &examples.join("strategy.toml"),
+            &examples.join("strategy-sms.toml")
+        )
+    );
     std::fs::write(&campaign_path, campaign_text)?;
 
     let url = format!("sqlite://{}", dir.join("cobro.db").display());
     let store = Arc::new(AnyStore::connect(&url).await?);
     let launched = launch_with_progress(store.as_ref(), &campaign_path).await?;
     let loaded = load_campaign(&campaign_path)?;
-    let events = demo_events(&portfolio, &loaded)?;
+    let accounts = cobro_campaigns::import::import_path(&portfolio)?.accounts;
+    let events = demo_events(&accounts, &loaded);
+    let debtors = DemoDebtors::new(&accounts);
     let outbox = TransportChoice::Outbox(dir.join("outbox"));
     // The messages' personal links must open in the `cobro serve` the
     // demo prints, so they are signed with a secret that command is given.
@@ -140,13 +144,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         Some(&links),
         Default::default(),
         DEMO_COLLECTORS,
+        Some(&debtors),
     )
     .await?;
     let users = add_demo_users(store.as_ref()).await?;
     print!("{}", report.to_text());
     std::fs::write(dir.join("report.html"), report.to_html())?;
     println!(
-        "\n{} debtors, {} contacts planned; done in {:.1} s.\n  portfolio: {}\n  store:     {}\n  outbox:    {}\n  report:    {}\n  audit:     cobro export gestiones --store {url}",
+        "\n{} debtors, {} contacts planned; done in {:.1} s.\n  portfolio: {}\n  store:     {}\n  outbox:    {}\n  report:    {}\n  audit:     cobro export gestiones --store {url} --arms {}\n  arms:      cobro campaign arms {} --store {url}",
         args.debtors,
         launched.planned,
         started.elapsed().as_secs_f64(),
@@ -154,6 +159,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         dir.join("cobro.db").display(),
         dir.join("outbox").display(),
         dir.join("report.html").display(),
+        campaign_path.display(),
+        campaign_path.display(),
     );
     println!(
         "\nServe it (console, API with token 'demo', debtors' pages):\n  COBRO_LINK_SECRET={secret} COBRO_API_TOKEN=demo cobro serve --store {url} --campaign {}\nthen open {DEMO_URL}/",
@@ -204,9 +211,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 ///   it is resolved on day 8);
 /// - one in thirty asks not to be contacted 09:00-12:00 from day 1.
 fn demo_events(
-    portfolio: &Path,
+    accounts: &[cobro_campaigns::Account],
     loaded: &cobro_config::LoadedCampaign,
-) -> anyhow::Result<Vec<ScheduledEvent>> {
+) -> Vec<ScheduledEvent> {
     let start_date = loaded.campaign.start_date;
     let start = start_date
         .and_hms_opt(12, 0, 0)
@@ -214,7 +221,6 @@ fn demo_events(
         .and_utc();
     let day = |n: i64| start + chrono::Duration::days(n);
     let date = |n: u64| start_date + chrono::Days::new(n);
-    let report = cobro_campaigns::import::import_path(portfolio)?;
     let mut events = Vec::new();
     let mut push = |at, account: &str, event: SimulatedEvent| {
         events.push(ScheduledEvent {
@@ -223,7 +229,7 @@ fn demo_events(
             event,
         })
     };
-    for (i, account) in report.accounts.iter().enumerate() {
+    for (i, account) in accounts.iter().enumerate() {
         let id = account.id.as_str();
         let decimals = cobro_campaigns::iso::currency_decimals(&account.currency).unwrap_or(2);
         let payment = |at, amount: Decimal, tag: &str| BookAction::Payment {
@@ -308,5 +314,23 @@ fn demo_events(
             _ => {}
         }
     }
-    Ok(events)
+    events
+}
+
+/// What replaces the example campaign's `strategy = …` line in the demo:
+/// a 10 % holdout and a 30-day attribution window (top-level keys).
+const DEMO_ARMS_HEAD: &str = "# Champion/challenger: each account is in one arm, or in the holdout\n\
+# that no arm contacts (cobro campaign arms, cobro campaign promote).\n\
+holdout = 10\n\
+attribution_days = 30";
+
+/// The demo's two arms, appended to its campaign file: the example
+/// strategy ("mensual", email first) and its challenger ("sms-primero",
+/// SMS first, in the evening), half the contacted accounts each.
+fn demo_arms_tables(champion: &Path, challenger: &Path) -> String {
+    format!(
+        "\n[[arms]]\nid = \"champion\"\nstrategy = {:?}\nweight = 1\n\n[[arms]]\nid = \"sms-first\"\nstrategy = {:?}\nweight = 1\n",
+        champion.display().to_string(),
+        challenger.display().to_string()
+    )
 }

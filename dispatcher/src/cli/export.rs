@@ -13,6 +13,8 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, SecondsFormat, Utc};
 use cobro_campaigns::book::BookEvent;
 
+use cobro_campaigns::arms::arm_of_step;
+
 use super::BadInput;
 use super::common::StoreArg;
 use crate::account_timeline::{Gestion, merge_gestiones};
@@ -34,11 +36,18 @@ pub struct GestionesArgs {
     /// RFC 3339 instant.
     #[arg(long)]
     pub since: Option<String>,
+    /// A campaign file with `[[arms]]`: export that campaign (as
+    /// `--campaign` its id), with the book events of every account of its
+    /// portfolio (the holdout's too), and fill the `arm` column of every
+    /// row from the account's assignment. Without it a contact row's arm
+    /// is read from its step id (`arm.step`) and an event row's is empty.
+    #[arg(long, value_name = "CAMPAIGN.toml")]
+    pub arms: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub store: StoreArg,
 }
 
-pub const HEADER: [&str; 16] = [
+pub const HEADER: [&str; 17] = [
     "contact_id",
     "campaign",
     "account",
@@ -55,6 +64,7 @@ pub const HEADER: [&str; 16] = [
     "attempt",
     "seq",
     "source",
+    "arm",
 ];
 
 pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
@@ -67,22 +77,52 @@ pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    let arms = match &args.arms {
+        Some(path) => Some(ExportArms::load(path)?),
+        None => None,
+    };
+    let campaign = match &arms {
+        Some(a) => {
+            if args.campaign.as_ref().is_some_and(|c| *c != a.campaign) {
+                return Err(BadInput(format!(
+                    "--campaign '{}' is not the campaign of --arms ('{}')",
+                    args.campaign.as_deref().unwrap_or(""),
+                    a.campaign
+                ))
+                .into());
+            }
+            Some(a.campaign.clone())
+        }
+        None => args.campaign.clone(),
+    };
     let store = args.store.open().await?;
     let rows = store
         .ledger(&LedgerFilter {
-            campaign: args.campaign.clone(),
+            campaign: campaign.clone(),
             account: args.account.clone(),
             since,
             ..Default::default()
         })
         .await?;
-    let events = book_events(&store, &args, &rows, since).await?;
+    let events = match &arms {
+        Some(a) if args.account.is_none() => {
+            events_of(&store, a.accounts.keys().cloned().collect(), since).await?
+        }
+        _ => book_events(&store, &args, &rows, since).await?,
+    };
+    let arm_of_account = |account: &str| -> String {
+        arms.as_ref()
+            .and_then(|a| a.accounts.get(account).cloned())
+            .unwrap_or_default()
+    };
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(HEADER)?;
     for (i, gestion) in merge_gestiones(&rows, &events).into_iter().enumerate() {
         let seq = (i + 1).to_string();
         match gestion {
-            Gestion::Event { account, event } => write_event(&mut out, account, event, &seq)?,
+            Gestion::Event { account, event } => {
+                write_event(&mut out, account, event, &seq, &arm_of_account(account))?
+            }
             Gestion::Row(r) => out.write_record([
                 r.contact_id.as_str(),
                 &r.campaign,
@@ -100,6 +140,10 @@ pub async fn run(cmd: ExportCommand) -> anyhow::Result<ExitCode> {
                 &r.attempt.to_string(),
                 &seq,
                 "",
+                &match &arms {
+                    Some(_) => arm_of_account(&r.account),
+                    None => arm_of_step(&r.step).unwrap_or("").to_string(),
+                },
             ])?,
         }
     }
@@ -126,6 +170,15 @@ async fn book_events(
             .collect(),
         (None, None) => store.book_accounts().await?,
     };
+    events_of(store, accounts, since).await
+}
+
+/// The book events of `accounts` since `since`, oldest first.
+async fn events_of(
+    store: &AnyStore,
+    accounts: Vec<String>,
+    since: Option<DateTime<Utc>>,
+) -> anyhow::Result<Vec<(String, BookEvent)>> {
     let mut events = Vec::new();
     for chunk in accounts.chunks(500) {
         let books = store.books(chunk).await?;
@@ -147,6 +200,7 @@ fn write_event<W: std::io::Write>(
     account: &str,
     e: &BookEvent,
     seq: &str,
+    arm: &str,
 ) -> csv::Result<()> {
     out.write_record([
         "",
@@ -165,5 +219,35 @@ fn write_event<W: std::io::Write>(
         "",
         seq,
         e.source.as_str(),
+        arm,
     ])
+}
+
+/// `--arms`: the campaign's id and the arm of every account of its
+/// portfolio (`holdout` for the holdout's).
+struct ExportArms {
+    campaign: String,
+    accounts: std::collections::BTreeMap<String, String>,
+}
+
+impl ExportArms {
+    fn load(path: &std::path::Path) -> anyhow::Result<ExportArms> {
+        let loaded =
+            cobro_config::LoadedCampaign::load(path).map_err(|e| BadInput(e.to_string()))?;
+        let Some(arms) = &loaded.arms else {
+            return Err(
+                BadInput(format!("{}: the campaign has no [[arms]]", path.display())).into(),
+            );
+        };
+        let mut accounts = std::collections::BTreeMap::new();
+        cobro_campaigns::import::import_path_each(&loaded.portfolio_path, |a| {
+            let name = arms.split.name(arms.split.assign(&a.id)).to_string();
+            accounts.insert(a.id, name);
+        })
+        .map_err(|e| BadInput(format!("{}: {e}", loaded.portfolio_path.display())))?;
+        Ok(ExportArms {
+            campaign: loaded.campaign.id,
+            accounts,
+        })
+    }
 }

@@ -85,6 +85,19 @@ pub async fn launch_with_progress<S: Store>(
         report.planned,
         report.added
     );
+    if let Some(arms) = &loaded.arms {
+        println!(
+            "arms {}: {} accounts in the {}% holdout (stored, never contacted)",
+            arms.split
+                .arms
+                .iter()
+                .map(|a| a.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            report.holdout,
+            arms.split.holdout
+        );
+    }
     Ok(report)
 }
 

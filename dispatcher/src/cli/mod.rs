@@ -6,9 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod campaign;
 pub mod common;
 pub mod config;
 pub mod demo;
+pub mod demo_debtors;
 pub mod demo_users;
 pub mod event;
 pub mod export;
@@ -92,6 +94,9 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Move a store written by an older cobro to this version's layout (workers stopped).
     Migrate(migrate::MigrateArgs),
+    /// Champion/challenger: the arms' report, promote a winner.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCommand),
 }
 
 /// Arguments of a command that is not built yet.
@@ -128,6 +133,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Work(args) => work::run(args).await,
             Command::Serve(args) => serve::run(args).await,
             Command::Migrate(args) => migrate::run(args).await,
+            Command::Campaign(cmd) => campaign::run(cmd).await,
         }
     })
 }

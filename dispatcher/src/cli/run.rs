@@ -59,6 +59,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 settings.house.limits(),
                 // A real store: no made-up outcomes in its books.
                 0,
+                None,
             )
             .await?;
             print!("{}", report.to_text());

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::{TransportChoice, channel_set, dispatcher, load_campaign, load_templates};
 use super::launch::launch_with_progress;
-use crate::engine::simulation::ScheduledEvent;
+use crate::engine::simulation::{DebtorResponses, ScheduledEvent};
 use crate::report::CampaignReport;
 use crate::simulate::{SCRATCH_STORE, run_and_report};
 use crate::store::any::AnyStore;
@@ -36,6 +36,7 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         None,
         Default::default(),
         DEMO_COLLECTORS,
+        None,
     )
     .await?;
     print!("{}", report.to_text());
@@ -56,7 +57,9 @@ pub struct SimulationLinks {
 /// Runs an already launched campaign on the virtual clock
 /// (`simulate::run_and_report`, with a progress spinner) and builds its
 /// report from the ledger. `collectors` simulated collectors work its
-/// agent steps' tasks (recording made-up outcomes: 0 on a real store).
+/// agent steps' tasks (recording made-up outcomes: 0 on a real store);
+/// `responses` answer its messages as debtors (the demo's model).
+#[allow(clippy::too_many_arguments)]
 pub async fn simulate_loaded(
     store: Arc<AnyStore>,
     loaded: &cobro_config::LoadedCampaign,
@@ -65,6 +68,7 @@ pub async fn simulate_loaded(
     links: Option<&SimulationLinks>,
     limits: cobro_campaigns::book::BookLimits,
     collectors: usize,
+    responses: Option<&dyn DebtorResponses>,
 ) -> anyhow::Result<CampaignReport> {
     let templates = load_templates(&loaded.templates_dir)?;
     let channels = channel_set(&transport)?;
@@ -94,6 +98,7 @@ pub async fn simulate_loaded(
         loaded,
         events,
         collectors.as_mut(),
+        responses,
         |stats, clock| {
             bar.set_message(format!(
                 "{}: {} contacts processed, {} sent, {} calls",

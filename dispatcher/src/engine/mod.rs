@@ -35,6 +35,7 @@ pub mod review;
 pub mod router;
 mod rows;
 mod send;
+pub use send::SEGMENTS_DETAIL;
 pub mod sender;
 pub mod simulation;
 mod write;

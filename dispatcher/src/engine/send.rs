@@ -15,6 +15,10 @@ use crate::store::{
     ContactRecord, ContactState, LedgerEntry, LedgerState, Store, Suppression, Transition,
 };
 
+/// How a `sent` SMS row's detail gives its billed segments
+/// (`segments=2`): the arms' report and `cobro export gestiones` read it.
+pub const SEGMENTS_DETAIL: &str = "segments=";
+
 impl<S: Store> Dispatcher<S> {
     /// Render and hand to the provider; the contact is `sending` and its
     /// attempt already counts against caps.
@@ -68,6 +72,11 @@ impl<S: Store> Dispatcher<S> {
                     (contact.channel == ChannelKind::Sms)
                         .then(|| cobro_channels::encoding::sms_segments(&message.text).segments)
                 });
+                // What the provider bills, on the row itself: the arms'
+                // report prices each arm's SMS from its own rows.
+                if let Some(n) = segments.filter(|_| contact.channel == ChannelKind::Sms) {
+                    outcome_row.detail = Some(format!("{SEGMENTS_DETAIL}{n}"));
+                }
                 tracing::debug!(contact = %contact.id, to = %mask_address(&point.address), "sent");
                 self.settle_held(
                     batch,

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use cobro_campaigns::PlannedContact;
 use cobro_campaigns::book::{BookAction, EventSource};
 
 use super::actions::{ActionError, record_action};
@@ -116,8 +117,28 @@ pub async fn run_virtual_clock_observed<S: Store>(
 pub async fn run_virtual_clock_worked<S: Store>(
     dispatcher: &Dispatcher<S>,
     start: DateTime<Utc>,
+    events: Vec<ScheduledEvent>,
+    collectors: Option<&mut SimulatedCollectors<S>>,
+    on_progress: impl FnMut(&SimulationStats, DateTime<Utc>),
+) -> Result<SimulationStats, PipelineError> {
+    run_virtual_clock_answered(dispatcher, start, events, collectors, None, on_progress).await
+}
+
+/// How simulated debtors answer the messages that reach them (the demo's
+/// model, `cli/demo_debtors.rs`): each sent contact may schedule what its
+/// debtor does next, applied when the clock gets there like any event.
+pub trait DebtorResponses: Send + Sync {
+    fn on_sent(&self, contact: &PlannedContact, at: DateTime<Utc>) -> Vec<ScheduledEvent>;
+}
+
+/// Like [`run_virtual_clock_worked`], with `responses` answering every
+/// sent contact.
+pub async fn run_virtual_clock_answered<S: Store>(
+    dispatcher: &Dispatcher<S>,
+    start: DateTime<Utc>,
     mut events: Vec<ScheduledEvent>,
     mut collectors: Option<&mut SimulatedCollectors<S>>,
+    responses: Option<&dyn DebtorResponses>,
     mut on_progress: impl FnMut(&SimulationStats, DateTime<Utc>),
 ) -> Result<SimulationStats, PipelineError> {
     let order =
@@ -187,11 +208,26 @@ pub async fn run_virtual_clock_worked<S: Store>(
             stats.first_instant.get_or_insert(at);
             stats.last_instant = Some(at);
             stats.passes += batch.len() as u64;
-            for outcome in dispatcher.process_batch(batch, at).await {
+            let contacts: Vec<PlannedContact> = match responses {
+                Some(_) => batch.iter().map(|r| r.contact.clone()).collect(),
+                None => Vec::new(),
+            };
+            let mut answered = false;
+            for (i, outcome) in dispatcher
+                .process_batch(batch, at)
+                .await
+                .into_iter()
+                .enumerate()
+            {
                 match outcome? {
                     ProcessOutcome::Sent { segments } => {
                         stats.sent += 1;
                         stats.sms_segments += u64::from(segments.unwrap_or(0));
+                        if let (Some(r), Some(c)) = (responses, contacts.get(i)) {
+                            let follow = r.on_sent(c, at);
+                            answered |= !follow.is_empty();
+                            events.extend(follow);
+                        }
                     }
                     ProcessOutcome::Rescheduled(_) => stats.rescheduled += 1,
                     ProcessOutcome::Blocked => stats.blocked += 1,
@@ -201,6 +237,9 @@ pub async fn run_virtual_clock_worked<S: Store>(
                     // `claim_due` never hands the driver a collector's task.
                     ProcessOutcome::Skipped | ProcessOutcome::HandedOut => {}
                 }
+            }
+            if answered {
+                events.sort_by(order);
             }
         }
         if let Some(c) = collectors.as_deref_mut() {

@@ -45,6 +45,7 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/campaigns", launch_campaign),
         route(Method::GET, "/campaigns/{id}", campaign_progress),
         route(Method::POST, "/campaigns/{id}/{action}", campaign_action),
+        route(Method::GET, "/campaigns/{id}/arms", super::arms::arms),
         route(Method::GET, "/me", super::me::me),
         route(Method::GET, "/accounts", super::accounts::list),
         route(Method::GET, "/accounts/{id}", super::accounts::account),

@@ -24,7 +24,7 @@ pub fn roles_for(method: &Method, path: &str) -> &'static [Role] {
         ("POST", "/accounts/{id}/events") => &[Admin, Operations, Collector],
         ("POST", "/portfolios") => &[Admin, Operations, Creditor],
         ("GET", "/disputes" | "/reports/collections") => &[Admin, Operations, Compliance, Creditor],
-        ("GET", "/campaigns" | "/campaigns/{id}") => STAFF,
+        ("GET", "/campaigns" | "/campaigns/{id}" | "/campaigns/{id}/arms") => STAFF,
         ("POST", "/campaigns" | "/campaigns/{id}/{action}") => OPERATIONS,
         ("GET" | "POST" | "DELETE", "/suppressions") => STAFF,
         ("GET", "/review") | ("POST", "/review/{contact}") => OPERATIONS,
@@ -53,7 +53,11 @@ pub fn page_roles(method: &Method, path: &str) -> &'static [Role] {
         }
         "/console/collections" => &[Admin, Operations, Compliance, Creditor],
         "/console/upload" | "/console/upload/{report}" => &[Admin, Operations, Creditor],
-        "/console/campaigns" | "/console/campaigns/{id}" if read => STAFF,
+        "/console/campaigns" | "/console/campaigns/{id}" | "/console/campaigns/{id}/arms"
+            if read =>
+        {
+            STAFF
+        }
         p if p.starts_with("/console/campaigns") => OPERATIONS,
         "/console/review" => OPERATIONS,
         "/console/suppressions" if read => STAFF,
@@ -105,6 +109,18 @@ mod tests {
         assert!(allowed(Operations, &Method::POST, "/review/{contact}"));
         assert!(!allowed(Compliance, &Method::POST, "/review/{contact}"));
         assert!(!allowed(Creditor, &Method::GET, "/review"));
+        assert!(allowed(Compliance, &Method::GET, "/campaigns/{id}/arms"));
+        assert!(!allowed(Creditor, &Method::GET, "/campaigns/{id}/arms"));
+        assert!(page_allowed(
+            Compliance,
+            &Method::GET,
+            "/console/campaigns/{id}/arms"
+        ));
+        assert!(!page_allowed(
+            Creditor,
+            &Method::GET,
+            "/console/campaigns/{id}/arms"
+        ));
         assert!(allowed(Admin, &Method::DELETE, "/anything/new"));
         assert!(!allowed(Operations, &Method::DELETE, "/anything/new"));
     }

@@ -26,6 +26,7 @@ use crate::store::any::AnyStore;
 
 pub mod accounts;
 pub mod api;
+pub mod arms;
 pub mod auth;
 pub mod authz;
 pub mod console;
@@ -305,6 +306,11 @@ pub fn routes() -> Vec<Route> {
             Method::GET,
             "/console/campaigns/{id}",
             console::campaigns::detail,
+        ),
+        route(
+            Method::GET,
+            "/console/campaigns/{id}/arms",
+            console::arms::page,
         ),
         route(
             Method::POST,

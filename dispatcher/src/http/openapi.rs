@@ -83,6 +83,8 @@ impl Modify for BearerAuth {
         api::launch_campaign,
         api::campaign_progress,
         api::campaign_action,
+        super::arms::arms,
+        super::console::arms::page,
         super::me::me,
         super::accounts::list,
         super::accounts::account,

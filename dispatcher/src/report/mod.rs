@@ -2,11 +2,13 @@
 //! regulator would read), as text for the terminal and as an HTML page;
 //! with what the campaign collected, from the accounts' books.
 
+pub mod arms;
 pub mod calls;
 pub mod collections;
 pub mod cost;
 pub mod daily;
 pub mod monthly;
+pub mod uplift;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -52,6 +54,10 @@ pub struct CampaignReport {
     /// not shown, when the strategy has none).
     #[serde(skip_serializing_if = "CallsSummary::is_empty")]
     pub calls: CallsSummary,
+    /// Per arm and holdout, when the campaign has `[[arms]]`
+    /// (see [`CampaignReport::with_arms`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arms: Option<arms::ArmsReport>,
     /// The accounts the ledger rows named (what `with_collections` reads).
     #[serde(skip)]
     accounts: BTreeSet<String>,
@@ -182,6 +188,18 @@ impl CampaignReport {
         self
     }
 
+    /// Adds the arms' table when `loaded` has `[[arms]]`.
+    pub async fn with_arms<S: Store>(
+        mut self,
+        store: &S,
+        loaded: &cobro_config::LoadedCampaign,
+    ) -> Result<Self, arms::ArmsReportError> {
+        if loaded.arms.is_some() {
+            self.arms = Some(arms::ArmsReport::build(store, loaded).await?);
+        }
+        Ok(self)
+    }
+
     pub fn total_sent(&self) -> u64 {
         self.sent_per_day.values().flat_map(|m| m.values()).sum()
     }
@@ -238,6 +256,9 @@ impl CampaignReport {
         }
         if let Some(c) = &self.collections {
             out.push_str(&c.to_text());
+        }
+        if let Some(a) = &self.arms {
+            out.push_str(&a.to_text());
         }
         out
     }
@@ -335,6 +356,9 @@ impl CampaignReport {
         }
         if let Some(c) = &self.collections {
             html.push_str(&c.to_html());
+        }
+        if let Some(a) = &self.arms {
+            html.push_str(&a.to_html());
         }
         html.push_str("</body></html>\n");
         html

@@ -381,6 +381,12 @@ pub async fn detail(
             flash,
             error,
             may_act => may_act(&me),
+            arms_label => crate::http::arms::campaign_file(&state, &id)
+                .filter(|l| l.arms.is_some())
+                .map(|_| match me.lang {
+                    super::texts::Lang::Es => "Brazos (campeón / retador) y grupo de control",
+                    super::texts::Lang::En => "Arms (champion / challenger) and holdout",
+                }),
         },
     ))
 }

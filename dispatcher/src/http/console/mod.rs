@@ -3,7 +3,8 @@
 //! `accounts.rs` is the expedientes list, `account.rs` one expediente
 //! with its gestiones, `collections.rs` the parte de cobros, `upload.rs`
 //! the alta de expedientes, `campaigns.rs` the campaigns (progress,
-//! pause/resume/cancel, simulate and launch), `review.rs` the review queue
+//! pause/resume/cancel, simulate and launch), `arms.rs` a campaign's
+//! champion/challenger table, `review.rs` the review queue
 //! of `unknown` contacts, `suppressions.rs` the suppression list,
 //! `work.rs` a collector's work queue and `work_team.rs` its supervisor's
 //! view; one file per page. Every page
@@ -17,6 +18,7 @@
 
 pub mod account;
 pub mod accounts;
+pub mod arms;
 pub mod campaigns;
 pub mod collections;
 pub mod lang_switch;

@@ -41,6 +41,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("account.html", include_str!("templates/account.html")),
     ("campaigns.html", include_str!("templates/campaigns.html")),
     ("campaign.html", include_str!("templates/campaign.html")),
+    ("arms.html", include_str!("templates/arms.html")),
     ("simulation.html", include_str!("templates/simulation.html")),
     ("review.html", include_str!("templates/review.html")),
     (
