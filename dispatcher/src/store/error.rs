@@ -7,12 +7,14 @@
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A SQLite call failed; transient when the database could not be
-    /// reached in time (I/O, pool timeout), permanent otherwise.
+    /// reached in time (its lock still held by another process after the
+    /// busy timeout, an I/O error, a file that cannot be opened),
+    /// permanent otherwise.
     #[error("sqlite: {context}")]
     Sqlite {
         context: String,
         #[source]
-        source: sqlx::Error,
+        source: rusqlite::Error,
     },
     /// A Redis call failed; transient when the connection failed or timed
     /// out, permanent otherwise (a script error, a wrong type under a key).
@@ -66,10 +68,15 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         match self {
             StoreError::Connection(_) => true,
-            StoreError::Sqlite { source, .. } => matches!(
-                source,
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
-            ),
+            StoreError::Sqlite { source, .. } => source.sqlite_error_code().is_some_and(|code| {
+                matches!(
+                    code,
+                    rusqlite::ErrorCode::DatabaseBusy
+                        | rusqlite::ErrorCode::DatabaseLocked
+                        | rusqlite::ErrorCode::SystemIoFailure
+                        | rusqlite::ErrorCode::CannotOpen
+                )
+            }),
             StoreError::Redis { source, .. } => {
                 source.is_io_error()
                     || source.is_connection_dropped()
@@ -91,7 +98,7 @@ impl StoreError {
     }
 
     /// A SQLite error with what the store was doing.
-    pub fn sqlite(context: impl Into<String>, source: sqlx::Error) -> StoreError {
+    pub fn sqlite(context: impl Into<String>, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             context: context.into(),
             source,

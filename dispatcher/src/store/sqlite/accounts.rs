@@ -3,69 +3,80 @@
 use std::collections::HashMap;
 
 use cobro_campaigns::Account;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::{params, params_from_iter};
 
+use super::rows::{collect, get};
 use super::{SqliteStore, db};
 use crate::store::{
     AccountRow, AccountScan, AccountStatus, AccountStore, ScannedAccounts, StoreError, StoreResult,
 };
 
-/// An `id, data, status` row: its id, the account and its status.
-fn decode_row(row: &SqliteRow, op: &'static str) -> StoreResult<(String, Account, AccountStatus)> {
-    let id: String = row.try_get("id").map_err(db(op))?;
-    let data: String = row.try_get("data").map_err(db(op))?;
-    let status: String = row.try_get("status").map_err(db(op))?;
-    let account: Account =
-        serde_json::from_str(&data).map_err(|e| StoreError::json(format!("account {id}"), e))?;
-    let status = AccountStatus::parse(&status)
-        .ok_or_else(|| StoreError::Corrupt(format!("account {id}: status '{status}'")))?;
-    Ok((id, account, status))
-}
+/// Ids per `IN (...)` statement (SQLite allows 32,766 parameters).
+const IDS_PER_STATEMENT: usize = 500;
 
 impl AccountStore for SqliteStore {
     async fn put_accounts(&self, accounts: &[Account]) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        for account in accounts {
-            let data =
-                serde_json::to_string(account).map_err(|e| StoreError::json("account", e))?;
-            // The list columns follow the account; the status stays (a
-            // re-import must not revive a paid account).
-            let row = AccountRow::new(account, AccountStatus::Active);
-            sqlx::query(
-                "INSERT INTO accounts (id, data, creditor, debtor_name, tax_id, amount_due, currency, due_date, country, segment, search) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-                 ON CONFLICT(id) DO UPDATE SET data = excluded.data, creditor = excluded.creditor, \
-                 debtor_name = excluded.debtor_name, tax_id = excluded.tax_id, amount_due = excluded.amount_due, \
-                 currency = excluded.currency, due_date = excluded.due_date, country = excluded.country, \
-                 segment = excluded.segment, search = excluded.search",
-            )
-            .bind(&account.id)
-            .bind(data)
-            .bind(&row.creditor)
-            .bind(&row.debtor_name)
-            .bind(&row.tax_id)
-            .bind(row.amount_due.to_string())
-            .bind(&row.currency)
-            .bind(row.due_date.format("%Y-%m-%d").to_string())
-            .bind(&row.country)
-            .bind(&row.segment)
-            .bind(row.search_text())
-            .execute(&mut *tx)
+        // Encoded here, on the caller's thread, not on the connection's.
+        let rows = accounts
+            .iter()
+            .map(|account| {
+                let data =
+                    serde_json::to_string(account).map_err(|e| StoreError::json("account", e))?;
+                let addresses: Vec<String> = account
+                    .contact_points
+                    .iter()
+                    .map(|p| p.address.clone())
+                    .collect();
+                // The list columns follow the account; the status stays (a
+                // re-import must not revive a paid account).
+                Ok((
+                    data,
+                    AccountRow::new(account, AccountStatus::Active),
+                    addresses,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.db
+            .atomic("put_accounts", move |tx| {
+                let op = "put_accounts";
+                let mut upsert = tx
+                    .prepare_cached(
+                        "INSERT INTO accounts (id, data, creditor, debtor_name, tax_id, amount_due, currency, due_date, country, segment, search) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                         ON CONFLICT(id) DO UPDATE SET data = excluded.data, creditor = excluded.creditor, \
+                         debtor_name = excluded.debtor_name, tax_id = excluded.tax_id, amount_due = excluded.amount_due, \
+                         currency = excluded.currency, due_date = excluded.due_date, country = excluded.country, \
+                         segment = excluded.segment, search = excluded.search",
+                    )
+                    .map_err(db(op))?;
+                let mut address = tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO account_addresses (address, account) VALUES (?, ?)",
+                    )
+                    .map_err(db(op))?;
+                for (data, row, addresses) in &rows {
+                    upsert
+                        .execute(params![
+                            row.id,
+                            data,
+                            row.creditor,
+                            row.debtor_name,
+                            row.tax_id,
+                            row.amount_due.to_string(),
+                            row.currency,
+                            row.due_date.format("%Y-%m-%d").to_string(),
+                            row.country,
+                            row.segment,
+                            row.search_text(),
+                        ])
+                        .map_err(db(op))?;
+                    for a in addresses {
+                        address.execute(params![a, row.id]).map_err(db(op))?;
+                    }
+                }
+                Ok(())
+            })
             .await
-            .map_err(db("put_accounts"))?;
-            for point in &account.contact_points {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO account_addresses (address, account) VALUES (?, ?)",
-                )
-                .bind(&point.address)
-                .bind(&account.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db("put_accounts"))?;
-            }
-        }
-        tx.commit().await.map_err(db("put_accounts"))
     }
 
     async fn account(&self, id: &str) -> StoreResult<Option<(Account, AccountStatus)>> {
@@ -80,18 +91,38 @@ impl AccountStore for SqliteStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        // One statement for the batch (SQLite allows 32,766 parameters;
-        // a batch is a queue job's few dozen contacts).
-        let placeholders = vec!["?"; ids.len()].join(", ");
-        let sql = format!("SELECT id, data, status FROM accounts WHERE id IN ({placeholders})");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in ids {
-            query = query.bind(id);
-        }
-        let rows = query.fetch_all(&self.pool).await.map_err(db("accounts"))?;
+        let ids = ids.to_vec();
+        // The rows are read on the connection thread; their JSON decoded
+        // here, off it.
+        let rows = self
+            .db
+            .run("accounts", move |conn| {
+                let op = "accounts";
+                let mut rows = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                    let placeholders = vec!["?"; chunk.len()].join(", ");
+                    let sql = format!(
+                        "SELECT id, data, status FROM accounts WHERE id IN ({placeholders})"
+                    );
+                    let mut stmt = conn.prepare_cached(&sql).map_err(db(op))?;
+                    rows.extend(collect(&mut stmt, params_from_iter(chunk), op, |row| {
+                        Ok((
+                            get::<String>(row, 0, op)?,
+                            get::<String>(row, 1, op)?,
+                            get::<String>(row, 2, op)?,
+                        ))
+                    })?);
+                }
+                Ok((ids, rows))
+            })
+            .await?;
+        let (ids, rows) = rows;
         let mut found = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let (id, account, status) = decode_row(row, "accounts")?;
+        for (id, data, status) in rows {
+            let account: Account = serde_json::from_str(&data)
+                .map_err(|e| StoreError::json(format!("account {id}"), e))?;
+            let status = AccountStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("account {id}: status '{status}'")))?;
             found.insert(id, (account, status));
         }
         Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
@@ -102,30 +133,42 @@ impl AccountStore for SqliteStore {
     }
 
     async fn account_count(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-            .fetch_one(&self.pool)
+        self.db
+            .run("account_count", |conn| {
+                let n: i64 = conn
+                    .prepare_cached("SELECT COUNT(*) FROM accounts")
+                    .and_then(|mut s| s.query_row([], |row| row.get(0)))
+                    .map_err(db("account_count"))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
             .await
-            .map_err(db("account_count"))?;
-        Ok(n as u64)
     }
 
     async fn set_account_status(&self, id: &str, status: AccountStatus) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE accounts SET status = ? WHERE id = ?")
-            .bind(status.as_str())
-            .bind(id)
-            .execute(&self.pool)
+        let id = id.to_string();
+        self.db
+            .run("set_account_status", move |conn| {
+                let done = conn
+                    .prepare_cached("UPDATE accounts SET status = ? WHERE id = ?")
+                    .and_then(|mut s| s.execute(params![status.as_str(), id]))
+                    .map_err(db("set_account_status"))?;
+                Ok(done > 0)
+            })
             .await
-            .map_err(db("set_account_status"))?;
-        Ok(done.rows_affected() > 0)
     }
 
     async fn accounts_by_address(&self, address: &str) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar(
-            "SELECT account FROM account_addresses WHERE address = ? ORDER BY account",
-        )
-        .bind(address)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db("accounts_by_address"))
+        let address = address.to_string();
+        self.db
+            .run("accounts_by_address", move |conn| {
+                let op = "accounts_by_address";
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT account FROM account_addresses WHERE address = ? ORDER BY account",
+                    )
+                    .map_err(db(op))?;
+                collect(&mut stmt, [address], op, |row| get(row, 0, op))
+            })
+            .await
     }
 }

@@ -4,7 +4,7 @@
 //! them instead of decoding every account's JSON.
 
 use cobro_campaigns::Account;
-use sqlx::SqlitePool;
+use rusqlite::{Connection, params};
 
 use super::db;
 use crate::store::{AccountRow, StoreError, StoreResult};
@@ -22,17 +22,25 @@ pub(super) const LIST_COLUMNS: [(&str, &str); 9] = [
     ("search", "TEXT NOT NULL DEFAULT ''"),
 ];
 
+/// The column names of `table`.
+fn columns(conn: &Connection, table: &str, op: &'static str) -> StoreResult<Vec<String>> {
+    let mut stmt = conn
+        .prepare("SELECT name FROM pragma_table_info(?1)")
+        .map_err(db(op))?;
+    let names = stmt
+        .query_map([table], |row| row.get::<_, String>(0))
+        .map_err(db(op))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db(op))?;
+    Ok(names)
+}
+
 /// `contacts.team` (the collectors' work queue) on a database from before
 /// it: every contact planned then was a provider's (no team).
-pub(super) async fn add_team_column(pool: &SqlitePool) -> StoreResult<()> {
-    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('contacts')")
-        .fetch_all(pool)
-        .await
-        .map_err(db("migrate contacts"))?;
+pub(super) fn add_team_column(conn: &Connection) -> StoreResult<()> {
+    let names = columns(conn, "contacts", "migrate contacts")?;
     if !names.iter().any(|n| n == "team") {
-        sqlx::query("ALTER TABLE contacts ADD COLUMN team TEXT")
-            .execute(pool)
-            .await
+        conn.execute("ALTER TABLE contacts ADD COLUMN team TEXT", [])
             .map_err(db("migrate contacts"))?;
     }
     Ok(())
@@ -42,11 +50,9 @@ pub(super) async fn add_team_column(pool: &SqlitePool) -> StoreResult<()> {
 const BATCH: i64 = 2_000;
 
 /// Adds and fills the list columns when the table lacks them.
-pub(super) async fn add_list_columns(pool: &SqlitePool) -> StoreResult<()> {
-    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('accounts')")
-        .fetch_all(pool)
-        .await
-        .map_err(db("migrate accounts"))?;
+pub(super) fn add_list_columns(conn: &mut Connection) -> StoreResult<()> {
+    let op = "migrate accounts";
+    let names = columns(conn, "accounts", op)?;
     if names.iter().any(|n| n == "search") {
         return Ok(());
     }
@@ -54,49 +60,55 @@ pub(super) async fn add_list_columns(pool: &SqlitePool) -> StoreResult<()> {
         if names.iter().any(|n| n == name) {
             continue;
         }
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "ALTER TABLE accounts ADD COLUMN {name} {definition}"
-        )))
-        .execute(pool)
-        .await
-        .map_err(db("migrate accounts"))?;
+        conn.execute(
+            &format!("ALTER TABLE accounts ADD COLUMN {name} {definition}"),
+            [],
+        )
+        .map_err(db(op))?;
     }
     let mut after = String::new();
     loop {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, data FROM accounts WHERE id > ? ORDER BY id LIMIT ?")
-                .bind(&after)
-                .bind(BATCH)
-                .fetch_all(pool)
-                .await
-                .map_err(db("migrate accounts"))?;
+        let rows: Vec<(String, String)> = {
+            let mut stmt = conn
+                .prepare("SELECT id, data FROM accounts WHERE id > ? ORDER BY id LIMIT ?")
+                .map_err(db(op))?;
+            stmt.query_map(params![after, BATCH], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(db(op))?
+                .collect::<Result<_, _>>()
+                .map_err(db(op))?
+        };
         let Some((last, _)) = rows.last() else {
             return Ok(());
         };
         after = last.clone();
-        let mut tx = pool.begin().await.map_err(db("migrate accounts"))?;
-        for (id, data) in &rows {
-            let account: Account = serde_json::from_str(data)
-                .map_err(|e| StoreError::json(format!("account {id}"), e))?;
-            let row = AccountRow::new(&account, crate::store::AccountStatus::Active);
-            sqlx::query(
-                "UPDATE accounts SET creditor = ?, debtor_name = ?, tax_id = ?, amount_due = ?, \
-                 currency = ?, due_date = ?, country = ?, segment = ?, search = ? WHERE id = ?",
-            )
-            .bind(&row.creditor)
-            .bind(&row.debtor_name)
-            .bind(&row.tax_id)
-            .bind(row.amount_due.to_string())
-            .bind(&row.currency)
-            .bind(row.due_date.format("%Y-%m-%d").to_string())
-            .bind(&row.country)
-            .bind(&row.segment)
-            .bind(row.search_text())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db("migrate accounts"))?;
+        let tx = conn.transaction().map_err(db(op))?;
+        {
+            let mut update = tx
+                .prepare(
+                    "UPDATE accounts SET creditor = ?, debtor_name = ?, tax_id = ?, amount_due = ?, \
+                     currency = ?, due_date = ?, country = ?, segment = ?, search = ? WHERE id = ?",
+                )
+                .map_err(db(op))?;
+            for (id, data) in &rows {
+                let account: Account = serde_json::from_str(data)
+                    .map_err(|e| StoreError::json(format!("account {id}"), e))?;
+                let row = AccountRow::new(&account, crate::store::AccountStatus::Active);
+                update
+                    .execute(params![
+                        row.creditor,
+                        row.debtor_name,
+                        row.tax_id,
+                        row.amount_due.to_string(),
+                        row.currency,
+                        row.due_date.format("%Y-%m-%d").to_string(),
+                        row.country,
+                        row.segment,
+                        row.search_text(),
+                        id,
+                    ])
+                    .map_err(db(op))?;
+            }
         }
-        tx.commit().await.map_err(db("migrate accounts"))?;
+        tx.commit().map_err(db(op))?;
     }
 }

@@ -6,12 +6,14 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use cobro_campaigns::{ChannelKind, PlannedContact};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::campaigns::stop_from_in;
 use super::guards::states_in;
-use super::rows::{CONTACT_COLUMNS, contact_from_row, from_ms, insert_ledger, ms};
+use super::rows::{
+    CONTACT_COLUMN_COUNT, CONTACT_COLUMNS, collect, contact_from_row, from_ms, get, insert_ledger,
+    int, ms,
+};
 use super::{SqliteStore, db};
 use crate::store::{
     AccountStatus, ContactRecord, ContactState, LedgerCode, LedgerEntry, LedgerState, PlanStore,
@@ -20,75 +22,55 @@ use crate::store::{
 
 impl PlanStore for SqliteStore {
     async fn add_contacts(&self, contacts: &[PlannedContact]) -> StoreResult<u64> {
-        let mut tx = self.begin().await?;
-        let mut added = 0;
-        for c in contacts {
-            let done = sqlx::query(
-                "INSERT OR IGNORE INTO contacts (id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt, team) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
-            )
-            .bind(&c.id)
-            .bind(&c.campaign)
-            .bind(&c.account)
-            .bind(&c.step)
-            .bind(c.channel.as_str())
-            .bind(&c.template)
-            .bind(c.fallback.map(ChannelKind::as_str))
-            .bind(ms(c.due_at))
-            .bind(ms(c.due_at))
-            .bind(&c.team)
-            .execute(&mut *tx)
+        let contacts = contacts.to_vec();
+        self.db
+            .atomic("add_contacts", move |tx| add_contacts_in(tx, &contacts))
             .await
-            .map_err(db("add_contacts"))?;
-            added += done.rows_affected();
-        }
-        tx.commit().await.map_err(db("add_contacts"))?;
-        Ok(added)
     }
 
     async fn contact(&self, id: &str) -> StoreResult<Option<ContactRecord>> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
+        let id = id.to_string();
+        self.db
+            .run("contact", move |conn| {
+                let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?");
+                let mut stmt = conn.prepare_cached(&sql).map_err(db("contact"))?;
+                Ok(collect(&mut stmt, [id], "contact", contact_from_row)?.pop())
+            })
             .await
-            .map_err(db("contact"))?;
-        row.as_ref().map(contact_from_row).transpose()
     }
 
     async fn claim_due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ContactRecord>> {
-        let sql = format!(
-            "UPDATE contacts SET state = 'queued', claimed_at = ?1 WHERE id IN \
-             (SELECT id FROM contacts WHERE team IS NULL AND state IN ({from}) AND due_at <= ?2 \
-             AND campaign NOT IN (SELECT campaign FROM paused_campaigns) ORDER BY due_at, id LIMIT ?3) \
-             RETURNING {CONTACT_COLUMNS}",
-            from = states_in(StateMove::Claim)
-        );
-        let mut tx = self.begin().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(ms(now))
-            .bind(ms(now))
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *tx)
+        self.db
+            .atomic("claim_due", move |tx| {
+                let sql = format!(
+                    "UPDATE contacts SET state = 'queued', claimed_at = ?1 WHERE id IN \
+                     (SELECT id FROM contacts WHERE team IS NULL AND state IN ({from}) AND due_at <= ?1 \
+                     AND campaign NOT IN (SELECT campaign FROM paused_campaigns) ORDER BY due_at, id LIMIT ?2) \
+                     RETURNING {CONTACT_COLUMNS}",
+                    from = states_in(StateMove::Claim)
+                );
+                let mut stmt = tx.prepare_cached(&sql).map_err(db("claim_due"))?;
+                let mut records =
+                    collect(&mut stmt, params![ms(now), int(limit)], "claim_due", contact_from_row)?;
+                records.sort_by(|a, b| (a.due_at, &a.contact.id).cmp(&(b.due_at, &b.contact.id)));
+                Ok(records)
+            })
             .await
-            .map_err(db("claim_due"))?;
-        tx.commit().await.map_err(db("claim_due"))?;
-        let mut records = rows
-            .iter()
-            .map(contact_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        records.sort_by(|a, b| (a.due_at, &a.contact.id).cmp(&(b.due_at, &b.contact.id)));
-        Ok(records)
     }
 
     async fn next_due(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        let value: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(due_at) FROM contacts WHERE team IS NULL AND state = 'pending' AND campaign NOT IN (SELECT campaign FROM paused_campaigns)",
-        )
-            .fetch_one(&self.pool)
+        self.db
+            .run("next_due", |conn| {
+                let value: Option<i64> = conn
+                    .prepare_cached(
+                        "SELECT MIN(due_at) FROM contacts WHERE team IS NULL AND state = 'pending' \
+                         AND campaign NOT IN (SELECT campaign FROM paused_campaigns)",
+                    )
+                    .and_then(|mut s| s.query_row([], |row| row.get(0)))
+                    .map_err(db("next_due"))?;
+                value.map(from_ms).transpose()
+            })
             .await
-            .map_err(db("next_due"))?;
-        value.map(from_ms).transpose()
     }
 
     async fn transition(
@@ -97,20 +79,18 @@ impl PlanStore for SqliteStore {
         to: Transition,
         ledger: &[LedgerEntry],
     ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let done = transition_in(&mut tx, id, &to, ledger).await?;
-        tx.commit().await.map_err(db("transition"))?;
-        Ok(done)
+        let id = id.to_string();
+        let ledger = ledger.to_vec();
+        self.db
+            .atomic("transition", move |tx| transition_in(tx, &id, &to, &ledger))
+            .await
     }
 
     async fn transitions(&self, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
-        let mut tx = self.begin().await?;
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            out.push(transition_in(&mut tx, &item.id, &item.to, &item.ledger).await?);
-        }
-        tx.commit().await.map_err(db("transitions"))?;
-        Ok(out)
+        let items = items.to_vec();
+        self.db
+            .atomic("transitions", move |tx| transitions_in(tx, &items))
+            .await
     }
 
     async fn plan_and_transitions(
@@ -118,10 +98,18 @@ impl PlanStore for SqliteStore {
         plan: &[PlannedContact],
         items: &[TransitionItem],
     ) -> StoreResult<Vec<bool>> {
-        if !plan.is_empty() {
-            self.add_contacts(plan).await?;
-        }
-        self.transitions(items).await
+        // One transaction: the fallbacks and the moves that planned them
+        // land together.
+        let plan = plan.to_vec();
+        let items = items.to_vec();
+        self.db
+            .atomic("plan_and_transitions", move |tx| {
+                if !plan.is_empty() {
+                    add_contacts_in(tx, &plan)?;
+                }
+                transitions_in(tx, &items)
+            })
+            .await
     }
 
     async fn cancel_account_contacts(
@@ -132,55 +120,12 @@ impl PlanStore for SqliteStore {
         detail: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<String>> {
-        let mut tx = self.begin().await?;
-        // A channel opt-out (the only caller naming a channel) and an active
-        // account cancel every campaign's contacts; a stopped account those
-        // of the campaigns that stop on its status.
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM accounts WHERE id = ?")
-            .bind(account)
-            .fetch_optional(&mut *tx)
+        let (account, code, detail) = (account.to_string(), code.to_string(), detail.to_string());
+        self.db
+            .atomic("cancel_account_contacts", move |tx| {
+                cancel_account_in(tx, &account, channel, &code, &detail, at)
+            })
             .await
-            .map_err(db("cancel_account_contacts"))?;
-        let status = status
-            .as_deref()
-            .and_then(AccountStatus::parse)
-            .unwrap_or(AccountStatus::Active);
-        let cancellable = states_in(StateMove::Cancel);
-        let sql = format!(
-            "SELECT DISTINCT campaign FROM contacts WHERE account = ?1 AND state IN ({cancellable}) \
-             AND (?2 IS NULL OR channel = ?2)"
-        );
-        let campaigns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(account)
-            .bind(channel.map(ChannelKind::as_str))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db("cancel_account_contacts"))?;
-        let mut rows = Vec::new();
-        for campaign in campaigns {
-            if channel.is_none()
-                && status != AccountStatus::Active
-                && !status.stops(stop_from_in(&mut tx, &campaign).await?)
-            {
-                continue;
-            }
-            let sql = format!(
-                "UPDATE contacts SET state = 'cancelled' WHERE account = ?1 AND campaign = ?3 \
-                 AND state IN ({cancellable}) AND (?2 IS NULL OR channel = ?2) RETURNING {CONTACT_COLUMNS}"
-            );
-            rows.extend(
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(account)
-                    .bind(channel.map(ChannelKind::as_str))
-                    .bind(&campaign)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db("cancel_account_contacts"))?,
-            );
-        }
-        let ids = record_cancellations(&mut tx, &rows, code, detail, at).await?;
-        tx.commit().await.map_err(db("cancel_account_contacts"))?;
-        Ok(ids)
     }
 
     async fn recover_stale(
@@ -188,81 +133,59 @@ impl PlanStore for SqliteStore {
         queued_before: DateTime<Utc>,
         sending_before: DateTime<Utc>,
     ) -> StoreResult<(u64, u64)> {
-        let mut tx = self.begin().await?;
-        let sql = format!(
-            "UPDATE contacts SET state = 'pending', claimed_at = NULL WHERE state IN ({}) AND claimed_at < ?",
-            states_in(StateMove::RecoverQueued)
-        );
-        let requeued = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(ms(queued_before))
-            .execute(&mut *tx)
-            .await
-            .map_err(db("recover_stale"))?
-            .rows_affected();
-        let sql = format!(
-            "UPDATE contacts SET state = 'unknown' WHERE team IS NULL AND state IN ({from}) AND claimed_at < ? RETURNING {CONTACT_COLUMNS}, claimed_at",
-            from = states_in(StateMove::RecoverSending)
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(ms(sending_before))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db("recover_stale"))?;
-        let mut entries = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let record = contact_from_row(row)?;
-            let reserved_at = from_ms(row.try_get("claimed_at").map_err(db("recover_stale"))?)?;
-            entries.push((record, reserved_at));
-        }
-        let records: Vec<ContactRecord> = entries.iter().map(|(r, _)| r.clone()).collect();
-        let entries: Vec<LedgerEntry> = entries
-            .iter()
-            .map(|(r, reserved_at)| {
-                let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Unknown, *reserved_at);
-                e.code = Some(LedgerCode::Interrupted.as_str().into());
-                e.detail = Some("the worker stopped between handing the message over and recording the answer; not resent".into());
-                e.attempt = r.attempt;
-                e
+        self.db
+            .atomic("recover_stale", move |tx| {
+                recover_stale_in(tx, queued_before, sending_before)
             })
-            .collect();
-        insert_ledger(&mut tx, &entries).await?;
-        tx.commit().await.map_err(db("recover_stale"))?;
-        Ok((requeued, records.len() as u64))
+            .await
     }
 
     async fn counts(&self, campaign: Option<&str>) -> StoreResult<BTreeMap<ContactState, u64>> {
-        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM contacts WHERE (?1 IS NULL OR campaign = ?1) GROUP BY state")
-            .bind(campaign)
-            .fetch_all(&self.pool)
+        let campaign = campaign.map(str::to_string);
+        self.db
+            .run("counts", move |conn| {
+                let op = "counts";
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT state, COUNT(*) FROM contacts WHERE (?1 IS NULL OR campaign = ?1) GROUP BY state",
+                    )
+                    .map_err(db(op))?;
+                let rows = collect(&mut stmt, [campaign], op, |row| {
+                    Ok((get::<String>(row, 0, op)?, get::<i64>(row, 1, op)?))
+                })?;
+                let mut counts = BTreeMap::new();
+                for (state, n) in rows {
+                    counts.insert(
+                        ContactState::from_str(&state).map_err(StoreError::Corrupt)?,
+                        u64::try_from(n).unwrap_or(0),
+                    );
+                }
+                Ok(counts)
+            })
             .await
-            .map_err(db("counts"))?;
-        let mut counts = BTreeMap::new();
-        for row in rows {
-            let state: String = row.try_get("state").map_err(db("counts"))?;
-            let n: i64 = row.try_get("n").map_err(db("counts"))?;
-            counts.insert(
-                ContactState::from_str(&state).map_err(StoreError::Corrupt)?,
-                n as u64,
-            );
-        }
-        Ok(counts)
     }
 
     async fn campaigns(&self) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("SELECT DISTINCT campaign FROM contacts ORDER BY campaign")
-            .fetch_all(&self.pool)
+        self.db
+            .run("campaigns", |conn| {
+                let mut stmt = conn
+                    .prepare_cached("SELECT DISTINCT campaign FROM contacts ORDER BY campaign")
+                    .map_err(db("campaigns"))?;
+                collect(&mut stmt, [], "campaigns", |row| get(row, 0, "campaigns"))
+            })
             .await
-            .map_err(db("campaigns"))
     }
 
     async fn account_contacts(&self, account: &str) -> StoreResult<Vec<ContactRecord>> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE account = ? ORDER BY id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(account)
-            .fetch_all(&self.pool)
+        let account = account.to_string();
+        self.db
+            .run("account_contacts", move |conn| {
+                let sql =
+                    format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE account = ? ORDER BY id");
+                let mut stmt = conn.prepare_cached(&sql).map_err(db("account_contacts"))?;
+                collect(&mut stmt, [account], "account_contacts", contact_from_row)
+            })
             .await
-            .map_err(db("account_contacts"))?;
-        rows.iter().map(contact_from_row).collect()
     }
 
     async fn unknown_contacts(
@@ -270,31 +193,71 @@ impl PlanStore for SqliteStore {
         after: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<ContactRecord>> {
-        // `contacts_due (state, due_at)` narrows to the unknown ones; few
-        // enough to sort by id.
-        let sql = format!(
-            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE state = 'unknown' AND (?1 IS NULL OR id > ?1) \
-             ORDER BY id LIMIT ?2"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(after)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
+        let after = after.map(str::to_string);
+        self.db
+            .run("unknown_contacts", move |conn| {
+                // `contacts_state (state)` narrows to the unknown ones; few
+                // enough to sort by id.
+                let sql = format!(
+                    "SELECT {CONTACT_COLUMNS} FROM contacts WHERE state = 'unknown' AND (?1 IS NULL OR id > ?1) \
+                     ORDER BY id LIMIT ?2"
+                );
+                let mut stmt = conn.prepare_cached(&sql).map_err(db("unknown_contacts"))?;
+                collect(
+                    &mut stmt,
+                    params![after, int(limit)],
+                    "unknown_contacts",
+                    contact_from_row,
+                )
+            })
             .await
-            .map_err(db("unknown_contacts"))?;
-        rows.iter().map(contact_from_row).collect()
     }
 }
 
-/// One contact's transition and its ledger rows inside `tx`. Nothing is
-/// written when the contact is not in a state the transition moves from,
-/// so several of them can share one transaction.
-pub(super) async fn transition_in(
-    tx: &mut Transaction<'static, Sqlite>,
+/// Adds the contacts not planned yet; returns how many were new.
+fn add_contacts_in(conn: &Connection, contacts: &[PlannedContact]) -> StoreResult<u64> {
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO contacts (id, campaign, account, step, channel, template, fallback, planned_at, due_at, state, attempt, team) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 'pending', 0, ?9)",
+        )
+        .map_err(db("add_contacts"))?;
+    let mut added = 0;
+    for c in contacts {
+        added += stmt
+            .execute(params![
+                c.id,
+                c.campaign,
+                c.account,
+                c.step,
+                c.channel.as_str(),
+                c.template,
+                c.fallback.map(ChannelKind::as_str),
+                ms(c.due_at),
+                c.team,
+            ])
+            .map_err(db("add_contacts"))? as u64;
+    }
+    Ok(added)
+}
+
+fn transitions_in(conn: &Connection, items: &[TransitionItem]) -> StoreResult<Vec<bool>> {
+    items
+        .iter()
+        .map(|item| transition_in(conn, &item.id, &item.to, &item.ledger))
+        .collect()
+}
+
+/// One contact's transition and its ledger rows inside the caller's
+/// transaction. Nothing is written when the contact is not in a state the
+/// transition moves from, so several of them can share one transaction.
+pub(super) fn transition_in(
+    conn: &Connection,
     id: &str,
     to: &Transition,
     ledger: &[LedgerEntry],
 ) -> StoreResult<bool> {
+    let op = "transition";
     let done = match to {
         Transition::Reschedule { due_at, attempt } => {
             let sql = format!(
@@ -302,13 +265,9 @@ pub(super) async fn transition_in(
                  WHERE id = ? AND state IN ({})",
                 states_in(StateMove::Reschedule)
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(ms(*due_at))
-                .bind(i64::from(*attempt))
-                .bind(id)
-                .execute(&mut **tx)
-                .await
-                .map_err(db("transition"))?
+            conn.prepare_cached(&sql)
+                .and_then(|mut s| s.execute(params![ms(*due_at), i64::from(*attempt), id]))
+                .map_err(db(op))?
         }
         Transition::Requeue { due_at } => {
             let sql = format!(
@@ -316,53 +275,139 @@ pub(super) async fn transition_in(
                  WHERE id = ? AND state IN ({})",
                 states_in(StateMove::Requeue)
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(ms(*due_at))
-                .bind(id)
-                .execute(&mut **tx)
-                .await
-                .map_err(db("transition"))?
+            conn.prepare_cached(&sql)
+                .and_then(|mut s| s.execute(params![ms(*due_at), id]))
+                .map_err(db(op))?
         }
         Transition::Finish(state) => {
             // A delivery receipt finishes from other states than an
             // attempt's outcome (it arrives after the send was recorded).
-            let op = StateMove::finishing_into(*state).ok_or_else(|| {
+            let moves = StateMove::finishing_into(*state).ok_or_else(|| {
                 StoreError::Query(format!(
                     "cannot finish contact {id} into non-terminal state {state}"
                 ))
             })?;
             let sql = format!(
                 "UPDATE contacts SET state = ? WHERE id = ? AND state IN ({})",
-                states_in(op)
+                states_in(moves)
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(state.as_str())
-                .bind(id)
-                .execute(&mut **tx)
-                .await
-                .map_err(db("transition"))?
+            conn.prepare_cached(&sql)
+                .and_then(|mut s| s.execute(params![state.as_str(), id]))
+                .map_err(db(op))?
         }
     };
-    if done.rows_affected() == 0 {
+    if done == 0 {
         return Ok(false);
     }
-    insert_ledger(tx, ledger).await?;
+    insert_ledger(conn, ledger)?;
     Ok(true)
 }
 
-/// Appends a `cancelled` ledger row for each contact a cancelling
-/// `UPDATE … RETURNING` touched; returns their ids, sorted.
-pub(super) async fn record_cancellations(
-    tx: &mut Transaction<'static, Sqlite>,
-    rows: &[SqliteRow],
+fn cancel_account_in(
+    conn: &Connection,
+    account: &str,
+    channel: Option<ChannelKind>,
     code: &str,
     detail: &str,
     at: DateTime<Utc>,
 ) -> StoreResult<Vec<String>> {
-    let records = rows
+    let op = "cancel_account_contacts";
+    // A channel opt-out (the only caller naming a channel) and an active
+    // account cancel every campaign's contacts; a stopped account those
+    // of the campaigns that stop on its status.
+    let status: Option<String> = conn
+        .prepare_cached("SELECT status FROM accounts WHERE id = ?")
+        .and_then(|mut s| s.query_row([account], |row| row.get(0)).optional())
+        .map_err(db(op))?;
+    let status = status
+        .as_deref()
+        .and_then(AccountStatus::parse)
+        .unwrap_or(AccountStatus::Active);
+    let cancellable = states_in(StateMove::Cancel);
+    let channel = channel.map(ChannelKind::as_str);
+    let sql = format!(
+        "SELECT DISTINCT campaign FROM contacts WHERE account = ?1 AND state IN ({cancellable}) \
+         AND (?2 IS NULL OR channel = ?2)"
+    );
+    let campaigns: Vec<String> = {
+        let mut stmt = conn.prepare_cached(&sql).map_err(db(op))?;
+        collect(&mut stmt, params![account, channel], op, |row| {
+            get(row, 0, op)
+        })?
+    };
+    let mut records = Vec::new();
+    for campaign in campaigns {
+        if channel.is_none()
+            && status != AccountStatus::Active
+            && !status.stops(stop_from_in(conn, &campaign)?)
+        {
+            continue;
+        }
+        let sql = format!(
+            "UPDATE contacts SET state = 'cancelled' WHERE account = ?1 AND campaign = ?3 \
+             AND state IN ({cancellable}) AND (?2 IS NULL OR channel = ?2) RETURNING {CONTACT_COLUMNS}"
+        );
+        let mut stmt = conn.prepare_cached(&sql).map_err(db(op))?;
+        records.extend(collect(
+            &mut stmt,
+            params![account, channel, campaign],
+            op,
+            contact_from_row,
+        )?);
+    }
+    record_cancellations(conn, records, code, detail, at)
+}
+
+fn recover_stale_in(
+    conn: &Connection,
+    queued_before: DateTime<Utc>,
+    sending_before: DateTime<Utc>,
+) -> StoreResult<(u64, u64)> {
+    let op = "recover_stale";
+    let sql = format!(
+        "UPDATE contacts SET state = 'pending', claimed_at = NULL WHERE state IN ({}) AND claimed_at < ?",
+        states_in(StateMove::RecoverQueued)
+    );
+    let requeued = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.execute([ms(queued_before)]))
+        .map_err(db(op))? as u64;
+    let sql = format!(
+        "UPDATE contacts SET state = 'unknown' WHERE team IS NULL AND state IN ({from}) AND claimed_at < ? \
+         RETURNING {CONTACT_COLUMNS}, claimed_at",
+        from = states_in(StateMove::RecoverSending)
+    );
+    let recovered = {
+        let mut stmt = conn.prepare_cached(&sql).map_err(db(op))?;
+        collect(&mut stmt, [ms(sending_before)], op, |row| {
+            let record = contact_from_row(row)?;
+            let reserved_at = from_ms(get(row, CONTACT_COLUMN_COUNT, op)?)?;
+            Ok((record, reserved_at))
+        })?
+    };
+    let entries: Vec<LedgerEntry> = recovered
         .iter()
-        .map(contact_from_row)
-        .collect::<StoreResult<Vec<_>>>()?;
+        .map(|(r, reserved_at)| {
+            let mut e = LedgerEntry::for_contact(&r.contact, LedgerState::Unknown, *reserved_at);
+            e.code = Some(LedgerCode::Interrupted.as_str().into());
+            e.detail = Some("the worker stopped between handing the message over and recording the answer; not resent".into());
+            e.attempt = r.attempt;
+            e
+        })
+        .collect();
+    insert_ledger(conn, &entries)?;
+    Ok((requeued, recovered.len() as u64))
+}
+
+/// Appends a `cancelled` ledger row for each contact a cancelling
+/// `UPDATE … RETURNING` touched; returns their ids, sorted.
+pub(super) fn record_cancellations(
+    conn: &Connection,
+    records: Vec<ContactRecord>,
+    code: &str,
+    detail: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<Vec<String>> {
     let entries: Vec<LedgerEntry> = records
         .iter()
         .map(|r| {
@@ -373,7 +418,7 @@ pub(super) async fn record_cancellations(
             e
         })
         .collect();
-    insert_ledger(tx, &entries).await?;
+    insert_ledger(conn, &entries)?;
     let mut ids: Vec<String> = records.into_iter().map(|r| r.contact.id).collect();
     ids.sort();
     Ok(ids)

@@ -1,6 +1,8 @@
 //! Reconciliation (`ReconcileStore`): one guarded `UPDATE` and the ledger
 //! rows, in one transaction; the guard is `StateMove::Reconcile`'s list.
 
+use rusqlite::params;
+
 use super::guards::states_in;
 use super::rows::insert_ledger;
 use super::{SqliteStore, db};
@@ -18,22 +20,24 @@ impl ReconcileStore for SqliteStore {
                 "cannot reconcile contact {id} into {to}"
             )));
         }
-        let mut tx = self.begin().await?;
-        let sql = format!(
-            "UPDATE contacts SET state = ? WHERE id = ? AND state IN ({})",
-            states_in(StateMove::Reconcile)
-        );
-        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(to.as_str())
-            .bind(id)
-            .execute(&mut *tx)
+        let id = id.to_string();
+        let ledger = ledger.to_vec();
+        self.db
+            .atomic("reconcile", move |tx| {
+                let sql = format!(
+                    "UPDATE contacts SET state = ? WHERE id = ? AND state IN ({})",
+                    states_in(StateMove::Reconcile)
+                );
+                let moved = tx
+                    .prepare_cached(&sql)
+                    .and_then(|mut s| s.execute(params![to.as_str(), id]))
+                    .map_err(db("reconcile"))?
+                    > 0;
+                if moved {
+                    insert_ledger(tx, &ledger)?;
+                }
+                Ok(moved)
+            })
             .await
-            .map_err(db("reconcile"))?;
-        let moved = done.rows_affected() > 0;
-        if moved {
-            insert_ledger(&mut tx, ledger).await?;
-        }
-        tx.commit().await.map_err(db("reconcile"))?;
-        Ok(moved)
     }
 }

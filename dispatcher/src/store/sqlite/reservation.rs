@@ -3,66 +3,72 @@
 
 use std::str::FromStr;
 
-use sqlx::{Sqlite, Transaction};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::campaigns::stop_from_in;
+use super::history::histories_in;
 use super::rows::ms;
+use super::suppression::is_suppressed_in;
 use super::{SqliteStore, db};
 use crate::store::{
     AccountStatus, CheckQuery, ContactChecks, ContactState, Reservation, ReservationStore,
-    ReserveOutcome, StateMove, StoreError, StoreResult, SuppressionStore,
+    ReserveOutcome, StateMove, StoreError, StoreResult,
 };
 
 impl ReservationStore for SqliteStore {
     async fn contact_checks(&self, queries: &[CheckQuery]) -> StoreResult<Vec<ContactChecks>> {
-        let keys: Vec<&str> = queries.iter().map(|q| q.debtor_key.as_str()).collect();
-        let mut histories = self.histories(&keys).await?;
-        let mut out = Vec::with_capacity(queries.len());
-        for q in queries {
-            let suppressed = self.is_suppressed(q.channel, &q.address).await?;
-            let (history, version) = histories
-                .get_mut(q.debtor_key.as_str())
-                .map(|(h, v)| (h.clone(), *v))
-                .unwrap_or_default();
-            out.push(ContactChecks {
-                suppressed,
-                history,
-                version,
-            });
-        }
-        Ok(out)
+        let queries = queries.to_vec();
+        self.db
+            .run("contact_checks", move |conn| {
+                let keys: Vec<&str> = queries.iter().map(|q| q.debtor_key.as_str()).collect();
+                let histories = histories_in(conn, &keys)?;
+                let mut out = Vec::with_capacity(queries.len());
+                for q in &queries {
+                    let suppressed = is_suppressed_in(conn, q.channel, &q.address)?;
+                    let (history, version) = histories
+                        .get(q.debtor_key.as_str())
+                        .map(|(h, v)| (h.clone(), *v))
+                        .unwrap_or_default();
+                    out.push(ContactChecks {
+                        suppressed,
+                        history,
+                        version,
+                    });
+                }
+                Ok(out)
+            })
+            .await
     }
 
     async fn reserve(&self, r: &Reservation) -> StoreResult<ReserveOutcome> {
-        let mut tx = self.begin().await?;
-        let outcome = reserve_in(&mut tx, r).await?;
-        tx.commit().await.map_err(db("reserve"))?;
-        Ok(outcome)
+        let r = r.clone();
+        self.db
+            .atomic("reserve", move |tx| reserve_in(tx, &r))
+            .await
     }
 
     async fn reserve_many(&self, reservations: &[Reservation]) -> StoreResult<Vec<ReserveOutcome>> {
-        let mut tx = self.begin().await?;
-        let mut out = Vec::with_capacity(reservations.len());
-        for r in reservations {
-            out.push(reserve_in(&mut tx, r).await?);
-        }
-        tx.commit().await.map_err(db("reserve_many"))?;
-        Ok(out)
+        let reservations = reservations.to_vec();
+        self.db
+            .atomic("reserve_many", move |tx| {
+                reservations.iter().map(|r| reserve_in(tx, r)).collect()
+            })
+            .await
     }
 }
 
-/// One reservation inside `tx`: reads first, writes only when every check
-/// passed, so a refused reservation leaves the transaction untouched.
-pub(super) async fn reserve_in(
-    tx: &mut Transaction<'static, Sqlite>,
-    r: &Reservation,
-) -> StoreResult<ReserveOutcome> {
-    let contact: Option<(String, String)> =
-        sqlx::query_as("SELECT state, campaign FROM contacts WHERE id = ?")
-            .bind(&r.contact_id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(db("reserve_in"))?;
+/// One reservation inside the caller's transaction: reads first, writes
+/// only when every check passed, so a refused reservation leaves the
+/// transaction untouched.
+pub(super) fn reserve_in(conn: &Connection, r: &Reservation) -> StoreResult<ReserveOutcome> {
+    let op = "reserve_in";
+    let contact: Option<(String, String)> = conn
+        .prepare_cached("SELECT state, campaign FROM contacts WHERE id = ?")
+        .and_then(|mut s| {
+            s.query_row([&r.contact_id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
+        .map_err(db(op))?;
     let Some((state, campaign)) = contact else {
         return Ok(ReserveOutcome::NotQueued);
     };
@@ -70,56 +76,42 @@ pub(super) async fn reserve_in(
     if !StateMove::Reserve.applies_to(state) {
         return Ok(ReserveOutcome::NotQueued);
     }
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM accounts WHERE id = ?")
-        .bind(&r.account)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db("reserve_in"))?;
+    let status: Option<String> = conn
+        .prepare_cached("SELECT status FROM accounts WHERE id = ?")
+        .and_then(|mut s| s.query_row([&r.account], |row| row.get(0)).optional())
+        .map_err(db(op))?;
     let status = status
         .as_deref()
         .and_then(AccountStatus::parse)
         .unwrap_or(AccountStatus::Active);
-    if status.stops(stop_from_in(tx, &campaign).await?) {
+    if status.stops(stop_from_in(conn, &campaign)?) {
         return Ok(ReserveOutcome::AccountStopped(status));
     }
-    let version: Option<i64> =
-        sqlx::query_scalar("SELECT version FROM history_version WHERE debtor_key = ?")
-            .bind(&r.debtor_key)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(db("reserve_in"))?;
+    let version: Option<i64> = conn
+        .prepare_cached("SELECT version FROM history_version WHERE debtor_key = ?")
+        .and_then(|mut s| s.query_row([&r.debtor_key], |row| row.get(0)).optional())
+        .map_err(db(op))?;
     if version.unwrap_or(0) as u64 != r.history_version {
         return Ok(ReserveOutcome::HistoryChanged);
     }
-    sqlx::query("UPDATE contacts SET state = 'sending', claimed_at = ? WHERE id = ?")
-        .bind(ms(r.at))
-        .bind(&r.contact_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db("reserve_in"))?;
-    sqlx::query("INSERT INTO history (debtor_key, at, channel, account, conversation) VALUES (?, ?, ?, ?, 0)")
-        .bind(&r.debtor_key)
-        .bind(ms(r.at))
-        .bind(r.channel.as_str())
-        .bind(&r.account)
-        .execute(&mut **tx)
-        .await
-        .map_err(db("reserve_in"))?;
-    bump_version(tx, &r.debtor_key).await?;
+    conn.prepare_cached("UPDATE contacts SET state = 'sending', claimed_at = ? WHERE id = ?")
+        .and_then(|mut s| s.execute(params![ms(r.at), r.contact_id]))
+        .map_err(db(op))?;
+    conn.prepare_cached(
+        "INSERT INTO history (debtor_key, at, channel, account, conversation) VALUES (?, ?, ?, ?, 0)",
+    )
+    .and_then(|mut s| s.execute(params![r.debtor_key, ms(r.at), r.channel.as_str(), r.account]))
+    .map_err(db(op))?;
+    bump_version(conn, &r.debtor_key)?;
     Ok(ReserveOutcome::Reserved)
 }
 
-pub(super) async fn bump_version(
-    tx: &mut Transaction<'static, Sqlite>,
-    debtor_key: &str,
-) -> StoreResult<()> {
-    sqlx::query(
+pub(super) fn bump_version(conn: &Connection, debtor_key: &str) -> StoreResult<()> {
+    conn.prepare_cached(
         "INSERT INTO history_version (debtor_key, version) VALUES (?, 1) \
          ON CONFLICT(debtor_key) DO UPDATE SET version = version + 1",
     )
-    .bind(debtor_key)
-    .execute(&mut **tx)
-    .await
+    .and_then(|mut s| s.execute([debtor_key]))
     .map_err(db("bump_version"))?;
     Ok(())
 }

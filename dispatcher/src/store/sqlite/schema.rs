@@ -1,6 +1,6 @@
 //! The tables and indexes of the SQLite store, created at connect time.
 
-use sqlx::SqlitePool;
+use rusqlite::Connection;
 
 use super::db;
 use crate::store::StoreResult;
@@ -141,21 +141,16 @@ CREATE INDEX IF NOT EXISTS contacts_due_work ON contacts (team, state, due_at) W
 CREATE INDEX IF NOT EXISTS contacts_state ON contacts (state);
 "#;
 
-/// Creates what does not exist yet (every statement is `IF NOT EXISTS`).
-pub(super) async fn create(pool: &SqlitePool) -> StoreResult<()> {
-    run(pool, SCHEMA).await?;
-    super::migrate::add_list_columns(pool).await?;
-    super::migrate::add_team_column(pool).await?;
-    run(pool, CONTACT_INDEXES).await?;
-    run(pool, ACCOUNT_INDEXES).await
+/// Creates what does not exist yet (every statement is `IF NOT EXISTS`),
+/// migrating a database from an earlier version on the way.
+pub(super) fn create(conn: &mut Connection) -> StoreResult<()> {
+    run(conn, SCHEMA)?;
+    super::migrate::add_list_columns(conn)?;
+    super::migrate::add_team_column(conn)?;
+    run(conn, CONTACT_INDEXES)?;
+    run(conn, ACCOUNT_INDEXES)
 }
 
-async fn run(pool: &SqlitePool, script: &str) -> StoreResult<()> {
-    for statement in script.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
-            .execute(pool)
-            .await
-            .map_err(db("create schema"))?;
-    }
-    Ok(())
+fn run(conn: &Connection, script: &str) -> StoreResult<()> {
+    conn.execute_batch(script).map_err(db("create schema"))
 }

@@ -2,11 +2,11 @@
 //! leases of the tasks handed out.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use rusqlite::types::Value;
+use rusqlite::{Row, params, params_from_iter};
 
 use super::guards::states_in;
-use super::rows::{CONTACT_COLUMNS, contact_from_row, from_ms, ms};
+use super::rows::{CONTACT_COLUMNS, collect, contact_from_row, from_ms, get, int, ms};
 use super::{SqliteStore, db};
 use crate::store::{ContactRecord, StateMove, StoreResult, TaskLease, WorkStore};
 
@@ -15,13 +15,17 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n.max(1)].join(", ")
 }
 
-fn lease_from_row(row: &SqliteRow) -> StoreResult<TaskLease> {
+/// The lease columns `lease_from_row` reads, in order.
+const LEASE_COLUMNS: &str = "contact_id, collector, team, leased_at, until";
+
+fn lease_from_row(row: &Row<'_>) -> StoreResult<TaskLease> {
+    let op = "lease row";
     Ok(TaskLease {
-        contact_id: row.try_get("contact_id").map_err(db("lease row"))?,
-        collector: row.try_get("collector").map_err(db("lease row"))?,
-        team: row.try_get("team").map_err(db("lease row"))?,
-        leased_at: from_ms(row.try_get("leased_at").map_err(db("lease row"))?)?,
-        until: from_ms(row.try_get("until").map_err(db("lease row"))?)?,
+        contact_id: get(row, 0, op)?,
+        collector: get(row, 1, op)?,
+        team: get(row, 2, op)?,
+        leased_at: from_ms(get(row, 3, op)?)?,
+        until: from_ms(get(row, 4, op)?)?,
     })
 }
 
@@ -35,118 +39,137 @@ impl WorkStore for SqliteStore {
         if teams.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "UPDATE contacts SET state = 'queued', claimed_at = ? WHERE id IN \
-             (SELECT id FROM contacts WHERE team IN ({teams}) AND state IN ({from}) AND due_at <= ? \
-             AND campaign NOT IN (SELECT campaign FROM paused_campaigns) ORDER BY due_at, id LIMIT ?) \
-             RETURNING {CONTACT_COLUMNS}",
-            teams = placeholders(teams.len()),
-            from = states_in(StateMove::Claim)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ms(now));
-        for team in teams {
-            query = query.bind(team);
-        }
-        let mut tx = self.begin().await?;
-        let rows = query
-            .bind(ms(now))
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&mut *tx)
+        let teams = teams.to_vec();
+        self.db
+            .atomic("claim_work", move |tx| {
+                let op = "claim_work";
+                let sql = format!(
+                    "UPDATE contacts SET state = 'queued', claimed_at = ? WHERE id IN \
+                     (SELECT id FROM contacts WHERE team IN ({teams}) AND state IN ({from}) AND due_at <= ? \
+                     AND campaign NOT IN (SELECT campaign FROM paused_campaigns) ORDER BY due_at, id LIMIT ?) \
+                     RETURNING {CONTACT_COLUMNS}",
+                    teams = placeholders(teams.len()),
+                    from = states_in(StateMove::Claim)
+                );
+                let mut args = vec![Value::Integer(ms(now))];
+                args.extend(teams.into_iter().map(Value::Text));
+                args.push(Value::Integer(ms(now)));
+                args.push(Value::Integer(int(limit)));
+                let mut stmt = tx.prepare_cached(&sql).map_err(db(op))?;
+                let mut records = collect(&mut stmt, params_from_iter(args), op, contact_from_row)?;
+                records.sort_by(|a, b| (a.due_at, &a.contact.id).cmp(&(b.due_at, &b.contact.id)));
+                Ok(records)
+            })
             .await
-            .map_err(db("claim_work"))?;
-        tx.commit().await.map_err(db("claim_work"))?;
-        let mut records = rows
-            .iter()
-            .map(contact_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        records.sort_by(|a, b| (a.due_at, &a.contact.id).cmp(&(b.due_at, &b.contact.id)));
-        Ok(records)
     }
 
     async fn next_work_due(&self, teams: &[String]) -> StoreResult<Option<DateTime<Utc>>> {
         if teams.is_empty() {
             return Ok(None);
         }
-        let sql = format!(
-            "SELECT MIN(due_at) FROM contacts WHERE team IN ({}) AND state = 'pending' \
-             AND campaign NOT IN (SELECT campaign FROM paused_campaigns)",
-            placeholders(teams.len())
-        );
-        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-        for team in teams {
-            query = query.bind(team);
-        }
-        let value: Option<i64> = query
-            .fetch_one(&self.pool)
+        let teams = teams.to_vec();
+        self.db
+            .run("next_work_due", move |conn| {
+                let sql = format!(
+                    "SELECT MIN(due_at) FROM contacts WHERE team IN ({}) AND state = 'pending' \
+                     AND campaign NOT IN (SELECT campaign FROM paused_campaigns)",
+                    placeholders(teams.len())
+                );
+                let value: Option<i64> = conn
+                    .prepare_cached(&sql)
+                    .and_then(|mut s| s.query_row(params_from_iter(&teams), |row| row.get(0)))
+                    .map_err(db("next_work_due"))?;
+                value.map(from_ms).transpose()
+            })
             .await
-            .map_err(db("next_work_due"))?;
-        value.map(from_ms).transpose()
     }
 
     async fn work_depth(&self, team: &str, now: DateTime<Utc>) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM contacts WHERE team = ? AND state = 'pending' AND due_at <= ?",
-        )
-        .bind(team)
-        .bind(ms(now))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db("work_depth"))?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        let team = team.to_string();
+        self.db
+            .run("work_depth", move |conn| {
+                let n: i64 = conn
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM contacts WHERE team = ? AND state = 'pending' AND due_at <= ?",
+                    )
+                    .and_then(|mut s| s.query_row(params![team, ms(now)], |row| row.get(0)))
+                    .map_err(db("work_depth"))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
     }
 
     async fn put_lease(&self, lease: &TaskLease) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT OR REPLACE INTO work_leases (contact_id, collector, team, leased_at, until) \
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&lease.contact_id)
-        .bind(&lease.collector)
-        .bind(&lease.team)
-        .bind(ms(lease.leased_at))
-        .bind(ms(lease.until))
-        .execute(&self.pool)
-        .await
-        .map_err(db("put_lease"))?;
-        Ok(())
+        let lease = lease.clone();
+        self.db
+            .run("put_lease", move |conn| {
+                conn.prepare_cached(
+                    "INSERT OR REPLACE INTO work_leases (contact_id, collector, team, leased_at, until) \
+                     VALUES (?, ?, ?, ?, ?)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        lease.contact_id,
+                        lease.collector,
+                        lease.team,
+                        ms(lease.leased_at),
+                        ms(lease.until),
+                    ])
+                })
+                .map_err(db("put_lease"))?;
+                Ok(())
+            })
+            .await
     }
 
     async fn lease(&self, contact_id: &str) -> StoreResult<Option<TaskLease>> {
-        let row = sqlx::query("SELECT * FROM work_leases WHERE contact_id = ?")
-            .bind(contact_id)
-            .fetch_optional(&self.pool)
+        let contact_id = contact_id.to_string();
+        self.db
+            .run("lease", move |conn| {
+                let sql = format!("SELECT {LEASE_COLUMNS} FROM work_leases WHERE contact_id = ?");
+                let mut stmt = conn.prepare_cached(&sql).map_err(db("lease"))?;
+                Ok(collect(&mut stmt, [contact_id], "lease", lease_from_row)?.pop())
+            })
             .await
-            .map_err(db("lease"))?;
-        row.as_ref().map(lease_from_row).transpose()
     }
 
     async fn leases(&self, collector: Option<&str>) -> StoreResult<Vec<TaskLease>> {
-        let rows = sqlx::query(
-            "SELECT * FROM work_leases WHERE (?1 IS NULL OR collector = ?1) ORDER BY contact_id",
-        )
-        .bind(collector)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db("leases"))?;
-        rows.iter().map(lease_from_row).collect()
+        let collector = collector.map(str::to_string);
+        self.db
+            .run("leases", move |conn| {
+                let sql = format!(
+                    "SELECT {LEASE_COLUMNS} FROM work_leases WHERE (?1 IS NULL OR collector = ?1) ORDER BY contact_id"
+                );
+                let mut stmt = conn.prepare_cached(&sql).map_err(db("leases"))?;
+                collect(&mut stmt, [collector], "leases", lease_from_row)
+            })
+            .await
     }
 
     async fn expired_leases(&self, now: DateTime<Utc>) -> StoreResult<Vec<TaskLease>> {
-        let rows = sqlx::query("SELECT * FROM work_leases WHERE until < ? ORDER BY contact_id")
-            .bind(ms(now))
-            .fetch_all(&self.pool)
+        self.db
+            .run("expired_leases", move |conn| {
+                let sql = format!(
+                    "SELECT {LEASE_COLUMNS} FROM work_leases WHERE until < ? ORDER BY contact_id"
+                );
+                let mut stmt = conn.prepare_cached(&sql).map_err(db("expired_leases"))?;
+                collect(&mut stmt, [ms(now)], "expired_leases", lease_from_row)
+            })
             .await
-            .map_err(db("expired_leases"))?;
-        rows.iter().map(lease_from_row).collect()
     }
 
     async fn end_lease(&self, contact_id: &str, collector: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM work_leases WHERE contact_id = ? AND collector = ?")
-            .bind(contact_id)
-            .bind(collector)
-            .execute(&self.pool)
+        let (contact_id, collector) = (contact_id.to_string(), collector.to_string());
+        self.db
+            .run("end_lease", move |conn| {
+                let done = conn
+                    .prepare_cached(
+                        "DELETE FROM work_leases WHERE contact_id = ? AND collector = ?",
+                    )
+                    .and_then(|mut s| s.execute(params![contact_id, collector]))
+                    .map_err(db("end_lease"))?;
+                Ok(done > 0)
+            })
             .await
-            .map_err(db("end_lease"))?;
-        Ok(done.rows_affected() > 0)
     }
 }
