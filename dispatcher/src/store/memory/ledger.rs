@@ -208,10 +208,12 @@ impl Ledger {
         } else if let Some(account) = &filter.account {
             Some(self.chain(Chain::Account, account))
         } else {
-            filter
-                .campaign
-                .as_ref()
-                .map(|campaign| self.by_campaign.get(campaign.as_str()).cloned().unwrap_or_default())
+            filter.campaign.as_ref().map(|campaign| {
+                self.by_campaign
+                    .get(campaign.as_str())
+                    .cloned()
+                    .unwrap_or_default()
+            })
         };
         let since = filter.since.map(ms);
         let keep = |row: &&Row| {
