@@ -69,6 +69,12 @@ for run in $(seq 1 "$RUNS"); do
             dir="$WORK/$label/$transport-$run"
             mkdir -p "$dir"
             cp "$WORK/$label/launched.db" "$dir/w.db"
+            # What the launch left in its write-ahead log, if anything.
+            for suffix in -wal -shm; do
+                if [ -f "$WORK/$label/launched.db$suffix" ]; then
+                    cp "$WORK/$label/launched.db$suffix" "$dir/w.db$suffix"
+                fi
+            done
             extra=()
             [ "$transport" = null ] && extra=(--config "$WORK/null.toml")
             load=$(cut -d' ' -f1 /proc/loadavg)
