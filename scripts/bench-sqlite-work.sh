@@ -9,7 +9,10 @@
 #
 #   bash scripts/bench-sqlite-work.sh                 # this tree's release binary
 #   bash scripts/bench-sqlite-work.sh before=/path/to/old/cobro after=target/release/cobro
+#   bash scripts/bench-sqlite-work.sh apalis=target/release/cobro inproc=target/release/cobro,--queue=inprocess:
 #
+# A spec is LABEL=BINARY[,ARG…]: the ARGs (commas between them) are added
+# to that binary's `cobro run`.
 # Each LABEL=BINARY is measured in the same run, interleaved (run 1 of
 # each, then run 2 of each…), so the ratio between them is a same-run
 # ratio. Environment: ACCOUNTS (20000), SEED (2026), RUNS (3),
@@ -31,6 +34,7 @@ if [ ${#bins[@]} -eq 0 ]; then
 fi
 for spec in "${bins[@]}"; do
     bin="${spec#*=}"
+    bin="${bin%%,*}"
     [ -x "$bin" ] || { echo "not an executable: $bin (LABEL=BINARY)" >&2; exit 2; }
 done
 
@@ -55,6 +59,7 @@ EOF
 for spec in "${bins[@]}"; do
     label="${spec%%=*}"
     bin="${spec#*=}"
+    bin="${bin%%,*}"
     mkdir -p "$WORK/$label"
     "$bin" launch "$campaign" --store "sqlite://$WORK/$label/launched.db" >/dev/null
 done
@@ -66,6 +71,11 @@ for run in $(seq 1 "$RUNS"); do
         for spec in "${bins[@]}"; do
             label="${spec%%=*}"
             bin="${spec#*=}"
+            args=()
+            if [[ "$bin" == *,* ]]; then
+                IFS=, read -r -a args <<<"${bin#*,}"
+            fi
+            bin="${bin%%,*}"
             dir="$WORK/$label/$transport-$run"
             mkdir -p "$dir"
             cp "$WORK/$label/launched.db" "$dir/w.db"
@@ -79,7 +89,7 @@ for run in $(seq 1 "$RUNS"); do
             [ "$transport" = null ] && extra=(--config "$WORK/null.toml")
             load=$(cut -d' ' -f1 /proc/loadavg)
             /usr/bin/time -v -o "$dir/time.txt" "$bin" run "$campaign" \
-                --store "sqlite://$dir/w.db" --outbox "$dir/outbox" "${extra[@]}" \
+                --store "sqlite://$dir/w.db" --outbox "$dir/outbox" "${extra[@]}" "${args[@]}" \
                 >"$dir/report.json" 2>"$dir/stderr.txt"
             python3 - "$dir" "$label" "$transport" "$run" "$load" >>"$results" <<'PY'
 import json, re, sys

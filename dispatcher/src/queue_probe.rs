@@ -143,6 +143,10 @@ impl QueueProbe {
                     })),
                 })
             }
+            QueueBackend::InProcess => Err(QueueProbeError::Unreachable {
+                url: "inprocess:".into(),
+                message: "the in-process queue lives inside its worker; nothing to probe".into(),
+            }),
             QueueBackend::Sqlite(url) => {
                 let shown = redact(url);
                 // Never creates the file: a queue no worker has set up is

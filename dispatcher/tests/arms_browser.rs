@@ -9,32 +9,15 @@ mod browser_common;
 
 use std::process::Command;
 
-use browser_common::{Killed, browser_sized, click_to_new_page, fits_a_phone, serve_cobro};
+use browser_common::{
+    Killed, browser_sized, click_to_new_page, fits_a_phone, serve_cobro, sign_in,
+};
 use fantoccini::{Client, Locator};
 
 const LINK_SECRET: &str = "arms-browser-link-secret";
 const API_TOKEN: &str = "arms-browser-api-token";
 const PASSWORD: &str = "cobro-demo-2026";
 const CAMPAIGN: &str = "2026-12-mensual";
-
-async fn sign_in(c: &Client, base: &str, email: &str) {
-    c.goto(&format!("{base}/login?lang=en"))
-        .await
-        .expect("login page");
-    c.find(Locator::Id("email"))
-        .await
-        .expect("email field")
-        .send_keys(email)
-        .await
-        .expect("type email");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password field")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type password");
-    click_to_new_page(c, Locator::Css("form[action='/login'] button")).await;
-}
 
 async fn cell(row: &fantoccini::elements::Element, class: &str) -> String {
     row.find(Locator::Css(&format!("td.{class}")))
@@ -91,7 +74,7 @@ async fn operations_reads_the_arms_table_the_api_answers_and_a_creditor_is_refus
 
     let profile = tempfile::tempdir().expect("profile");
     let (_driver, c): (Killed, Client) = browser_sized(profile.path(), 1280, 900).await;
-    sign_in(&c, &base, "operaciones@cobro.demo").await;
+    sign_in(&c, &base, "en", "operaciones@cobro.demo", PASSWORD).await;
     c.goto(&format!("{base}/console/campaigns/{CAMPAIGN}"))
         .await
         .expect("campaign page");
@@ -150,7 +133,7 @@ async fn operations_reads_the_arms_table_the_api_answers_and_a_creditor_is_refus
 
     // A creditor user: the page is not theirs.
     click_to_new_page(&c, Locator::Css("form[action='/logout'] button")).await;
-    sign_in(&c, &base, &creditor).await;
+    sign_in(&c, &base, "en", &creditor, PASSWORD).await;
     c.goto(&format!("{base}/console/campaigns/{CAMPAIGN}/arms"))
         .await
         .expect("arms page");

@@ -75,24 +75,8 @@ async fn serve(demo: &Demo) -> (Killed, String) {
 }
 
 async fn sign_in(c: &Client, base: &str, email: &str) {
-    c.goto(&format!("{base}/login?lang=es"))
-        .await
-        .expect("login page");
-    c.find(Locator::Id("email"))
-        .await
-        .expect("email field")
-        .send_keys(email)
-        .await
-        .expect("type email");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password field")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type password");
-    click_to_new_page(c, Locator::Css("form[action='/login'] button")).await;
-    let url = c.current_url().await.expect("url");
-    assert_eq!(url.path(), "/console/accounts", "signed in as {email}");
+    let landed = browser_common::sign_in(c, base, "es", email, PASSWORD).await;
+    assert_eq!(landed, "/console/accounts", "signed in as {email}");
 }
 
 async fn sign_out(c: &Client) {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use browser_common::{
-    Killed, browser_sized, click_to_new_page, fits_a_phone, screenshot, serve_cobro,
+    Killed, browser_sized, click_to_new_page, fits_a_phone, screenshot, serve_cobro, sign_in,
 };
 use cobro_dispatcher::testing::{AgentDebtor, SCRIPT_ES, write_agent_campaign};
 use fantoccini::{Client, Locator};
@@ -120,26 +120,6 @@ async fn serve(store: &str, campaign: &Path) -> (Killed, String) {
     serve_cobro(store, campaign, &[("COBRO_LINK_SECRET", LINK_SECRET)]).await
 }
 
-async fn sign_in(c: &Client, base: &str, email: &str) -> String {
-    c.goto(&format!("{base}/login?lang=es"))
-        .await
-        .expect("login page");
-    c.find(Locator::Id("email"))
-        .await
-        .expect("email field")
-        .send_keys(email)
-        .await
-        .expect("type email");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("password field")
-        .send_keys(PASSWORD)
-        .await
-        .expect("type password");
-    click_to_new_page(c, Locator::Css("form[action='/login'] button")).await;
-    c.current_url().await.expect("url").path().to_string()
-}
-
 async fn text(c: &Client, id: &str) -> String {
     c.find(Locator::Id(id))
         .await
@@ -157,7 +137,7 @@ async fn a_collector_calls_records_no_answer_and_the_supervisor_sees_it() {
     let profile = dir.path().join("profile");
     let (_driver, c) = browser_sized(&profile, 1280, 900).await;
 
-    let landed = sign_in(&c, &base, COLLECTOR).await;
+    let landed = sign_in(&c, &base, "es", COLLECTOR, PASSWORD).await;
     assert_eq!(landed, "/console/work", "a collector lands on its queue");
     let depth = c
         .find(Locator::Css(&format!("#depth tr[data-team='{TEAM}'] td.n")))
@@ -213,7 +193,7 @@ async fn a_collector_calls_records_no_answer_and_the_supervisor_sees_it() {
     assert_ne!(second, debtor, "the other debtor's call");
     click_to_new_page(&c, Locator::Css("form[action='/logout'] button")).await;
 
-    let landed = sign_in(&c, &base, OPS).await;
+    let landed = sign_in(&c, &base, "es", OPS, PASSWORD).await;
     assert_eq!(landed, "/console/accounts");
     c.goto(&format!("{base}/console/work/team"))
         .await

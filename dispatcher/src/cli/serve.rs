@@ -124,7 +124,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_rules(rules);
     if args.workers.is_some() || args.queue.is_some() {
         let url = queue_url(args.queue.as_deref(), &args.store)?;
-        state = state.with_queue(Arc::new(queue_probe(&url)?));
+        if let Some(probe) = queue_probe(&url)? {
+            state = state.with_queue(Arc::new(probe));
+        }
     }
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(&bind)

@@ -31,8 +31,10 @@ pub struct WorkArgs {
     /// Contacts processed at once in this process (default: cobro.toml's worker.concurrency).
     #[arg(long)]
     pub concurrency: Option<usize>,
-    /// Where the apalis queue lives (default: the Redis store itself, or
-    /// `<store file>.queue.db` next to a SQLite store).
+    /// Where the queue lives (default: the Redis store itself, or
+    /// `<store file>.queue.db` next to a SQLite store); `inprocess:` for
+    /// none outside this process (faster on SQLite; a killed process'
+    /// contacts then wait for their lease).
     #[arg(long)]
     pub queue: Option<String>,
     /// Folder for channels without a provider in cobro.toml.
@@ -63,10 +65,16 @@ pub fn queue_url(queue: Option<&str>, store: &StoreArg) -> anyhow::Result<String
     })
 }
 
-/// A read-only probe of the queue at `url` (`/metrics`, `/healthz`).
-pub fn queue_probe(url: &str) -> anyhow::Result<QueueProbe> {
+/// A read-only probe of the queue at `url` (`/metrics`, `/healthz`); none
+/// for the in-process queue, which no other process can see (health then
+/// says `"queue":"unused"`).
+pub fn queue_probe(url: &str) -> anyhow::Result<Option<QueueProbe>> {
     let backend = QueueBackend::from_url(url).map_err(|e| BadInput(e.to_string()))?;
+    if backend == QueueBackend::InProcess {
+        return Ok(None);
+    }
     QueueProbe::new(&backend, &WorkerOptions::default().queue_name)
+        .map(Some)
         .map_err(|e| anyhow::Error::new(BadInput(e.to_string())))
 }
 
@@ -79,7 +87,7 @@ pub async fn run(args: WorkArgs) -> anyhow::Result<ExitCode> {
             let app = worker_router(WorkerMetricsState {
                 store: store.clone(),
                 dispatch: metrics.clone(),
-                queue: Some(Arc::new(probe)),
+                queue: probe.map(Arc::new),
             });
             let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
                 anyhow::Error::new(BadInput(format!("cannot listen on {bind}: {e}")))

@@ -1,5 +1,6 @@
-//! The two apalis backends behind one face: connect, measure the backlog,
-//! push batches, vacuum finished jobs, run a worker.
+//! The queue backends behind one face (the two apalis ones and the
+//! in-process channel): connect, measure the backlog, push batches, vacuum
+//! finished jobs, run a worker.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqliteStorage};
 use redis::aio::ConnectionManager;
 use tokio::sync::watch;
 
+use super::in_process::InProcessQueue;
 use super::job::{JobContext, handle_batch};
 use super::{ContactBatch, ContactProcessor, QueueError, WorkerOptions};
 use crate::store::Store;
@@ -23,12 +25,17 @@ pub enum QueueBackend {
     Sqlite(String),
     /// `redis://HOST:PORT/DB`, shared by every worker process.
     Redis(String),
+    /// `inprocess:`: no queue outside this process; the feeder hands
+    /// batches to this process' workers (see `in_process.rs`).
+    InProcess,
 }
 
 impl QueueBackend {
     /// Picks the backend from the URL scheme.
     pub fn from_url(url: &str) -> Result<QueueBackend, QueueError> {
-        if url.starts_with("sqlite:") {
+        if url == "inprocess:" || url == "inprocess" {
+            Ok(QueueBackend::InProcess)
+        } else if url.starts_with("sqlite:") {
             Ok(QueueBackend::Sqlite(url.to_string()))
         } else if url.starts_with("redis://")
             || url.starts_with("rediss://")
@@ -53,6 +60,7 @@ pub(crate) enum Queue {
         pool: SqlitePool,
         queue: String,
     },
+    InProcess(InProcessQueue),
 }
 
 fn backend_err(e: impl std::fmt::Display) -> QueueError {
@@ -68,6 +76,7 @@ impl Queue {
         // few enough that a stopping worker hands back little.
         let fetch = jobs_in_flight(opts).clamp(1, 100);
         match backend {
+            QueueBackend::InProcess => Ok(Queue::InProcess(InProcessQueue::new())),
             QueueBackend::Redis(url) => {
                 // Not `apalis_redis::connect`: its 500 ms response timeout
                 // turns one slow fetch on a busy server into a dead worker
@@ -142,6 +151,7 @@ impl Queue {
                 .map_err(backend_err)?;
                 Ok(n.max(0) as usize)
             }
+            Queue::InProcess(queue) => Ok(queue.backlog()),
         }
     }
 
@@ -153,6 +163,10 @@ impl Queue {
             }
             Queue::Sqlite { storage, .. } => {
                 storage.clone().push_bulk(jobs).await.map_err(backend_err)
+            }
+            Queue::InProcess(queue) => {
+                queue.push(jobs);
+                Ok(())
             }
         }
     }
@@ -196,6 +210,8 @@ impl Queue {
                 .map_err(backend_err)?;
                 Ok(done.rows_affected() as usize)
             }
+            // A finished batch leaves nothing behind.
+            Queue::InProcess(_) => Ok(0),
         }
     }
 
@@ -209,6 +225,7 @@ impl Queue {
         ctx: Arc<JobContext<S, P>>,
         stop: watch::Receiver<bool>,
     ) -> Result<(), QueueError> {
+        let stop_for_channel = stop.clone();
         let signal = async move {
             let mut stop = stop;
             // A dropped sender also means stop.
@@ -241,6 +258,24 @@ impl Queue {
         match self {
             Queue::Redis { storage, .. } => run!(storage),
             Queue::Sqlite { storage, .. } => run!(storage),
+            Queue::InProcess(queue) => {
+                queue.run_worker(in_flight, ctx, stop_for_channel).await;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Queue {
+    /// After the feeder and the workers stopped: what no worker started
+    /// goes back to the plan (only the in-process queue holds such work;
+    /// apalis keeps its jobs for the next worker).
+    pub(crate) async fn hand_back_unstarted<S: Store, P: ContactProcessor>(
+        &self,
+        ctx: &JobContext<S, P>,
+    ) {
+        if let Queue::InProcess(queue) = self {
+            queue.hand_back_waiting(ctx).await;
         }
     }
 }

@@ -56,21 +56,31 @@ pub(crate) struct PermanentBatchError {
     last: String,
 }
 
-enum One {
+pub(crate) enum One {
     Done,
     Transient(PipelineError),
     Permanent(PipelineError),
 }
 
-/// The apalis handler.
-pub(crate) async fn handle_batch<S: Store, P: ContactProcessor>(
+/// How a batch ended, for whichever queue ran it.
+pub(crate) enum BatchVerdict {
+    Done(BatchResult),
+    /// Run it again later: contacts already finished are skipped then (not
+    /// queued any more), so only the failed ones do work again.
+    Transient(TransientBatchError),
+    /// Already recorded per contact; retrying cannot help.
+    Permanent(PermanentBatchError),
+}
+
+/// Runs one batch through the processor and says what the queue should do
+/// with it.
+pub(crate) async fn run_batch<S: Store, P: ContactProcessor>(
+    ctx: &JobContext<S, P>,
     batch: ContactBatch,
-    ctx: Data<Arc<JobContext<S, P>>>,
-) -> Result<BatchResult, BoxDynError> {
-    let ctx = ctx.0;
+) -> BatchVerdict {
     Stats::add(&ctx.stats.jobs, 1);
     let contacts = batch.contacts.len();
-    let results = process_contacts(&ctx, batch.contacts).await;
+    let results = process_contacts(ctx, batch.contacts).await;
     let (mut transient, mut permanent) = (Vec::new(), Vec::new());
     for result in results {
         match result {
@@ -82,30 +92,39 @@ pub(crate) async fn handle_batch<S: Store, P: ContactProcessor>(
     Stats::add(&ctx.stats.transient_errors, transient.len() as u64);
     Stats::add(&ctx.stats.permanent_errors, permanent.len() as u64);
     if let Some(last) = transient.last() {
-        // A plain error: apalis runs the job again later. Contacts of the
-        // batch that already finished are skipped then (not queued any
-        // more), so only the failed ones do work again.
         tracing::warn!(
             "job retried: {} transient failure(s), last: {last}",
             transient.len()
         );
-        return Err(Box::new(TransientBatchError {
+        return BatchVerdict::Transient(TransientBatchError {
             count: transient.len(),
             last: last.to_string(),
-        }));
+        });
     }
     if let Some(last) = permanent.last() {
-        // Already recorded per contact; retrying cannot help.
         tracing::error!(
             "job aborted: {} permanent failure(s), last: {last}",
             permanent.len()
         );
-        return Err(Box::new(AbortError::new(PermanentBatchError {
+        return BatchVerdict::Permanent(PermanentBatchError {
             count: permanent.len(),
             last: last.to_string(),
-        })));
+        });
     }
-    Ok(BatchResult { contacts })
+    BatchVerdict::Done(BatchResult { contacts })
+}
+
+/// The apalis handler: a transient failure is a plain error (apalis runs
+/// the job again later), a permanent one aborts the job.
+pub(crate) async fn handle_batch<S: Store, P: ContactProcessor>(
+    batch: ContactBatch,
+    ctx: Data<Arc<JobContext<S, P>>>,
+) -> Result<BatchResult, BoxDynError> {
+    match run_batch(&ctx.0, batch).await {
+        BatchVerdict::Done(result) => Ok(result),
+        BatchVerdict::Transient(e) => Err(Box::new(e)),
+        BatchVerdict::Permanent(e) => Err(Box::new(AbortError::new(e))),
+    }
 }
 
 /// The batch path first: the contacts this process handles go through the
@@ -203,7 +222,7 @@ async fn process_one<S: Store, P: ContactProcessor>(
 /// Puts a contact of a campaign this process does not serve back in the
 /// plan, due again after a pause so that this process' own feeder does not
 /// take it straight back; no ledger row (nothing was decided).
-async fn hand_back<S: Store, P: ContactProcessor>(
+pub(crate) async fn hand_back<S: Store, P: ContactProcessor>(
     ctx: &JobContext<S, P>,
     record: &ContactRecord,
 ) -> One {

@@ -33,6 +33,7 @@ use crate::store::{ContactRecord, Store, StoreError};
 
 mod backend;
 mod feeder;
+mod in_process;
 mod job;
 
 pub use backend::QueueBackend;
@@ -210,7 +211,9 @@ impl WorkerReport {
 pub enum QueueError {
     #[error("queue backend unreachable: {0}")]
     Connect(String),
-    #[error("unsupported queue URL '{0}' (expected sqlite://PATH or redis://HOST:PORT/DB)")]
+    #[error(
+        "unsupported queue URL '{0}' (expected sqlite://PATH, redis://HOST:PORT/DB or inprocess:)"
+    )]
     UnsupportedUrl(String),
     #[error("queue backend failed: {0}")]
     Backend(String),
@@ -447,6 +450,7 @@ pub async fn run_workers<S: Store, P: ContactProcessor>(
         Err(e) => tracing::warn!("maintenance task failed: {e}"),
         Ok(Ok(())) => {}
     }
+    queue.hand_back_unstarted(&ctx).await;
     worker_result?;
     Ok(stats.report(name, started.elapsed()))
 }

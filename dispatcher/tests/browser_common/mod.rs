@@ -171,3 +171,26 @@ pub async fn serve_cobro(store: &str, campaign: &Path, env: &[(&str, &str)]) -> 
     }
     panic!("cobro serve did not answer on {base}");
 }
+
+/// Signs in through the login form in `lang`, as a person does, and
+/// returns the path the form lands on (the console's first page, or the
+/// login page again when refused).
+pub async fn sign_in(c: &Client, base: &str, lang: &str, email: &str, password: &str) -> String {
+    c.goto(&format!("{base}/login?lang={lang}"))
+        .await
+        .expect("login page");
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email field")
+        .send_keys(email)
+        .await
+        .expect("type email");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password field")
+        .send_keys(password)
+        .await
+        .expect("type password");
+    click_to_new_page(c, Locator::Css("form[action='/login'] button")).await;
+    c.current_url().await.expect("url").path().to_string()
+}

@@ -32,7 +32,7 @@ type PackedPoint = (
 );
 
 /// The account without its id, in the stored order.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Packed(
     String,                   // creditor
     String,                   // debtor_name
@@ -48,6 +48,36 @@ struct Packed(
     BTreeSet<AccountFlag>,    // flags
     Vec<PackedPoint>,         // contact_points
     BTreeMap<String, String>, // attributes
+);
+
+/// [`Packed`] borrowing from the account, for writing: the launch encodes
+/// every account of a portfolio, and a clone of each was a copy of every
+/// string for nothing. Serializes to exactly what `Packed` reads.
+#[derive(Serialize)]
+struct PackedRef<'a>(
+    &'a str,
+    &'a str,
+    &'a Option<String>,
+    &'a Decimal,
+    &'a str,
+    &'a NaiveDate,
+    &'a Option<String>,
+    &'a str,
+    &'a str,
+    &'a Option<String>,
+    &'a Option<String>,
+    &'a BTreeSet<AccountFlag>,
+    Vec<PackedPointRef<'a>>,
+    &'a BTreeMap<String, String>,
+);
+
+type PackedPointRef<'a> = (
+    &'a AddressKind,
+    &'a str,
+    &'a ContactRole,
+    &'a Provenance,
+    &'a Consent,
+    &'a BTreeSet<ContactFlag>,
 );
 
 /// The stored value of `account`.
@@ -68,9 +98,9 @@ pub(super) fn encode(account: &Account) -> StoreResult<String> {
         flags,
         contact_points,
         attributes,
-    } = account.clone();
+    } = account;
     let points = contact_points
-        .into_iter()
+        .iter()
         .map(|p| {
             let ContactPoint {
                 kind,
@@ -80,10 +110,10 @@ pub(super) fn encode(account: &Account) -> StoreResult<String> {
                 consent,
                 flags,
             } = p;
-            (kind, address, role, provenance, consent, flags)
+            (kind, address.as_str(), role, provenance, consent, flags)
         })
         .collect();
-    serde_json::to_string(&Packed(
+    serde_json::to_string(&PackedRef(
         creditor,
         debtor_name,
         tax_id,
