@@ -443,10 +443,15 @@ async fn cobro_work_serves_its_own_metrics_on_metrics_bind() {
         "{}",
         String::from_utf8_lossy(&launched.stderr)
     );
+    // apalis' SQLite queue, named: the default on SQLite is the
+    // in-process queue, which has nothing for a probe to read.
+    let queue = format!("sqlite://{}", dir.path().join("queue.db").display());
     let child = cobro(&[
         "work",
         "--campaign",
         campaign.to_str().expect("utf-8"),
+        "--queue",
+        &queue,
         "--metrics-bind",
         "127.0.0.1:0",
         "--outbox",

@@ -241,3 +241,16 @@ async fn two_processes_on_one_store_never_process_a_contact_twice() {
     a.assert_each_once(&ids);
     assert_eq!(ra.fed_contacts + rb.fed_contacts, N as u64);
 }
+
+#[test]
+fn a_sqlite_store_gets_the_in_process_queue_and_redis_is_its_own() {
+    use cobro_dispatcher::cli::work::default_queue_url;
+    assert_eq!(
+        default_queue_url("sqlite:///var/lib/cobro.db"),
+        "inprocess:"
+    );
+    assert_eq!(
+        default_queue_url("redis://127.0.0.1:6379/0"),
+        "redis://127.0.0.1:6379/0"
+    );
+}

@@ -3,9 +3,14 @@
 //! SMS and voice through the Twilio transport to a double failing 30 % of
 //! requests, email through the SMTP transport to `smtp-sink` behind a proxy
 //! failing 30 % of transactions. Every 10 s it samples each worker's
-//! resident memory (`/proc/PID/status`, VmRSS). At the end: every contact
+//! resident memory (`/proc/PID/status`, VmRSS). The Twilio double reports
+//! as Twilio does (a signed `StatusCallback` per accepted message, to a
+//! `cobro serve` that lives through the restarts too), and once the
+//! campaign is done `cobro reconcile` asks its lists about what is still
+//! `unknown`, as in the `faults_providers` case. At the end: every contact
 //! terminal, none sent twice (ledger and doubles), none outside its window,
-//! and the memory curve. Exits non-zero (a panic) on any violation.
+//! at least 90 % of the contacts recorded lost resolved, and the memory
+//! curve. Exits non-zero (a panic) on any violation.
 //!
 //! ```sh
 //! cargo build -p cobro-dispatcher --bin cobro
@@ -19,16 +24,19 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use cobro_compliance::RulePack;
+use cobro_dispatcher::http::auth::twilio_signature;
 use cobro_dispatcher::testing::write_wall_clock_campaign;
-use cobro_testkit::{RedisServer, SmtpSink};
+use cobro_testkit::{RedisServer, SmtpSink, free_port};
 use cobro_tests::{
     FaultySmtpProxy, FaultyTwilio, LedgerFigures, assert_ledger_consistent,
-    assert_sent_inside_windows, contact_counts, export_rows, launch_ok, spawn_worker_with_env,
-    status_of, terminate_child, wait_campaign_done,
+    assert_sent_inside_windows, cobro_bin, contact_counts, export_rows, launch_ok, spawn_serve,
+    spawn_worker_with_env, status_of, stderr, stdout, terminate_child, wait_campaign_done,
 };
 
 const SEED: u64 = 0x50A4;
 const TOKEN: &str = "soak-twilio-token";
+const LINK_SECRET: &str = "soak-link-secret";
+const API_TOKEN: &str = "soak-api-token";
 /// Per channel. With 30 % of requests failing (slow answers hold a
 /// connection 2 s) a 3,000-debtor campaign (about 8,600 contacts with the
 /// fallbacks) then lasts about ten minutes.
@@ -50,15 +58,23 @@ fn main() {
     let store = server.url();
     let work = tempfile::tempdir().expect("temp dir");
     let dir = work.path();
-    let twilio = FaultyTwilio::start(SEED, 0.3, Duration::from_millis(3500));
+    let twilio = FaultyTwilio::with_reports(
+        SEED,
+        0.3,
+        Duration::from_millis(3500),
+        std::sync::Arc::new(|url: &str, params: &[(String, String)]| {
+            twilio_signature(TOKEN, url, params)
+        }),
+    );
     let sink = SmtpSink::start(&[]);
     let proxy = FaultySmtpProxy::start(sink.port, SEED ^ 1, 0.3, Duration::from_millis(3500));
-    let mut settings = String::from(
-        "[worker]\nconcurrency = 16\nbatch_size = 4\npoll_interval_ms = 50\nqueued_lease_secs = 22\nsending_lease_secs = 60\nretry_base_backoff_secs = 1\nmax_attempts = 4\n",
+    let port = free_port();
+    let mut settings = format!(
+        "[worker]\nconcurrency = 16\nbatch_size = 4\npoll_interval_ms = 50\nqueued_lease_secs = 22\nsending_lease_secs = 60\nretry_base_backoff_secs = 1\nmax_attempts = 4\njournal_dir = {:?}\n",
+        dir.join("journal").display().to_string()
     );
     settings.push_str(&format!(
-        "journal_dir = {:?}\n",
-        dir.join("journal").display().to_string()
+        "\n[http]\nbind = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n",
     ));
     for kind in ["sms", "voice"] {
         settings.push_str(&format!(
@@ -76,7 +92,13 @@ fn main() {
     let (planned, _) = status_of(dir, &store, "now");
     println!("soak: {debtors} debtors, {planned} contacts planned, {minutes} min of faults");
 
-    let env = [("TWILIO_AUTH_TOKEN", TOKEN)];
+    let env = [
+        ("TWILIO_AUTH_TOKEN", TOKEN),
+        ("COBRO_LINK_SECRET", LINK_SECRET),
+        ("COBRO_API_TOKEN", API_TOKEN),
+    ];
+    // Where the double's status callbacks go.
+    let mut serve = spawn_serve(dir, &["--store", &store], &env, "serve.log");
     let mut workers = [
         spawn_worker_with_env(dir, &store, &campaign, "w0.log", &env),
         spawn_worker_with_env(dir, &store, &campaign, "w1.log", &env),
@@ -115,15 +137,62 @@ fn main() {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-    let total = wait_campaign_done(dir, &store, "now", Duration::from_secs(600));
+    let mut total = wait_campaign_done(dir, &store, "now", Duration::from_secs(900));
+    let drained = start.elapsed();
+    let unknown_before = LedgerFigures::of(&export_rows(dir, &store, "now")).count("unknown");
+    // The lookup for what no report resolved, as an operator runs it:
+    // contacts Twilio never had go back to the plan and are sent again
+    // (meeting the faults again), so run it until it requeues nothing.
+    let mut summaries = Vec::new();
+    for _ in 0..6 {
+        std::thread::sleep(Duration::from_secs(5));
+        let reconcile = std::process::Command::new(cobro_bin())
+            .args([
+                "reconcile",
+                "--campaign",
+                "now",
+                "--settle-secs",
+                "0",
+                "--store",
+                &store,
+            ])
+            .arg("--config")
+            .arg(dir.join("cobro.toml"))
+            .current_dir(dir)
+            .env_remove("COBRO_STORE")
+            .env("TWILIO_AUTH_TOKEN", TOKEN)
+            .output()
+            .expect("cobro reconcile");
+        assert!(reconcile.status.success(), "{}", stderr(&reconcile));
+        let summary = stdout(&reconcile);
+        summaries.push(summary.lines().next().unwrap_or("").to_string());
+        total = wait_campaign_done(dir, &store, "now", Duration::from_secs(300));
+        if summary.contains(" 0 resolved") {
+            break;
+        }
+    }
     for w in &mut workers {
         terminate_child(w);
     }
+    terminate_child(&mut serve);
 
     let rows = export_rows(dir, &store, "now");
     let sent = assert_ledger_consistent(&rows);
     let figures = LedgerFigures::of(&rows);
     assert_eq!(figures.contacts as u64, total, "every contact terminal");
+    // Recorded lost = an `unknown` row at some point; resolved = no longer
+    // `unknown` at the end.
+    let lost: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.state == "unknown")
+        .map(|r| r.contact_id.as_str())
+        .collect();
+    let last: BTreeMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r.contact_id.as_str(), r.state.as_str()))
+        .collect();
+    let left = lost.iter().filter(|c| last[*c] == "unknown").count();
+    let by_reports = rows.iter().filter(|r| r.code == "reconciled").count();
     let pack = RulePack::load(&dir.join("anytime.toml")).expect("pack");
     let checked = assert_sent_inside_windows(&rows, &dir.join("portfolio.csv"), vec![pack]);
     assert_eq!(checked, sent.len());
@@ -157,10 +226,22 @@ fn main() {
     let end = minutes * 60;
     let early = avg(60, 120);
     let late = avg(end.saturating_sub(60), end);
+    let resolved = lost.len() - left;
     println!(
-        "soak: {:.0} s, {restarts} Redis restarts; {figures}; sent twice 0, outside a window 0; \
-         mean worker RSS {early:.1} MB in minute 2, {late:.1} MB in the last minute",
-        start.elapsed().as_secs_f64()
+        "soak: drained in {:.0} s, {:.0} s with reconciliation; {restarts} Redis restarts; \
+         {figures}; sent twice 0, outside a window 0; recorded lost {} (unknown when drained: \
+         {unknown_before}), resolved {resolved} ({:.1} %), {by_reports} reconciled rows, left unknown {left}; \
+         reconcile runs: {}; mean worker RSS {early:.1} MB in minute 2, {late:.1} MB in the last minute",
+        drained.as_secs_f64(),
+        start.elapsed().as_secs_f64(),
+        lost.len(),
+        100.0 * resolved as f64 / lost.len().max(1) as f64,
+        summaries.join(" / ")
+    );
+    assert!(
+        resolved * 10 >= lost.len() * 9,
+        "only {resolved} of {} contacts recorded lost were resolved",
+        lost.len()
     );
     assert!(
         late <= early * 1.25 + 5.0,

@@ -28,7 +28,7 @@ pub struct RunArgs {
     /// Contacts processed at once (wall clock).
     #[arg(long)]
     pub concurrency: Option<usize>,
-    /// Where the apalis queue lives (wall clock).
+    /// Where the queue lives (wall clock; as `cobro work --queue`).
     #[arg(long)]
     pub queue: Option<String>,
     /// Folder the outbox transport writes to.

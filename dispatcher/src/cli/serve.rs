@@ -36,8 +36,9 @@ pub struct ServeArgs {
     /// console's campaigns page simulates and launches them.
     #[arg(long = "campaign")]
     pub campaigns: Vec<PathBuf>,
-    /// Where the apalis queue lives (as `cobro work --queue`). `/healthz`
-    /// and `/metrics` check and read it; without workers only when given.
+    /// Where the queue lives (as `cobro work --queue`). `/healthz`
+    /// and `/metrics` check and read it (not the in-process one, which
+    /// they report as unused); without workers only when given.
     #[arg(long)]
     pub queue: Option<String>,
     /// Folder for channels without a provider in cobro.toml (workers only).

@@ -31,10 +31,10 @@ pub struct WorkArgs {
     /// Contacts processed at once in this process (default: cobro.toml's worker.concurrency).
     #[arg(long)]
     pub concurrency: Option<usize>,
-    /// Where the queue lives (default: the Redis store itself, or
-    /// `<store file>.queue.db` next to a SQLite store); `inprocess:` for
-    /// none outside this process (faster on SQLite; a killed process'
-    /// contacts then wait for their lease).
+    /// Where the queue lives: `inprocess:` (the default with a SQLite
+    /// store; a killed process' claimed contacts wait for their lease),
+    /// `redis://…` (the default with a Redis store: the store itself) or
+    /// `sqlite://PATH` (apalis' SQLite queue).
     #[arg(long)]
     pub queue: Option<String>,
     /// Folder for channels without a provider in cobro.toml.
@@ -49,10 +49,17 @@ pub struct WorkArgs {
     pub store: StoreArg,
 }
 
+/// The queue a store gets without `--queue`: Redis is its own queue,
+/// shared by every worker; a SQLite store, whose workers run on one
+/// machine, gets the in-process queue (2.7× the contacts/s of apalis'
+/// SQLite queue, BENCHMARKS.md §3d). `--queue sqlite://PATH` still gives
+/// the apalis one, for a killed worker's batches to move on in seconds
+/// rather than after their lease.
 pub fn default_queue_url(store_url: &str) -> String {
-    match store_url.strip_prefix("sqlite://") {
-        Some(path) => format!("sqlite://{path}.queue.db"),
-        None => store_url.to_string(),
+    if store_url.starts_with("sqlite:") {
+        "inprocess:".to_string()
+    } else {
+        store_url.to_string()
     }
 }
 

@@ -267,6 +267,29 @@ impl Queue {
 }
 
 impl Queue {
+    /// The feeder's wait for room in the backlog: `poll` for the apalis
+    /// queues (their backlog is read from the backend), until a worker
+    /// takes a job for the in-process one. True when stopping.
+    pub(crate) async fn wait_for_room(
+        &self,
+        stop: &mut watch::Receiver<bool>,
+        poll: Duration,
+    ) -> bool {
+        match self {
+            Queue::InProcess(queue) => {
+                if *stop.borrow() {
+                    return true;
+                }
+                tokio::select! {
+                    _ = queue.job_taken() => false,
+                    _ = tokio::time::sleep(poll) => false,
+                    _ = stop.wait_for(|s| *s) => true,
+                }
+            }
+            _ => super::feeder::pause(stop, poll).await,
+        }
+    }
+
     /// After the feeder and the workers stopped: what no worker started
     /// goes back to the plan (only the in-process queue holds such work;
     /// apalis keeps its jobs for the next worker).

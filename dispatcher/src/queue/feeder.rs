@@ -79,7 +79,7 @@ pub(crate) async fn feed<S: Store>(
         // Wait for room for at least a quarter of the bound, so that the
         // feeder pushes in chunks rather than one job per poll.
         if room == 0 || room < opts.max_backlog_jobs / 4 {
-            if pause(&mut stop, opts.poll_interval).await {
+            if queue.wait_for_room(&mut stop, opts.poll_interval).await {
                 return Ok(());
             }
             continue;

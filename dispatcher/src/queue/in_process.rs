@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, Semaphore, mpsc, watch};
+use tokio::sync::{Mutex, Notify, Semaphore, mpsc, watch};
 
 use super::job::{BatchVerdict, JobContext, hand_back, run_batch};
 use super::{ContactBatch, ContactProcessor};
@@ -48,6 +48,10 @@ pub(crate) struct InProcessQueue {
     /// Jobs sent and not yet taken by a worker: the backlog the feeder
     /// keeps bounded.
     waiting: Arc<AtomicUsize>,
+    /// Rung each time a worker takes a job, so that the feeder refills a
+    /// small backlog at once instead of after its poll interval (which
+    /// would cap a backlog of a few jobs at a few thousand contacts/s).
+    taken: Arc<Notify>,
 }
 
 impl InProcessQueue {
@@ -57,7 +61,14 @@ impl InProcessQueue {
             tx,
             rx: Arc::new(Mutex::new(rx)),
             waiting: Arc::new(AtomicUsize::new(0)),
+            taken: Arc::new(Notify::new()),
         }
+    }
+
+    /// Resolves when a worker takes a job (or at once if one did since the
+    /// last call).
+    pub(crate) async fn job_taken(&self) {
+        self.taken.notified().await;
     }
 
     pub(crate) fn backlog(&self) -> usize {
@@ -103,6 +114,7 @@ impl InProcessQueue {
                 _ = stop.wait_for(|s| *s) => break,
             };
             self.waiting.fetch_sub(1, Ordering::Relaxed);
+            self.taken.notify_one();
             let ctx = ctx.clone();
             let queue = self.clone();
             let stop = stop.clone();

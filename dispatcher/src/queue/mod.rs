@@ -225,6 +225,11 @@ pub enum QueueError {
     Options(String),
 }
 
+/// The in-process queue's backlog, in rounds of the jobs run at once
+/// (at least 32 jobs: the feeder claims a quarter of it at a time, and a
+/// claim per few contacts would cost more than the contacts).
+const IN_PROCESS_BACKLOG_ROUNDS: usize = 16;
+
 /// Pause before starting a new apalis worker after one failed, so that a
 /// Redis that is down is not hammered.
 const WORKER_RESTART_PAUSE: Duration = Duration::from_secs(1);
@@ -364,6 +369,14 @@ pub async fn run_workers<S: Store, P: ContactProcessor>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<WorkerReport, QueueError> {
     validate(&opts)?;
+    let mut opts = opts;
+    if *queue == QueueBackend::InProcess {
+        // What waits in the channel is lost with the process (it returns
+        // after its lease), and the channel hands over in microseconds:
+        // a few rounds of work is enough to keep the workers busy.
+        let rounds = (backend::jobs_in_flight(&opts) * IN_PROCESS_BACKLOG_ROUNDS).max(32);
+        opts.max_backlog_jobs = opts.max_backlog_jobs.min(rounds);
+    }
     let started = Instant::now();
     let name = unique_worker_name();
     let stats = Arc::new(Stats::default());
