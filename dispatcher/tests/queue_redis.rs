@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 
 use cobro_dispatcher::queue::{QueueBackend, run_workers};
 use cobro_dispatcher::store::redis::RedisStore;
-use cobro_dispatcher::store::{ContactState, LedgerFilter, LedgerState, prelude::*};
+use cobro_dispatcher::store::{ContactState, prelude::*};
 use cobro_testkit::RedisServer;
-use queue_common::{Behaviour, Recorder, add_due_now, never, opts};
+use queue_common::{
+    Behaviour, Recorder, add_due_now, check_permanent_errors, check_transient_errors, never, opts,
+};
 
 async fn redis() -> (RedisServer, Arc<RedisStore>, QueueBackend) {
     let server = RedisServer::start().expect("redis-server starts");
@@ -95,93 +97,13 @@ async fn two_worker_processes_on_one_redis_never_process_a_contact_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn permanent_errors_are_recorded_once_and_their_jobs_not_retried() {
     let (_server, store, queue) = redis().await;
-    let ids = add_due_now(store.as_ref(), "perm", 200).await;
-    let behaviour = Behaviour::Errors {
-        permanent_every: Some(10),
-        transient_every: None,
-        transient_times: 0,
-    };
-    let recorder = Arc::new(Recorder::new(store.clone(), behaviour));
-    let report = tokio::time::timeout(
-        Duration::from_secs(60),
-        run_workers(
-            store.clone(),
-            recorder.clone(),
-            &queue,
-            opts(32, 4),
-            never(),
-        ),
-    )
-    .await
-    .expect("finishes")
-    .expect("run");
-    eprintln!("{report:?}");
-    recorder.assert_each_once(&ids);
-    assert_eq!(report.jobs, report.fed_jobs, "no job ran twice: {report:?}");
-    assert_eq!(report.permanent_errors, 20);
-    for (i, id) in ids.iter().enumerate() {
-        let state = store.contact(id).await.expect("get").expect("exists").state;
-        if i.is_multiple_of(10) {
-            assert_eq!(state, ContactState::Failed, "{id}");
-            let rows = store
-                .ledger(&LedgerFilter {
-                    contact_id: Some(id.clone()),
-                    ..Default::default()
-                })
-                .await
-                .expect("ledger");
-            assert_eq!(rows.len(), 1, "{rows:?}");
-            assert_eq!(rows[0].state, LedgerState::Failed);
-            assert_eq!(rows[0].code.as_deref(), Some("internal_error"));
-            assert_eq!(rows[0].detail.as_deref(), Some("template missing"));
-        } else {
-            assert_eq!(state, ContactState::Sent, "{id}");
-        }
-    }
+    check_permanent_errors(store, &queue).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn transient_errors_are_retried_until_they_pass() {
     let (_server, store, queue) = redis().await;
-    let ids = add_due_now(store.as_ref(), "trans", 100).await;
-    // Every 7th contact fails 5 times in a row: more than the in-place
-    // retries, so its job goes back to apalis and runs again.
-    let behaviour = Behaviour::Errors {
-        permanent_every: None,
-        transient_every: Some(7),
-        transient_times: 5,
-    };
-    let recorder = Arc::new(Recorder::new(store.clone(), behaviour));
-    let report = tokio::time::timeout(
-        Duration::from_secs(60),
-        run_workers(
-            store.clone(),
-            recorder.clone(),
-            &queue,
-            opts(32, 4),
-            never(),
-        ),
-    )
-    .await
-    .expect("finishes")
-    .expect("run");
-    eprintln!("{report:?}");
-    assert!(report.transient_errors > 0, "{report:?}");
-    assert!(
-        report.jobs > report.fed_jobs,
-        "failed jobs ran again: {report:?}"
-    );
-    for (i, id) in ids.iter().enumerate() {
-        assert_eq!(
-            store.contact(id).await.expect("get").expect("exists").state,
-            ContactState::Sent,
-            "{id}"
-        );
-        if i.is_multiple_of(7) {
-            assert_eq!(recorder.calls(id), 6, "{id}: 5 failures then success");
-        }
-    }
-    assert_eq!(report.sent, 100);
+    check_transient_errors(store, &queue).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

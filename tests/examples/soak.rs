@@ -29,8 +29,8 @@ use cobro_dispatcher::testing::write_wall_clock_campaign;
 use cobro_testkit::{RedisServer, SmtpSink, free_port};
 use cobro_tests::{
     FaultySmtpProxy, FaultyTwilio, LedgerFigures, assert_ledger_consistent,
-    assert_sent_inside_windows, cobro_bin, contact_counts, export_rows, launch_ok, spawn_serve,
-    spawn_worker_with_env, status_of, stderr, stdout, terminate_child, wait_campaign_done,
+    assert_sent_inside_windows, contact_counts, export_rows, launch_ok, reconcile_now, spawn_serve,
+    spawn_worker_with_env, status_of, terminate_child, wait_campaign_done,
 };
 
 const SEED: u64 = 0x50A4;
@@ -146,25 +146,7 @@ fn main() {
     let mut summaries = Vec::new();
     for _ in 0..6 {
         std::thread::sleep(Duration::from_secs(5));
-        let reconcile = std::process::Command::new(cobro_bin())
-            .args([
-                "reconcile",
-                "--campaign",
-                "now",
-                "--settle-secs",
-                "0",
-                "--store",
-                &store,
-            ])
-            .arg("--config")
-            .arg(dir.join("cobro.toml"))
-            .current_dir(dir)
-            .env_remove("COBRO_STORE")
-            .env("TWILIO_AUTH_TOKEN", TOKEN)
-            .output()
-            .expect("cobro reconcile");
-        assert!(reconcile.status.success(), "{}", stderr(&reconcile));
-        let summary = stdout(&reconcile);
+        let summary = reconcile_now(dir, &store, "now", &[("TWILIO_AUTH_TOKEN", TOKEN)]);
         summaries.push(summary.lines().next().unwrap_or("").to_string());
         total = wait_campaign_done(dir, &store, "now", Duration::from_secs(300));
         if summary.contains(" 0 resolved") {

@@ -151,3 +151,30 @@ pub fn terminate_child(child: &mut ChildProcess) {
         "worker exited with {status} after SIGTERM"
     );
 }
+
+/// `cobro reconcile --campaign CAMPAIGN --settle-secs 0` with `dir`'s
+/// `cobro.toml` and `env` (the providers' secrets), as an operator runs
+/// it after a campaign; returns its summary (stdout). Panics when it
+/// fails.
+pub fn reconcile_now(dir: &Path, store: &str, campaign: &str, env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(cobro_bin());
+    cmd.args([
+        "reconcile",
+        "--campaign",
+        campaign,
+        "--settle-secs",
+        "0",
+        "--store",
+        store,
+    ])
+    .arg("--config")
+    .arg(dir.join("cobro.toml"))
+    .current_dir(dir)
+    .env_remove("COBRO_STORE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("cobro reconcile");
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}

@@ -27,8 +27,8 @@ use cobro_dispatcher::testing::write_wall_clock_campaign;
 use cobro_testkit::{RedisServer, SmtpSink, free_port};
 use cobro_tests::{
     Fault, FaultySmtpProxy, FaultyTwilio, LedgerFigures, assert_ledger_consistent,
-    assert_sent_inside_windows, cobro_bin, contact_counts, export_rows, http_request, launch_ok,
-    record_figures, spawn_serve, spawn_worker_with_env, stderr, stdout, terminate_child,
+    assert_sent_inside_windows, contact_counts, export_rows, http_request, launch_ok,
+    reconcile_now, record_figures, spawn_serve, spawn_worker_with_env, terminate_child,
     wait_campaign_done,
 };
 
@@ -142,25 +142,7 @@ fn providers_failing_30_percent_of_the_time_never_cause_a_duplicate_or_a_lost_co
     let mut summaries = Vec::new();
     let mut total = 0;
     for _ in 0..4 {
-        let reconcile = std::process::Command::new(cobro_bin())
-            .args([
-                "reconcile",
-                "--campaign",
-                "now",
-                "--settle-secs",
-                "0",
-                "--store",
-                &store,
-            ])
-            .arg("--config")
-            .arg(dir.join("cobro.toml"))
-            .current_dir(dir)
-            .env_remove("COBRO_STORE")
-            .env("TWILIO_AUTH_TOKEN", TOKEN)
-            .output()
-            .expect("cobro reconcile");
-        assert!(reconcile.status.success(), "{}", stderr(&reconcile));
-        let summary = stdout(&reconcile);
+        let summary = reconcile_now(dir, &store, "now", &[("TWILIO_AUTH_TOKEN", TOKEN)]);
         eprintln!("[faults_providers] cobro reconcile: {}", summary.trim());
         let requeued = !summary.contains(" 0 resolved");
         summaries.push(summary.lines().next().unwrap_or("").to_string());

@@ -11,10 +11,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use cobro_campaigns::{ChannelKind, PlannedContact};
 use cobro_dispatcher::engine::{PipelineError, ProcessOutcome};
-use cobro_dispatcher::queue::{ContactProcessor, WorkerOptions};
+use cobro_dispatcher::queue::{ContactProcessor, QueueBackend, WorkerOptions, run_workers};
 use cobro_dispatcher::store::{
-    ContactRecord, ContactState, LedgerEntry, LedgerState, Reservation, ReserveOutcome, StoreError,
-    Transition, prelude::*,
+    ContactRecord, ContactState, LedgerEntry, LedgerFilter, LedgerState, Reservation,
+    ReserveOutcome, StoreError, Transition, prelude::*,
 };
 
 #[derive(Debug, Clone, Copy)]
@@ -246,4 +246,84 @@ pub fn crash_opts() -> WorkerOptions {
 /// A shutdown that never comes (the run ends by `stop_when_idle`).
 pub fn never() -> impl Future<Output = ()> + Send + 'static {
     std::future::pending()
+}
+
+/// Every 10th of 200 contacts fails permanently: each is recorded `failed`
+/// once with its ledger row, and no batch runs twice. The same check for
+/// every queue backend.
+pub async fn check_permanent_errors<S: Store>(store: Arc<S>, queue: &QueueBackend) {
+    let ids = add_due_now(store.as_ref(), "perm", 200).await;
+    let behaviour = Behaviour::Errors {
+        permanent_every: Some(10),
+        transient_every: None,
+        transient_times: 0,
+    };
+    let recorder = Arc::new(Recorder::new(store.clone(), behaviour));
+    let report = tokio::time::timeout(
+        Duration::from_secs(60),
+        run_workers(store.clone(), recorder.clone(), queue, opts(32, 4), never()),
+    )
+    .await
+    .expect("finishes")
+    .expect("run");
+    eprintln!("{report:?}");
+    recorder.assert_each_once(&ids);
+    assert_eq!(report.jobs, report.fed_jobs, "no job ran twice: {report:?}");
+    assert_eq!(report.permanent_errors, 20);
+    for (i, id) in ids.iter().enumerate() {
+        let state = store.contact(id).await.expect("get").expect("exists").state;
+        if i.is_multiple_of(10) {
+            assert_eq!(state, ContactState::Failed, "{id}");
+            let rows = store
+                .ledger(&LedgerFilter {
+                    contact_id: Some(id.clone()),
+                    ..Default::default()
+                })
+                .await
+                .expect("ledger");
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            assert_eq!(rows[0].state, LedgerState::Failed);
+            assert_eq!(rows[0].code.as_deref(), Some("internal_error"));
+            assert_eq!(rows[0].detail.as_deref(), Some("template missing"));
+        } else {
+            assert_eq!(state, ContactState::Sent, "{id}");
+        }
+    }
+}
+
+/// Every 7th of 100 contacts fails 5 times in a row: more than the
+/// in-place retries (4 calls), so its job runs again later and then
+/// passes. The same check for every queue backend.
+pub async fn check_transient_errors<S: Store>(store: Arc<S>, queue: &QueueBackend) {
+    let ids = add_due_now(store.as_ref(), "trans", 100).await;
+    let behaviour = Behaviour::Errors {
+        permanent_every: None,
+        transient_every: Some(7),
+        transient_times: 5,
+    };
+    let recorder = Arc::new(Recorder::new(store.clone(), behaviour));
+    let report = tokio::time::timeout(
+        Duration::from_secs(60),
+        run_workers(store.clone(), recorder.clone(), queue, opts(32, 4), never()),
+    )
+    .await
+    .expect("finishes")
+    .expect("run");
+    eprintln!("{report:?}");
+    assert!(report.transient_errors > 0, "{report:?}");
+    assert!(
+        report.jobs > report.fed_jobs,
+        "failed jobs ran again: {report:?}"
+    );
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(
+            store.contact(id).await.expect("get").expect("exists").state,
+            ContactState::Sent,
+            "{id}"
+        );
+        if i.is_multiple_of(7) {
+            assert_eq!(recorder.calls(id), 6, "{id}: 5 failures then success");
+        }
+    }
+    assert_eq!(report.sent, 100);
 }

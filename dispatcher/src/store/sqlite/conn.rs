@@ -12,7 +12,7 @@
 //!
 //! How to write an operation (what each file of this folder does):
 //!
-//! ```ignore
+//! ```text
 //! // A read: the closure gets the connection.
 //! self.db.run("contact", move |conn| { /* conn.prepare_cached(..)?.query(..) */ }).await
 //! // Writes: one `BEGIN IMMEDIATE` transaction around the closure,
