@@ -117,6 +117,13 @@ enum Chain {
 }
 
 impl Ledger {
+    /// `s` shared with every other use of it in the store (the plan's
+    /// contacts intern their ids and names here, so a ledger row and its
+    /// contact hold one copy).
+    pub fn intern(&mut self, s: &str) -> Arc<str> {
+        self.interner.str(s)
+    }
+
     /// Appends a row (its instant truncated to the millisecond, as the
     /// other stores keep it).
     pub fn push(&mut self, row: &LedgerEntry) {

@@ -21,12 +21,18 @@ impl State {
             if self.contacts.contains_key(planned.id.as_str()) {
                 continue;
             }
-            let c = Contact::new(planned);
+            let ledger = &mut self.ledger;
+            let c = Contact::new(planned, |s| ledger.intern(s));
             self.plan.add(&c);
-            self.by_account
-                .entry(planned.account.clone())
-                .or_default()
-                .insert(c.id.clone());
+            match self.by_account.get_mut(planned.account.as_str()) {
+                Some(ids) => {
+                    ids.insert(c.id.clone());
+                }
+                None => {
+                    self.by_account
+                        .insert(planned.account.clone(), BTreeSet::from([c.id.clone()]));
+                }
+            }
             self.contacts.insert(c.id.clone(), c);
             added += 1;
         }
@@ -130,10 +136,10 @@ impl State {
                     .filter(|id| {
                         self.contacts.get(*id).is_some_and(|c| {
                             StateMove::Cancel.applies_to(c.state)
-                                && channel.is_none_or(|ch| c.contact.channel == ch)
+                                && channel.is_none_or(|ch| c.planned.channel == ch)
                                 && (channel.is_some()
                                     || status == AccountStatus::Active
-                                    || status.stops(self.stop_from(&c.contact.campaign)))
+                                    || status.stops(self.stop_from(&c.planned.campaign)))
                         })
                     })
                     .cloned()
@@ -180,7 +186,7 @@ impl State {
             let Some(c) = self.contacts.get_mut(&id) else {
                 continue;
             };
-            if c.contact.team.is_some()
+            if c.planned.team.is_some()
                 || !self
                     .plan
                     .apply(c, StateMove::RecoverSending, ContactState::Unknown, |_| {})
@@ -188,7 +194,8 @@ impl State {
                 continue;
             }
             let reserved_at = from_ms(c.claimed.unwrap_or_default());
-            let mut row = LedgerEntry::for_contact(&c.contact, LedgerState::Unknown, reserved_at);
+            let mut row =
+                LedgerEntry::for_contact(&c.planned_contact(), LedgerState::Unknown, reserved_at);
             row.code = Some(LedgerCode::Interrupted.as_str().into());
             row.detail = Some("the worker stopped between handing the message over and recording the answer; not resent".into());
             row.attempt = c.attempt;

@@ -18,7 +18,7 @@ impl State {
             return ReserveOutcome::NotQueued;
         }
         let status = self.status(&r.account);
-        if status.stops(self.stop_from(&c.contact.campaign)) {
+        if status.stops(self.stop_from(&c.planned.campaign)) {
             return ReserveOutcome::AccountStopped(status);
         }
         let version = self.history.get(&r.debtor_key).map_or(0, |(_, v)| *v);
