@@ -51,7 +51,7 @@ pub struct WorkArgs {
 
 /// The queue a store gets without `--queue`: Redis is its own queue,
 /// shared by every worker; a SQLite store, whose workers run on one
-/// machine, gets the in-process queue (2.7× the contacts/s of apalis'
+/// machine, gets the in-process queue (2.2× the contacts/s of apalis'
 /// SQLite queue, BENCHMARKS.md §3d). `--queue sqlite://PATH` still gives
 /// the apalis one, for a killed worker's batches to move on in seconds
 /// rather than after their lease.
