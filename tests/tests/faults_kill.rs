@@ -1,8 +1,11 @@
 //! Fault case: SIGKILL of a worker process at seeded random moments, five
-//! times in one campaign on a private Redis (a worker is restarted after
-//! each kill). Afterwards every contact is in exactly one terminal state,
-//! the outbox holds each sent contact once (and nothing that was not sent
-//! or left `unknown`), and no send fell outside its window.
+//! times in one campaign (a worker is restarted after each kill), on a
+//! private Redis and on the embedded SQLite store with its default
+//! in-process queue (whose killed worker's claimed contacts come back
+//! through their lease, not through apalis). Afterwards every contact is in
+//! exactly one terminal state, the outbox holds each sent contact once (and
+//! nothing that was not sent or left `unknown`), and no send fell outside
+//! its window.
 
 use std::time::{Duration, Instant};
 
@@ -27,9 +30,19 @@ fn settings(outbox: &std::path::Path) -> String {
 #[test]
 fn five_sigkills_in_one_campaign_lose_nothing_and_send_nothing_twice() {
     let server = RedisServer::start().expect("redis-server");
-    let store = server.url();
     let work = tempfile::tempdir().expect("temp dir");
-    let dir = work.path();
+    five_sigkills(work.path(), &server.url(), "faults_kill");
+}
+
+#[test]
+fn five_sigkills_on_sqlite_with_the_in_process_queue() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let store = format!("sqlite://{}", work.path().join("cobro.db").display());
+    five_sigkills(work.path(), &store, "faults_kill_sqlite");
+}
+
+fn five_sigkills(dir: &std::path::Path, store: &str, label: &str) {
+    let store = store.to_string();
     let outbox = dir.join("outbox");
     std::fs::write(dir.join("cobro.toml"), settings(&outbox)).expect("settings");
     let campaign = write_wall_clock_campaign(dir, 500, SEED);
@@ -91,10 +104,10 @@ fn five_sigkills_in_one_campaign_lose_nothing_and_send_nothing_twice() {
     assert_eq!(figures.contacts as u64, total, "status total vs ledger");
     assert!(sent.len() > 500, "most contacts go out: {figures}");
     for line in &kill_log {
-        record_figures("faults_kill", line);
+        record_figures(label, line);
     }
     record_figures(
-        "faults_kill",
+        label,
         &format!(
             "{figures} outbox={} elapsed={:.1}s",
             outbox_contacts(&outbox).len(),
