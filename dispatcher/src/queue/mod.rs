@@ -174,8 +174,9 @@ pub struct WorkerReport {
     pub failed: u64,
     pub unknown: u64,
     pub skipped: u64,
-    /// Contacts of campaigns this process does not handle, put back in the
-    /// plan for another worker.
+    /// Contacts put back in the plan unprocessed: of campaigns this
+    /// process does not handle (for another worker), and, with the
+    /// in-process queue, those a stop found not yet started.
     pub handed_back: u64,
     /// Contacts whose processing failed with a transient error even after
     /// retries (their job is retried by apalis).
