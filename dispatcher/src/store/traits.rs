@@ -154,6 +154,18 @@ role_trait! {
     }
 }
 
+/// The refusal every `ReconcileStore` gives before touching anything: a
+/// target `StateMove::Reconcile` cannot reach is the caller's error.
+pub(crate) fn check_reconcile_target(id: &str, to: ContactState) -> super::StoreResult<()> {
+    if super::StateMove::Reconcile.to_states().contains(&to) {
+        Ok(())
+    } else {
+        Err(super::StoreError::Query(format!(
+            "cannot reconcile contact {id} into {to}"
+        )))
+    }
+}
+
 role_trait! {
     /// The account book (payments, promises, plans, disputes, the debtor's
     /// preferences): one document per account with a version, written by

@@ -248,6 +248,25 @@ pub fn never() -> impl Future<Output = ()> + Send + 'static {
     std::future::pending()
 }
 
+/// Runs workers (concurrency 32, batches of 4) with a recorder behaving as
+/// `behaviour` until nothing is left; at most a minute.
+async fn run_until_idle<S: Store>(
+    store: &Arc<S>,
+    behaviour: Behaviour,
+    queue: &QueueBackend,
+) -> (Arc<Recorder<S>>, cobro_dispatcher::queue::WorkerReport) {
+    let recorder = Arc::new(Recorder::new(store.clone(), behaviour));
+    let report = tokio::time::timeout(
+        Duration::from_secs(60),
+        run_workers(store.clone(), recorder.clone(), queue, opts(32, 4), never()),
+    )
+    .await
+    .expect("finishes")
+    .expect("run");
+    eprintln!("{report:?}");
+    (recorder, report)
+}
+
 /// Every 10th of 200 contacts fails permanently: each is recorded `failed`
 /// once with its ledger row, and no batch runs twice. The same check for
 /// every queue backend.
@@ -258,15 +277,7 @@ pub async fn check_permanent_errors<S: Store>(store: Arc<S>, queue: &QueueBacken
         transient_every: None,
         transient_times: 0,
     };
-    let recorder = Arc::new(Recorder::new(store.clone(), behaviour));
-    let report = tokio::time::timeout(
-        Duration::from_secs(60),
-        run_workers(store.clone(), recorder.clone(), queue, opts(32, 4), never()),
-    )
-    .await
-    .expect("finishes")
-    .expect("run");
-    eprintln!("{report:?}");
+    let (recorder, report) = run_until_idle(&store, behaviour, queue).await;
     recorder.assert_each_once(&ids);
     assert_eq!(report.jobs, report.fed_jobs, "no job ran twice: {report:?}");
     assert_eq!(report.permanent_errors, 20);
@@ -301,15 +312,7 @@ pub async fn check_transient_errors<S: Store>(store: Arc<S>, queue: &QueueBacken
         transient_every: Some(7),
         transient_times: 5,
     };
-    let recorder = Arc::new(Recorder::new(store.clone(), behaviour));
-    let report = tokio::time::timeout(
-        Duration::from_secs(60),
-        run_workers(store.clone(), recorder.clone(), queue, opts(32, 4), never()),
-    )
-    .await
-    .expect("finishes")
-    .expect("run");
-    eprintln!("{report:?}");
+    let (recorder, report) = run_until_idle(&store, behaviour, queue).await;
     assert!(report.transient_errors > 0, "{report:?}");
     assert!(
         report.jobs > report.fed_jobs,

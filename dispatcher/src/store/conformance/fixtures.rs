@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 use rust_decimal::Decimal;
 
-use crate::store::{ContactRecord, ContactState, LedgerEntry, LedgerState, Store};
+use crate::store::{
+    ContactRecord, ContactState, LedgerEntry, LedgerState, Reservation, ReserveOutcome, Store,
+};
 
 /// The instant every check counts from (a fixed date keeps failures
 /// reproducible).
@@ -83,4 +85,29 @@ pub(super) fn ids(records: &[ContactRecord]) -> Vec<String> {
 
 pub(super) fn count(counts: &BTreeMap<ContactState, u64>, state: ContactState) -> u64 {
     counts.get(&state).copied().unwrap_or(0)
+}
+
+/// The reservation of `c` at `at(secs)`, its account as the debtor, no
+/// history read before it (version 0).
+pub fn reservation_of(c: &PlannedContact, secs: i64) -> Reservation {
+    Reservation {
+        contact_id: c.id.clone(),
+        account: c.account.clone(),
+        debtor_key: c.account.clone(),
+        channel: c.channel,
+        at: at(secs),
+        history_version: 0,
+    }
+}
+
+/// Reserves each of `contacts` (claimed) at `at(secs)`; each must be
+/// reserved.
+pub async fn reserve_all<S: Store>(store: &S, contacts: &[PlannedContact], secs: i64) {
+    for c in contacts {
+        let outcome = store
+            .reserve(&reservation_of(c, secs))
+            .await
+            .expect("reserve");
+        assert_eq!(outcome, ReserveOutcome::Reserved, "{}", c.id);
+    }
 }

@@ -474,22 +474,17 @@ pub async fn recover_stale<S: Store>(store: &S) {
         .await
         .expect("add");
     assert_eq!(store.claim_due(at(0), 10).await.expect("claim").len(), 2);
-    let r = |c: &PlannedContact, secs| Reservation {
-        contact_id: c.id.clone(),
-        account: c.account.clone(),
-        debtor_key: c.account.clone(),
-        channel: c.channel,
-        at: at(secs),
-        history_version: 0,
-    };
     assert_eq!(
-        store.reserve(&r(&sending, 5)).await.expect("reserve"),
+        store
+            .reserve(&reservation_of(&sending, 5))
+            .await
+            .expect("reserve"),
         ReserveOutcome::Reserved
     );
     assert_eq!(store.claim_due(at(60), 10).await.expect("claim").len(), 2);
     assert_eq!(
         store
-            .reserve(&r(&fresh_sending, 61))
+            .reserve(&reservation_of(&fresh_sending, 61))
             .await
             .expect("reserve"),
         ReserveOutcome::Reserved
@@ -585,20 +580,7 @@ pub async fn review_queue<S: Store>(store: &S) {
         .collect();
     store.add_contacts(&plan).await.expect("add");
     assert_eq!(store.claim_due(at(0), 10).await.expect("claim").len(), 4);
-    for c in &plan[..3] {
-        let outcome = store
-            .reserve(&Reservation {
-                contact_id: c.id.clone(),
-                account: c.account.clone(),
-                debtor_key: c.account.clone(),
-                channel: c.channel,
-                at: at(5),
-                history_version: 0,
-            })
-            .await
-            .expect("reserve");
-        assert_eq!(outcome, ReserveOutcome::Reserved);
-    }
+    reserve_all(store, &plan[..3], 5).await;
     assert_eq!(
         store.recover_stale(at(-1), at(30)).await.expect("recover"),
         (0, 3)

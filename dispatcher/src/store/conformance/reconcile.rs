@@ -4,10 +4,8 @@
 
 use cobro_campaigns::{ChannelKind, PlannedContact};
 
-use super::fixtures::{at, row, sample_contact, state_of};
-use crate::store::{
-    ContactState, LedgerFilter, LedgerState, Reservation, ReserveOutcome, Store, Transition,
-};
+use super::fixtures::{at, reserve_all, row, sample_contact, state_of};
+use crate::store::{ContactState, LedgerFilter, LedgerState, Store, Transition};
 
 pub async fn reconcile_lost_outcomes<S: Store>(store: &S) {
     let plan: Vec<PlannedContact> = ["ra", "rb", "rc", "rd"]
@@ -16,20 +14,7 @@ pub async fn reconcile_lost_outcomes<S: Store>(store: &S) {
         .collect();
     store.add_contacts(&plan).await.expect("add");
     assert_eq!(store.claim_due(at(0), 10).await.expect("claim").len(), 4);
-    for c in &plan[..3] {
-        let outcome = store
-            .reserve(&Reservation {
-                contact_id: c.id.clone(),
-                account: c.account.clone(),
-                debtor_key: c.account.clone(),
-                channel: c.channel,
-                at: at(5),
-                history_version: 0,
-            })
-            .await
-            .expect("reserve");
-        assert_eq!(outcome, ReserveOutcome::Reserved);
-    }
+    reserve_all(store, &plan[..3], 5).await;
     // a and b recovered to unknown, c still sending, d queued.
     let (a, b, c, d) = (&plan[0], &plan[1], &plan[2], &plan[3]);
     assert!(

@@ -2,7 +2,8 @@
 //! through `Plan::apply` like every other move.
 
 use super::MemoryStore;
-use crate::store::{ContactState, LedgerEntry, ReconcileStore, StateMove, StoreError, StoreResult};
+use crate::store::traits::check_reconcile_target;
+use crate::store::{ContactState, LedgerEntry, ReconcileStore, StateMove, StoreResult};
 
 impl ReconcileStore for MemoryStore {
     async fn reconcile(
@@ -11,11 +12,7 @@ impl ReconcileStore for MemoryStore {
         to: ContactState,
         ledger: &[LedgerEntry],
     ) -> StoreResult<bool> {
-        if !StateMove::Reconcile.to_states().contains(&to) {
-            return Err(StoreError::Query(format!(
-                "cannot reconcile contact {id} into {to}"
-            )));
-        }
+        check_reconcile_target(id, to)?;
         let mut state = self.state()?;
         let state = &mut *state;
         let Some(c) = state.contacts.get_mut(id) else {

@@ -167,12 +167,9 @@ impl RedisStore {
         }
         // Layout 2 keeps no list rows and no set of the active accounts
         // (absent means active).
-        removed += redis::cmd("UNLINK")
-            .arg(store.key("acct_row"))
-            .arg(store.key("acct_st:active"))
-            .query_async::<u64>(&mut store.conn())
-            .await
-            .map_err(redis_err("migrate"))?;
+        removed += store
+            .unlink(&[store.key("acct_row"), store.key("acct_st:active")])
+            .await?;
         redis::cmd("SET")
             .arg(store.key("layout"))
             .arg(LAYOUT)
@@ -215,14 +212,18 @@ impl RedisStore {
         let keys = self.scan_keys(pattern).await?;
         let mut removed = 0;
         for chunk in keys.chunks(1_000) {
-            let n: u64 = redis::cmd("UNLINK")
-                .arg(chunk)
-                .query_async(&mut self.conn())
-                .await
-                .map_err(redis_err("migrate"))?;
-            removed += n;
+            removed += self.unlink(chunk).await?;
         }
         Ok(removed)
+    }
+
+    /// `UNLINK keys` (freed in the background); how many existed.
+    async fn unlink(&self, keys: &[String]) -> StoreResult<u64> {
+        redis::cmd("UNLINK")
+            .arg(keys)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(redis_err("migrate"))
     }
 
     /// Rewrites the accounts stored as JSON objects in the packed form
@@ -321,12 +322,7 @@ impl RedisStore {
                 }
             }
             self.invoke::<i64>(&inv).await?;
-            let n: u64 = redis::cmd("UNLINK")
-                .arg(chunk)
-                .query_async(&mut self.conn())
-                .await
-                .map_err(redis_err("migrate"))?;
-            removed += n;
+            removed += self.unlink(chunk).await?;
         }
         Ok(removed)
     }

@@ -4,7 +4,8 @@
 use super::RedisStore;
 use super::codec::ledger_args;
 use super::scripts::scripts;
-use crate::store::{ContactState, LedgerEntry, ReconcileStore, StateMove, StoreError, StoreResult};
+use crate::store::traits::check_reconcile_target;
+use crate::store::{ContactState, LedgerEntry, ReconcileStore, StoreResult};
 
 impl ReconcileStore for RedisStore {
     async fn reconcile(
@@ -13,11 +14,7 @@ impl ReconcileStore for RedisStore {
         to: ContactState,
         ledger: &[LedgerEntry],
     ) -> StoreResult<bool> {
-        if !StateMove::Reconcile.to_states().contains(&to) {
-            return Err(StoreError::Query(format!(
-                "cannot reconcile contact {id} into {to}"
-            )));
-        }
+        check_reconcile_target(id, to)?;
         let mut inv = scripts().reconcile.prepare_invoke();
         inv.arg(&self.prefix).arg(id).arg(to.as_str());
         ledger_args(&mut inv, ledger)?;

@@ -6,7 +6,8 @@ use rusqlite::params;
 use super::guards::states_in;
 use super::rows::insert_ledger;
 use super::{SqliteStore, db};
-use crate::store::{ContactState, LedgerEntry, ReconcileStore, StateMove, StoreError, StoreResult};
+use crate::store::traits::check_reconcile_target;
+use crate::store::{ContactState, LedgerEntry, ReconcileStore, StateMove, StoreResult};
 
 impl ReconcileStore for SqliteStore {
     async fn reconcile(
@@ -15,11 +16,7 @@ impl ReconcileStore for SqliteStore {
         to: ContactState,
         ledger: &[LedgerEntry],
     ) -> StoreResult<bool> {
-        if !StateMove::Reconcile.to_states().contains(&to) {
-            return Err(StoreError::Query(format!(
-                "cannot reconcile contact {id} into {to}"
-            )));
-        }
+        check_reconcile_target(id, to)?;
         let id = id.to_string();
         let ledger = ledger.to_vec();
         self.db
