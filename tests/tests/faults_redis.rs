@@ -11,9 +11,10 @@ use cobro_compliance::RulePack;
 use cobro_dispatcher::testing::write_wall_clock_campaign;
 use cobro_testkit::RedisServer;
 use cobro_tests::{
-    LedgerFigures, SeededRng, assert_outbox_matches_ledger, assert_sent_inside_windows,
-    export_rows, launch_ok, outbox_contacts, outbox_worker_settings, record_figures,
-    spawn_worker_with_env, terminate_child, wait_campaign_done,
+    FaultyTwilio, Gestion, LedgerFigures, SeededRng, assert_ledger_consistent,
+    assert_outbox_matches_ledger, assert_sent_inside_windows, export_rows, launch_ok,
+    outbox_contacts, outbox_worker_settings, record_figures, spawn_worker_with_env,
+    terminate_child, wait_campaign_done,
 };
 
 const SEED: u64 = 0x5EED_0005;
@@ -103,6 +104,11 @@ fn redis_restarted_mid_campaign_leaves_a_consistent_ledger() {
 /// the workers could not write (the messages had gone out) wait in each
 /// worker's outcome journal and reach the store when it is back: no
 /// contact ends `unknown` because of the outage, none is sent twice.
+///
+/// SMS and calls go to a Twilio double that holds every answer 400 ms, and
+/// Redis is killed while requests are at the double: those sends are in
+/// flight for certain (an outbox write takes microseconds, so killing
+/// Redis at a random moment caught none in one CI run out of many).
 #[test]
 fn a_ten_second_redis_outage_leaves_no_contact_unknown() {
     let mut server = RedisServer::start_with_aof().expect("redis-server");
@@ -110,6 +116,12 @@ fn a_ten_second_redis_outage_leaves_no_contact_unknown() {
     let work = tempfile::tempdir().expect("temp dir");
     let dir = work.path();
     let outbox = dir.join("outbox");
+    let twilio = FaultyTwilio::start_with_latency(
+        SEED ^ 0x10,
+        0.0,
+        Duration::ZERO,
+        Duration::from_millis(400),
+    );
     // The default `sending` lease (an hour) is what production runs; a
     // minute is enough to show that recovery does not race the journal.
     let mut settings = String::from(
@@ -119,32 +131,52 @@ fn a_ten_second_redis_outage_leaves_no_contact_unknown() {
         "journal_dir = {:?}\n",
         dir.join("journal").display().to_string()
     ));
-    for kind in ["email", "sms", "voice"] {
+    settings.push_str(&format!(
+        "\n[channels.email]\nprovider = \"outbox\"\ndir = {:?}\nrate_limit = \"100/s\"\n",
+        outbox.display().to_string()
+    ));
+    for kind in ["sms", "voice"] {
         settings.push_str(&format!(
-            "\n[channels.{kind}]\nprovider = \"outbox\"\ndir = {:?}\nrate_limit = \"100/s\"\n",
-            outbox.display().to_string()
+            "\n[channels.{kind}]\nprovider = \"twilio\"\naccount_sid = \"AC00000000000000000000000000000001\"\nauth_token = \"${{TWILIO_AUTH_TOKEN}}\"\nbase_url = \"{}\"\ntimeout = \"5s\"\nrate_limit = \"100/s\"\n",
+            twilio.base_url()
         ));
     }
     std::fs::write(dir.join("cobro.toml"), settings).expect("settings");
     let campaign = write_wall_clock_campaign(dir, 400, SEED ^ 0x10);
     launch_ok(dir, &campaign, &store);
 
+    let env = [("TWILIO_AUTH_TOKEN", "faults-redis-twilio-token")];
     let mut workers = [
-        spawn_worker_with_env(dir, &store, &campaign, "w0.log", &[]),
-        spawn_worker_with_env(dir, &store, &campaign, "w1.log", &[]),
+        spawn_worker_with_env(dir, &store, &campaign, "w0.log", &env),
+        spawn_worker_with_env(dir, &store, &campaign, "w1.log", &env),
     ];
     let start = Instant::now();
-    while outbox_contacts(&outbox).len() < 200 {
+    // Wait for some progress, then for a moment with requests at the
+    // double that arrived under 150 ms ago (answered at 400 ms).
+    loop {
         assert!(
             start.elapsed() < Duration::from_secs(60),
             "the workers sent too little before the outage"
         );
         std::thread::sleep(Duration::from_millis(20));
+        let hits = twilio.hits();
+        if hits.len() + outbox_contacts(&outbox).len() < 200 {
+            continue;
+        }
+        let now = chrono::Utc::now();
+        let fresh = hits
+            .iter()
+            .filter(|h| now - h.at < chrono::Duration::milliseconds(150))
+            .count();
+        if fresh >= 4 {
+            break;
+        }
     }
-    let before = outbox_contacts(&outbox).len();
+    let at_double_before = twilio.hits().len();
+    let before = at_double_before + outbox_contacts(&outbox).len();
     server.kill();
     std::thread::sleep(Duration::from_secs(10));
-    let during = outbox_contacts(&outbox).len() - before;
+    let during = twilio.hits().len() + outbox_contacts(&outbox).len() - before;
     server
         .restart()
         .expect("redis-server restarts on the same port");
@@ -154,7 +186,27 @@ fn a_ten_second_redis_outage_leaves_no_contact_unknown() {
         terminate_child(w);
     }
     let rows = export_rows(dir, &store, "now");
-    let sent = assert_outbox_matches_ledger(&outbox, &rows);
+    let sent = assert_ledger_consistent(&rows);
+    let email_rows: Vec<Gestion> = rows
+        .iter()
+        .filter(|r| r.channel == "email")
+        .cloned()
+        .collect();
+    assert_outbox_matches_ledger(&outbox, &email_rows);
+    // Every request the double accepted is one `sent` row with its sid,
+    // and every SMS or call recorded sent is one the double accepted.
+    let mut at_double: Vec<String> = twilio.hits().into_iter().map(|h| h.sid).collect();
+    at_double.sort();
+    let mut in_ledger: Vec<String> = rows
+        .iter()
+        .filter(|r| r.state == "sent" && r.channel != "email")
+        .map(|r| r.provider_id.clone())
+        .collect();
+    in_ledger.sort();
+    assert_eq!(
+        at_double, in_ledger,
+        "the double's sids vs the ledger's sent rows"
+    );
     let figures = LedgerFigures::of(&rows);
     assert_eq!(figures.contacts as u64, total);
     let replayed: u64 = (0..2)
@@ -170,7 +222,8 @@ fn a_ten_second_redis_outage_leaves_no_contact_unknown() {
     record_figures(
         "faults_redis_10s",
         &format!(
-            "redis down 10.0s after {before} sends ({during} more reached the outbox meanwhile); \
+            "redis down 10.0s after {before} sends, {at_double_before} of them at the Twilio double \
+             ({during} more reached the double or the outbox meanwhile); \
              {replayed} outcomes replayed from the journals; {figures} outbox={}",
             outbox_contacts(&outbox).len()
         ),
