@@ -20,6 +20,19 @@ use crate::store::{
     StateMove, StoreError, StoreResult, Transition, TransitionItem,
 };
 
+/// A claim: the first `?2` due contacts without a team at `?1`, in
+/// (due, id) order, moved to `queued` (the `contacts_due_auto_id` index
+/// gives that order without a sort).
+pub(super) fn claim_due_sql() -> String {
+    format!(
+        "UPDATE contacts SET state = 'queued', claimed_at = ?1 WHERE id IN \
+         (SELECT id FROM contacts WHERE team IS NULL AND state IN ({from}) AND due_at <= ?1 \
+         AND campaign NOT IN (SELECT campaign FROM paused_campaigns) ORDER BY due_at, id LIMIT ?2) \
+         RETURNING {CONTACT_COLUMNS}",
+        from = states_in(StateMove::Claim)
+    )
+}
+
 impl PlanStore for SqliteStore {
     async fn add_contacts(&self, contacts: &[PlannedContact]) -> StoreResult<u64> {
         let contacts = contacts.to_vec();
@@ -42,16 +55,15 @@ impl PlanStore for SqliteStore {
     async fn claim_due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<ContactRecord>> {
         self.db
             .atomic("claim_due", move |tx| {
-                let sql = format!(
-                    "UPDATE contacts SET state = 'queued', claimed_at = ?1 WHERE id IN \
-                     (SELECT id FROM contacts WHERE team IS NULL AND state IN ({from}) AND due_at <= ?1 \
-                     AND campaign NOT IN (SELECT campaign FROM paused_campaigns) ORDER BY due_at, id LIMIT ?2) \
-                     RETURNING {CONTACT_COLUMNS}",
-                    from = states_in(StateMove::Claim)
-                );
-                let mut stmt = tx.prepare_cached(&sql).map_err(db("claim_due"))?;
-                let mut records =
-                    collect(&mut stmt, params![ms(now), int(limit)], "claim_due", contact_from_row)?;
+                let mut stmt = tx
+                    .prepare_cached(&claim_due_sql())
+                    .map_err(db("claim_due"))?;
+                let mut records = collect(
+                    &mut stmt,
+                    params![ms(now), int(limit)],
+                    "claim_due",
+                    contact_from_row,
+                )?;
                 records.sort_by(|a, b| (a.due_at, &a.contact.id).cmp(&(b.due_at, &b.contact.id)));
                 Ok(records)
             })

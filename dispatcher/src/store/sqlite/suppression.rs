@@ -7,27 +7,46 @@ use super::rows::{channel_from, channel_key, collect, from_ms, get, ms};
 use super::{SqliteStore, db};
 use crate::store::{StoreResult, Suppression, SuppressionStore};
 
+/// An exact entry for the address (?2) on its channel (?1) or every one.
+pub(super) const SUPPRESSED_EXACTLY: &str =
+    "SELECT 1 FROM suppressions WHERE channel IN ('', ?1) AND address = ?2 AND prefix = 0 LIMIT 1";
+
+/// A number range the address (?2) starts with, or an `@domain` it ends
+/// with, on its channel (?1) or every one.
+pub(super) const SUPPRESSED_BY_PREFIX: &str = "SELECT 1 FROM suppressions WHERE prefix = 1 AND channel IN ('', ?1) AND ( \
+       (substr(address, 1, 1) <> '@' AND substr(?2, 1, length(address)) = address) \
+       OR (substr(address, 1, 1) = '@' AND length(?2) >= length(address) AND substr(?2, -length(address)) = address) \
+     ) LIMIT 1";
+
 /// Whether `address` is suppressed on `channel`: exact entries, prefixes
-/// (number ranges) and `@domain` suffixes.
+/// (number ranges) and `@domain` suffixes. Two statements, as the other
+/// stores do it: the exact entries by primary key, then only the prefix
+/// entries (the partial index `suppressions_prefix`). One statement with
+/// the three cases `OR`ed read the whole table for every contact, so a
+/// list of 746 opt-outs was a tenth of a 20,000-debtor demo's time.
 pub(super) fn is_suppressed_in(
     conn: &Connection,
     channel: ChannelKind,
     address: &str,
 ) -> StoreResult<bool> {
-    let hit: Option<i64> = conn
-        .prepare_cached(
-            "SELECT 1 FROM suppressions WHERE channel IN ('', ?1) AND ( \
-               (prefix = 0 AND address = ?2) \
-               OR (prefix = 1 AND substr(address, 1, 1) <> '@' AND substr(?2, 1, length(address)) = address) \
-               OR (prefix = 1 AND substr(address, 1, 1) = '@' AND length(?2) >= length(address) AND substr(?2, -length(address)) = address) \
-             ) LIMIT 1",
-        )
+    let exact: Option<i64> = conn
+        .prepare_cached(SUPPRESSED_EXACTLY)
         .and_then(|mut s| {
             s.query_row(params![channel.as_str(), address], |row| row.get(0))
                 .optional()
         })
         .map_err(db("is_suppressed"))?;
-    Ok(hit.is_some())
+    if exact.is_some() {
+        return Ok(true);
+    }
+    let by_prefix: Option<i64> = conn
+        .prepare_cached(SUPPRESSED_BY_PREFIX)
+        .and_then(|mut s| {
+            s.query_row(params![channel.as_str(), address], |row| row.get(0))
+                .optional()
+        })
+        .map_err(db("is_suppressed"))?;
+    Ok(by_prefix.is_some())
 }
 
 impl SuppressionStore for SqliteStore {
