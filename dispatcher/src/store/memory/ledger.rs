@@ -11,7 +11,7 @@
 //! in the rows rather than a vector per key. A row is turned back into a
 //! `LedgerEntry` only when it is read.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 
 use cobro_campaigns::ChannelKind;

@@ -16,7 +16,9 @@
 //! Per campaign: its contact ids (sorted), the accounts it has contacts
 //! for (the expedientes' campaign filter) and a counter per state.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
