@@ -16,7 +16,9 @@
 # Each LABEL=BINARY is measured in the same run, interleaved (run 1 of
 # each, then run 2 of each…), so the ratio between them is a same-run
 # ratio. Environment: ACCOUNTS (20000), SEED (2026), RUNS (3),
-# TRANSPORTS ("outbox null"), WORK (/tmp/bench-sqlite-work, wiped).
+# TRANSPORTS ("outbox null"), WORK (/tmp/bench-sqlite-work, wiped),
+# SUPPRESSIONS (0: how many opt-outs to import before the run, numbers
+# that are not the portfolio's, as a long-running store's list would be).
 # Prints one line per run and the medians; needs python3 and GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ SEED="${SEED:-2026}"
 RUNS="${RUNS:-3}"
 TRANSPORTS="${TRANSPORTS:-outbox null}"
 WORK="${WORK:-/tmp/bench-sqlite-work}"
+SUPPRESSIONS="${SUPPRESSIONS:-0}"
 
 bins=("$@")
 if [ ${#bins[@]} -eq 0 ]; then
@@ -62,6 +65,11 @@ for spec in "${bins[@]}"; do
     bin="${bin%%,*}"
     mkdir -p "$WORK/$label"
     "$bin" launch "$campaign" --store "sqlite://$WORK/$label/launched.db" >/dev/null
+    if [ "$SUPPRESSIONS" -gt 0 ]; then
+        python3 -c "import sys; [print(f'+1999{i:07d}') for i in range(int(sys.argv[1]))]" \
+            "$SUPPRESSIONS" >"$WORK/suppressions.txt"
+        "$bin" suppress import "$WORK/suppressions.txt" --store "sqlite://$WORK/$label/launched.db" >/dev/null
+    fi
 done
 
 results="$WORK/results.tsv"
