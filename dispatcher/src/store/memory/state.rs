@@ -17,9 +17,9 @@
 //! for (the expedientes' campaign filter) and a counter per state.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use foldhash::HashMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use cobro_campaigns::book::AccountBook;

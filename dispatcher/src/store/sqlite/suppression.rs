@@ -20,33 +20,27 @@ pub(super) const SUPPRESSED_BY_PREFIX: &str = "SELECT 1 FROM suppressions WHERE 
 
 /// Whether `address` is suppressed on `channel`: exact entries, prefixes
 /// (number ranges) and `@domain` suffixes. Two statements, as the other
-/// stores do it: the exact entries by primary key, then only the prefix
+/// stores do it: the exact entry by primary key, then only the prefix
 /// entries (the partial index `suppressions_prefix`). One statement with
-/// the three cases `OR`ed read the whole table for every contact, so a
-/// list of 746 opt-outs was a tenth of a 20,000-debtor demo's time.
+/// the three cases `OR`ed read every entry of the channel for every
+/// contact: with 10,000 opt-outs a worker ran at a sixth of its speed
+/// (BENCHMARKS.md §3d).
 pub(super) fn is_suppressed_in(
     conn: &Connection,
     channel: ChannelKind,
     address: &str,
 ) -> StoreResult<bool> {
-    let exact: Option<i64> = conn
-        .prepare_cached(SUPPRESSED_EXACTLY)
-        .and_then(|mut s| {
-            s.query_row(params![channel.as_str(), address], |row| row.get(0))
-                .optional()
-        })
-        .map_err(db("is_suppressed"))?;
-    if exact.is_some() {
-        return Ok(true);
-    }
-    let by_prefix: Option<i64> = conn
-        .prepare_cached(SUPPRESSED_BY_PREFIX)
-        .and_then(|mut s| {
-            s.query_row(params![channel.as_str(), address], |row| row.get(0))
-                .optional()
-        })
-        .map_err(db("is_suppressed"))?;
-    Ok(by_prefix.is_some())
+    let hit = |sql: &str| -> StoreResult<bool> {
+        let found: Option<i64> = conn
+            .prepare_cached(sql)
+            .and_then(|mut s| {
+                s.query_row(params![channel.as_str(), address], |row| row.get(0))
+                    .optional()
+            })
+            .map_err(db("is_suppressed"))?;
+        Ok(found.is_some())
+    };
+    Ok(hit(SUPPRESSED_EXACTLY)? || hit(SUPPRESSED_BY_PREFIX)?)
 }
 
 impl SuppressionStore for SqliteStore {
