@@ -363,12 +363,12 @@ local function add_contacts(first, last)
     local id, account, field, due36 = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
     local key = P .. 'k:' .. account
     if string.sub(field, 1, 1) ~= '!' then field = slot_of(field, true) end
-    if redis.call('HEXISTS', key, field) == 0 then
-      local code = code_of(ARGV[i + 3])
+    local code = code_of(ARGV[i + 3])
+    -- one call that writes only a new contact (HEXISTS then HSET was two)
+    if redis.call('HSETNX', key, field, S2C.pending .. '|' .. due36 .. '|0|' .. code .. '||') == 1 then
       local info = step_info(code)
       local campaign, team = info.campaign, info.team
       local due = from36(due36)
-      redis.call('HSET', key, field, S2C.pending .. '|' .. due36 .. '|0|' .. code .. '||')
       if ARGV[i + 5] == '1' then
         redis.call('HSET', P .. 'oddid', id, account)
         odd_any = true
