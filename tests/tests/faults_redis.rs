@@ -231,8 +231,8 @@ fn a_ten_second_redis_outage_leaves_no_contact_unknown() {
             outbox_contacts(&outbox).len()
         ),
     );
-    // Every message that went out is recorded with its outcome.
-    // A reservation whose answer the outage swallowed (the script ran,
+    // Every message that went out is recorded with its outcome (the sids
+    // above, the outbox below). A reservation whose answer the outage swallowed (the script ran,
     // the worker saw an error and did not send) leaves its contact
     // `sending` until the lease, then `unknown`: nothing went out, but the
     // journal cannot release it yet (RELIABILITY.md). Such contacts are
