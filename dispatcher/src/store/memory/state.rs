@@ -19,11 +19,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use foldhash::HashMap;
-
 use chrono::{DateTime, Utc};
 use cobro_campaigns::book::AccountBook;
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
+use foldhash::HashMap;
 
 use super::ledger::Ledger;
 use super::suppression::Suppressions;
