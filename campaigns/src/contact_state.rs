@@ -172,10 +172,17 @@ pub enum StateMove {
     /// was reconciled. Never back to the plan: only an operator's review
     /// (`Requeue`) or a lookup that found no message does that.
     Reconcile,
+    /// The worker's own outcome journal says the store took a reservation
+    /// whose answer never reached the worker (the connection dropped
+    /// mid-call): nothing was sent, so a `sending` contact reserved at
+    /// exactly that instant goes back to `pending` and its history row
+    /// goes away. Matching the instant is what makes it safe: a contact
+    /// another worker reserved since is left alone.
+    Release,
 }
 
 impl StateMove {
-    pub const ALL: [StateMove; 10] = [
+    pub const ALL: [StateMove; 11] = [
         StateMove::Claim,
         StateMove::Reserve,
         StateMove::Reschedule,
@@ -186,6 +193,7 @@ impl StateMove {
         StateMove::RecoverSending,
         StateMove::Requeue,
         StateMove::Reconcile,
+        StateMove::Release,
     ];
 
     /// The states this operation moves a contact from.
@@ -201,6 +209,7 @@ impl StateMove {
             StateMove::RecoverSending => &[Sending],
             StateMove::Requeue => &[Unknown],
             StateMove::Reconcile => &[Sending, Unknown],
+            StateMove::Release => &[Sending],
         }
     }
 
@@ -209,7 +218,10 @@ impl StateMove {
         match self {
             StateMove::Claim => &[Queued],
             StateMove::Reserve => &[Sending],
-            StateMove::Reschedule | StateMove::RecoverQueued | StateMove::Requeue => &[Pending],
+            StateMove::Reschedule
+            | StateMove::RecoverQueued
+            | StateMove::Requeue
+            | StateMove::Release => &[Pending],
             StateMove::Finish => &[Sent, Blocked, Cancelled, Failed, Unknown],
             StateMove::Receipt => &[Delivered, Undelivered],
             StateMove::Cancel => &[Cancelled],

@@ -254,3 +254,66 @@ async fn a_contact_recovered_to_unknown_meanwhile_is_reconciled_by_the_replay() 
     assert_eq!((twice.entries, twice.applied), (1, 0));
     assert_eq!(sent_rows(&store).await, 1);
 }
+
+/// A reservation whose answer was lost: the journal's replay releases the
+/// contact the store did reserve (back to pending, its history row gone,
+/// a `reservation_unanswered` row) and leaves alone one it never did.
+#[tokio::test]
+async fn a_reservation_without_an_answer_is_released_by_the_replay() {
+    use cobro_dispatcher::store::{HistoryStore, ReservationRelease};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, contacts) = sending(&["a"]).await;
+    let never = sample_contact("j", "b", "s1", ChannelKind::Sms, at(0));
+    store
+        .put_accounts(&[sample_account("b")])
+        .await
+        .expect("account");
+    store
+        .add_contacts(std::slice::from_ref(&never))
+        .await
+        .expect("add");
+    store.claim_due(at(0), 10).await.expect("claim");
+    let release = |c: &PlannedContact| {
+        let mut row = LedgerEntry::for_contact(c, LedgerState::Deferred, at(1));
+        row.code = Some("reservation_unanswered".into());
+        ReservationRelease {
+            reservation: Reservation {
+                contact_id: c.id.clone(),
+                account: c.account.clone(),
+                debtor_key: format!("debtor-{}", c.account),
+                channel: c.channel,
+                at: at(1),
+                history_version: 0,
+            },
+            ledger: row,
+        }
+    };
+    let journal = OutcomeJournal::open(dir.path()).expect("journal");
+    journal
+        .append_releases(&[release(&contacts[0]), release(&never)])
+        .expect("append");
+    assert!(journal.is_dirty());
+
+    let done = journal.replay(&store).await.expect("replay");
+    assert_eq!(done.entries, 1);
+    assert_eq!(done.applied, 1, "only the reservation the store took");
+    assert!(!journal.is_dirty());
+    assert_eq!(state(&store, &contacts[0].id).await, ContactState::Pending);
+    assert_eq!(state(&store, &never.id).await, ContactState::Queued);
+    assert_eq!(
+        store.history("debtor-a").await.expect("history"),
+        (Vec::new(), 2),
+        "the reservation's row removed, the version moved on"
+    );
+    let rows = store
+        .ledger(&LedgerFilter::default())
+        .await
+        .expect("ledger");
+    let released: Vec<_> = rows
+        .iter()
+        .filter(|r| r.code.as_deref() == Some("reservation_unanswered"))
+        .map(|r| r.contact_id.as_str())
+        .collect();
+    assert_eq!(released, vec![contacts[0].id.as_str()]);
+}

@@ -4,6 +4,7 @@
 //! One file per concept; everything is re-exported here so a test names
 //! `cobro_tests::x` whatever file `x` lives in.
 
+mod answer_dropping_link;
 mod fault;
 mod faulty_smtp;
 mod faulty_twilio;
@@ -14,6 +15,7 @@ mod rng;
 mod run;
 mod twilio_reports;
 
+pub use answer_dropping_link::*;
 pub use fault::*;
 pub use faulty_smtp::*;
 pub use faulty_twilio::*;

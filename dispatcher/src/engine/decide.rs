@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use cobro_campaigns::book::AccountBook;
-use cobro_campaigns::debtor_key;
+use cobro_campaigns::{PlannedContact, debtor_key};
 use cobro_compliance::{
     AvoidHours, ContactAttempt, DebtorProfile, Decision, PastContact, PastContactKind,
 };
@@ -15,8 +15,8 @@ use super::reserve_gate::GateTicket;
 use super::rows::{account_stopped_row, note_row, verdict_row};
 use super::{Dispatcher, LedgerCode, PipelineError, ProcessOutcome};
 use crate::store::{
-    ContactRecord, ContactState, HistoryEntry, LedgerState, Reservation, ReserveOutcome, Store,
-    Transition,
+    ContactRecord, ContactState, HistoryEntry, LedgerState, Reservation, ReservationRelease,
+    ReserveOutcome, Store, StoreError, Transition,
 };
 
 /// The hours the debtor asked not to be contacted in, as the guard reads
@@ -217,8 +217,15 @@ impl<S: Store> Dispatcher<S> {
                     // The first reservation of a batch's contact goes out
                     // with the batch's others.
                     let outcome = match ticket.take() {
-                        Some(ticket) => ticket.reserve(reservation).await?,
-                        None => self.store.reserve(&reservation).await?,
+                        Some(ticket) => ticket.reserve(reservation.clone()).await,
+                        None => self.store.reserve(&reservation).await,
+                    };
+                    let outcome = match outcome {
+                        Ok(outcome) => outcome,
+                        Err(e) => {
+                            self.journal_release(contact, reservation, attempt, &e);
+                            return Err(e.into());
+                        }
                     };
                     match outcome {
                         ReserveOutcome::Reserved => {
@@ -278,6 +285,46 @@ impl<S: Store> Dispatcher<S> {
                     }
                 }
             }
+        }
+    }
+}
+
+impl<S: Store> Dispatcher<S> {
+    /// A reservation call that failed may still have been applied (the
+    /// store took it, the answer was lost with the connection): the
+    /// contact would sit in `sending` with no worker and end `unknown`
+    /// when its lease ran out, although nothing was sent. The journal
+    /// keeps the reservation; its replay releases it if, and only if, the
+    /// store took it (`Store::release` matches the instant).
+    fn journal_release(
+        &self,
+        contact: &PlannedContact,
+        reservation: Reservation,
+        attempt: u32,
+        error: &StoreError,
+    ) {
+        let Some(journal) = &self.journal else {
+            return;
+        };
+        let row = note_row(
+            contact,
+            LedgerState::Deferred,
+            reservation.at,
+            LedgerCode::ReservationUnanswered,
+            format!(
+                "the store did not answer the reservation ({error}); nothing was sent, so the contact goes back to the plan"
+            ),
+            attempt,
+        );
+        let release = ReservationRelease {
+            reservation,
+            ledger: row,
+        };
+        if let Err(e) = journal.append_releases(&[release]) {
+            tracing::error!(
+                "{e}; contact {} may stay `sending` until its lease ends",
+                contact.id
+            );
         }
     }
 }

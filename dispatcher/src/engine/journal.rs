@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use chrono::Utc;
 
-use crate::store::{Store, StoreError, Transition, TransitionItem};
+use crate::store::{ReservationRelease, Store, StoreError, Transition, TransitionItem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -54,12 +54,16 @@ impl JournalError {
 }
 
 /// One held write: the fallbacks planned with it and the transitions,
-/// exactly what `plan_and_transitions` takes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// exactly what `plan_and_transitions` takes; or reservations whose answer
+/// was lost, for `release`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Entry {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     plan: Vec<PlannedContact>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     items: Vec<TransitionItem>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    release: Vec<ReservationRelease>,
 }
 
 /// What a replay did.
@@ -140,11 +144,26 @@ impl OutcomeJournal {
         plan: &[PlannedContact],
         items: &[TransitionItem],
     ) -> Result<(), JournalError> {
-        let mut line = serde_json::to_vec(&Entry {
+        self.append_entry(&Entry {
             plan: plan.to_vec(),
             items: items.to_vec(),
+            release: Vec::new(),
         })
-        .map_err(|e| JournalError::Io {
+    }
+
+    /// Appends reservations the worker never learned the fate of (it sent
+    /// nothing), fsync'd: the replay releases those the store took, so the
+    /// contacts go back to the plan instead of waiting out the `sending`
+    /// lease into `unknown`.
+    pub fn append_releases(&self, releases: &[ReservationRelease]) -> Result<(), JournalError> {
+        self.append_entry(&Entry {
+            release: releases.to_vec(),
+            ..Entry::default()
+        })
+    }
+
+    fn append_entry(&self, entry: &Entry) -> Result<(), JournalError> {
+        let mut line = serde_json::to_vec(entry).map_err(|e| JournalError::Io {
             path: self.path.clone(),
             source: std::io::Error::other(e),
         })?;
@@ -254,6 +273,13 @@ async fn apply_file<S: Store>(
 async fn apply<S: Store>(entries: &[Entry], store: &S) -> Result<usize, JournalError> {
     let mut applied = 0;
     for entry in entries {
+        if !entry.release.is_empty() {
+            let released = store.release(&entry.release).await?;
+            applied += released.iter().filter(|r| **r).count();
+        }
+        if entry.items.is_empty() && entry.plan.is_empty() {
+            continue;
+        }
         let moved = store
             .plan_and_transitions(&entry.plan, &entry.items)
             .await?;

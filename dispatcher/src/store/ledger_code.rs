@@ -84,6 +84,11 @@ pub enum LedgerCode {
     /// worker's outcome journal; the row's detail says which, and its
     /// provider id is the provider's.
     Reconciled,
+    /// Deferred: the store took the reservation but its answer never
+    /// reached the worker (the connection dropped mid-call), so nothing
+    /// was sent; the contact went back to the plan and the guard decides
+    /// it again (`StateMove::Release`, from the worker's outcome journal).
+    ReservationUnanswered,
 }
 
 impl LedgerCode {
@@ -117,6 +122,7 @@ impl LedgerCode {
             LedgerCode::Call(outcome) => outcome.code(),
             LedgerCode::LateOutcome => "late_outcome",
             LedgerCode::Reconciled => "reconciled",
+            LedgerCode::ReservationUnanswered => "reservation_unanswered",
         }
     }
 }
@@ -190,6 +196,7 @@ mod tests {
             ),
             (LedgerCode::LateOutcome, "late_outcome"),
             (LedgerCode::Reconciled, "reconciled"),
+            (LedgerCode::ReservationUnanswered, "reservation_unanswered"),
         ];
         for (code, s) in expected {
             assert_eq!(code.as_str(), s);

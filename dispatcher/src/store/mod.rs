@@ -42,7 +42,8 @@ pub mod prelude {
 
 pub use records::{
     AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, LedgerFilter,
-    LedgerState, Reservation, ReserveOutcome, StateMove, Suppression, TaskLease, Transition,
+    LedgerState, Reservation, ReservationRelease, ReserveOutcome, StateMove, Suppression,
+    TaskLease, Transition,
 };
 
 /// What the pipeline reads about one contact before the guard decides

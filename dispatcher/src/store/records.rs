@@ -33,7 +33,7 @@ pub enum Transition {
 }
 
 /// What the reservation checks and writes (see `Store::reserve`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reservation {
     pub contact_id: String,
     pub account: String,
@@ -42,6 +42,16 @@ pub struct Reservation {
     pub at: DateTime<Utc>,
     /// The history version the guard's decision was based on.
     pub history_version: u64,
+}
+
+/// A reservation to undo (`StateMove::Release`, `Store::release`): the
+/// worker never learned whether the store took it, and sent nothing.
+/// `ledger` is written only when the release applies, so the ledger says
+/// what happened exactly when something did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationRelease {
+    pub reservation: Reservation,
+    pub ledger: LedgerEntry,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,8 +13,8 @@ use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 use super::any::AnyStore;
 use super::{
     AccountScan, AccountStatus, CheckQuery, ContactChecks, ContactRecord, ContactState,
-    HistoryEntry, LedgerEntry, LedgerFilter, Reservation, ReserveOutcome, ScannedAccounts,
-    StoreResult, Suppression, TaskLease, Transition, TransitionItem,
+    HistoryEntry, LedgerEntry, LedgerFilter, Reservation, ReservationRelease, ReserveOutcome,
+    ScannedAccounts, StoreResult, Suppression, TaskLease, Transition, TransitionItem,
 };
 use crate::users::{Session, User};
 
@@ -228,6 +228,14 @@ role_trait! {
         /// reservation for a debtor the batch already reserved sees the bumped
         /// version and answers `HistoryChanged`).
         fn reserve_many(&self, reservations: &[Reservation]) -> Vec<ReserveOutcome>;
+        /// Undoes each reservation that the store took but whose answer the
+        /// worker never got (`StateMove::Release`): a contact still
+        /// `sending` since exactly `reservation.at` goes back to `pending`,
+        /// due at that instant with its attempt count kept, the history
+        /// row the reservation added is removed (the version bumped) and
+        /// the release's ledger row appended; anything else is left as it
+        /// is. Each is atomic on its own; returns which applied.
+        fn release(&self, releases: &[ReservationRelease]) -> Vec<bool>;
     }
 }
 

@@ -250,6 +250,10 @@ pub fn code_label(lang: Lang, code: &str) -> Option<&'static str> {
             "Conciliado con el proveedor",
             "Reconciled with the provider",
         ),
+        "reservation_unanswered" => (
+            "Reintento: el almacén no confirmó la reserva; no se envió nada",
+            "Retried: the store never confirmed the reservation; nothing was sent",
+        ),
         "no_campaign_rules" => (
             "En espera: el servidor no tiene las reglas de la campaña",
             "On hold: the server lacks the campaign's rules",
@@ -589,6 +593,7 @@ mod tests {
                 LedgerCode::TaskReassigned,
                 LedgerCode::LateOutcome,
                 LedgerCode::Reconciled,
+                LedgerCode::ReservationUnanswered,
             ] {
                 assert!(code_label(lang, code.as_str()).is_some(), "{code:?}");
             }

@@ -76,7 +76,7 @@ pub use plan::{
     finish_is_terminal, recover_stale, reschedule_returns_to_pending, review_queue,
 };
 pub use reconcile::reconcile_lost_outcomes;
-pub use reservation::{history_and_conversations, reserve_outcomes};
+pub use reservation::{history_and_conversations, release_lost_reservations, reserve_outcomes};
 pub use state_machine::state_machine_every_pair;
 pub use suppression::suppression;
 pub use users::users_tokens_and_sessions;
@@ -100,6 +100,7 @@ where
     finish_is_terminal(&fresh().await).await;
     delivery_status_after_sent(&fresh().await).await;
     reserve_outcomes(&fresh().await).await;
+    release_lost_reservations(&fresh().await).await;
     cancel_account_contacts(&fresh().await).await;
     campaign_stop_from(&fresh().await).await;
     recover_stale(&fresh().await).await;
@@ -148,6 +149,7 @@ macro_rules! store_conformance_tests {
             finish_is_terminal,
             delivery_status_after_sent,
             reserve_outcomes,
+            release_lost_reservations,
             cancel_account_contacts,
             campaign_stop_from,
             recover_stale,

@@ -182,3 +182,125 @@ pub async fn history_and_conversations<S: Store>(store: &S) {
         "other debtors untouched"
     );
 }
+
+/// The release of a reservation whose answer was lost: only the contact
+/// still `sending` since that exact instant goes back, with its history
+/// row gone, its attempt kept and the release's ledger row; it is claimed
+/// and reserved again as any pending contact; a second release, or one
+/// naming an older instant after a new reservation, changes nothing.
+pub async fn release_lost_reservations<S: Store>(store: &S) {
+    use crate::store::{LedgerEntry, LedgerFilter, LedgerState, ReservationRelease};
+
+    store
+        .put_accounts(&[sample_account("a")])
+        .await
+        .expect("accounts");
+    let c = sample_contact("rl", "a", "s1", ChannelKind::Sms, at(0));
+    let other = sample_contact("rl", "a", "s2", ChannelKind::Email, at(0));
+    store
+        .add_contacts(&[c.clone(), other.clone()])
+        .await
+        .expect("add");
+    assert_eq!(store.claim_due(at(0), 10).await.expect("claim").len(), 2);
+    let res = |c: &PlannedContact, version: u64, secs: i64| Reservation {
+        contact_id: c.id.clone(),
+        account: c.account.clone(),
+        debtor_key: "debtor-a".into(),
+        channel: c.channel,
+        at: at(secs),
+        history_version: version,
+    };
+    let release = |r: Reservation| {
+        let mut row = LedgerEntry::for_contact(&c, LedgerState::Deferred, r.at);
+        row.code = Some("reservation_unanswered".into());
+        ReservationRelease {
+            reservation: r,
+            ledger: row,
+        }
+    };
+    assert_eq!(
+        store.reserve(&res(&c, 0, 5)).await.expect("reserve"),
+        ReserveOutcome::Reserved
+    );
+    assert_eq!(
+        store.reserve(&res(&other, 1, 6)).await.expect("reserve"),
+        ReserveOutcome::Reserved
+    );
+    let rows_before = store
+        .ledger(&LedgerFilter::default())
+        .await
+        .expect("ledger")
+        .len();
+
+    // Another instant is another reservation: left alone.
+    assert_eq!(
+        store
+            .release(&[release(res(&c, 0, 4))])
+            .await
+            .expect("release"),
+        vec![false]
+    );
+    assert_eq!(state_of(store, &c.id).await, ContactState::Sending);
+    assert_eq!(store.history("debtor-a").await.expect("history").1, 2);
+
+    assert_eq!(
+        store
+            .release(&[release(res(&c, 0, 5))])
+            .await
+            .expect("release"),
+        vec![true]
+    );
+    let record = store.contact(&c.id).await.expect("contact").expect("kept");
+    assert_eq!(record.state, ContactState::Pending);
+    assert_eq!(record.attempt, 0, "a release is not an attempt");
+    assert_eq!(record.due_at, at(5), "due at the reservation's instant");
+    let (history, version) = store.history("debtor-a").await.expect("history");
+    assert_eq!(version, 3, "the release bumps the history version");
+    assert_eq!(
+        history.len(),
+        1,
+        "only the other contact's row: {history:?}"
+    );
+    assert_eq!(history[0].at, at(6));
+    assert_eq!(history[0].channel, ChannelKind::Email);
+    let rows = store
+        .ledger(&LedgerFilter::default())
+        .await
+        .expect("ledger");
+    assert_eq!(rows.len(), rows_before + 1);
+    assert!(rows.iter().any(|r| r.contact_id == c.id
+        && r.state == LedgerState::Deferred
+        && r.code.as_deref() == Some("reservation_unanswered")));
+    let counts = store.counts(Some("rl")).await.expect("counts");
+    assert_eq!(count(&counts, ContactState::Pending), 1, "{counts:?}");
+    assert_eq!(count(&counts, ContactState::Sending), 1, "{counts:?}");
+
+    // Applied twice (a journal replayed again): nothing more.
+    assert_eq!(
+        store
+            .release(&[release(res(&c, 0, 5))])
+            .await
+            .expect("release"),
+        vec![false]
+    );
+    assert_eq!(store.history("debtor-a").await.expect("history").1, 3);
+
+    // Back in the plan: claimed and reserved again; the old release no
+    // longer matches.
+    let claimed = store.claim_due(at(10), 10).await.expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].contact.id, c.id);
+    assert_eq!(
+        store.reserve(&res(&c, 3, 11)).await.expect("reserve"),
+        ReserveOutcome::Reserved
+    );
+    assert_eq!(
+        store
+            .release(&[release(res(&c, 0, 5))])
+            .await
+            .expect("release"),
+        vec![false]
+    );
+    assert_eq!(state_of(store, &c.id).await, ContactState::Sending);
+    assert_eq!(store.history("debtor-a").await.expect("history").0.len(), 2);
+}

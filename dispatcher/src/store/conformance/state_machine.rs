@@ -6,7 +6,10 @@
 use cobro_campaigns::{ChannelKind, PlannedContact};
 
 use super::fixtures::{at, sample_contact, state_of};
-use crate::store::{ContactState, Reservation, ReserveOutcome, StateMove, Store, Transition};
+use crate::store::{
+    ContactState, LedgerEntry, LedgerState, Reservation, ReservationRelease, ReserveOutcome,
+    StateMove, Store, Transition,
+};
 
 /// Far enough from `at(0)` that no claim or recovery of a check reaches it.
 const FAR: i64 = 10_000_000;
@@ -25,6 +28,7 @@ enum Call {
     RecoverSending,
     Requeue,
     Reconcile(ContactState),
+    Release,
 }
 
 fn calls(op: StateMove, to: ContactState) -> Vec<Call> {
@@ -38,6 +42,7 @@ fn calls(op: StateMove, to: ContactState) -> Vec<Call> {
         StateMove::RecoverSending => vec![Call::RecoverSending],
         StateMove::Requeue => vec![Call::Requeue],
         StateMove::Reconcile => vec![Call::Reconcile(to)],
+        StateMove::Release => vec![Call::Release],
     }
 }
 
@@ -101,6 +106,18 @@ async fn perform<S: Store>(store: &S, c: &PlannedContact, call: Call) -> bool {
             .await
             .expect("transition"),
         Call::Reconcile(to) => store.reconcile(&c.id, to, &[]).await.expect("reconcile"),
+        // The instant every reservation of these checks is made at.
+        Call::Release => {
+            let (_, version) = store
+                .history(&format!("debtor-{}", c.account))
+                .await
+                .expect("history");
+            let release = ReservationRelease {
+                reservation: reservation(c, version),
+                ledger: LedgerEntry::for_contact(c, LedgerState::Deferred, at(100)),
+            };
+            store.release(&[release]).await.expect("release") == vec![true]
+        }
         Call::CancelAccount => store
             .cancel_account_contacts(&c.account, None, "test", "state machine", at(200))
             .await

@@ -4,8 +4,8 @@
 use super::state::State;
 use super::{MemoryStore, ms, to_ms};
 use crate::store::{
-    CheckQuery, ContactChecks, ContactState, HistoryEntry, Reservation, ReservationStore,
-    ReserveOutcome, StateMove, StoreResult,
+    CheckQuery, ContactChecks, ContactState, HistoryEntry, Reservation, ReservationRelease,
+    ReservationStore, ReserveOutcome, StateMove, StoreResult,
 };
 
 impl State {
@@ -48,6 +48,39 @@ impl State {
         );
         ReserveOutcome::Reserved
     }
+
+    /// One release (see `Store::release`).
+    fn release(&mut self, release: &ReservationRelease) -> bool {
+        let r = &release.reservation;
+        let reserved_at = ms(r.at);
+        let Some(c) = self.contacts.get_mut(r.contact_id.as_str()) else {
+            return false;
+        };
+        if c.claimed != Some(reserved_at)
+            || !self
+                .plan
+                .apply(c, StateMove::Release, ContactState::Pending, |c| {
+                    c.due = reserved_at;
+                    c.claimed = None;
+                })
+        {
+            return false;
+        }
+        let added = HistoryEntry {
+            at: to_ms(r.at),
+            channel: r.channel,
+            account: r.account.clone(),
+            conversation: false,
+        };
+        if let Some((entries, version)) = self.history.get_mut(&r.debtor_key)
+            && let Some(position) = entries.iter().position(|e| *e == added)
+        {
+            entries.remove(position);
+            *version += 1;
+        }
+        self.ledger.push(&release.ledger);
+        true
+    }
 }
 
 impl ReservationStore for MemoryStore {
@@ -77,5 +110,10 @@ impl ReservationStore for MemoryStore {
     async fn reserve_many(&self, reservations: &[Reservation]) -> StoreResult<Vec<ReserveOutcome>> {
         let mut state = self.state()?;
         Ok(reservations.iter().map(|r| state.reserve(r)).collect())
+    }
+
+    async fn release(&self, releases: &[ReservationRelease]) -> StoreResult<Vec<bool>> {
+        let mut state = self.state()?;
+        Ok(releases.iter().map(|r| state.release(r)).collect())
     }
 }

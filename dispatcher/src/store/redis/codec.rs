@@ -7,7 +7,7 @@ use redis::RedisError;
 
 use crate::store::{
     AccountStatus, ContactRecord, ContactState, HistoryEntry, LedgerEntry, Reservation,
-    ReserveOutcome, StoreError, StoreResult, Transition,
+    ReservationRelease, ReserveOutcome, StoreError, StoreResult, Transition,
 };
 
 /// A Redis error with the operation it happened in (`is_transient` reads
@@ -279,23 +279,41 @@ pub(super) fn transition_args(
     Ok(())
 }
 
-/// A reservation as the seven arguments `reserve_many.lua` takes per item.
-pub(super) fn reservation_args(
-    inv: &mut redis::ScriptInvocation<'_>,
-    r: &Reservation,
-) -> StoreResult<()> {
+/// The debtor's history row a reservation pushes, as JSON: the release
+/// removes it by this exact text.
+pub(super) fn reservation_history_row(r: &Reservation) -> StoreResult<String> {
     let entry = HistoryEntry {
         at: r.at,
         channel: r.channel,
         account: r.account.clone(),
         conversation: false,
     };
-    let entry = serde_json::to_string(&entry).map_err(|e| StoreError::json("history row", e))?;
+    serde_json::to_string(&entry).map_err(|e| StoreError::json("history row", e))
+}
+
+/// A release as the arguments `release.lua` takes per item.
+pub(super) fn release_args(
+    inv: &mut redis::ScriptInvocation<'_>,
+    release: &ReservationRelease,
+) -> StoreResult<()> {
+    let r = &release.reservation;
+    inv.arg(&r.contact_id)
+        .arg(ms(r.at))
+        .arg(&r.debtor_key)
+        .arg(reservation_history_row(r)?);
+    ledger_args(inv, std::slice::from_ref(&release.ledger))
+}
+
+/// A reservation as the seven arguments `reserve_many.lua` takes per item.
+pub(super) fn reservation_args(
+    inv: &mut redis::ScriptInvocation<'_>,
+    r: &Reservation,
+) -> StoreResult<()> {
     inv.arg(&r.contact_id)
         .arg(&r.account)
         .arg(&r.debtor_key)
         .arg(r.history_version)
-        .arg(entry)
+        .arg(reservation_history_row(r)?)
         .arg(ms(r.at))
         .arg(rfc3339(r.at));
     Ok(())

@@ -38,6 +38,22 @@ mod work;
 pub use keys::DEFAULT_PREFIX;
 pub use layout::{LAYOUT, MigrationReport};
 
+/// The SHA-1 a client names the reservation script by (`EVALSHA`): what
+/// the fault suite's answer-dropping link watches for.
+#[cfg(feature = "testkit")]
+pub fn reservation_script_hash() -> &'static str {
+    scripts::scripts().reserve_many.get_hash()
+}
+
+/// Loads the reservation script into the server at `url` (`SCRIPT LOAD`),
+/// so that a worker's first reservation is an `EVALSHA` that runs rather
+/// than one answered `NOSCRIPT`.
+#[cfg(feature = "testkit")]
+pub fn load_reservation_script(url: &str) -> redis::RedisResult<String> {
+    let mut con = redis::Client::open(url)?.get_connection()?;
+    scripts::scripts().reserve_many.load(&mut con)
+}
+
 /// A [`Store`](crate::store::Store) on one Redis node. Cheap to share:
 /// the connection manager multiplexes concurrent calls over one connection
 /// and reconnects after a Redis restart.

@@ -3,12 +3,12 @@
 use redis::Pipeline;
 
 use super::RedisStore;
-use super::codec::{prefix_suppressed, redis_err, reservation_args, reserve_outcome};
+use super::codec::{prefix_suppressed, redis_err, release_args, reservation_args, reserve_outcome};
 use super::keys::supp_field;
 use super::scripts::scripts;
 use crate::store::{
-    CheckQuery, ContactChecks, HistoryEntry, Reservation, ReservationStore, ReserveOutcome,
-    StoreError, StoreResult,
+    CheckQuery, ContactChecks, HistoryEntry, Reservation, ReservationRelease, ReservationStore,
+    ReserveOutcome, StoreError, StoreResult,
 };
 
 impl ReservationStore for RedisStore {
@@ -106,5 +106,23 @@ impl ReservationStore for RedisStore {
             ));
         }
         reply.chunks(2).map(reserve_outcome).collect()
+    }
+
+    async fn release(&self, releases: &[ReservationRelease]) -> StoreResult<Vec<bool>> {
+        if releases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut inv = scripts().release.prepare_invoke();
+        inv.arg(&self.prefix);
+        for r in releases {
+            release_args(&mut inv, r)?;
+        }
+        let released: Vec<i64> = self.invoke(&inv).await?;
+        if released.len() != releases.len() {
+            return Err(StoreError::Corrupt(
+                "release answered a different count".into(),
+            ));
+        }
+        Ok(released.into_iter().map(|n| n == 1).collect())
     }
 }

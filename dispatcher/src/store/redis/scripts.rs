@@ -48,6 +48,7 @@ pub(super) struct Scripts {
     pub claim: Script,
     pub transitions: Script,
     pub reserve_many: Script,
+    pub release: Script,
     pub cancel: Script,
     pub recover: Script,
     pub suppressed: Script,
@@ -79,6 +80,7 @@ impl Scripts {
             claim: s(include_str!("scripts/claim.lua")),
             transitions: s(include_str!("scripts/transitions.lua")),
             reserve_many: s(include_str!("scripts/reserve_many.lua")),
+            release: s(include_str!("scripts/release.lua")),
             cancel: s(include_str!("scripts/cancel.lua")),
             recover: s(include_str!("scripts/recover.lua")),
             suppressed: s(include_str!("scripts/suppressed.lua")),
@@ -110,6 +112,7 @@ fn lua_name(op: StateMove) -> &'static str {
         StateMove::RecoverSending => "recover_sending",
         StateMove::Requeue => "requeue",
         StateMove::Reconcile => "reconcile",
+        StateMove::Release => "release",
     }
 }
 

@@ -6,13 +6,14 @@ use std::str::FromStr;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::campaigns::stop_from_in;
+use super::guards::states_in;
 use super::history::histories_in;
-use super::rows::ms;
+use super::rows::{insert_ledger, ms};
 use super::suppression::is_suppressed_in;
 use super::{SqliteStore, db};
 use crate::store::{
-    AccountStatus, CheckQuery, ContactChecks, ContactState, Reservation, ReservationStore,
-    ReserveOutcome, StateMove, StoreError, StoreResult,
+    AccountStatus, CheckQuery, ContactChecks, ContactState, Reservation, ReservationRelease,
+    ReservationStore, ReserveOutcome, StateMove, StoreError, StoreResult,
 };
 
 impl ReservationStore for SqliteStore {
@@ -55,6 +56,53 @@ impl ReservationStore for SqliteStore {
             })
             .await
     }
+
+    async fn release(&self, releases: &[ReservationRelease]) -> StoreResult<Vec<bool>> {
+        let releases = releases.to_vec();
+        self.db
+            .atomic("release", move |tx| {
+                releases.iter().map(|r| release_in(tx, r)).collect()
+            })
+            .await
+    }
+}
+
+/// One release inside the caller's transaction (see `Store::release`).
+fn release_in(conn: &Connection, release: &ReservationRelease) -> StoreResult<bool> {
+    let op = "release_in";
+    let r = &release.reservation;
+    let sql = format!(
+        "UPDATE contacts SET state = 'pending', due_at = ?1, claimed_at = NULL \
+         WHERE id = ?2 AND state IN ({}) AND claimed_at = ?1",
+        states_in(StateMove::Release)
+    );
+    let moved = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.execute(params![ms(r.at), r.contact_id]))
+        .map_err(db(op))?;
+    if moved == 0 {
+        return Ok(false);
+    }
+    let removed = conn
+        .prepare_cached(
+            "DELETE FROM history WHERE rowid = (SELECT rowid FROM history \
+             WHERE debtor_key = ? AND at = ? AND channel = ? AND account = ? AND conversation = 0 \
+             LIMIT 1)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                r.debtor_key,
+                ms(r.at),
+                r.channel.as_str(),
+                r.account
+            ])
+        })
+        .map_err(db(op))?;
+    if removed > 0 {
+        bump_version(conn, &r.debtor_key)?;
+    }
+    insert_ledger(conn, std::slice::from_ref(&release.ledger))?;
+    Ok(true)
 }
 
 /// One reservation inside the caller's transaction: reads first, writes
