@@ -20,6 +20,7 @@ mod ledger_code;
 pub mod memory;
 mod records;
 pub mod redis;
+pub mod snapshot;
 pub mod sqlite;
 mod traits;
 

@@ -183,6 +183,11 @@ impl Ledger {
         }
     }
 
+    /// Every row, in append order.
+    pub fn all(&self) -> Vec<LedgerEntry> {
+        self.rows.iter().map(Row::entry).collect()
+    }
+
     /// The positions of `key`'s rows along `chain`, oldest first.
     fn chain(&self, chain: Chain, key: &str) -> Vec<u32> {
         let last = match chain {

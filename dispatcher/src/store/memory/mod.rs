@@ -30,6 +30,7 @@ mod plan;
 mod reconcile;
 mod reservation;
 mod scan;
+mod snapshot;
 mod state;
 mod suppression;
 mod users;

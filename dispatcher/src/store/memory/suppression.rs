@@ -19,7 +19,7 @@ type Key = (String, &'static str);
 
 #[derive(Default)]
 pub(super) struct Suppressions {
-    entries: BTreeMap<Key, Suppression>,
+    pub(super) entries: BTreeMap<Key, Suppression>,
     prefixes: BTreeSet<Key>,
 }
 

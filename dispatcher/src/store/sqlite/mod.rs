@@ -24,6 +24,7 @@ mod migrate;
 mod plan;
 mod reconcile;
 mod reservation;
+mod restore;
 mod rows;
 mod scan;
 mod schema;
