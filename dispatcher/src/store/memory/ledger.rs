@@ -1,4 +1,4 @@
-//! The ledger: one vector of compact rows in append order, with the row
+//! The ledger: one (chunked) vector of compact rows in append order, with the row
 //! positions of each campaign beside it and, for each account, contact and
 //! provider id, its last row with a link from every row to the previous
 //! one of the same key. A campaign's page cursor is how many of its rows
@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use cobro_campaigns::ChannelKind;
 
+use super::chunked::Chunked;
 use super::{MemoryStore, from_ms, ms};
 use crate::store::{LedgerEntry, LedgerFilter, LedgerState, LedgerStore, StoreResult};
 
@@ -99,7 +100,7 @@ impl Row {
 
 #[derive(Default)]
 pub(super) struct Ledger {
-    rows: Vec<Row>,
+    rows: Chunked<Row>,
     interner: Interner,
     by_campaign: HashMap<Arc<str>, Vec<u32>>,
     /// The last row of each account / contact / provider id.

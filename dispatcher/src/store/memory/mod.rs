@@ -24,6 +24,7 @@ use super::{StoreError, StoreResult};
 mod accounts;
 mod book;
 mod campaigns;
+mod chunked;
 mod history;
 mod ledger;
 mod plan;
