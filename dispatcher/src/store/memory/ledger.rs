@@ -28,9 +28,60 @@ const NONE: u32 = u32::MAX;
 struct Interner {
     strings: HashSet<Arc<str>>,
     lists: HashSet<Arc<[String]>>,
+    /// The last value of each repetitive column (campaign, step, code,
+    /// provider; time zones, rules): consecutive rows mostly repeat it,
+    /// and a comparison is cheaper than hashing the string again.
+    recent: [Option<Arc<str>>; 4],
+    recent_lists: [Option<Arc<[String]>>; 2],
+}
+
+/// The columns `Interner::recent` remembers.
+#[derive(Clone, Copy)]
+enum Column {
+    Campaign = 0,
+    Step = 1,
+    Code = 2,
+    Provider = 3,
+}
+
+/// The list columns `Interner::recent_lists` remembers.
+#[derive(Clone, Copy)]
+enum ListColumn {
+    Timezones = 0,
+    Rules = 1,
 }
 
 impl Interner {
+    /// `str`, trying the column's last value first.
+    fn column(&mut self, column: Column, s: &str) -> Arc<str> {
+        let slot = column as usize;
+        if let Some(last) = &self.recent[slot]
+            && &**last == s
+        {
+            return last.clone();
+        }
+        let shared = self.str(s);
+        self.recent[slot] = Some(shared.clone());
+        shared
+    }
+
+    fn column_opt(&mut self, column: Column, s: &Option<String>) -> Option<Arc<str>> {
+        s.as_deref().map(|s| self.column(column, s))
+    }
+
+    /// `list`, trying the column's last value first.
+    fn list_column(&mut self, column: ListColumn, list: &[String]) -> Arc<[String]> {
+        let slot = column as usize;
+        if let Some(last) = &self.recent_lists[slot]
+            && **last == *list
+        {
+            return last.clone();
+        }
+        let shared = self.list(list);
+        self.recent_lists[slot] = Some(shared.clone());
+        shared
+    }
+
     fn str(&mut self, s: &str) -> Arc<str> {
         if let Some(shared) = self.strings.get(s) {
             return shared.clone();
@@ -38,10 +89,6 @@ impl Interner {
         let shared: Arc<str> = Arc::from(s);
         self.strings.insert(shared.clone());
         shared
-    }
-
-    fn opt(&mut self, s: &Option<String>) -> Option<Arc<str>> {
-        s.as_deref().map(|s| self.str(s))
     }
 
     fn list(&mut self, list: &[String]) -> Arc<[String]> {
@@ -133,7 +180,7 @@ impl Ledger {
         let n = u32::try_from(self.rows.len()).unwrap_or(NONE - 1);
         let i = &mut self.interner;
         let contact_id = i.str(&row.contact_id);
-        let campaign = i.str(&row.campaign);
+        let campaign = i.column(Column::Campaign, &row.campaign);
         let account = i.str(&row.account);
         let prev_account = self
             .last_of_account
@@ -160,16 +207,16 @@ impl Ledger {
             contact_id,
             campaign,
             account,
-            step: i.str(&row.step),
+            step: i.column(Column::Step, &row.step),
             channel: row.channel,
             state: row.state,
             attempt: row.attempt,
             at_ms: ms(row.at),
-            timezones: i.list(&row.timezones),
-            rules: i.list(&row.rules),
-            code: i.opt(&row.code),
+            timezones: i.list_column(ListColumn::Timezones, &row.timezones),
+            rules: i.list_column(ListColumn::Rules, &row.rules),
+            code: i.column_opt(Column::Code, &row.code),
             detail: row.detail.as_deref().map(Box::from),
-            provider: i.opt(&row.provider),
+            provider: i.column_opt(Column::Provider, &row.provider),
             provider_id: row.provider_id.as_deref().map(Box::from),
             prev_account,
             prev_contact,
