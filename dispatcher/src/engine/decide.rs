@@ -216,14 +216,18 @@ impl<S: Store> Dispatcher<S> {
                     };
                     // The first reservation of a batch's contact goes out
                     // with the batch's others.
+                    // Kept for the journal only (a worker's, not a simulation's).
+                    let journaled = self.journal.is_some().then(|| reservation.clone());
                     let outcome = match ticket.take() {
-                        Some(ticket) => ticket.reserve(reservation.clone()).await,
+                        Some(ticket) => ticket.reserve(reservation).await,
                         None => self.store.reserve(&reservation).await,
                     };
                     let outcome = match outcome {
                         Ok(outcome) => outcome,
                         Err(e) => {
-                            self.journal_release(contact, reservation, attempt, &e);
+                            if let Some(reservation) = journaled {
+                                self.journal_release(contact, reservation, attempt, &e);
+                            }
                             return Err(e.into());
                         }
                     };
