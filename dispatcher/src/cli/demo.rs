@@ -256,10 +256,14 @@ fn demo_events(
             reference: format!("demo-{tag}-{id}"),
         };
         match i % 60 {
+            // Paying in full is paying what is owed then (a reply to a
+            // message may have paid already).
             5 | 17 | 29 | 41 | 53 => push(
                 day(5),
                 id,
-                payment(day(5), account.amount_due, "full").into(),
+                SimulatedEvent::PayBalance {
+                    reference: format!("demo-full-{id}"),
+                },
             ),
             3 | 13 | 23 | 33 | 43 => push(
                 day(2),
@@ -290,7 +294,9 @@ fn demo_events(
                     push(
                         day(10),
                         id,
-                        payment(day(10), account.amount_due, "promise").into(),
+                        SimulatedEvent::PayBalance {
+                            reference: format!("demo-promise-{id}"),
+                        },
                     );
                 }
             }

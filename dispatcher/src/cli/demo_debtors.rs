@@ -20,7 +20,7 @@ use cobro_campaigns::book::BookAction;
 use cobro_campaigns::{Account, ChannelKind, PlannedContact};
 use rust_decimal::Decimal;
 
-use crate::engine::simulation::{DebtorResponses, ScheduledEvent};
+use crate::engine::simulation::{DebtorResponses, ScheduledEvent, SimulatedEvent};
 
 /// What the model needs of an account.
 struct Debtor {
@@ -85,10 +85,10 @@ impl DebtorResponses for DemoDebtors {
         let u = unit_hash("demo-reply", &contact.id);
         let lag = Duration::minutes(120 + (unit_hash("demo-lag", &contact.id) * 2_760.0) as i64);
         let when = at + lag;
-        let action = if u < p {
-            BookAction::Payment {
-                amount: d.amount_due.round_dp(d.decimals),
-                at: when,
+        let event = if u < p {
+            // What it owes when it pays: a third paid meanwhile, or an
+            // earlier reply's payment, is not paid again.
+            SimulatedEvent::PayBalance {
                 reference: format!("demo-reply-{}", contact.id),
             }
         } else if u < p * 1.5 {
@@ -98,13 +98,14 @@ impl DebtorResponses for DemoDebtors {
                     .date_naive(),
                 amount: d.amount_due.round_dp(d.decimals),
             }
+            .into()
         } else {
             return Vec::new();
         };
         vec![ScheduledEvent {
             at: when,
             account: contact.account.clone(),
-            event: action.into(),
+            event,
         }]
     }
 }

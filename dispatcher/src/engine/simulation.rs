@@ -65,6 +65,13 @@ pub struct ScheduledEvent {
 pub enum SimulatedEvent {
     Account(AccountEvent),
     Action(BookAction),
+    /// The debtor pays what it owes at that instant (the book's balance,
+    /// after any earlier payment), or nothing when it owes nothing: a
+    /// reply decided when a message went out must not pay the original
+    /// amount twice, nor on top of a partial payment made meanwhile.
+    PayBalance {
+        reference: String,
+    },
 }
 
 impl From<AccountEvent> for SimulatedEvent {
@@ -171,26 +178,17 @@ pub async fn run_virtual_clock_answered<S: Store>(
                     SimulatedEvent::Account(event) => {
                         apply_event(dispatcher.store.as_ref(), &e.account, event, at).await?;
                     }
+                    SimulatedEvent::PayBalance { reference } => {
+                        let Some(action) =
+                            balance_payment(dispatcher.store.as_ref(), &e.account, reference, at)
+                                .await?
+                        else {
+                            continue;
+                        };
+                        record_simulated(dispatcher, &e.account, &action, at).await?;
+                    }
                     SimulatedEvent::Action(action) => {
-                        match record_action(
-                            dispatcher.store.as_ref(),
-                            &e.account,
-                            &action,
-                            EventSource::Simulation,
-                            at,
-                            &dispatcher.book_limits,
-                        )
-                        .await
-                        {
-                            Ok(_) => {}
-                            // The store failing stops the run; an action
-                            // the house limits refuse is what a real
-                            // debtor would see refused: it is skipped.
-                            Err(ActionError::Store(err)) => return Err(err.into()),
-                            Err(err) => {
-                                tracing::debug!(account = %e.account, "simulated action refused: {err}");
-                            }
-                        }
+                        record_simulated(dispatcher, &e.account, &action, at).await?;
                     }
                 }
             }
@@ -261,6 +259,57 @@ pub async fn run_virtual_clock_answered<S: Store>(
     Ok(stats)
 }
 
+/// Records a simulated debtor's action as the debtor's page would. The
+/// store failing stops the run; an action the house limits refuse is what
+/// a real debtor would see refused: it is skipped.
+async fn record_simulated<S: Store>(
+    dispatcher: &Dispatcher<S>,
+    account: &str,
+    action: &BookAction,
+    at: DateTime<Utc>,
+) -> Result<(), PipelineError> {
+    match record_action(
+        dispatcher.store.as_ref(),
+        account,
+        action,
+        EventSource::Simulation,
+        at,
+        &dispatcher.book_limits,
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(ActionError::Store(err)) => Err(err.into()),
+        Err(err) => {
+            tracing::debug!(account = %account, "simulated action refused: {err}");
+            Ok(())
+        }
+    }
+}
+
+/// The payment of `account`'s balance at `at` (rounded to its currency),
+/// or `None` when nothing is owed or the account is unknown.
+async fn balance_payment<S: Store>(
+    store: &S,
+    account: &str,
+    reference: String,
+    at: DateTime<Utc>,
+) -> Result<Option<BookAction>, PipelineError> {
+    let Some((account, _)) = store.account(account).await? else {
+        return Ok(None);
+    };
+    let (book, _) = store.book(&account.id).await?;
+    let decimals = cobro_campaigns::iso::currency_decimals(&account.currency).unwrap_or(2);
+    let balance = book.balance(account.amount_due).round_dp(decimals);
+    Ok(
+        (balance > rust_decimal::Decimal::ZERO).then_some(BookAction::Payment {
+            amount: balance,
+            at,
+            reference,
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -274,6 +323,90 @@ mod tests {
     };
     use crate::launch::launch;
     use crate::store::any::AnyStore;
+
+    /// A reply's payment pays what is owed then: the rest after a partial
+    /// payment, nothing once paid.
+    #[tokio::test]
+    async fn a_balance_payment_pays_what_is_left_and_never_twice() {
+        use crate::store::memory::MemoryStore;
+        use crate::store::prelude::*;
+        use cobro_campaigns::book::BookLimits;
+        use rust_decimal::Decimal;
+
+        let store = MemoryStore::new();
+        let mut account = cobro_campaigns::Account {
+            id: "a1".into(),
+            creditor: "Banco".into(),
+            debtor_name: "Deudor".into(),
+            tax_id: None,
+            amount_due: Decimal::new(90_000, 2),
+            currency: "MXN".into(),
+            due_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
+            segment: None,
+            language: "es-MX".into(),
+            country: "MX".into(),
+            subdivision: None,
+            timezone: None,
+            flags: Default::default(),
+            contact_points: Vec::new(),
+            attributes: Default::default(),
+        };
+        store
+            .put_accounts(&[account.clone()])
+            .await
+            .expect("account");
+        let at = Utc
+            .with_ymd_and_hms(2026, 12, 2, 12, 0, 0)
+            .single()
+            .expect("instant");
+        let part = BookAction::Payment {
+            amount: Decimal::new(30_000, 2),
+            at,
+            reference: "part".into(),
+        };
+        record_action(
+            &store,
+            "a1",
+            &part,
+            EventSource::Simulation,
+            at,
+            &BookLimits::default(),
+        )
+        .await
+        .expect("partial payment");
+        let rest = balance_payment(&store, "a1", "reply".into(), at)
+            .await
+            .expect("read");
+        let Some(BookAction::Payment { amount, .. }) = &rest else {
+            panic!("the rest is owed: {rest:?}");
+        };
+        assert_eq!(*amount, Decimal::new(60_000, 2));
+        let rest = rest.expect("payment");
+        record_action(
+            &store,
+            "a1",
+            &rest,
+            EventSource::Simulation,
+            at,
+            &BookLimits::default(),
+        )
+        .await
+        .expect("the rest paid");
+        assert_eq!(
+            balance_payment(&store, "a1", "again".into(), at)
+                .await
+                .expect("read"),
+            None,
+            "nothing is owed: no second payment"
+        );
+        account.id = "missing".into();
+        assert_eq!(
+            balance_payment(&store, &account.id, "x".into(), at)
+                .await
+                .expect("read"),
+            None
+        );
+    }
 
     #[tokio::test]
     async fn progress_follows_the_clock_and_ends_at_the_totals() {
