@@ -115,7 +115,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     // The month runs on the memory store (its cost follows the portfolio)
     // and is recorded in `cobro.db` once at the end, for the console and
     // the exports: on SQLite the same month paid a thread hand-off and a
-    // commit per batch, 3× the wall time (BENCHMARKS.md §3e).
+    // commit per batch, 4× the wall time (BENCHMARKS.md §3e).
     let store = Arc::new(AnyStore::Memory(MemoryStore::new()));
     let launched = launch_with_progress(store.as_ref(), &campaign_path).await?;
     let loaded = load_campaign(&campaign_path)?;

@@ -214,10 +214,10 @@ impl<S: Store> Dispatcher<S> {
                         at: send_at,
                         history_version: version,
                     };
-                    // The first reservation of a batch's contact goes out
-                    // with the batch's others.
                     // Kept for the journal only (a worker's, not a simulation's).
                     let journaled = self.journal.is_some().then(|| reservation.clone());
+                    // The first reservation of a batch's contact goes out
+                    // with the batch's others.
                     let outcome = match ticket.take() {
                         Some(ticket) => ticket.reserve(reservation).await,
                         None => self.store.reserve(&reservation).await,
