@@ -165,6 +165,27 @@ fn demo_runs_every_contact_to_one_terminal_state_inside_legal_windows() {
         .expect("portfolio")
         .accounts;
     let by_id: BTreeMap<&str, _> = accounts.iter().map(|a| (a.id.as_str(), a)).collect();
+
+    // Nobody pays more than it owed: a simulated debtor pays its balance
+    // when it pays, not the original amount again (a payment row's detail
+    // is "<amount> ref <reference>").
+    let mut paid: BTreeMap<&str, rust_decimal::Decimal> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.kind == "payment") {
+        let amount = e
+            .detail
+            .split_whitespace()
+            .next()
+            .and_then(|a| a.parse::<rust_decimal::Decimal>().ok())
+            .unwrap_or_else(|| panic!("payment detail without an amount: {}", e.detail));
+        *paid.entry(e.account.as_str()).or_default() += amount;
+    }
+    for (account, total) in &paid {
+        let owed = by_id
+            .get(account)
+            .map(|a| a.amount_due)
+            .expect("paying account in the portfolio");
+        assert!(*total <= owed, "{account} paid {total} on a debt of {owed}");
+    }
     let pack_of = |country: &str| match country {
         "MX" => "mx-profeco",
         "CO" => "co-ley2300",

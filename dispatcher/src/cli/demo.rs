@@ -139,7 +139,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     };
     let sample = events
         .iter()
-        .find(|e| matches!(&e.event, SimulatedEvent::Action(BookAction::Payment { reference, .. }) if reference.starts_with("demo-part-")))
+        .find(|e| matches!(&e.event, SimulatedEvent::PayBalance { reference, .. } if reference.starts_with("demo-part-")))
         .or(events.first())
         .map(|e| e.account.clone());
     let report = simulate_loaded(
@@ -249,12 +249,6 @@ fn demo_events(
     };
     for (i, account) in accounts.iter().enumerate() {
         let id = account.id.as_str();
-        let decimals = cobro_campaigns::iso::currency_decimals(&account.currency).unwrap_or(2);
-        let payment = |at, amount: Decimal, tag: &str| BookAction::Payment {
-            amount: amount.round_dp(decimals),
-            at,
-            reference: format!("demo-{tag}-{id}"),
-        };
         match i % 60 {
             // Paying in full is paying what is owed then (a reply to a
             // message may have paid already).
@@ -263,12 +257,16 @@ fn demo_events(
                 id,
                 SimulatedEvent::PayBalance {
                     reference: format!("demo-full-{id}"),
+                    at_most: None,
                 },
             ),
             3 | 13 | 23 | 33 | 43 => push(
                 day(2),
                 id,
-                payment(day(2), account.amount_due / Decimal::from(3), "part").into(),
+                SimulatedEvent::PayBalance {
+                    reference: format!("demo-part-{id}"),
+                    at_most: Some(account.amount_due / Decimal::from(3)),
+                },
             ),
             7 | 37 => push(
                 day(4),
@@ -296,6 +294,7 @@ fn demo_events(
                         id,
                         SimulatedEvent::PayBalance {
                             reference: format!("demo-promise-{id}"),
+                            at_most: None,
                         },
                     );
                 }

@@ -90,6 +90,7 @@ impl DebtorResponses for DemoDebtors {
             // earlier reply's payment, is not paid again.
             SimulatedEvent::PayBalance {
                 reference: format!("demo-reply-{}", contact.id),
+                at_most: None,
             }
         } else if u < p * 1.5 {
             BookAction::Promise {

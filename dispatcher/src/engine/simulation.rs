@@ -66,11 +66,13 @@ pub enum SimulatedEvent {
     Account(AccountEvent),
     Action(BookAction),
     /// The debtor pays what it owes at that instant (the book's balance,
-    /// after any earlier payment), or nothing when it owes nothing: a
-    /// reply decided when a message went out must not pay the original
-    /// amount twice, nor on top of a partial payment made meanwhile.
+    /// after any earlier payment), at most `at_most` when given, or
+    /// nothing when it owes nothing: a reply decided when a message went
+    /// out must not pay the original amount twice, nor on top of a
+    /// payment made meanwhile.
     PayBalance {
         reference: String,
+        at_most: Option<rust_decimal::Decimal>,
     },
 }
 
@@ -178,10 +180,15 @@ pub async fn run_virtual_clock_answered<S: Store>(
                     SimulatedEvent::Account(event) => {
                         apply_event(dispatcher.store.as_ref(), &e.account, event, at).await?;
                     }
-                    SimulatedEvent::PayBalance { reference } => {
-                        let Some(action) =
-                            balance_payment(dispatcher.store.as_ref(), &e.account, reference, at)
-                                .await?
+                    SimulatedEvent::PayBalance { reference, at_most } => {
+                        let Some(action) = balance_payment(
+                            dispatcher.store.as_ref(),
+                            &e.account,
+                            reference,
+                            at_most,
+                            at,
+                        )
+                        .await?
                         else {
                             continue;
                         };
@@ -287,12 +294,14 @@ async fn record_simulated<S: Store>(
     }
 }
 
-/// The payment of `account`'s balance at `at` (rounded to its currency),
-/// or `None` when nothing is owed or the account is unknown.
+/// The payment of `account`'s balance at `at` (at most `at_most`,
+/// rounded to its currency), or `None` when nothing is owed or the
+/// account is unknown.
 async fn balance_payment<S: Store>(
     store: &S,
     account: &str,
     reference: String,
+    at_most: Option<rust_decimal::Decimal>,
     at: DateTime<Utc>,
 ) -> Result<Option<BookAction>, PipelineError> {
     let Some((account, _)) = store.account(account).await? else {
@@ -300,10 +309,13 @@ async fn balance_payment<S: Store>(
     };
     let (book, _) = store.book(&account.id).await?;
     let decimals = cobro_campaigns::iso::currency_decimals(&account.currency).unwrap_or(2);
-    let balance = book.balance(account.amount_due).round_dp(decimals);
+    let balance = book.balance(account.amount_due);
+    let amount = at_most
+        .map_or(balance, |cap| balance.min(cap))
+        .round_dp(decimals);
     Ok(
-        (balance > rust_decimal::Decimal::ZERO).then_some(BookAction::Payment {
-            amount: balance,
+        (amount > rust_decimal::Decimal::ZERO).then_some(BookAction::Payment {
+            amount,
             at,
             reference,
         }),
@@ -374,7 +386,20 @@ mod tests {
         )
         .await
         .expect("partial payment");
-        let rest = balance_payment(&store, "a1", "reply".into(), at)
+        let capped = balance_payment(
+            &store,
+            "a1",
+            "part".into(),
+            Some(Decimal::new(10_000, 2)),
+            at,
+        )
+        .await
+        .expect("read");
+        assert!(
+            matches!(&capped, Some(BookAction::Payment { amount, .. }) if *amount == Decimal::new(10_000, 2)),
+            "capped at a third: {capped:?}"
+        );
+        let rest = balance_payment(&store, "a1", "reply".into(), None, at)
             .await
             .expect("read");
         let Some(BookAction::Payment { amount, .. }) = &rest else {
@@ -393,7 +418,7 @@ mod tests {
         .await
         .expect("the rest paid");
         assert_eq!(
-            balance_payment(&store, "a1", "again".into(), at)
+            balance_payment(&store, "a1", "again".into(), None, at)
                 .await
                 .expect("read"),
             None,
@@ -401,7 +426,7 @@ mod tests {
         );
         account.id = "missing".into();
         assert_eq!(
-            balance_payment(&store, &account.id, "x".into(), at)
+            balance_payment(&store, &account.id, "x".into(), None, at)
                 .await
                 .expect("read"),
             None
