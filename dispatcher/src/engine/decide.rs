@@ -249,8 +249,8 @@ impl<S: Store> Dispatcher<S> {
                             }
                             // The message states what is owed now, after
                             // any partial payments, not the original debt.
-                            let mut owed = account.clone();
-                            owed.amount_due = book.balance(account.amount_due);
+                            let mut owed = account;
+                            owed.amount_due = book.balance(owed.amount_due);
                             return self
                                 .send(&record, &owed, &point, &verdict, allowed, send_at, batch)
                                 .await;
