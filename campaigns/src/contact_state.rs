@@ -174,10 +174,11 @@ pub enum StateMove {
     Reconcile,
     /// The worker's own outcome journal says the store took a reservation
     /// whose answer never reached the worker (the connection dropped
-    /// mid-call): nothing was sent, so a `sending` contact reserved at
-    /// exactly that instant goes back to `pending` and its history row
-    /// goes away. Matching the instant is what makes it safe: a contact
-    /// another worker reserved since is left alone.
+    /// mid-call): nothing was sent, so a contact reserved at exactly that
+    /// instant — still `sending`, or `unknown` if lease recovery got there
+    /// first — goes back to `pending` and its history row goes away.
+    /// Matching the instant is what makes it safe: a contact another
+    /// worker reserved since is left alone.
     Release,
 }
 
@@ -209,7 +210,7 @@ impl StateMove {
             StateMove::RecoverSending => &[Sending],
             StateMove::Requeue => &[Unknown],
             StateMove::Reconcile => &[Sending, Unknown],
-            StateMove::Release => &[Sending],
+            StateMove::Release => &[Sending, Unknown],
         }
     }
 

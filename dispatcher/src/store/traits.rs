@@ -229,8 +229,9 @@ role_trait! {
         /// version and answers `HistoryChanged`).
         fn reserve_many(&self, reservations: &[Reservation]) -> Vec<ReserveOutcome>;
         /// Undoes each reservation that the store took but whose answer the
-        /// worker never got (`StateMove::Release`): a contact still
-        /// `sending` since exactly `reservation.at` goes back to `pending`,
+        /// worker never got (`StateMove::Release`): a contact reserved at
+        /// exactly `reservation.at`, still `sending` or already `unknown`
+        /// (lease recovery came first), goes back to `pending`,
         /// due at that instant with its attempt count kept, the history
         /// row the reservation added is removed (the version bumped) and
         /// the release's ledger row appended; anything else is left as it

@@ -187,7 +187,8 @@ pub async fn history_and_conversations<S: Store>(store: &S) {
 /// still `sending` since that exact instant goes back, with its history
 /// row gone, its attempt kept and the release's ledger row; it is claimed
 /// and reserved again as any pending contact; a second release, or one
-/// naming an older instant after a new reservation, changes nothing.
+/// naming an older instant after a new reservation, changes nothing; a
+/// contact lease recovery made `unknown` meanwhile is released too.
 pub async fn release_lost_reservations<S: Store>(store: &S) {
     use crate::store::{LedgerEntry, LedgerFilter, LedgerState, ReservationRelease};
 
@@ -303,4 +304,34 @@ pub async fn release_lost_reservations<S: Store>(store: &S) {
     );
     assert_eq!(state_of(store, &c.id).await, ContactState::Sending);
     assert_eq!(store.history("debtor-a").await.expect("history").0.len(), 2);
+
+    // Lease recovery got there first: the contact is `unknown`, in the
+    // review queue; the release still matches its instant and takes it
+    // back to the plan (and off the queue).
+    assert_eq!(
+        store.recover_stale(at(0), at(12)).await.expect("recover"),
+        (0, 2),
+        "both reservations lapsed"
+    );
+    assert_eq!(state_of(store, &c.id).await, ContactState::Unknown);
+    assert_eq!(
+        store
+            .release(&[release(res(&c, 3, 11))])
+            .await
+            .expect("release"),
+        vec![true]
+    );
+    assert_eq!(state_of(store, &c.id).await, ContactState::Pending);
+    let queue = store
+        .unknown_contacts(None, 10)
+        .await
+        .expect("review queue");
+    assert_eq!(
+        queue
+            .iter()
+            .map(|r| r.contact.id.as_str())
+            .collect::<Vec<_>>(),
+        vec![other.id.as_str()],
+        "only the contact not released stays for review"
+    );
 }

@@ -304,9 +304,10 @@ local function entry_id(entry)
   if not field then return nil end
   return field_id(field, account)
 end
--- writes record `c` back (the sending instant is kept only while sending)
+-- writes record `c` back (the reservation instant is kept while sending
+-- and once unknown: a release matches it)
 local function csave(c)
-  if c.state ~= 'sending' then c.sat = '' end
+  if c.state ~= 'sending' and c.state ~= 'unknown' then c.sat = '' end
   c.packed = (S2C[c.state] or c.state) .. '|' .. to36(c.due) .. '|' .. c.attempt .. '|' .. c.code ..
     '|' .. c.pd .. '|' .. c.sat
   redis.call('HSET', c.key, c.field, c.packed)

@@ -1,6 +1,7 @@
 -- Releases (StateMove::Release): reservations the store took whose answer
--- the worker never got, so it sent nothing. A contact still `sending`
--- since exactly the reservation's instant goes back to pending, due then,
+-- the worker never got, so it sent nothing. A contact reserved at
+-- exactly that instant, still `sending` or already `unknown` (its lease
+-- recovered first), goes back to pending, due then,
 -- its attempt count kept; the history row the reservation pushed is
 -- removed (and the version bumped), and the release's ledger row written.
 -- ARGV: prefix, then per release: contact id, reservation ms, debtor key,
@@ -14,6 +15,7 @@ while i + 7 <= #ARGV do
   if c and FROM.release[c.state] and tonumber(c.sat) == tonumber(at_ms) then
     local from = c.state
     leave(id, from, c.team)
+    -- leave() drops it from the review queue's index too when unknown
     c.state = 'pending'
     set_due(c, at_ms)
     csave(c)
