@@ -13,6 +13,19 @@ use cobro_dispatcher::store::{
     ReservationStore, ReserveOutcome, Transition, TransitionItem,
 };
 
+/// `c`'s reservation at `at(1)`, its account as the debtor `debtor-…`,
+/// no history read before it.
+fn reservation(c: &PlannedContact) -> Reservation {
+    Reservation {
+        contact_id: c.id.clone(),
+        account: c.account.clone(),
+        debtor_key: format!("debtor-{}", c.account),
+        channel: c.channel,
+        at: at(1),
+        history_version: 0,
+    }
+}
+
 /// A store with one contact per account `accounts`, each reserved
 /// (`sending`): the moment a provider has the message.
 async fn sending(accounts: &[&str]) -> (MemoryStore, Vec<PlannedContact>) {
@@ -26,17 +39,7 @@ async fn sending(accounts: &[&str]) -> (MemoryStore, Vec<PlannedContact>) {
     store.add_contacts(&contacts).await.expect("add");
     store.claim_due(at(0), 10).await.expect("claim");
     for c in &contacts {
-        let outcome = store
-            .reserve(&Reservation {
-                contact_id: c.id.clone(),
-                account: c.account.clone(),
-                debtor_key: format!("debtor-{}", c.account),
-                channel: c.channel,
-                at: at(1),
-                history_version: 0,
-            })
-            .await
-            .expect("reserve");
+        let outcome = store.reserve(&reservation(c)).await.expect("reserve");
         assert_eq!(outcome, ReserveOutcome::Reserved);
     }
     (store, contacts)
@@ -278,14 +281,7 @@ async fn a_reservation_without_an_answer_is_released_by_the_replay() {
         let mut row = LedgerEntry::for_contact(c, LedgerState::Deferred, at(1));
         row.code = Some("reservation_unanswered".into());
         ReservationRelease {
-            reservation: Reservation {
-                contact_id: c.id.clone(),
-                account: c.account.clone(),
-                debtor_key: format!("debtor-{}", c.account),
-                channel: c.channel,
-                at: at(1),
-                history_version: 0,
-            },
+            reservation: reservation(c),
             ledger: row,
         }
     };

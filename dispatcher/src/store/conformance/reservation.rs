@@ -211,13 +211,18 @@ pub async fn release_lost_reservations<S: Store>(store: &S) {
         at: at(secs),
         history_version: version,
     };
-    let release = |r: Reservation| {
+    // Releases `c`'s reservation made with `version` at `at(secs)`.
+    let release = async |version: u64, secs: i64| {
+        let r = res(&c, version, secs);
         let mut row = LedgerEntry::for_contact(&c, LedgerState::Deferred, r.at);
         row.code = Some("reservation_unanswered".into());
-        ReservationRelease {
-            reservation: r,
-            ledger: row,
-        }
+        store
+            .release(&[ReservationRelease {
+                reservation: r,
+                ledger: row,
+            }])
+            .await
+            .expect("release")
     };
     assert_eq!(
         store.reserve(&res(&c, 0, 5)).await.expect("reserve"),
@@ -234,23 +239,11 @@ pub async fn release_lost_reservations<S: Store>(store: &S) {
         .len();
 
     // Another instant is another reservation: left alone.
-    assert_eq!(
-        store
-            .release(&[release(res(&c, 0, 4))])
-            .await
-            .expect("release"),
-        vec![false]
-    );
+    assert_eq!(release(0, 4).await, vec![false]);
     assert_eq!(state_of(store, &c.id).await, ContactState::Sending);
     assert_eq!(store.history("debtor-a").await.expect("history").1, 2);
 
-    assert_eq!(
-        store
-            .release(&[release(res(&c, 0, 5))])
-            .await
-            .expect("release"),
-        vec![true]
-    );
+    assert_eq!(release(0, 5).await, vec![true]);
     let record = store.contact(&c.id).await.expect("contact").expect("kept");
     assert_eq!(record.state, ContactState::Pending);
     assert_eq!(record.attempt, 0, "a release is not an attempt");
@@ -277,13 +270,7 @@ pub async fn release_lost_reservations<S: Store>(store: &S) {
     assert_eq!(count(&counts, ContactState::Sending), 1, "{counts:?}");
 
     // Applied twice (a journal replayed again): nothing more.
-    assert_eq!(
-        store
-            .release(&[release(res(&c, 0, 5))])
-            .await
-            .expect("release"),
-        vec![false]
-    );
+    assert_eq!(release(0, 5).await, vec![false]);
     assert_eq!(store.history("debtor-a").await.expect("history").1, 3);
 
     // Back in the plan: claimed and reserved again; the old release no
@@ -295,13 +282,7 @@ pub async fn release_lost_reservations<S: Store>(store: &S) {
         store.reserve(&res(&c, 3, 11)).await.expect("reserve"),
         ReserveOutcome::Reserved
     );
-    assert_eq!(
-        store
-            .release(&[release(res(&c, 0, 5))])
-            .await
-            .expect("release"),
-        vec![false]
-    );
+    assert_eq!(release(0, 5).await, vec![false]);
     assert_eq!(state_of(store, &c.id).await, ContactState::Sending);
     assert_eq!(store.history("debtor-a").await.expect("history").0.len(), 2);
 
@@ -314,13 +295,7 @@ pub async fn release_lost_reservations<S: Store>(store: &S) {
         "both reservations lapsed"
     );
     assert_eq!(state_of(store, &c.id).await, ContactState::Unknown);
-    assert_eq!(
-        store
-            .release(&[release(res(&c, 3, 11))])
-            .await
-            .expect("release"),
-        vec![true]
-    );
+    assert_eq!(release(3, 11).await, vec![true]);
     assert_eq!(state_of(store, &c.id).await, ContactState::Pending);
     let queue = store
         .unknown_contacts(None, 10)
